@@ -1,0 +1,47 @@
+//! tidings: watch news feeds, grow a clean, deduplicated plain-text corpus.
+//!
+//! # Codemap
+//!
+//! The pipeline, in the order an entry travels through it:
+//!
+//! * [`config`]: TOML → validated [`config::Config`]; every problem at once,
+//!   with file and line.
+//! * [`schedule`]: when each feed is due (pure decisions; time is an argument).
+//! * [`fetch`]: the one HTTP client (reqwest lives here and nowhere else).
+//! * [`feed`]: feed bytes → entries with stable keys (pure).
+//! * [`extract`]: page bytes → article: headline, paragraphs, metadata (pure).
+//! * [`normalize`]: article → the corpus (seed) text format (pure).
+//! * [`topic`]: the boolean topic query and its matcher (pure).
+//! * [`dedup`]: canonical URLs, exact and near-duplicate decisions (pure).
+//! * [`corpus`]: the corpus directory: scanning, naming, atomic writes (the
+//!   only module that writes corpus files).
+//! * [`store`]: SQLite, the source of truth for metadata and state (the only
+//!   module that knows rusqlite).
+//! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
+//!   articles, used by the daemon and by `run --once` alike.
+//! * [`cli`]: the command line; maps errors to exit codes.
+//!
+//! # Invariants
+//!
+//! * The pure stages (`feed`, `extract`, `normalize`, `topic`, `dedup`,
+//!   `schedule`) do no I/O and never read the clock: what they need comes in
+//!   as arguments. They are tested with plain values.
+//! * Only `fetch` speaks HTTP, only `store` speaks SQL, only `corpus` writes
+//!   into the corpus directory.
+//! * A corpus file is never rewritten once it exists, and the sequence number
+//!   of a file is never reused.
+//! * Bad input from the outside (a feed, a page, a config) is an error value
+//!   naming the thing at fault, never a panic, and never stops other feeds.
+
+pub mod cli;
+pub mod config;
+pub mod corpus;
+pub mod dedup;
+pub mod extract;
+pub mod feed;
+pub mod fetch;
+pub mod normalize;
+pub mod pipeline;
+pub mod schedule;
+pub mod store;
+pub mod topic;
