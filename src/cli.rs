@@ -8,15 +8,32 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use crate::config::{Config, ConfigError, FetchConfig};
+use crate::fetch::{Fetcher, Validators};
+
 #[derive(Parser, Debug)]
-#[command(name = "tidings", version, about = "Watch news feeds; grow a clean, deduplicated plain-text corpus")]
+#[command(
+    name = "tidings",
+    version,
+    about = "Watch news feeds; grow a clean, deduplicated plain-text corpus of the coverage they carry",
+    after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 1 anything else."
+)]
 struct Cli {
+    /// The config file.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Poll the feeds: forever (until SIGTERM or SIGINT), or once with --once.
+    Run {
+        /// Poll every feed once, ingest everything new, print a summary, exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Print one page's article in the corpus format.
     Extract {
         /// A URL, a file, or - for standard input.
@@ -25,7 +42,7 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Print what tidings sees in one feed.
+    /// Print what tidings sees in one feed: KEY, PUBLISHED, LINK, TITLE per entry.
     Feed {
         /// A URL or a file.
         source: String,
@@ -34,16 +51,43 @@ enum Command {
     },
     /// Say for each text file whether the corpus has it already.
     Dedup {
-        /// Compare against every .txt file in this directory.
+        /// Compare against every .txt file in this directory instead of the configured corpus.
         #[arg(long)]
         against: Option<PathBuf>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Every stored article as JSON Lines (or CSV).
+    Export {
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Include duplicate sightings (with duplicate_of set).
+        #[arg(long)]
+        duplicates: bool,
+    },
+    /// Find articles whose headline or text holds all the words of QUERY.
+    Search { query: String },
+    /// One row per feed: last success, last error, next poll, entries seen, articles stored.
+    Status,
+    /// Validate the config and say what is wrong, with line numbers.
+    Check,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum Format {
+    Jsonl,
+    Csv,
 }
 
 /// Exit status for a failure that is the user's input (usage, config).
 pub const EXIT_USAGE: i32 = 2;
+/// Exit status of `run --once` when some feeds failed and others did not.
+pub const EXIT_PARTIAL: i32 = 3;
+
+/// A failure that is the user's input: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
 
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -54,38 +98,141 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    let verbose = matches!(cli.command, Command::Run { .. });
+    init_logging(verbose);
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tidings: {e:#}");
-            1
+            let usage = e.downcast_ref::<ConfigError>().is_some()
+                || e.downcast_ref::<UsageError>().is_some();
+            if let Some(c) = e.downcast_ref::<ConfigError>() {
+                for line in c.to_string().lines() {
+                    eprintln!("tidings: {line}");
+                }
+            } else {
+                eprintln!("tidings: {e:#}");
+            }
+            if usage {
+                EXIT_USAGE
+            } else {
+                1
+            }
         }
     }
 }
 
+fn init_logging(verbose: bool) {
+    let default = if verbose { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TIDINGS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    let path = path
+        .map(Path::to_path_buf)
+        .unwrap_or_else(crate::config::default_path);
+    Ok(Config::load(&path)?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
 fn dispatch(cli: Cli) -> Result<i32> {
+    let config = cli.config.as_deref();
     match cli.command {
-        Command::Extract { source, base_url } => cmd_extract(&source, base_url.as_deref()),
-        Command::Feed { source, json } => cmd_feed(&source, json),
-        Command::Dedup { against, files } => cmd_dedup(against.as_deref(), &files),
+        Command::Run { once } => cmd_run(&load_config(config)?, once),
+        Command::Extract { source, base_url } => cmd_extract(config, &source, base_url.as_deref()),
+        Command::Feed { source, json } => cmd_feed(config, &source, json),
+        Command::Dedup { against, files } => cmd_dedup(config, against.as_deref(), &files),
+        Command::Export { format, duplicates } => {
+            cmd_export(&load_config(config)?, format, duplicates)
+        }
+        Command::Search { query } => cmd_search(&load_config(config)?, &query),
+        Command::Status => cmd_status(&load_config(config)?),
+        Command::Check => {
+            let c = load_config(config)?;
+            println!("{}: ok ({} feeds)", c.path.display(), c.feeds.len());
+            Ok(0)
+        }
     }
 }
 
-fn read_source(source: &str) -> Result<Vec<u8>> {
-    if source == "-" {
+/// Fetch settings for a one-off fetch: the config's when there is one,
+/// else the defaults.
+fn fetch_config(config: Option<&Path>) -> Result<FetchConfig> {
+    let path = config
+        .map(Path::to_path_buf)
+        .unwrap_or_else(crate::config::default_path);
+    if config.is_none() && !path.exists() {
+        return Ok(FetchConfig::default());
+    }
+    Ok(Config::load(&path)?.fetch)
+}
+
+/// What a command was pointed at: its bytes, Content-Type and URL.
+struct Source {
+    body: Vec<u8>,
+    content_type: Option<String>,
+    url: url::Url,
+}
+
+fn is_url(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
+}
+
+fn read_source(
+    config: Option<&Path>,
+    source: &str,
+    base_url: Option<&str>,
+    max: fn(&FetchConfig) -> u64,
+) -> Result<Source> {
+    if is_url(source) {
+        let url = url::Url::parse(source).map_err(|e| UsageError(format!("{source}: {e}")))?;
+        let cfg = fetch_config(config)?;
+        let fetcher = Fetcher::new(&cfg)?;
+        let fetched = runtime()?.block_on(fetcher.get(&url, &Validators::default(), max(&cfg)))?;
+        return Ok(Source {
+            body: fetched.body,
+            content_type: fetched.content_type,
+            url: fetched.url,
+        });
+    }
+    let body = if source == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).context("reading standard input")?;
-        Ok(buf)
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+        buf
     } else {
-        std::fs::read(source).with_context(|| format!("reading {source}"))
-    }
+        std::fs::read(source).map_err(|e| UsageError(format!("{source}: {e}")))?
+    };
+    let url = match base_url {
+        Some(b) => url::Url::parse(b).map_err(|e| UsageError(format!("--base-url {b}: {e}")))?,
+        None => {
+            let abs = std::path::absolute(source).unwrap_or_else(|_| PathBuf::from("/stdin"));
+            url::Url::from_file_path(&abs)
+                .unwrap_or_else(|_| url::Url::parse("file:///stdin").expect("static URL"))
+        }
+    };
+    Ok(Source {
+        body,
+        content_type: None,
+        url,
+    })
 }
 
-fn cmd_extract(source: &str, base_url: Option<&str>) -> Result<i32> {
-    let body = read_source(source)?;
-    let base = base_url.unwrap_or("file:///page.html");
-    let url = url::Url::parse(base).with_context(|| format!("--base-url {base}"))?;
-    match crate::extract::extract(&body, None, &url) {
+fn cmd_extract(config: Option<&Path>, source: &str, base_url: Option<&str>) -> Result<i32> {
+    let src = read_source(config, source, base_url, |c| c.max_page_bytes)?;
+    match crate::extract::extract(&src.body, src.content_type.as_deref(), &src.url) {
         Ok(a) => {
             print!("{}", crate::normalize::corpus_text(&a.title, &a.paragraphs));
             Ok(0)
@@ -97,24 +244,36 @@ fn cmd_extract(source: &str, base_url: Option<&str>) -> Result<i32> {
     }
 }
 
-fn cmd_feed(source: &str, json: bool) -> Result<i32> {
-    let body = read_source(source)?;
-    let url = url::Url::parse("file:///feed.xml").expect("static URL");
-    match crate::feed::parse(&body, None, &url) {
+fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
+    let src = read_source(config, source, None, |c| c.max_feed_bytes)?;
+    let charset = src.content_type.as_deref().and_then(|ct| {
+        ct.split(';').find_map(|p| {
+            p.trim()
+                .strip_prefix("charset=")
+                .map(|c| c.trim_matches('"').to_string())
+        })
+    });
+    match crate::feed::parse(&src.body, charset.as_deref(), &src.url) {
         Ok(feed) => {
+            let mut out = String::new();
             if json {
-                println!("{}", serde_json::to_string(&feed.entries)?);
+                out = serde_json::to_string_pretty(&feed.entries)?;
+                out.push('\n');
             } else {
                 for e in &feed.entries {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        e.key,
-                        e.published.map(|d| d.to_rfc3339()).unwrap_or_else(|| "-".into()),
-                        e.link.as_deref().unwrap_or("-"),
-                        e.title.as_deref().unwrap_or("-")
-                    );
+                    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+                    out.push_str(&format!(
+                        "{}\t{}\t{}\t{}\n",
+                        clean(&e.key),
+                        e.published
+                            .map(|d| crate::store::ts(d))
+                            .unwrap_or_else(|| "-".into()),
+                        e.link.as_deref().map(clean).unwrap_or_else(|| "-".into()),
+                        e.title.as_deref().map(clean).unwrap_or_else(|| "-".into())
+                    ));
                 }
             }
+            print!("{out}");
             Ok(0)
         }
         Err(e) => {
@@ -124,10 +283,15 @@ fn cmd_feed(source: &str, json: bool) -> Result<i32> {
     }
 }
 
-fn cmd_dedup(against: Option<&Path>, files: &[PathBuf]) -> Result<i32> {
-    let dir = against.context("--against DIR is required until the config is read")?;
+fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -> Result<i32> {
+    let dir = match against {
+        Some(d) => d.to_path_buf(),
+        None => load_config(config)?.corpus,
+    };
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+    for entry in
+        std::fs::read_dir(&dir).map_err(|e| UsageError(format!("{}: {e}", dir.display())))?
+    {
         let p = entry?.path();
         if p.extension().is_some_and(|e| e == "txt") {
             names.push(p);
@@ -137,19 +301,177 @@ fn cmd_dedup(against: Option<&Path>, files: &[PathBuf]) -> Result<i32> {
     let mut index = crate::dedup::Index::new();
     let meta = crate::dedup::DocMeta::default();
     for (i, p) in names.iter().enumerate() {
-        let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
         index.insert(i as u64, &text, &meta);
     }
+    let mut out = String::new();
     for f in files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let text =
+            std::fs::read_to_string(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?;
         let line = match index.check(&text, &meta) {
             crate::dedup::Decision::Duplicate { of, score } => {
                 format!("duplicate\t{}\t{score:.3}", names[of as usize].display())
             }
-            crate::dedup::Decision::Story { of, score } => format!("story\t{}\t{score:.3}", names[of as usize].display()),
+            crate::dedup::Decision::Story { of, score } => {
+                format!("story\t{}\t{score:.3}", names[of as usize].display())
+            }
             crate::dedup::Decision::New => "new\t-\t0.000".to_string(),
         };
-        println!("{}\t{line}", f.display());
+        out.push_str(&format!("{}\t{line}\n", f.display()));
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+fn cmd_run(config: &Config, once: bool) -> Result<i32> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone()).await?;
+        tracing::info!(
+            corpus = report.corpus_files,
+            imported = report.imported,
+            repaired = report.repaired_pending,
+            dropped = report.dropped_pending,
+            "corpus indexed"
+        );
+        if !config.alerts.is_empty() {
+            tracing::warn!("alert sinks are configured but alert delivery is not built yet; no alerts are sent");
+        }
+        if once {
+            let summary = crate::pipeline::run_once(&pipeline).await;
+            Ok(print_summary(&summary))
+        } else {
+            crate::daemon::run(pipeline).await?;
+            Ok(0)
+        }
+    })
+}
+
+/// Prints the `--once` summary and returns the exit status.
+fn print_summary(s: &crate::pipeline::Summary) -> i32 {
+    for f in s.feeds.iter().filter(|f| f.error.is_some()) {
+        eprintln!(
+            "tidings: feed {}: {}",
+            f.feed,
+            f.error.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "polled {} feeds ({} failed): {} entries, {} new articles, {} duplicates, {} off-topic, {} without article, {} failed",
+        s.feeds.len(),
+        s.failed(),
+        s.total(|f| f.entries),
+        s.total(|f| f.stored),
+        s.total(|f| f.duplicates),
+        s.total(|f| f.offtopic),
+        s.total(|f| f.no_article),
+        s.total(|f| f.failed)
+    );
+    match (s.failed(), s.feeds.len()) {
+        (0, _) => 0,
+        (f, n) if f == n => 1,
+        _ => EXIT_PARTIAL,
+    }
+}
+
+fn open_store(config: &Config) -> Result<crate::store::Store> {
+    if !config.database.exists() {
+        return Err(UsageError(format!(
+            "{}: no database yet (run `tidings run --once` first)",
+            config.database.display()
+        ))
+        .into());
+    }
+    Ok(crate::store::Store::open(&config.database)?)
+}
+
+fn cmd_export(config: &Config, format: Format, duplicates: bool) -> Result<i32> {
+    let store = open_store(config)?;
+    let records = store.export(duplicates)?;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    use std::io::Write;
+    match format {
+        Format::Jsonl => {
+            for r in &records {
+                serde_json::to_writer(&mut w, r)?;
+                w.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            writeln!(w, "id,file,url,canonical_url,title,feed,published,fetched_at,language,words,duplicate_of,story")?;
+            for r in &records {
+                let opt_n = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+                let fields = [
+                    opt_n(r.id),
+                    r.file.clone().unwrap_or_default(),
+                    r.url.clone().unwrap_or_default(),
+                    r.canonical_url.clone().unwrap_or_default(),
+                    r.title.clone(),
+                    r.feed.clone().unwrap_or_default(),
+                    r.published.clone().unwrap_or_default(),
+                    r.fetched_at.clone().unwrap_or_default(),
+                    r.language.clone().unwrap_or_default(),
+                    r.words.to_string(),
+                    opt_n(r.duplicate_of),
+                    r.story.to_string(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(w, "{}", line.join(","))?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(0)
+}
+
+/// RFC 4180 quoting.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn cmd_search(config: &Config, query: &str) -> Result<i32> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return Err(UsageError("search: the query is empty".into()).into());
+    }
+    let corpus = crate::corpus::Corpus::open(&config.corpus)?;
+    let mut hits = 0;
+    for f in corpus.scan()? {
+        let lower = f.text.to_lowercase();
+        if words.iter().all(|w| lower.contains(w.as_str())) {
+            let (title, _) = crate::normalize::split(&f.text);
+            println!("{}\t{}", f.name.render(), title);
+            hits += 1;
+        }
+    }
+    Ok(if hits > 0 { 0 } else { 1 })
+}
+
+fn cmd_status(config: &Config) -> Result<i32> {
+    let store = open_store(config)?;
+    let opt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(crate::store::ts).unwrap_or_else(|| "-".into())
+    };
+    println!("FEED\tLAST SUCCESS\tLAST ERROR\tNEXT POLL\tENTRIES SEEN\tARTICLES STORED");
+    for f in store.feeds()? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            f.name,
+            opt(f.last_success),
+            f.last_error
+                .as_deref()
+                .unwrap_or("-")
+                .replace(['\t', '\n'], " "),
+            opt(f.next_poll),
+            f.entries_seen,
+            f.articles_stored
+        );
     }
     Ok(0)
 }

@@ -1,1 +1,549 @@
-//! (being written)
+//! Configuration: TOML text → a validated [`Config`].
+//!
+//! Two steps, as in ripgrep's flags: the raw TOML is read strictly (unknown
+//! keys are errors), then every value is checked and all problems are
+//! reported at once, each with its file and line. Reads one file; must not
+//! open the database, the corpus or the network.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::topic::Query;
+
+/// Where to look for the config when `--config` is not given.
+pub fn default_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("TIDINGS_CONFIG").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let local = PathBuf::from("config/tidings.toml");
+    if local.exists() {
+        return local;
+    }
+    PathBuf::from("/etc/tidings/tidings.toml")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    fetch: RawFetch,
+    topic: Option<RawTopic>,
+    #[serde(default)]
+    schedule: RawSchedule,
+    #[serde(default)]
+    feeds: Vec<RawFeed>,
+    #[serde(default)]
+    alerts: Vec<RawAlert>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    database: Option<Spanned<String>>,
+    corpus: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    #[serde(default)]
+    allow_private_networks: bool,
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_feed_size: Option<Spanned<String>>,
+    max_page_size: Option<Spanned<String>>,
+    concurrency: Option<Spanned<i64>>,
+    user_agent: Option<Spanned<String>>,
+    proxy: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    query: Spanned<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    interval: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    interval: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlert {
+    kind: Spanned<String>,
+    url: Option<Spanned<String>>,
+}
+
+/// The validated configuration, paths made absolute against the config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub database: PathBuf,
+    pub corpus: PathBuf,
+    pub fetch: FetchConfig,
+    pub topic: Option<Query>,
+    pub default_interval: Duration,
+    pub feeds: Vec<FeedConfig>,
+    pub alerts: Vec<AlertConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub allow_private_networks: bool,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_feed_bytes: u64,
+    pub max_page_bytes: u64,
+    /// Feeds polled at the same time.
+    pub concurrency: usize,
+    pub user_agent: String,
+    pub proxy: Option<String>,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            allow_private_networks: false,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_feed_bytes: 10 << 20,
+            max_page_bytes: 10 << 20,
+            concurrency: 8,
+            user_agent: concat!(
+                "tidings/",
+                env!("CARGO_PKG_VERSION"),
+                " (news monitoring; +https://github.com/tidings-news/tidings)"
+            )
+            .to_string(),
+            proxy: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    pub name: String,
+    pub url: Url,
+    pub interval: Option<Duration>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertConfig {
+    pub kind: String,
+    pub url: Option<Url>,
+}
+
+/// One thing wrong with the config, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Everything wrong with one config file.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            match p.line {
+                Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, p.message)?,
+                None => write!(f, "{}: {}", self.path.display(), p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses "90s", "15m", "2h", "1d", "1h30m".
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let mut total = 0u64;
+    let mut num = String::new();
+    let mut any = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("'{s}' is not a duration like 30s, 15m, 2h or 1d"))?;
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(format!("'{s}' is not a duration like 30s, 15m, 2h or 1d")),
+        };
+        total = total.saturating_add(n.saturating_mul(unit));
+        num.clear();
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(format!(
+            "'{s}' is not a duration like 30s, 15m, 2h or 1d (a unit is required)"
+        ));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// Parses "10MiB", "512KiB", "5MB", "1GiB", "1000".
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size like 512KiB or 10MiB"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KB" | "kB" => 1000,
+        "KiB" => 1 << 10,
+        "MB" => 1000 * 1000,
+        "MiB" => 1 << 20,
+        "GB" => 1000 * 1000 * 1000,
+        "GiB" => 1 << 30,
+        _ => return Err(format!("'{s}' is not a size like 512KiB or 10MiB")),
+    };
+    Ok(n.saturating_mul(mult))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            problems: vec![Problem {
+                line: None,
+                message: format!("cannot read: {e}"),
+            }],
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates config text; `path` is where it came from (for messages
+    /// and for resolving relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let fail = |problems| ConfigError {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            fail(vec![Problem {
+                line,
+                message: e.message().trim().replace('\n', " "),
+            }])
+        })?;
+        let mut problems = Vec::new();
+        let mut problem = |span: std::ops::Range<usize>, message: String| {
+            problems.push(Problem {
+                line: Some(line_of(text, span.start)),
+                message,
+            })
+        };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        let resolve = |p: &str| -> PathBuf {
+            let p = Path::new(p);
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        let database = resolve(
+            raw.store
+                .database
+                .as_ref()
+                .map_or("../tidings.db", |s| s.get_ref()),
+        );
+        let corpus = resolve(
+            raw.store
+                .corpus
+                .as_ref()
+                .map_or("../seeds", |s| s.get_ref()),
+        );
+
+        let mut fetch = FetchConfig {
+            allow_private_networks: raw.fetch.allow_private_networks,
+            ..Default::default()
+        };
+        let mut duration = |v: &Option<Spanned<String>>, key: &str, into: &mut Duration| {
+            if let Some(v) = v {
+                match parse_duration(v.get_ref()) {
+                    Ok(d) if d.is_zero() => {
+                        problem(v.span(), format!("{key}: must be more than zero"))
+                    }
+                    Ok(d) => *into = d,
+                    Err(e) => problem(v.span(), format!("{key}: {e}")),
+                }
+            }
+        };
+        duration(&raw.fetch.timeout, "fetch.timeout", &mut fetch.timeout);
+        duration(
+            &raw.fetch.connect_timeout,
+            "fetch.connect_timeout",
+            &mut fetch.connect_timeout,
+        );
+        let mut default_interval = Duration::from_secs(30 * 60);
+        duration(
+            &raw.schedule.interval,
+            "schedule.interval",
+            &mut default_interval,
+        );
+        let mut size = |v: &Option<Spanned<String>>, key: &str, into: &mut u64| {
+            if let Some(v) = v {
+                match parse_size(v.get_ref()) {
+                    Ok(0) => problem(v.span(), format!("{key}: must be more than zero")),
+                    Ok(n) => *into = n,
+                    Err(e) => problem(v.span(), format!("{key}: {e}")),
+                }
+            }
+        };
+        size(
+            &raw.fetch.max_feed_size,
+            "fetch.max_feed_size",
+            &mut fetch.max_feed_bytes,
+        );
+        size(
+            &raw.fetch.max_page_size,
+            "fetch.max_page_size",
+            &mut fetch.max_page_bytes,
+        );
+        if let Some(c) = &raw.fetch.concurrency {
+            match usize::try_from(*c.get_ref()) {
+                Ok(n) if (1..=256).contains(&n) => fetch.concurrency = n,
+                _ => problem(
+                    c.span(),
+                    format!(
+                        "fetch.concurrency: {} is not between 1 and 256",
+                        c.get_ref()
+                    ),
+                ),
+            }
+        }
+        if let Some(ua) = &raw.fetch.user_agent {
+            if ua.get_ref().trim().is_empty() || ua.get_ref().contains(['\r', '\n']) {
+                problem(
+                    ua.span(),
+                    "fetch.user_agent: must be one non-empty line".into(),
+                );
+            } else {
+                fetch.user_agent = ua.get_ref().clone();
+            }
+        }
+        if let Some(p) = &raw.fetch.proxy {
+            match Url::parse(p.get_ref()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") => {
+                    fetch.proxy = Some(p.get_ref().clone())
+                }
+                _ => problem(
+                    p.span(),
+                    format!(
+                        "fetch.proxy: '{}' is not an http, https, socks5 or socks5h URL",
+                        p.get_ref()
+                    ),
+                ),
+            }
+        }
+
+        let topic = match &raw.topic {
+            Some(t) => match Query::parse(t.query.get_ref()) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    problem(t.query.span(), e.to_string());
+                    None
+                }
+            },
+            None => None,
+        };
+
+        let mut feeds: Vec<FeedConfig> = Vec::new();
+        for f in &raw.feeds {
+            let name = f.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                problem(f.name.span(), "feeds.name: must not be empty".into());
+            } else if feeds.iter().any(|g| g.name == name) {
+                problem(
+                    f.name.span(),
+                    format!("feeds.name: '{name}' is used by another feed"),
+                );
+            }
+            let url = match Url::parse(f.url.get_ref().trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+                Ok(u) => {
+                    problem(
+                        f.url.span(),
+                        format!(
+                            "feeds.url: '{}' is not http or https ({})",
+                            f.url.get_ref(),
+                            u.scheme()
+                        ),
+                    );
+                    None
+                }
+                Err(e) => {
+                    problem(
+                        f.url.span(),
+                        format!("feeds.url: '{}' is not a URL: {e}", f.url.get_ref()),
+                    );
+                    None
+                }
+            };
+            let mut interval = None;
+            if let Some(v) = &f.interval {
+                match parse_duration(v.get_ref()) {
+                    Ok(d) if d < Duration::from_secs(60) => {
+                        problem(v.span(), "feeds.interval: must be at least 1m".into())
+                    }
+                    Ok(d) => interval = Some(d),
+                    Err(e) => problem(v.span(), format!("feeds.interval: {e}")),
+                }
+            }
+            if let Some(url) = url {
+                feeds.push(FeedConfig {
+                    name,
+                    url,
+                    interval,
+                    tags: f.tags.clone(),
+                });
+            }
+        }
+
+        let mut alerts = Vec::new();
+        for a in &raw.alerts {
+            let kind = a.kind.get_ref().as_str();
+            if kind != "webhook" {
+                problem(
+                    a.kind.span(),
+                    format!("alerts.kind: '{kind}' is not a known sink (webhook)"),
+                );
+                continue;
+            }
+            match &a.url {
+                None => problem(a.kind.span(), "alerts: a webhook needs a url".into()),
+                Some(u) => match Url::parse(u.get_ref()) {
+                    Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                        alerts.push(AlertConfig {
+                            kind: kind.into(),
+                            url: Some(url),
+                        })
+                    }
+                    _ => problem(
+                        u.span(),
+                        format!("alerts.url: '{}' is not an http or https URL", u.get_ref()),
+                    ),
+                },
+            }
+        }
+
+        if !problems.is_empty() {
+            return Err(fail(problems));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            database,
+            corpus,
+            fetch,
+            topic,
+            default_interval,
+            feeds,
+            alerts,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/tidings/t.toml"))
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_file() {
+        let c = parse("[store]\ndatabase = \"../x.db\"\ncorpus = \"/srv/corpus\"\n").unwrap();
+        assert_eq!(c.database, PathBuf::from("/etc/tidings/../x.db"));
+        assert_eq!(c.corpus, PathBuf::from("/srv/corpus"));
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let e = parse("[store]\ndatabase = \"a.db\"\ncorpse = \"x\"\n").unwrap_err();
+        assert_eq!(e.problems.len(), 1);
+        assert_eq!(e.problems[0].line, Some(3));
+        assert!(e.problems[0].message.contains("corpse"), "{e}");
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_at_once() {
+        let text = "[fetch]\ntimeout = \"soon\"\nmax_page_size = \"lots\"\n\n[topic]\nquery = \"(gay\"\n\n[[feeds]]\nname = \"a\"\nurl = \"ftp://x\"\n";
+        let e = parse(text).unwrap_err();
+        let lines: Vec<_> = e.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(3), Some(6), Some(10)], "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/etc/tidings/t.toml:2: fetch.timeout"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_feed_names_are_refused() {
+        let e = parse("[[feeds]]\nname = \"a\"\nurl = \"https://a.example/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b.example/\"\n")
+            .unwrap_err();
+        assert_eq!(e.problems[0].line, Some(5));
+    }
+
+    #[test]
+    fn durations_and_sizes_read_like_people_write_them() {
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert!(parse_duration("15").is_err());
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("5MB"), Ok(5_000_000));
+        assert!(parse_size("5 parsecs").is_err());
+    }
+}

@@ -1,1 +1,265 @@
-//! (being written)
+//! The corpus directory: one article per `NNN_HHHHHHHHHHHHHHHH.txt` file.
+//!
+//! The only module that writes into the corpus directory. A file appears
+//! atomically (write to a hidden temporary name, fsync, rename, fsync the
+//! directory) and is never rewritten. Must not know about SQLite or HTTP.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    #[error("corpus directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("corpus file {0} already exists")]
+    Exists(PathBuf),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError + '_ {
+    move |source| CorpusError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A corpus file's name, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileName {
+    pub seq: u64,
+    pub hex: String,
+}
+
+impl FileName {
+    /// Reads `NNN_HHHHHHHHHHHHHHHH.txt`; anything else is not a corpus file.
+    pub fn parse(name: &str) -> Option<FileName> {
+        let stem = name.strip_suffix(".txt")?;
+        let (num, hex) = stem.split_once('_')?;
+        let ok_num = num.len() >= 3 && num.bytes().all(|b| b.is_ascii_digit());
+        let ok_hex = hex.len() == 16 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !(ok_num && ok_hex) {
+            return None;
+        }
+        Some(FileName {
+            seq: num.parse().ok()?,
+            hex: hex.to_string(),
+        })
+    }
+
+    pub fn render(&self) -> String {
+        format!("{:03}_{}.txt", self.seq, self.hex)
+    }
+}
+
+/// The 64-bit identifier of an article, as 16 hex digits: the first 8 bytes
+/// of the SHA-256 of its canonical URL.
+pub fn identifier(canonical_url: &str) -> String {
+    let d = Sha256::digest(canonical_url.as_bytes());
+    d[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One file found in the corpus directory.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub name: FileName,
+    pub text: String,
+}
+
+/// The corpus directory.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    dir: PathBuf,
+}
+
+impl Corpus {
+    /// Opens (creating if needed) the corpus directory, and removes the
+    /// temporary files a crash may have left.
+    pub fn open(dir: &Path) -> Result<Corpus, CorpusError> {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        for entry in fs::read_dir(dir).map_err(io(dir))? {
+            let entry = entry.map_err(io(dir))?;
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".tidings-tmp-")
+            {
+                let p = entry.path();
+                fs::remove_file(&p).map_err(io(&p))?;
+            }
+        }
+        Ok(Corpus {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path_of(&self, name: &FileName) -> PathBuf {
+        self.dir.join(name.render())
+    }
+
+    /// Every corpus file in the directory, in sequence order. Files that
+    /// are not valid UTF-8 are read lossily: they take part in dedup as
+    /// best they can and are never rewritten.
+    pub fn scan(&self) -> Result<Vec<Found>, CorpusError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let entry = entry.map_err(io(&self.dir))?;
+            let Some(name) = FileName::parse(&entry.file_name().to_string_lossy()) else {
+                continue;
+            };
+            let p = entry.path();
+            let bytes = fs::read(&p).map_err(io(&p))?;
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            out.push(Found { name, text });
+        }
+        out.sort_by_key(|f| f.name.seq);
+        Ok(out)
+    }
+
+    /// Whether a corpus file exists.
+    pub fn exists(&self, name: &FileName) -> bool {
+        self.path_of(name).exists()
+    }
+
+    /// Writes a new corpus file atomically. Refuses to replace one.
+    pub fn write(&self, name: &FileName, text: &str) -> Result<PathBuf, CorpusError> {
+        let final_path = self.path_of(name);
+        if final_path.exists() {
+            return Err(CorpusError::Exists(final_path));
+        }
+        let tmp = self.dir.join(format!(
+            ".tidings-tmp-{}-{}",
+            std::process::id(),
+            name.render()
+        ));
+        let result = (|| {
+            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(text.as_bytes()).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+            drop(f);
+            // hard_link fails if the target exists, unlike rename: a file is
+            // never replaced even if two writers race.
+            fs::hard_link(&tmp, &final_path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    CorpusError::Exists(final_path.clone())
+                } else {
+                    CorpusError::Io {
+                        path: final_path.clone(),
+                        source: e,
+                    }
+                }
+            })?;
+            fs::remove_file(&tmp).map_err(io(&tmp))?;
+            fs::File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io(&self.dir))?;
+            Ok(final_path.clone())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Removes a corpus file that a crash left without its database row.
+    pub fn remove(&self, name: &FileName) -> Result<(), CorpusError> {
+        let p = self.path_of(name);
+        match fs::remove_file(&p) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(CorpusError::Io { path: p, source: e }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_and_render() {
+        let n = FileName::parse("004_9d58132667f5f0f0.txt").unwrap();
+        assert_eq!(
+            n,
+            FileName {
+                seq: 4,
+                hex: "9d58132667f5f0f0".into()
+            }
+        );
+        assert_eq!(n.render(), "004_9d58132667f5f0f0.txt");
+        assert_eq!(
+            FileName {
+                seq: 1000,
+                hex: n.hex.clone()
+            }
+            .render(),
+            "1000_9d58132667f5f0f0.txt"
+        );
+        for bad in [
+            "04_9d58132667f5f0f0.txt",
+            "004_9D58132667F5F0F0.txt",
+            "004_9d58.txt",
+            "004_9d58132667f5f0f0.md",
+            "x.txt",
+        ] {
+            assert_eq!(FileName::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn identifier_is_16_hex_of_sha256() {
+        let id = identifier("https://example.org/a");
+        assert_eq!(id.len(), 16);
+        assert_eq!(id, identifier("https://example.org/a"));
+        assert_ne!(id, identifier("https://example.org/b"));
+    }
+
+    #[test]
+    fn write_is_atomic_and_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Corpus::open(dir.path()).unwrap();
+        let n = FileName {
+            seq: 5,
+            hex: "00000000000000ff".into(),
+        };
+        c.write(&n, "T\n\nBody").unwrap();
+        assert_eq!(fs::read_to_string(c.path_of(&n)).unwrap(), "T\n\nBody");
+        assert!(matches!(c.write(&n, "other"), Err(CorpusError::Exists(_))));
+        assert_eq!(fs::read_to_string(c.path_of(&n)).unwrap(), "T\n\nBody");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+    }
+
+    #[test]
+    fn open_sweeps_temporaries_and_scan_orders_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(".tidings-tmp-1-010_0000000000000001.txt"),
+            "half",
+        )
+        .unwrap();
+        fs::write(dir.path().join("010_0000000000000001.txt"), "ten").unwrap();
+        fs::write(dir.path().join("002_0000000000000002.txt"), "two").unwrap();
+        fs::write(dir.path().join("notes.md"), "not corpus").unwrap();
+        let c = Corpus::open(dir.path()).unwrap();
+        let found = c.scan().unwrap();
+        let seqs: Vec<_> = found.iter().map(|f| f.name.seq).collect();
+        assert_eq!(seqs, vec![2, 10]);
+        assert!(!dir
+            .path()
+            .join(".tidings-tmp-1-010_0000000000000001.txt")
+            .exists());
+    }
+}

@@ -19,6 +19,7 @@
 //!   module that knows rusqlite).
 //! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
 //!   articles, used by the daemon and by `run --once` alike.
+//! * [`daemon`]: `tidings run`: the schedule loop, signals, shutdown.
 //! * [`cli`]: the command line; maps errors to exit codes.
 //!
 //! # Invariants
@@ -36,6 +37,7 @@
 pub mod cli;
 pub mod config;
 pub mod corpus;
+pub mod daemon;
 pub mod dedup;
 pub mod extract;
 pub mod feed;

@@ -1,1 +1,832 @@
-//! (being written)
+//! SQLite: the source of truth for feeds, entries, articles and sightings.
+//!
+//! The only module that knows rusqlite. Its calls block: async callers run
+//! them on a blocking thread. Migrations are an append-only list keyed by
+//! `PRAGMA user_version`, applied in one transaction. Must not touch the
+//! corpus directory or the network.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} was written by a newer tidings (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+}
+
+/// Each entry is one schema step; append only, never edit a released one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE feeds (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_attempt TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_poll TEXT,
+    entries_seen INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'stored', 'imported')),
+    url TEXT,
+    canonical_url TEXT,
+    title TEXT NOT NULL,
+    feed TEXT,
+    entry_key TEXT,
+    published TEXT,
+    fetched_at TEXT,
+    language TEXT,
+    author TEXT,
+    site_name TEXT,
+    method TEXT,
+    words INTEGER NOT NULL,
+    text_hash BLOB NOT NULL,
+    story INTEGER NOT NULL
+);
+CREATE INDEX articles_canonical ON articles(canonical_url);
+CREATE INDEX articles_hash ON articles(text_hash);
+CREATE TABLE entries (
+    feed TEXT NOT NULL,
+    key TEXT NOT NULL,
+    link TEXT,
+    title TEXT,
+    first_seen TEXT NOT NULL,
+    last_attempt TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('stored', 'duplicate', 'offtopic', 'failed', 'no_article')),
+    article INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    last_error TEXT,
+    PRIMARY KEY (feed, key)
+);
+CREATE TABLE sightings (
+    id INTEGER PRIMARY KEY,
+    article INTEGER NOT NULL REFERENCES articles(id),
+    url TEXT,
+    canonical_url TEXT,
+    feed TEXT,
+    entry_key TEXT,
+    title TEXT,
+    published TEXT,
+    seen_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    score REAL
+);
+CREATE INDEX sightings_article ON sightings(article);
+"#];
+
+/// Timestamps are stored as RFC 3339 text in UTC, to the second.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// What became of a feed entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryState {
+    Stored,
+    Duplicate,
+    Offtopic,
+    Failed,
+    NoArticle,
+}
+
+impl EntryState {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Stored => "stored",
+            EntryState::Duplicate => "duplicate",
+            EntryState::Offtopic => "offtopic",
+            EntryState::Failed => "failed",
+            EntryState::NoArticle => "no_article",
+        }
+    }
+}
+
+/// A new article to record, before and after its corpus file is written.
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub id: u64,
+    pub file: String,
+    pub url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub feed: Option<String>,
+    pub entry_key: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub language: Option<String>,
+    pub author: Option<String>,
+    pub site_name: Option<String>,
+    pub method: Option<String>,
+    pub words: u64,
+    pub text_hash: [u8; 16],
+    pub story: u64,
+}
+
+/// A sighting of an article already in the corpus.
+#[derive(Debug, Clone)]
+pub struct Sighting {
+    pub article: u64,
+    pub url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub feed: String,
+    pub entry_key: String,
+    pub title: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub seen_at: DateTime<Utc>,
+    pub reason: &'static str,
+    pub score: f64,
+}
+
+/// One line of `tidings export`: the record of design.md.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExportRecord {
+    pub id: Option<u64>,
+    pub file: Option<String>,
+    pub url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub feed: Option<String>,
+    pub published: Option<String>,
+    pub fetched_at: Option<String>,
+    pub language: Option<String>,
+    pub words: u64,
+    pub duplicate_of: Option<u64>,
+    pub story: u64,
+}
+
+/// A feed's validators and health, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FeedRow {
+    pub name: String,
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub next_poll: Option<DateTime<Utc>>,
+    pub entries_seen: u64,
+    pub articles_stored: u64,
+}
+
+/// What a poll learnt about a feed.
+#[derive(Debug, Clone)]
+pub enum PollResult {
+    Success {
+        etag: Option<String>,
+        last_modified: Option<String>,
+        entries: u64,
+    },
+    NotModified,
+    Failure {
+        error: String,
+    },
+}
+
+/// Article rows a crash left half-done, and corpus files with no row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleKey {
+    pub id: u64,
+    pub file: String,
+    pub feed: Option<String>,
+    pub entry_key: Option<String>,
+    pub url: Option<String>,
+    pub title: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to
+    /// date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: path.into(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.setup()?;
+        Ok(store)
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn setup(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(e)?;
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(e)?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(e)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        if version < known {
+            let tx = self.conn.transaction().map_err(e)?;
+            for m in &MIGRATIONS[version as usize..] {
+                tx.execute_batch(m).map_err(e)?;
+            }
+            tx.pragma_update(None, "user_version", known).map_err(e)?;
+            tx.commit().map_err(e)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the feeds table match the config: new feeds get a row, a
+    /// changed URL is updated (and its validators dropped).
+    pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        for (name, url) in feeds {
+            tx.execute(
+                "INSERT INTO feeds (name, url) VALUES (?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, etag = NULL, last_modified = NULL
+                 WHERE feeds.url != excluded.url",
+                params![name, url],
+            )
+            .map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+
+    fn feed_row(r: &Row) -> rusqlite::Result<FeedRow> {
+        Ok(FeedRow {
+            name: r.get(0)?,
+            url: r.get(1)?,
+            etag: r.get(2)?,
+            last_modified: r.get(3)?,
+            last_attempt: parse_ts(r.get(4)?),
+            last_success: parse_ts(r.get(5)?),
+            last_error: r.get(6)?,
+            consecutive_failures: r.get(7)?,
+            next_poll: parse_ts(r.get(8)?),
+            entries_seen: r.get(9)?,
+            articles_stored: r.get(10)?,
+        })
+    }
+
+    const FEED_COLUMNS: &'static str =
+        "name, url, etag, last_modified, last_attempt, last_success, last_error,
+        consecutive_failures, next_poll, entries_seen,
+        (SELECT COUNT(*) FROM articles a WHERE a.feed = feeds.name AND a.state = 'stored')";
+
+    pub fn feed(&self, name: &str) -> Result<Option<FeedRow>, StoreError> {
+        let sql = format!("SELECT {} FROM feeds WHERE name = ?1", Self::FEED_COLUMNS);
+        self.conn
+            .query_row(&sql, [name], Self::feed_row)
+            .optional()
+            .map_err(self.err())
+    }
+
+    pub fn feeds(&self) -> Result<Vec<FeedRow>, StoreError> {
+        let sql = format!("SELECT {} FROM feeds ORDER BY name", Self::FEED_COLUMNS);
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let rows = stmt.query_map([], Self::feed_row).map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Records the outcome of one poll of a feed.
+    pub fn record_poll(
+        &mut self,
+        name: &str,
+        result: &PollResult,
+        now: DateTime<Utc>,
+        next_poll: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (now, next) = (ts(now), ts(next_poll));
+        match result {
+            PollResult::Success { etag, last_modified, entries } => self.conn.execute(
+                "UPDATE feeds SET etag = ?2, last_modified = ?3, last_attempt = ?4, last_success = ?4,
+                 last_error = NULL, consecutive_failures = 0, next_poll = ?5, entries_seen = entries_seen + ?6
+                 WHERE name = ?1",
+                params![name, etag, last_modified, now, next, entries],
+            ),
+            PollResult::NotModified => self.conn.execute(
+                "UPDATE feeds SET last_attempt = ?2, last_success = ?2, last_error = NULL,
+                 consecutive_failures = 0, next_poll = ?3 WHERE name = ?1",
+                params![name, now, next],
+            ),
+            PollResult::Failure { error } => self.conn.execute(
+                "UPDATE feeds SET last_attempt = ?2, last_error = ?3,
+                 consecutive_failures = consecutive_failures + 1, next_poll = ?4 WHERE name = ?1",
+                params![name, now, error, next],
+            ),
+        }
+        .map(drop)
+        .map_err(self.err())
+    }
+
+    /// The state of an entry, if it was seen before.
+    pub fn entry_state(&self, feed: &str, key: &str) -> Result<Option<EntryState>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM entries WHERE feed = ?1 AND key = ?2",
+                [feed, key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        Ok(s.map(|s| match s.as_str() {
+            "stored" => EntryState::Stored,
+            "duplicate" => EntryState::Duplicate,
+            "offtopic" => EntryState::Offtopic,
+            "no_article" => EntryState::NoArticle,
+            _ => EntryState::Failed,
+        }))
+    }
+
+    /// Records what became of an entry (insert or update).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_entry(
+        &mut self,
+        feed: &str,
+        key: &str,
+        link: Option<&str>,
+        title: Option<&str>,
+        state: EntryState,
+        article: Option<u64>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Self::upsert_entry(
+            &self.conn, feed, key, link, title, state, article, error, now,
+        )
+        .map_err(self.err())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn upsert_entry(
+        conn: &Connection,
+        feed: &str,
+        key: &str,
+        link: Option<&str>,
+        title: Option<&str>,
+        state: EntryState,
+        article: Option<u64>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT INTO entries (feed, key, link, title, first_seen, last_attempt, state, article, last_error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)
+             ON CONFLICT(feed, key) DO UPDATE SET link = excluded.link, title = excluded.title,
+               last_attempt = excluded.last_attempt, state = excluded.state, article = excluded.article,
+               last_error = excluded.last_error, attempts = entries.attempts + 1",
+            params![feed, key, link, title, ts(now), state.as_str(), article, error],
+        )
+        .map(drop)
+    }
+
+    /// When an entry was first seen (the fallback for a missing date).
+    pub fn entry_first_seen(
+        &self,
+        feed: &str,
+        key: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT first_seen FROM entries WHERE feed = ?1 AND key = ?2",
+                [feed, key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        Ok(parse_ts(s))
+    }
+
+    /// The largest article number ever recorded.
+    pub fn max_article_id(&self) -> Result<Option<u64>, StoreError> {
+        self.conn
+            .query_row("SELECT MAX(id) FROM articles", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// The article with this canonical URL, if any.
+    pub fn article_by_canonical_url(&self, canonical: &str) -> Result<Option<u64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id FROM articles WHERE canonical_url = ?1 AND state != 'pending' ORDER BY id LIMIT 1",
+                [canonical],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// The article a sighting URL was already recorded for, if any.
+    pub fn sighting_by_canonical_url(&self, canonical: &str) -> Result<Option<u64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT article FROM sightings WHERE canonical_url = ?1 LIMIT 1",
+                [canonical],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// The story an article belongs to.
+    pub fn story_of(&self, id: u64) -> Result<Option<u64>, StoreError> {
+        self.conn
+            .query_row("SELECT story FROM articles WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// First phase of storing an article: the row, marked pending, before
+    /// its corpus file is written.
+    pub fn begin_article(&mut self, a: &NewArticle) -> Result<(), StoreError> {
+        self.insert_article(a, "pending")
+    }
+
+    /// Records a corpus file that was found in the directory (a seed, or a
+    /// file a person put there).
+    pub fn import_article(&mut self, a: &NewArticle) -> Result<(), StoreError> {
+        self.insert_article(a, "imported")
+    }
+
+    fn insert_article(&mut self, a: &NewArticle, state: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO articles (id, file, state, url, canonical_url, title, feed, entry_key, published,
+                 fetched_at, language, author, site_name, method, words, text_hash, story)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                params![
+                    a.id,
+                    a.file,
+                    state,
+                    a.url,
+                    a.canonical_url,
+                    a.title,
+                    a.feed,
+                    a.entry_key,
+                    a.published.map(ts),
+                    a.fetched_at.map(ts),
+                    a.language,
+                    a.author,
+                    a.site_name,
+                    a.method,
+                    a.words,
+                    &a.text_hash[..],
+                    a.story
+                ],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// Second phase: the file is in place; the article and its entry are
+    /// stored, in one transaction.
+    pub fn finish_article(&mut self, id: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        let (feed, key, url, title): (Option<String>, Option<String>, Option<String>, String) = tx
+            .query_row(
+                "SELECT feed, entry_key, url, title FROM articles WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map_err(e)?;
+        tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])
+            .map_err(e)?;
+        if let (Some(feed), Some(key)) = (feed, key) {
+            Self::upsert_entry(
+                &tx,
+                &feed,
+                &key,
+                url.as_deref(),
+                Some(&title),
+                EntryState::Stored,
+                Some(id),
+                None,
+                now,
+            )
+            .map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+
+    /// Drops a pending article whose file never appeared.
+    pub fn abandon_article(&mut self, id: u64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM articles WHERE id = ?1 AND state = 'pending'",
+                [id],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// Articles left pending by a crash.
+    pub fn pending_articles(&self) -> Result<Vec<ArticleKey>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, file, feed, entry_key, url, title FROM articles WHERE state = 'pending'")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ArticleKey {
+                    id: r.get(0)?,
+                    file: r.get(1)?,
+                    feed: r.get(2)?,
+                    entry_key: r.get(3)?,
+                    url: r.get(4)?,
+                    title: r.get(5)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Every article file name the database knows.
+    pub fn article_files(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file FROM articles")
+            .map_err(self.err())?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Records a duplicate sighting and what became of its entry, at once.
+    pub fn record_sighting(&mut self, s: &Sighting) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        tx.execute(
+            "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                s.article,
+                s.url,
+                s.canonical_url,
+                s.feed,
+                s.entry_key,
+                s.title,
+                s.published.map(ts),
+                ts(s.seen_at),
+                s.reason,
+                s.score
+            ],
+        )
+        .map_err(e)?;
+        Self::upsert_entry(
+            &tx,
+            &s.feed,
+            &s.entry_key,
+            s.url.as_deref(),
+            s.title.as_deref(),
+            EntryState::Duplicate,
+            Some(s.article),
+            None,
+            s.seen_at,
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// The export records: corpus articles in order, then (when asked)
+    /// duplicate sightings.
+    pub fn export(&self, duplicates: bool) -> Result<Vec<ExportRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story
+                 FROM articles WHERE state != 'pending' ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ExportRecord {
+                    id: Some(r.get(0)?),
+                    file: Some(r.get(1)?),
+                    url: r.get(2)?,
+                    canonical_url: r.get(3)?,
+                    title: r.get(4)?,
+                    feed: r.get(5)?,
+                    published: r.get(6)?,
+                    fetched_at: r.get(7)?,
+                    language: r.get(8)?,
+                    words: r.get(9)?,
+                    duplicate_of: None,
+                    story: r.get(10)?,
+                })
+            })
+            .map_err(self.err())?;
+        for r in rows {
+            out.push(r.map_err(self.err())?);
+        }
+        if duplicates {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT s.url, s.canonical_url, COALESCE(s.title, a.title), s.feed, s.published, s.seen_at,
+                     a.language, a.words, s.article, a.story
+                     FROM sightings s JOIN articles a ON a.id = s.article ORDER BY s.id",
+                )
+                .map_err(self.err())?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(ExportRecord {
+                        id: None,
+                        file: None,
+                        url: r.get(0)?,
+                        canonical_url: r.get(1)?,
+                        title: r.get(2)?,
+                        feed: r.get(3)?,
+                        published: r.get(4)?,
+                        fetched_at: r.get(5)?,
+                        language: r.get(6)?,
+                        words: r.get(7)?,
+                        duplicate_of: Some(r.get(8)?),
+                        story: r.get(9)?,
+                    })
+                })
+                .map_err(self.err())?;
+            for r in rows {
+                out.push(r.map_err(self.err())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts for tests and summaries: (articles, entries, sightings).
+    pub fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM sightings)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(self.err())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(id: u64) -> NewArticle {
+        NewArticle {
+            id,
+            file: format!("{id:03}_00000000000000aa.txt"),
+            url: Some(format!("https://example.org/{id}")),
+            canonical_url: Some(format!("https://example.org/{id}")),
+            title: "T".into(),
+            feed: Some("f".into()),
+            entry_key: Some(format!("k{id}")),
+            published: None,
+            fetched_at: None,
+            language: None,
+            author: None,
+            site_name: None,
+            method: None,
+            words: 3,
+            text_hash: [id as u8; 16],
+            story: id,
+        }
+    }
+
+    #[test]
+    fn migrations_apply_once_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.db");
+        Store::open(&p).unwrap();
+        let s = Store::open(&p).unwrap();
+        assert_eq!(s.counts().unwrap(), (0, 0, 0));
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.db");
+        Connection::open(&p)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        assert!(matches!(
+            Store::open(&p),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn two_phase_article_marks_its_entry_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        let now = Utc::now();
+        s.begin_article(&article(5)).unwrap();
+        assert_eq!(s.pending_articles().unwrap().len(), 1);
+        assert_eq!(
+            s.article_by_canonical_url("https://example.org/5").unwrap(),
+            None
+        );
+        s.finish_article(5, now).unwrap();
+        assert!(s.pending_articles().unwrap().is_empty());
+        assert_eq!(s.entry_state("f", "k5").unwrap(), Some(EntryState::Stored));
+        assert_eq!(
+            s.article_by_canonical_url("https://example.org/5").unwrap(),
+            Some(5)
+        );
+        assert_eq!(s.max_article_id().unwrap(), Some(5));
+        s.begin_article(&article(6)).unwrap();
+        s.abandon_article(6).unwrap();
+        assert_eq!(s.max_article_id().unwrap(), Some(5));
+    }
+
+    #[test]
+    fn failed_entries_count_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        let now = Utc::now();
+        for _ in 0..3 {
+            s.record_entry(
+                "f",
+                "k",
+                None,
+                None,
+                EntryState::Failed,
+                None,
+                Some("HTTP 500"),
+                now,
+            )
+            .unwrap();
+        }
+        let attempts: u32 = s
+            .conn
+            .query_row("SELECT attempts FROM entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(attempts, 3);
+        assert_eq!(s.entry_state("f", "k").unwrap(), Some(EntryState::Failed));
+    }
+}

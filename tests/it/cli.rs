@@ -1,0 +1,166 @@
+//! The commands other than `run`: their output and their errors.
+
+use crate::env::{fixture, read_fixture, stderr, stdout, Env};
+
+#[test]
+fn unknown_config_key_is_a_usage_error_with_its_line() {
+    let env = Env::new();
+    std::fs::write(
+        env.config_path(),
+        "[store]\ndatabase = \"x.db\"\n\n[fetch]\ntimeuot = \"5s\"\n",
+    )
+    .unwrap();
+    let out = env.tidings(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tidings.toml:5:") && err.contains("timeuot"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn every_bad_value_is_reported_with_its_line() {
+    let env = Env::new();
+    std::fs::write(
+        env.config_path(),
+        "[fetch]\nmax_page_size = \"huge\"\n[topic]\nquery = \"gay AND\"\n[[feeds]]\nname = \"x\"\nurl = \"not a url\"\n",
+    )
+    .unwrap();
+    for cmd in [&["check"][..], &["run", "--once"][..]] {
+        let out = env.tidings(cmd);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        let err = stderr(&out);
+        assert!(err.contains("tidings.toml:2: fetch.max_page_size"), "{err}");
+        assert!(err.contains("tidings.toml:4: topic query"), "{err}");
+        assert!(err.contains("tidings.toml:7: feeds.url"), "{err}");
+    }
+}
+
+#[test]
+fn missing_config_file_is_named() {
+    let env = Env::new();
+    let out = env.tidings(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("tidings.toml: cannot read"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_accepts_the_shipped_config() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/tidings.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(&shipped)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok ("), "{}", stdout(&out));
+}
+
+#[test]
+fn extract_prints_what_would_be_stored() {
+    let env = Env::new();
+    for i in 1..=4 {
+        let page = fixture(&format!("site/article-{i}.html"));
+        let out = env.tidings(&[
+            "extract",
+            "--base-url",
+            "https://example.org/a",
+            page.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            read_fixture(&format!("site/article-{i}.expected.txt")),
+            "article-{i}"
+        );
+    }
+}
+
+#[test]
+fn extract_fetches_a_url() {
+    let env = Env::new();
+    env.server.fixture("/a", "text/html", "site/article-2.html");
+    env.write_config(&[], "");
+    let out = env.tidings(&["extract", &format!("{}/a", env.server.base)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), read_fixture("site/article-2.expected.txt"));
+}
+
+#[test]
+fn extract_of_a_page_without_article_says_so() {
+    let env = Env::new();
+    let out = env.tidings(&["extract", fixture("site/noarticle.html").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("noarticle.html: no article"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn feed_lists_entries_and_rejects_non_feeds() {
+    let env = Env::new();
+    let out = env.tidings(&["feed", fixture("site/rdf.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let line = stdout(&out);
+    let fields: Vec<_> = line.trim_end().split('\t').collect();
+    assert_eq!(fields.len(), 4, "{line}");
+    assert_eq!(fields[1], "2026-11-18T07:30:00Z");
+    assert_eq!(
+        fields[3],
+        "Why the world still fails Chechnya’s LGBT people"
+    );
+    let out = env.tidings(&["feed", fixture("site/noarticle.html").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a feed"), "{}", stderr(&out));
+}
+
+#[test]
+fn dedup_tells_copies_from_new_text() {
+    let env = Env::new();
+    let copy = env.path("copy.txt");
+    let seed = std::fs::read_to_string(env.corpus().join("002_a07d531173bc95f0.txt")).unwrap();
+    std::fs::write(&copy, seed.to_uppercase()).unwrap();
+    let fresh = fixture("site/article-3.expected.txt");
+    let out = env.tidings(&[
+        "dedup",
+        "--against",
+        env.corpus().to_str().unwrap(),
+        copy.to_str().unwrap(),
+        fresh.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines[0][1], "duplicate");
+    assert!(lines[0][2].ends_with("002_a07d531173bc95f0.txt"));
+    assert_eq!(lines[1][1..3], ["new", "-"]);
+}
+
+#[test]
+fn export_without_a_database_is_a_usage_error() {
+    let env = Env::new();
+    env.write_config(&[], "");
+    let out = env.tidings(&["export"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no database yet"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let env = Env::new();
+    assert_eq!(env.tidings(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        env.tidings(&["export", "--format", "xml"]).status.code(),
+        Some(2)
+    );
+}

@@ -1,0 +1,219 @@
+//! A per-test environment: a temp dir with a corpus (the seeds), a config,
+//! and a local HTTP server whose routes the test sets.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn read_fixture(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+#[derive(Clone)]
+pub struct Route {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// A real HTTP server on 127.0.0.1 with a random port.
+pub struct Server {
+    pub base: String,
+    routes: Arc<Mutex<HashMap<String, Route>>>,
+    pub hits: Arc<Mutex<Vec<String>>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
+        let port = server.server_addr().to_ip().expect("ip address").port();
+        let routes: Arc<Mutex<HashMap<String, Route>>> = Arc::default();
+        let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (s, r, h) = (server.clone(), routes.clone(), hits.clone());
+        let thread = std::thread::spawn(move || {
+            for req in s.incoming_requests() {
+                let path = req.url().to_string();
+                h.lock().unwrap().push(path.clone());
+                let route = r
+                    .lock()
+                    .unwrap()
+                    .get(path.split('?').next().unwrap_or(""))
+                    .cloned();
+                let resp = match route {
+                    Some(rt) => tiny_http::Response::from_data(rt.body)
+                        .with_status_code(rt.status)
+                        .with_header(
+                            tiny_http::Header::from_bytes(
+                                "Content-Type",
+                                rt.content_type.as_bytes(),
+                            )
+                            .unwrap(),
+                        ),
+                    None => {
+                        tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+                    }
+                };
+                let _ = req.respond(resp);
+            }
+        });
+        Server {
+            base: format!("http://127.0.0.1:{port}"),
+            routes,
+            hits,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn route(&self, path: &str, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        let route = Route {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+        };
+        self.routes.lock().unwrap().insert(path.to_string(), route);
+    }
+
+    /// Serves a fixture file with `{{BASE}}` replaced by this server's URL.
+    pub fn fixture(&self, path: &str, content_type: &str, name: &str) {
+        let body = read_fixture(name).replace("{{BASE}}", &self.base);
+        self.route(path, 200, content_type, body);
+    }
+
+    pub fn hits_of(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h.split('?').next() == Some(path))
+            .count()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The five seeds, as shipped.
+pub fn seeds_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub server: Server,
+}
+
+impl Env {
+    /// A temp dir whose corpus holds a copy of the seeds.
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        for e in std::fs::read_dir(seeds_dir()).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, corpus.join(p.file_name().unwrap())).unwrap();
+        }
+        Env {
+            dir,
+            server: Server::start(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn corpus(&self) -> PathBuf {
+        self.path("corpus")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path("tidings.toml")
+    }
+
+    /// Writes a config with the given feeds (name, path on the server) and
+    /// extra TOML appended.
+    pub fn write_config(&self, feeds: &[(&str, &str)], extra: &str) {
+        let mut text = String::from(
+            "[store]\ndatabase = \"tidings.db\"\ncorpus = \"corpus\"\n\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"\n\n",
+        );
+        text.push_str(extra);
+        for (name, path) in feeds {
+            let url = if path.starts_with("http") {
+                path.to_string()
+            } else {
+                format!("{}{}", self.server.base, path)
+            };
+            text.push_str(&format!(
+                "\n[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n"
+            ));
+        }
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    pub fn tidings(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
+        cmd.arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env_remove("TIDINGS_CONFIG")
+            .env("TIDINGS_LOG", "warn");
+        cmd.output().expect("run tidings")
+    }
+
+    /// The corpus files: name → content, in name order.
+    pub fn corpus_files(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = std::fs::read_dir(self.corpus())
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    pub fn export(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut a = vec!["export"];
+        a.extend_from_slice(args);
+        let out = self.tidings(&a);
+        assert!(
+            out.status.success(),
+            "export failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("export line is JSON"))
+            .collect()
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

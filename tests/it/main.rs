@@ -1,0 +1,8 @@
+//! The integration tests: one binary, a fresh environment per test (temp
+//! dir, database, corpus, a real HTTP server on 127.0.0.1), the real
+//! `tidings` binary.
+
+mod env;
+
+mod cli;
+mod pipeline;

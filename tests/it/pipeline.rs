@@ -1,0 +1,430 @@
+//! `run --once` end to end against a local site serving feeds in all four
+//! formats and article pages with their furniture.
+
+use crate::env::{read_fixture, stderr, stdout, Env};
+
+const TOPIC: &str =
+    "[topic]\nquery = '(chechnya OR chechen*) AND (gay OR lgbt* OR \"sexual orientation\")'\n";
+
+/// The fixture site: four feeds, their pages, one page missing (its feed
+/// carries the full text), one off-topic page, one page with no article,
+/// and a republished copy of article 1 under another URL.
+fn serve_site(env: &Env) {
+    let s = &env.server;
+    s.fixture(
+        "/rss.xml",
+        "application/rss+xml; charset=utf-8",
+        "site/rss2.xml",
+    );
+    s.fixture("/atom.xml", "application/atom+xml", "site/atom.xml");
+    s.fixture("/rdf.xml", "application/rdf+xml", "site/rdf.xml");
+    s.fixture("/feed.json", "application/feed+json", "site/feed.json");
+    s.fixture(
+        "/news/chechnya-detentions",
+        "text/html; charset=utf-8",
+        "site/article-1.html",
+    );
+    s.fixture("/world/harvest", "text/html", "site/offtopic.html");
+    s.fixture("/tag/chechnya", "text/html", "site/noarticle.html");
+    s.fixture(
+        "/reports/hague-testimony",
+        "text/html",
+        "site/article-3.html",
+    );
+    s.fixture("/opinion/world-fails", "text/html", "site/article-4.html");
+    s.fixture("/2026/11/eu-sanctions", "text/html", "site/article-2.html");
+    let copy = read_fixture("site/article-1.html")
+        .lines()
+        .filter(|l| !l.contains("rel=\"canonical\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("Rights Watch", "Wire Service");
+    s.route("/wire/detentions-copy", 200, "text/html", copy);
+}
+
+const FEEDS: &[(&str, &str)] = &[
+    ("rights-watch", "/rss.xml"),
+    ("caucasus", "/atom.xml"),
+    ("open-media", "/rdf.xml"),
+    ("pink-news", "/feed.json"),
+];
+
+fn site_env() -> Env {
+    let env = Env::new();
+    serve_site(&env);
+    // One feed at a time, so sequence numbers are deterministic.
+    env.write_config(FEEDS, &format!("{TOPIC}\n[fetch]\n"));
+    // The [fetch] table is already open above: rewrite with concurrency.
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("\n[fetch]\n\n[[feeds]]", "\n[[feeds]]");
+    let text = text.replace(
+        "timeout = \"10s\"\n",
+        "timeout = \"10s\"\nconcurrency = 1\n",
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
+fn expected_name(seq: u64, url: &str) -> String {
+    let canonical = tidings::dedup::canonical_url(url).unwrap();
+    format!("{seq:03}_{}.txt", tidings::corpus::identifier(&canonical))
+}
+
+#[test]
+fn once_turns_feeds_of_every_format_into_seed_format_files() {
+    let env = site_env();
+    let seeds_before: Vec<_> = env.corpus_files();
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("polled 4 feeds (0 failed): 8 entries, 5 new articles, 1 duplicates, 1 off-topic, 1 without article, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+    let files = env.corpus_files();
+    // The seeds are untouched, byte for byte.
+    for seed in &seeds_before {
+        assert!(files.contains(seed), "seed {} was changed", seed.0);
+    }
+    let base = &env.server.base;
+    let expected = [
+        (
+            5,
+            format!("{base}/news/chechnya-detentions"),
+            "site/article-1.expected.txt",
+        ),
+        (
+            6,
+            format!("{base}/reports/hague-testimony"),
+            "site/article-3.expected.txt",
+        ),
+        (
+            7,
+            format!("{base}/opinion/world-fails"),
+            "site/article-4.expected.txt",
+        ),
+        (
+            8,
+            format!("{base}/2026/11/eu-sanctions"),
+            "site/article-2.expected.txt",
+        ),
+        (
+            9,
+            format!("{base}/2026/11/relocations"),
+            "site/article-5.expected.txt",
+        ),
+    ];
+    assert_eq!(
+        files.len(),
+        seeds_before.len() + expected.len(),
+        "{:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (seq, url, fixture) in &expected {
+        let name = expected_name(*seq, url);
+        let text = &files
+            .iter()
+            .find(|f| f.0 == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .1;
+        assert_eq!(
+            text,
+            &read_fixture(fixture),
+            "{name} differs from {fixture}"
+        );
+    }
+}
+
+#[test]
+fn once_records_provenance_duplicates_and_stories() {
+    let env = site_env();
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let records = env.export(&[]);
+    assert_eq!(records.len(), 10, "5 seeds + 5 new: {records:#?}");
+    let seed = &records[0];
+    assert_eq!(seed["id"], 0);
+    assert_eq!(seed["file"], "000_db41c36133a0800f.txt");
+    assert!(seed["feed"].is_null() && seed["url"].is_null());
+    let a1 = &records[5];
+    let base = &env.server.base;
+    assert_eq!(a1["id"], 5);
+    assert_eq!(a1["feed"], "rights-watch");
+    assert_eq!(
+        a1["url"],
+        format!("{base}/news/chechnya-detentions?utm_source=rss&utm_medium=feed")
+    );
+    assert_eq!(
+        a1["canonical_url"],
+        tidings::dedup::canonical_url(&format!("{base}/news/chechnya-detentions")).unwrap()
+    );
+    assert_eq!(
+        a1["title"],
+        "Chechnya: new wave of detentions of gay men reported"
+    );
+    assert_eq!(a1["published"], "2026-11-20T09:00:00Z");
+    assert_eq!(a1["language"], "en");
+    assert_eq!(a1["story"], 5);
+    assert!(a1["duplicate_of"].is_null());
+    assert!(a1["fetched_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        a1["words"], 148,
+        "words of the stored text, headline included"
+    );
+    let relocations = &records[9];
+    assert_eq!(relocations["feed"], "pink-news");
+    assert_eq!(relocations["published"], "2026-11-21T12:00:00Z");
+
+    let with_dups = env.export(&["--duplicates"]);
+    assert_eq!(with_dups.len(), 11);
+    let dup = &with_dups[10];
+    assert_eq!(dup["duplicate_of"], 5);
+    assert_eq!(dup["feed"], "caucasus");
+    assert_eq!(dup["url"], format!("{base}/wire/detentions-copy"));
+    assert!(dup["id"].is_null() && dup["file"].is_null());
+
+    let csv = stdout(&env.tidings(&["export", "--format", "csv"]));
+    assert_eq!(csv.lines().count(), 11);
+    assert!(csv.starts_with("id,file,url,canonical_url,title,feed,published,fetched_at,language,words,duplicate_of,story\n"));
+}
+
+#[test]
+fn second_once_adds_no_file_and_no_row() {
+    let env = site_env();
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let (files, records) = (env.corpus_files(), env.export(&["--duplicates"]));
+    let page_hits = env.server.hits_of("/news/chechnya-detentions");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("0 new articles, 0 duplicates"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(env.corpus_files(), files);
+    assert_eq!(env.export(&["--duplicates"]), records);
+    // Entries seen before are skipped before their pages are fetched.
+    assert_eq!(env.server.hits_of("/news/chechnya-detentions"), page_hits);
+    assert_eq!(env.server.hits_of("/rss.xml"), 2);
+}
+
+#[test]
+fn failed_page_is_retried_on_the_next_run() {
+    let env = Env::new();
+    serve_site(&env);
+    env.server
+        .route("/reports/hague-testimony", 500, "text/html", "oops");
+    env.write_config(&[("caucasus", "/atom.xml")], TOPIC);
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the feed itself was polled: {}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("0 new articles, 1 duplicates") || stdout(&out).contains("1 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("/reports/hague-testimony: HTTP 500"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env
+        .corpus_files()
+        .iter()
+        .any(|f| f.1.starts_with("Survivors")));
+    env.server.fixture(
+        "/reports/hague-testimony",
+        "text/html",
+        "site/article-3.html",
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stored: Vec<_> = env
+        .corpus_files()
+        .into_iter()
+        .filter(|f| f.1.starts_with("Survivors"))
+        .collect();
+    assert_eq!(stored.len(), 1, "stored on the retry");
+    assert_eq!(stored[0].1, read_fixture("site/article-3.expected.txt"));
+}
+
+#[test]
+fn unreachable_feed_does_not_stop_the_others() {
+    let env = Env::new();
+    serve_site(&env);
+    env.write_config(
+        &[
+            ("dead", "http://127.0.0.1:9/feed.xml"),
+            ("open-media", "/rdf.xml"),
+        ],
+        TOPIC,
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "some feeds failed: {}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("feed dead: http://127.0.0.1:9/feed.xml"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("tidings: feed dead"))
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(env
+        .corpus_files()
+        .iter()
+        .any(|f| f.1 == read_fixture("site/article-4.expected.txt")));
+    let status = stdout(&env.tidings(&["status"]));
+    let dead = status.lines().find(|l| l.starts_with("dead\t")).unwrap();
+    assert!(dead.contains("127.0.0.1:9"), "{dead}");
+}
+
+#[test]
+fn every_feed_failing_exits_1() {
+    let env = Env::new();
+    env.write_config(
+        &[
+            ("dead", "http://127.0.0.1:9/feed.xml"),
+            ("missing", "/nothing.xml"),
+        ],
+        "",
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nothing.xml: HTTP 404"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn body_that_is_not_a_feed_is_named() {
+    let env = Env::new();
+    serve_site(&env);
+    env.write_config(
+        &[("page", "/opinion/world-fails"), ("open-media", "/rdf.xml")],
+        TOPIC,
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("tidings: feed page:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("/opinion/world-fails") && line.contains("not a feed"),
+        "{line}"
+    );
+}
+
+#[test]
+fn without_a_topic_everything_is_coverage() {
+    let env = Env::new();
+    serve_site(&env);
+    env.write_config(&[("rights-watch", "/rss.xml")], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(env
+        .corpus_files()
+        .iter()
+        .any(|f| f.1.starts_with("Grain harvest in southern Russia")));
+}
+
+#[test]
+fn numbering_continues_after_the_largest_number_present() {
+    let env = Env::new();
+    serve_site(&env);
+    std::fs::write(
+        env.corpus().join("999_00000000000000ff.txt"),
+        "A file a person put here\n\nIt counts.",
+    )
+    .unwrap();
+    env.write_config(&[("open-media", "/rdf.xml")], TOPIC);
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let url = format!("{}/opinion/world-fails", env.server.base);
+    let name = format!(
+        "1000_{}.txt",
+        tidings::corpus::identifier(&tidings::dedup::canonical_url(&url).unwrap())
+    );
+    assert!(
+        env.corpus_files().iter().any(|f| f.0 == name),
+        "{:?}",
+        env.corpus_files().iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    let records = env.export(&[]);
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r["id"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4, 999, 1000]
+    );
+}
+
+#[test]
+fn private_addresses_are_refused_unless_allowed() {
+    let env = Env::new();
+    serve_site(&env);
+    env.write_config(&[("open-media", "/rdf.xml")], "");
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "allow_private_networks = true",
+        "allow_private_networks = false",
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("private or local address"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        env.server.hits_of("/rdf.xml"),
+        0,
+        "no request reached the server"
+    );
+}
+
+#[test]
+fn an_article_already_in_the_seeds_is_a_sighting_not_a_file() {
+    let env = Env::new();
+    // A page whose text is seed 004, word for word.
+    let seed = std::fs::read_to_string(env.corpus().join("004_9d58132667f5f0f0.txt")).unwrap();
+    let mut lines = seed.split("\n\n");
+    let title = lines.next().unwrap();
+    let body: String = lines
+        .map(|p| format!("<p>{}</p>\n", p.replace('&', "&amp;").replace('<', "&lt;")))
+        .collect();
+    let page = format!("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>");
+    env.server.route("/hrf/silent", 200, "text/html", page);
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>HRF</title><item><title>x</title><link>{}/hrf/silent</link></item></channel></rss>",
+        env.server.base
+    );
+    env.server
+        .route("/hrf.xml", 200, "application/rss+xml", feed);
+    env.write_config(&[("hrf", "/hrf.xml")], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert!(
+        stdout(&out).contains("0 new articles, 1 duplicates"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(env.corpus_files().len(), 5);
+    let dups = env.export(&["--duplicates"]);
+    assert_eq!(dups.last().unwrap()["duplicate_of"], 4);
+}
