@@ -33,6 +33,15 @@ enum Command {
         /// Poll every feed once, ingest everything new, print a summary, exit.
         #[arg(long)]
         once: bool,
+        /// Alert on a feed's first poll too (by default a first poll is a
+        /// silent backfill, so a new database does not flood the sinks).
+        #[arg(long)]
+        alert: bool,
+    },
+    /// Alert sinks.
+    Alert {
+        #[command(subcommand)]
+        command: AlertCommand,
     },
     /// Print one page's article in the corpus format.
     Extract {
@@ -71,6 +80,15 @@ enum Command {
     Status,
     /// Validate the config and say what is wrong, with line numbers.
     Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum AlertCommand {
+    /// Send a sample alert to a sink and say what it answered.
+    Test {
+        /// The sink's name (its `name`, or its kind when unnamed).
+        sink: String,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
@@ -149,7 +167,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn dispatch(cli: Cli) -> Result<i32> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Run { once } => cmd_run(&load_config(config)?, once),
+        Command::Run { once, alert } => cmd_run(&load_config(config)?, once, alert),
+        Command::Alert {
+            command: AlertCommand::Test { sink },
+        } => cmd_alert_test(&load_config(config)?, &sink),
         Command::Extract { source, base_url } => cmd_extract(config, &source, base_url.as_deref()),
         Command::Feed { source, json } => cmd_feed(config, &source, json),
         Command::Dedup { against, files } => cmd_dedup(config, against.as_deref(), &files),
@@ -324,10 +345,37 @@ fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -
     Ok(0)
 }
 
-fn cmd_run(config: &Config, once: bool) -> Result<i32> {
+fn cmd_alert_test(config: &Config, name: &str) -> Result<i32> {
+    let Some(sink) = config.alerts.iter().find(|a| a.name == name) else {
+        let names: Vec<&str> = config.alerts.iter().map(|a| a.name.as_str()).collect();
+        return Err(UsageError(format!(
+            "no alert sink is named '{name}' (configured: {})",
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        ))
+        .into());
+    };
+    let poster = crate::fetch::Poster::new(&config.fetch)?;
+    let event = crate::alert::sample(chrono::Utc::now());
+    match runtime()?.block_on(crate::deliver::send(&poster, sink, &event)) {
+        Ok(answer) => {
+            println!("{name}: delivered: {answer}");
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("tidings: {e}");
+            Ok(1)
+        }
+    }
+}
+
+fn cmd_run(config: &Config, once: bool, alert: bool) -> Result<i32> {
     let rt = runtime()?;
     rt.block_on(async {
-        let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone()).await?;
+        let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone(), alert).await?;
         tracing::info!(
             corpus = report.corpus_files,
             imported = report.imported,
@@ -335,18 +383,31 @@ fn cmd_run(config: &Config, once: bool) -> Result<i32> {
             dropped = report.dropped_pending,
             "corpus indexed"
         );
-        if !config.alerts.is_empty() {
-            tracing::warn!("alert sinks are configured but alert delivery is not built yet; no alerts are sent");
-        }
+        let poster = crate::fetch::Poster::new(&config.fetch)?;
         if once {
             let summary = crate::pipeline::run_once(&pipeline).await;
-            Ok(print_summary(&summary))
+            let code = print_summary(&summary);
+            if !config.alerts.is_empty() {
+                let pass = crate::deliver::flush(&pipeline, &poster, ALERT_FLUSH).await?;
+                let (pending, _, _) = pipeline
+                    .with_ingest(|i| Ok(i.store.outbox_counts()?))
+                    .await?;
+                println!(
+                    "alerts: {} sent, {} pending, {} expired",
+                    pass.sent, pending, pass.expired
+                );
+            }
+            Ok(code)
         } else {
-            crate::daemon::run(pipeline).await?;
+            crate::daemon::run(pipeline, poster).await?;
             Ok(0)
         }
     })
 }
+
+/// How long `run --once` keeps delivering alerts after ingesting; what is
+/// not delivered by then stays queued for the next run.
+const ALERT_FLUSH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Prints the `--once` summary and returns the exit status.
 fn print_summary(s: &crate::pipeline::Summary) -> i32 {

@@ -89,8 +89,32 @@ struct RawFeed {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAlert {
+    name: Option<Spanned<String>>,
     kind: Spanned<String>,
     url: Option<Spanned<String>>,
+    secret: Option<String>,
+    #[serde(default)]
+    feeds: Vec<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    query: Option<Spanned<String>>,
+    expire: Option<Spanned<String>>,
+    pickup: Option<Spanned<i64>>,
+    feed_health: Option<Spanned<String>>,
+    // email
+    server: Option<Spanned<String>>,
+    port: Option<Spanned<i64>>,
+    tls: Option<Spanned<String>>,
+    username: Option<String>,
+    password: Option<String>,
+    password_env: Option<Spanned<String>>,
+    from: Option<Spanned<String>>,
+    #[serde(default)]
+    to: Vec<Spanned<String>>,
+    digest: Option<Spanned<String>>,
+    // command
+    command: Option<Spanned<Vec<String>>>,
+    timeout: Option<Spanned<String>>,
 }
 
 /// The validated configuration, paths made absolute against the config file.
@@ -147,11 +171,7 @@ pub struct FeedConfig {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertConfig {
-    pub kind: String,
-    pub url: Option<Url>,
-}
+pub use crate::alert::AlertConfig;
 
 /// One thing wrong with the config, and where.
 #[derive(Debug, Clone, PartialEq)]
@@ -451,30 +471,268 @@ impl Config {
             }
         }
 
-        let mut alerts = Vec::new();
-        for a in &raw.alerts {
+        let mut alerts: Vec<AlertConfig> = Vec::new();
+        for (i, a) in raw.alerts.iter().enumerate() {
+            let at = a.kind.span();
+            let mut bad = |span: std::ops::Range<usize>, m: String| problem(span, m);
             let kind = a.kind.get_ref().as_str();
-            if kind != "webhook" {
-                problem(
-                    a.kind.span(),
-                    format!("alerts.kind: '{kind}' is not a known sink (webhook)"),
+            let name = a
+                .name
+                .as_ref()
+                .map(|n| n.get_ref().trim().to_string())
+                .unwrap_or_else(|| {
+                    if raw
+                        .alerts
+                        .iter()
+                        .filter(|b| b.kind.get_ref() == kind)
+                        .count()
+                        > 1
+                    {
+                        format!("{kind}-{}", i + 1)
+                    } else {
+                        kind.to_string()
+                    }
+                });
+            if name.is_empty() || alerts.iter().any(|b| b.name == name) {
+                bad(
+                    at.clone(),
+                    format!("alerts: the name '{name}' is empty or used by another sink"),
                 );
-                continue;
             }
-            match &a.url {
-                None => problem(a.kind.span(), "alerts: a webhook needs a url".into()),
-                Some(u) => match Url::parse(u.get_ref()) {
-                    Ok(url) if matches!(url.scheme(), "http" | "https") => {
-                        alerts.push(AlertConfig {
-                            kind: kind.into(),
-                            url: Some(url),
+            let url = |bad: &mut dyn FnMut(std::ops::Range<usize>, String)| -> Option<Url> {
+                match &a.url {
+                    None => {
+                        bad(at.clone(), format!("alerts.{kind}: a url is required"));
+                        None
+                    }
+                    Some(u) => match Url::parse(u.get_ref()) {
+                        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+                        _ => {
+                            bad(
+                                u.span(),
+                                format!(
+                                    "alerts.url: '{}' is not an http or https URL",
+                                    u.get_ref()
+                                ),
+                            );
+                            None
+                        }
+                    },
+                }
+            };
+            let dur = |v: &Option<Spanned<String>>,
+                       key: &str,
+                       default: Option<Duration>,
+                       bad: &mut dyn FnMut(std::ops::Range<usize>, String)|
+             -> Option<Duration> {
+                match v {
+                    None => default,
+                    Some(v) => match parse_duration(v.get_ref()) {
+                        Ok(d) if !d.is_zero() => Some(d),
+                        Ok(_) => {
+                            bad(v.span(), format!("alerts.{key}: must be more than zero"));
+                            default
+                        }
+                        Err(e) => {
+                            bad(v.span(), format!("alerts.{key}: {e}"));
+                            default
+                        }
+                    },
+                }
+            };
+            use crate::alert::{EmailSink, Sink, Tls};
+            let sink = match kind {
+                "webhook" => url(&mut bad).map(|url| Sink::Webhook {
+                    url,
+                    secret: a.secret.clone(),
+                }),
+                "slack" => url(&mut bad).map(|url| Sink::Slack { url }),
+                "discord" => url(&mut bad).map(|url| Sink::Discord { url }),
+                "ntfy" => url(&mut bad).map(|url| Sink::Ntfy { url }),
+                "email" => {
+                    let tls = match a.tls.as_ref().map(|t| (t.get_ref().as_str(), t.span())) {
+                        None | Some(("starttls", _)) => Tls::StartTls,
+                        Some(("implicit", _)) => Tls::Implicit,
+                        Some(("none", _)) => Tls::None,
+                        Some((other, span)) => {
+                            bad(
+                                span,
+                                format!("alerts.tls: '{other}' is not starttls, implicit or none"),
+                            );
+                            Tls::StartTls
+                        }
+                    };
+                    let port = match &a.port {
+                        None => Some(match tls {
+                            Tls::Implicit => 465,
+                            Tls::StartTls => 587,
+                            Tls::None => 25,
+                        }),
+                        Some(p) => match u16::try_from(*p.get_ref()) {
+                            Ok(n) if n > 0 => Some(n),
+                            _ => {
+                                bad(
+                                    p.span(),
+                                    format!("alerts.port: {} is not a port", p.get_ref()),
+                                );
+                                None
+                            }
+                        },
+                    };
+                    let server = a
+                        .server
+                        .as_ref()
+                        .map(|s| s.get_ref().trim().to_string())
+                        .filter(|s| !s.is_empty());
+                    if server.is_none() {
+                        bad(at.clone(), "alerts.email: a server is required".into());
+                    }
+                    let mailbox = |v: &Spanned<String>, key: &str, bad: &mut dyn FnMut(std::ops::Range<usize>, String)| {
+                        if v.get_ref().parse::<lettre::message::Mailbox>().is_err() {
+                            bad(v.span(), format!("alerts.{key}: '{}' is not an email address", v.get_ref()));
+                        }
+                    };
+                    match &a.from {
+                        Some(f) => mailbox(f, "from", &mut bad),
+                        None => bad(
+                            at.clone(),
+                            "alerts.email: a from address is required".into(),
+                        ),
+                    }
+                    if a.to.is_empty() {
+                        bad(
+                            at.clone(),
+                            "alerts.email: at least one to address is required".into(),
+                        );
+                    }
+                    for t in &a.to {
+                        mailbox(t, "to", &mut bad);
+                    }
+                    let password = match &a.password_env {
+                        Some(var) => match std::env::var(var.get_ref()) {
+                            Ok(p) => Some(p),
+                            Err(_) => {
+                                bad(
+                                    var.span(),
+                                    format!("alerts.password_env: ${} is not set", var.get_ref()),
+                                );
+                                None
+                            }
+                        },
+                        None => a.password.clone(),
+                    };
+                    let digest = dur(&a.digest, "digest", None, &mut bad);
+                    match (server, port) {
+                        (Some(server), Some(port)) => Some(Sink::Email(EmailSink {
+                            server,
+                            port,
+                            tls,
+                            username: a.username.clone(),
+                            password,
+                            from: a
+                                .from
+                                .as_ref()
+                                .map(|f| f.get_ref().clone())
+                                .unwrap_or_default(),
+                            to: a.to.iter().map(|t| t.get_ref().clone()).collect(),
+                            digest,
+                        })),
+                        _ => None,
+                    }
+                }
+                "command" => match &a.command {
+                    Some(c) if !c.get_ref().is_empty() => {
+                        let prog = Path::new(&c.get_ref()[0]);
+                        if !prog.is_absolute() || !prog.is_file() {
+                            bad(
+                                c.span(),
+                                format!(
+                                    "alerts.command: '{}' is not an absolute path to a program",
+                                    prog.display()
+                                ),
+                            );
+                        }
+                        let timeout = dur(
+                            &a.timeout,
+                            "timeout",
+                            Some(Duration::from_secs(30)),
+                            &mut bad,
+                        )
+                        .unwrap_or(Duration::from_secs(30));
+                        Some(Sink::Command {
+                            argv: c.get_ref().clone(),
+                            timeout,
                         })
                     }
-                    _ => problem(
-                        u.span(),
-                        format!("alerts.url: '{}' is not an http or https URL", u.get_ref()),
-                    ),
+                    _ => {
+                        bad(at.clone(), "alerts.command: a command = [\"/path/to/program\", \"arg\", …] is required".into());
+                        None
+                    }
                 },
+                other => {
+                    bad(at.clone(), format!("alerts.kind: '{other}' is not a sink (webhook, slack, discord, ntfy, email, command)"));
+                    None
+                }
+            };
+            for f in &a.feeds {
+                if !raw
+                    .feeds
+                    .iter()
+                    .any(|g| g.name.get_ref().trim() == f.get_ref())
+                {
+                    bad(
+                        f.span(),
+                        format!("alerts.feeds: no feed is named '{}'", f.get_ref()),
+                    );
+                }
+            }
+            let query = a
+                .query
+                .as_ref()
+                .and_then(|q| match Query::parse(q.get_ref()) {
+                    Ok(q) => Some(q),
+                    Err(e) => {
+                        bad(q.span(), format!("alerts.query: {e}"));
+                        None
+                    }
+                });
+            let expire = dur(
+                &a.expire,
+                "expire",
+                Some(Duration::from_secs(2 * 86400)),
+                &mut bad,
+            )
+            .unwrap_or(Duration::from_secs(2 * 86400));
+            let feed_health = dur(&a.feed_health, "feed_health", None, &mut bad);
+            let pickup = match &a.pickup {
+                None => None,
+                Some(p) => match u32::try_from(*p.get_ref()) {
+                    Ok(n) if n >= 2 => Some(n),
+                    _ => {
+                        bad(
+                            p.span(),
+                            format!(
+                                "alerts.pickup: {} is not a number of outlets of 2 or more",
+                                p.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                },
+            };
+            if let Some(sink) = sink {
+                alerts.push(AlertConfig {
+                    name,
+                    sink,
+                    filter: crate::alert::Filter {
+                        feeds: a.feeds.iter().map(|f| f.get_ref().clone()).collect(),
+                        tags: a.tags.clone(),
+                        query,
+                    },
+                    expire,
+                    pickup,
+                    feed_health,
+                });
             }
         }
 

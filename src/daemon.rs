@@ -38,13 +38,16 @@ fn watch_signals(token: CancellationToken) -> std::io::Result<()> {
     Ok(())
 }
 
-pub async fn run(pipeline: Pipeline) -> Result<(), PipelineError> {
+pub async fn run(pipeline: Pipeline, poster: crate::fetch::Poster) -> Result<(), PipelineError> {
     let token = CancellationToken::new();
     watch_signals(token.clone())
         .map_err(|e| PipelineError::Task(format!("installing signal handlers: {e}")))?;
     let tracker = TaskTracker::new();
     let slots = Arc::new(Semaphore::new(pipeline.config().fetch.concurrency));
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
+    if !pipeline.config().alerts.is_empty() {
+        tracker.spawn(crate::deliver::run(pipeline.clone(), poster, token.clone()));
+    }
     info!(feeds = pipeline.config().feeds.len(), "daemon started");
     while !token.is_cancelled() {
         let now = Utc::now();

@@ -285,6 +285,69 @@ impl Fetcher {
     }
 }
 
+/// The client alerts are sent with. Sink URLs are the operator's own
+/// choice, so private addresses are allowed (an ntfy server on the LAN);
+/// the proxy, when set, is used as for fetching.
+#[derive(Clone)]
+pub struct Poster {
+    client: reqwest::Client,
+}
+
+impl Poster {
+    pub fn new(cfg: &FetchConfig) -> Result<Poster, FetchError> {
+        let mut b = reqwest::Client::builder()
+            .user_agent(&cfg.user_agent)
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .use_rustls_tls();
+        if let Some(p) = &cfg.proxy {
+            b = b.proxy(
+                reqwest::Proxy::all(p)
+                    .map_err(|e| FetchError::Client(format!("proxy {p}: {e}")))?,
+            );
+        } else {
+            b = b.no_proxy();
+        }
+        Ok(Poster {
+            client: b.build().map_err(|e| FetchError::Client(e.to_string()))?,
+        })
+    }
+
+    /// POSTs a body; returns the status and the start of the answer. A
+    /// status other than 2xx is an error.
+    pub async fn post(
+        &self,
+        url: &Url,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<(u16, String), FetchError> {
+        let mut req = self.client.post(url.clone()).body(body);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| FetchError::from_reqwest(url, e))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let answer: String = text
+            .chars()
+            .take(200)
+            .collect::<String>()
+            .trim()
+            .to_string();
+        if !(200..300).contains(&status) {
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status,
+            });
+        }
+        Ok((status, answer))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

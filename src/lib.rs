@@ -20,6 +20,9 @@
 //! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
 //!   articles, used by the daemon and by `run --once` alike.
 //! * [`daemon`]: `tidings run`: the schedule loop, signals, shutdown.
+//! * [`alert`]: who hears of what, and each sink's message format (pure).
+//! * [`deliver`]: the outbox loop that sends alerts (HTTP through `fetch`,
+//!   SMTP, commands).
 //! * [`cli`]: the command line; maps errors to exit codes.
 //!
 //! # Invariants
@@ -34,11 +37,13 @@
 //! * Bad input from the outside (a feed, a page, a config) is an error value
 //!   naming the thing at fault, never a panic, and never stops other feeds.
 
+pub mod alert;
 pub mod cli;
 pub mod config;
 pub mod corpus;
 pub mod daemon;
 pub mod dedup;
+pub mod deliver;
 pub mod extract;
 pub mod feed;
 pub mod fetch;

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, info, warn};
 use url::Url;
 
+use crate::alert::{self, Event};
 use crate::config::{Config, FeedConfig};
 use crate::corpus::{self, Corpus, CorpusError, FileName};
 use crate::dedup::{self, Decision, DocMeta};
@@ -23,7 +24,7 @@ use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetcher, Validators};
 use crate::normalize;
 use crate::schedule;
-use crate::store::{EntryState, NewArticle, PollResult, Sighting, Store, StoreError};
+use crate::store::{EntryState, NewArticle, Outgoing, PollResult, Sighting, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -81,7 +82,7 @@ impl Ingest {
         for p in store.pending_articles()? {
             let name = FileName::parse(&p.file);
             if name.as_ref().is_some_and(|n| corpus.exists(n)) {
-                store.finish_article(p.id, now)?;
+                store.finish_article(p.id, now, &[])?;
                 report.repaired_pending += 1;
             } else {
                 store.abandon_article(p.id)?;
@@ -180,10 +181,49 @@ impl Ingest {
             self.store.abandon_article(id)?;
             return Err(e.into());
         }
-        self.store.finish_article(id, now)?;
+        let outgoing: Vec<Outgoing> = c
+            .sinks
+            .iter()
+            .map(|sink| Outgoing {
+                sink: sink.clone(),
+                event: alert::NEW_ARTICLE.into(),
+                key: format!("article:{id}"),
+                payload: Event::new_article(&row.record()).webhook_body(),
+            })
+            .collect();
+        self.store.finish_article(id, now, &outgoing)?;
         self.index.insert(id, &c.text, &meta);
+        self.check_pickup(&c.pickup, row.story, now)?;
         info!(feed = %c.feed, file = %row.file, url = %c.url, "stored article");
         Ok(EntryOutcome::Stored(id))
+    }
+
+    /// Queues the one follow-up a sink asked for when a story reaches its
+    /// number of outlets.
+    fn check_pickup(
+        &mut self,
+        pickup: &[(String, u32)],
+        story: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), PipelineError> {
+        if pickup.is_empty() {
+            return Ok(());
+        }
+        let outlets = self.store.story_outlets(story)?;
+        let Some(first) = self.store.article_record(story)? else {
+            return Ok(());
+        };
+        let outgoing: Vec<Outgoing> = pickup
+            .iter()
+            .filter(|(_, n)| outlets >= *n)
+            .map(|(sink, _)| Outgoing {
+                sink: sink.clone(),
+                event: alert::STORY_PICKUP.into(),
+                key: format!("pickup:{story}"),
+                payload: Event::story_pickup(&first, outlets).webhook_body(),
+            })
+            .collect();
+        Ok(self.store.enqueue(&outgoing, now)?)
     }
 
     fn sight(
@@ -207,6 +247,9 @@ impl Ingest {
             score,
         })?;
         debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
+        if let Some(story) = self.store.story_of(of)? {
+            self.check_pickup(&c.pickup, story, now)?;
+        }
         Ok(EntryOutcome::Duplicate(of))
     }
 }
@@ -221,6 +264,10 @@ struct Candidate {
     text: String,
     published: Option<DateTime<Utc>>,
     article: Article,
+    /// The sinks that hear of this article if it is new.
+    sinks: Vec<String>,
+    /// The sinks that want a follow-up at a number of outlets.
+    pickup: Vec<(String, u32)>,
 }
 
 /// What became of one entry.
@@ -255,6 +302,10 @@ pub struct Pipeline {
     config: Arc<Config>,
     fetcher: Fetcher,
     ingest: Arc<Mutex<Ingest>>,
+    /// Alert even on a feed's first poll (`--alert`).
+    force_alerts: bool,
+    /// Wakes the delivery loop when alerts are queued.
+    queued: Arc<tokio::sync::Notify>,
 }
 
 fn lock(m: &Mutex<Ingest>) -> MutexGuard<'_, Ingest> {
@@ -264,21 +315,26 @@ fn lock(m: &Mutex<Ingest>) -> MutexGuard<'_, Ingest> {
 }
 
 impl Pipeline {
-    pub async fn open(config: Config) -> Result<(Pipeline, OpenReport), PipelineError> {
+    /// Opens the store and corpus. `force_alerts` alerts on a feed's first
+    /// poll too, which is otherwise a silent backfill.
+    pub async fn open(
+        config: Config,
+        force_alerts: bool,
+    ) -> Result<(Pipeline, OpenReport), PipelineError> {
         let fetcher = Fetcher::new(&config.fetch)?;
         let config = Arc::new(config);
         let c = config.clone();
         let (ingest, report) = tokio::task::spawn_blocking(move || Ingest::open(&c, Utc::now()))
             .await
             .map_err(|e| PipelineError::Task(e.to_string()))??;
-        Ok((
-            Pipeline {
-                config,
-                fetcher,
-                ingest: Arc::new(Mutex::new(ingest)),
-            },
-            report,
-        ))
+        let pipeline = Pipeline {
+            config,
+            fetcher,
+            ingest: Arc::new(Mutex::new(ingest)),
+            force_alerts,
+            queued: Arc::default(),
+        };
+        Ok((pipeline, report))
     }
 
     pub fn config(&self) -> &Config {
@@ -290,8 +346,79 @@ impl Pipeline {
         self.with_ingest(|i| Ok(i.store.feeds()?)).await
     }
 
-    /// Runs a closure on the ingest state on a blocking thread.
-    async fn with_ingest<T: Send + 'static>(
+    /// Queues feed-health alerts for the sinks that asked: a feed failing
+    /// longer than their limit, and its recovery after such an alert.
+    async fn check_feed_health(&self, feed: &FeedConfig, ok: bool, now: DateTime<Utc>) {
+        let sinks: Vec<(String, std::time::Duration)> = self
+            .config
+            .alerts
+            .iter()
+            .filter_map(|a| a.feed_health.map(|d| (a.name.clone(), d)))
+            .collect();
+        if sinks.is_empty() {
+            return;
+        }
+        let (name, url) = (feed.name.clone(), feed.url.to_string());
+        let queued = self
+            .with_ingest(move |i| {
+                let Some(row) = i.store.feed(&name)? else {
+                    return Ok(false);
+                };
+                // On success the row is not yet updated: failing_since is the
+                // period that just ended.
+                let Some(since) = i.store.failing_since(&name)? else {
+                    return Ok(false);
+                };
+                let key = format!("failing:{name}:{}", crate::store::ts(since));
+                let health = alert::FeedHealth {
+                    name: name.clone(),
+                    url,
+                    failing_since: crate::store::ts(since),
+                    last_error: row.last_error.clone(),
+                };
+                let mut out = Vec::new();
+                for (sink, limit) in sinks {
+                    let long = now - since
+                        >= chrono::Duration::from_std(limit).unwrap_or(chrono::Duration::MAX);
+                    if !ok && long {
+                        let e = Event::feed_health(alert::FEED_FAILING, health.clone());
+                        out.push(Outgoing {
+                            sink,
+                            event: e.event.clone(),
+                            key: key.clone(),
+                            payload: e.webhook_body(),
+                        });
+                    } else if ok && i.store.queued(&sink, &key)? {
+                        let e = Event::feed_health(alert::FEED_RECOVERED, health.clone());
+                        let key = format!("recovered:{name}:{}", crate::store::ts(since));
+                        out.push(Outgoing {
+                            sink,
+                            event: e.event.clone(),
+                            key,
+                            payload: e.webhook_body(),
+                        });
+                    }
+                }
+                let any = !out.is_empty();
+                i.store.enqueue(&out, now)?;
+                Ok(any)
+            })
+            .await;
+        match queued {
+            Ok(true) => self.queued.notify_one(),
+            Ok(false) => {}
+            Err(e) => warn!(feed = %feed.name, "feed health alert not queued: {e}"),
+        }
+    }
+
+    /// Resolves when alerts were queued since the last call.
+    pub async fn alert_queued(&self) {
+        self.queued.notified().await
+    }
+
+    /// Runs a closure on the ingest state (the single writer) on a
+    /// blocking thread.
+    pub async fn with_ingest<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Ingest) -> Result<T, PipelineError> + Send + 'static,
     ) -> Result<T, PipelineError> {
@@ -373,15 +500,17 @@ impl Pipeline {
                             .record_poll(&name, &PollResult::Failure { error }, now, next)?)
                     })
                     .await;
+                self.check_feed_health(feed, false, now).await;
                 return out;
             }
         };
+        let backfill = row.last_success.is_none() && !self.force_alerts;
         let mut ttl = None;
         if let Some((parsed, t)) = parsed {
             ttl = t;
             out.entries = parsed.entries.len();
             for entry in order_for_ingestion(parsed.entries) {
-                match self.ingest_entry(feed, entry).await {
+                match self.ingest_entry(feed, entry, !backfill).await {
                     Ok(EntryOutcome::Seen) => {}
                     Ok(EntryOutcome::Stored(_)) => out.stored += 1,
                     Ok(EntryOutcome::Duplicate(_)) => out.duplicates += 1,
@@ -397,6 +526,7 @@ impl Pipeline {
             }
         }
         let now = Utc::now();
+        self.check_feed_health(feed, true, now).await;
         let next = schedule::after_success(&feed.name, now, interval, ttl);
         let name = feed.name.clone();
         if let Err(e) = self
@@ -423,6 +553,7 @@ impl Pipeline {
         &self,
         feed: &FeedConfig,
         entry: Entry,
+        alert: bool,
     ) -> Result<EntryOutcome, PipelineError> {
         let (name, key) = (feed.name.clone(), entry.key.clone());
         let (state, first_seen) = self
@@ -517,9 +648,26 @@ impl Pipeline {
             title,
             text,
             published: article.published.or(published),
+            sinks: Vec::new(),
+            pickup: Vec::new(),
             article,
         };
-        self.with_ingest(move |i| i.commit(candidate, now)).await
+        let mut candidate = candidate;
+        if alert {
+            for a in alert::sinks_for(&self.config.alerts, &feed.name, &feed.tags, &candidate.text)
+            {
+                candidate.sinks.push(a.name.clone());
+                if let Some(n) = a.pickup {
+                    candidate.pickup.push((a.name.clone(), n));
+                }
+            }
+        }
+        let alerts = !candidate.sinks.is_empty();
+        let outcome = self.with_ingest(move |i| i.commit(candidate, now)).await;
+        if alerts {
+            self.queued.notify_one();
+        }
+        outcome
     }
 
     /// Finds the article behind an entry: a known URL short-cuts to a

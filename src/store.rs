@@ -29,7 +29,8 @@ pub enum StoreError {
 }
 
 /// Each entry is one schema step; append only, never edit a released one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE feeds (
     name TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -90,7 +91,26 @@ CREATE TABLE sightings (
     score REAL
 );
 CREATE INDEX sightings_article ON sightings(article);
-"#];
+"#,
+    r#"
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    sink TEXT NOT NULL,
+    event TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    next_attempt TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'expired')),
+    sent_at TEXT,
+    UNIQUE (sink, key)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt);
+ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+"#,
+];
 
 /// Timestamps are stored as RFC 3339 text in UTC, to the second.
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -218,9 +238,55 @@ pub struct ArticleKey {
     pub title: String,
 }
 
+/// An alert to queue: for one sink, one event, once (`key` is unique per
+/// sink).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub sink: String,
+    pub event: String,
+    pub key: String,
+    pub payload: String,
+}
+
+/// A queued alert due for delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub sink: String,
+    pub event: String,
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+}
+
+/// Outbox totals: (pending, sent, expired).
+pub type OutboxCounts = (u64, u64, u64);
+
+impl NewArticle {
+    /// The export record of this article, as alerts carry it.
+    pub fn record(&self) -> ExportRecord {
+        ExportRecord {
+            id: Some(self.id),
+            file: Some(self.file.clone()),
+            url: self.url.clone(),
+            canonical_url: self.canonical_url.clone(),
+            title: self.title.clone(),
+            feed: self.feed.clone(),
+            published: self.published.map(ts),
+            fetched_at: self.fetched_at.map(ts),
+            language: self.language.clone(),
+            words: self.words,
+            duplicate_of: None,
+            story: self.story,
+        }
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Whether this open created the database (a first run).
+    created: bool,
 }
 
 impl Store {
@@ -237,6 +303,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            created: false,
         };
         store.setup()?;
         Ok(store)
@@ -275,6 +342,7 @@ impl Store {
                 known,
             });
         }
+        self.created = version == 0;
         if version < known {
             let tx = self.conn.transaction().map_err(e)?;
             for m in &MIGRATIONS[version as usize..] {
@@ -355,18 +423,20 @@ impl Store {
         match result {
             PollResult::Success { etag, last_modified, entries } => self.conn.execute(
                 "UPDATE feeds SET etag = ?2, last_modified = ?3, last_attempt = ?4, last_success = ?4,
-                 last_error = NULL, consecutive_failures = 0, next_poll = ?5, entries_seen = entries_seen + ?6
+                 last_error = NULL, consecutive_failures = 0, next_poll = ?5, entries_seen = entries_seen + ?6,
+                 failing_since = NULL
                  WHERE name = ?1",
                 params![name, etag, last_modified, now, next, entries],
             ),
             PollResult::NotModified => self.conn.execute(
                 "UPDATE feeds SET last_attempt = ?2, last_success = ?2, last_error = NULL,
-                 consecutive_failures = 0, next_poll = ?3 WHERE name = ?1",
+                 consecutive_failures = 0, next_poll = ?3, failing_since = NULL WHERE name = ?1",
                 params![name, now, next],
             ),
             PollResult::Failure { error } => self.conn.execute(
                 "UPDATE feeds SET last_attempt = ?2, last_error = ?3,
-                 consecutive_failures = consecutive_failures + 1, next_poll = ?4 WHERE name = ?1",
+                 consecutive_failures = consecutive_failures + 1, next_poll = ?4,
+                 failing_since = COALESCE(failing_since, ?2) WHERE name = ?1",
                 params![name, now, error, next],
             ),
         }
@@ -539,7 +609,12 @@ impl Store {
 
     /// Second phase: the file is in place; the article and its entry are
     /// stored, in one transaction.
-    pub fn finish_article(&mut self, id: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn finish_article(
+        &mut self,
+        id: u64,
+        now: DateTime<Utc>,
+        alerts: &[Outgoing],
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let e = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -555,6 +630,7 @@ impl Store {
             .map_err(e)?;
         tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])
             .map_err(e)?;
+        Self::enqueue_in(&tx, alerts, now).map_err(e)?;
         if let (Some(feed), Some(key)) = (feed, key) {
             Self::upsert_entry(
                 &tx,
@@ -732,6 +808,211 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Whether this open created the database: a first run.
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    /// Since when a feed has been failing, if it is.
+    pub fn failing_since(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let s: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT failing_since FROM feeds WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        Ok(parse_ts(s.flatten()))
+    }
+
+    fn enqueue_in(
+        conn: &Connection,
+        alerts: &[Outgoing],
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        for a in alerts {
+            conn.execute(
+                "INSERT INTO outbox (sink, event, key, payload, created_at, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT(sink, key) DO NOTHING",
+                params![a.sink, a.event, a.key, a.payload, ts(now)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Queues alerts (each at most once per sink and key).
+    pub fn enqueue(&mut self, alerts: &[Outgoing], now: DateTime<Utc>) -> Result<(), StoreError> {
+        Self::enqueue_in(&self.conn, alerts, now).map_err(self.err())
+    }
+
+    /// Whether an alert with this key was ever queued for the sink.
+    pub fn queued(&self, sink: &str, key: &str) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM outbox WHERE sink = ?1 AND key = ?2",
+                [sink, key],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(self.err())
+    }
+
+    /// Alerts due for delivery, oldest first.
+    pub fn due_alerts(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, sink, event, payload, created_at, attempts FROM outbox
+                 WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![ts(now), limit as i64], |r| {
+                Ok(OutboxRow {
+                    id: r.get(0)?,
+                    sink: r.get(1)?,
+                    event: r.get(2)?,
+                    payload: r.get(3)?,
+                    created_at: parse_ts(r.get(4)?).unwrap_or_default(),
+                    attempts: r.get(5)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// When the next pending alert is due, if any.
+    pub fn next_alert_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        Ok(parse_ts(s))
+    }
+
+    pub fn alert_sent(&mut self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                params![id, ts(now)],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// Records a failed try: retried at `next`, or expired when `None`.
+    pub fn alert_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        match next {
+            Some(next) => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3 WHERE id = ?1",
+                params![id, error, ts(next)],
+            ),
+            None => self.conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, state = 'expired' WHERE id = ?1",
+                params![id, error],
+            ),
+        }
+        .map(drop)
+        .map_err(self.err())
+    }
+
+    /// Holds queued alerts back until `next` (an email digest collecting).
+    pub fn defer_alerts(&mut self, ids: &[i64], next: DateTime<Utc>) -> Result<(), StoreError> {
+        for id in ids {
+            self.conn
+                .execute(
+                    "UPDATE outbox SET next_attempt = ?2 WHERE id = ?1",
+                    params![id, ts(next)],
+                )
+                .map_err(self.err())?;
+        }
+        Ok(())
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'sent'),
+                 COUNT(*) FILTER (WHERE state = 'expired') FROM outbox",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(self.err())
+    }
+
+    /// How many outlets (distinct hosts) carry a story: its articles and
+    /// their duplicate sightings.
+    pub fn story_outlets(&self, story: u64) -> Result<u32, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT url FROM articles WHERE story = ?1 AND url IS NOT NULL
+                 UNION ALL
+                 SELECT s.url FROM sightings s JOIN articles a ON a.id = s.article WHERE a.story = ?1 AND s.url IS NOT NULL",
+            )
+            .map_err(self.err())?;
+        let urls = stmt
+            .query_map([story], |r| r.get::<_, String>(0))
+            .map_err(self.err())?;
+        let mut hosts = std::collections::HashSet::new();
+        for u in urls {
+            let u = u.map_err(self.err())?;
+            if let Some(h) = url::Url::parse(&u).ok().and_then(|u| {
+                u.host_str()
+                    .map(|h| h.trim_start_matches("www.").to_string())
+            }) {
+                hosts.insert(h);
+            }
+        }
+        Ok(hosts.len() as u32)
+    }
+
+    /// The export record of one article.
+    pub fn article_record(&self, id: u64) -> Result<Option<ExportRecord>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story
+                 FROM articles WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(ExportRecord {
+                        id: Some(r.get(0)?),
+                        file: Some(r.get(1)?),
+                        url: r.get(2)?,
+                        canonical_url: r.get(3)?,
+                        title: r.get(4)?,
+                        feed: r.get(5)?,
+                        published: r.get(6)?,
+                        fetched_at: r.get(7)?,
+                        language: r.get(8)?,
+                        words: r.get(9)?,
+                        duplicate_of: None,
+                        story: r.get(10)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -791,7 +1072,7 @@ mod tests {
             s.article_by_canonical_url("https://example.org/5").unwrap(),
             None
         );
-        s.finish_article(5, now).unwrap();
+        s.finish_article(5, now, &[]).unwrap();
         assert!(s.pending_articles().unwrap().is_empty());
         assert_eq!(s.entry_state("f", "k5").unwrap(), Some(EntryState::Stored));
         assert_eq!(

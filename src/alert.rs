@@ -1,0 +1,484 @@
+//! Alerts: which sinks hear of what, and what each one is sent.
+//!
+//! Pure: sink definitions, filters, message formats, signatures and retry
+//! decisions, over plain values. Sending (HTTP, SMTP, commands) and the
+//! outbox loop are in `deliver`; the outbox rows are in `store`. Must not
+//! do I/O.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use url::Url;
+
+use crate::store::ExportRecord;
+use crate::topic::Query;
+
+/// How an email sink reaches its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS (port 587); refused without it.
+    StartTls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailSink {
+    pub server: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    /// Collect articles and send one message per this period.
+    pub digest: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sink {
+    /// The generic webhook of design.md, HMAC-signed when a secret is set.
+    Webhook {
+        url: Url,
+        secret: Option<String>,
+    },
+    Slack {
+        url: Url,
+    },
+    Discord {
+        url: Url,
+    },
+    /// An ntfy topic URL.
+    Ntfy {
+        url: Url,
+    },
+    Email(EmailSink),
+    /// A program run without a shell: the event as JSON on stdin and as
+    /// environment variables.
+    Command {
+        argv: Vec<String>,
+        timeout: Duration,
+    },
+}
+
+impl Sink {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sink::Webhook { .. } => "webhook",
+            Sink::Slack { .. } => "slack",
+            Sink::Discord { .. } => "discord",
+            Sink::Ntfy { .. } => "ntfy",
+            Sink::Email(_) => "email",
+            Sink::Command { .. } => "command",
+        }
+    }
+}
+
+/// Which articles a sink hears of; empty lists mean all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub feeds: Vec<String>,
+    pub tags: Vec<String>,
+    pub query: Option<Query>,
+}
+
+impl Filter {
+    /// Whether an article from `feed` (with the feed's `tags`) and `text`
+    /// passes.
+    pub fn accepts(&self, feed: &str, tags: &[String], text: &str) -> bool {
+        (self.feeds.is_empty() || self.feeds.iter().any(|f| f == feed))
+            && (self.tags.is_empty() || self.tags.iter().any(|t| tags.contains(t)))
+            && self.query.as_ref().is_none_or(|q| q.matches(text))
+    }
+}
+
+/// One configured alert sink.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertConfig {
+    pub name: String,
+    pub sink: Sink,
+    pub filter: Filter,
+    /// Give up delivering an event this long after it was queued.
+    pub expire: Duration,
+    /// Send one follow-up when a story is carried by this many outlets.
+    pub pickup: Option<u32>,
+    /// Say when a feed has been failing this long, and when it recovers.
+    pub feed_health: Option<Duration>,
+}
+
+/// The event kinds an outbox row carries.
+pub const NEW_ARTICLE: &str = "new_article";
+pub const STORY_PICKUP: &str = "story_pickup";
+pub const FEED_FAILING: &str = "feed_failing";
+pub const FEED_RECOVERED: &str = "feed_recovered";
+
+/// What is queued for a sink: the event and its facts, as JSON.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Event {
+    pub event: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<FeedHealth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlets: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct FeedHealth {
+    pub name: String,
+    pub url: String,
+    pub failing_since: String,
+    pub last_error: Option<String>,
+}
+
+impl Event {
+    pub fn new_article(record: &ExportRecord) -> Event {
+        Event {
+            event: NEW_ARTICLE.into(),
+            article: serde_json::to_value(record).ok(),
+            feed: None,
+            outlets: None,
+        }
+    }
+
+    pub fn story_pickup(record: &ExportRecord, outlets: u32) -> Event {
+        Event {
+            event: STORY_PICKUP.into(),
+            article: serde_json::to_value(record).ok(),
+            feed: None,
+            outlets: Some(outlets),
+        }
+    }
+
+    pub fn feed_health(kind: &str, health: FeedHealth) -> Event {
+        Event {
+            event: kind.into(),
+            article: None,
+            feed: Some(health),
+            outlets: None,
+        }
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        let v = self.article.as_ref()?.get(name)?;
+        match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// The key a receiver drops repeats by: the article id for article
+    /// events (design.md), else the event and its subject.
+    pub fn idempotency_key(&self) -> String {
+        match (self.event.as_str(), self.field("id"), &self.feed) {
+            (NEW_ARTICLE, Some(id), _) => id,
+            (_, Some(id), _) => format!("{}-{id}-{}", self.event, self.outlets.unwrap_or(0)),
+            (_, None, Some(f)) => format!("{}-{}-{}", self.event, f.name, f.failing_since),
+            _ => self.event.clone(),
+        }
+    }
+
+    /// A one-line headline for chat messages and subjects.
+    pub fn headline(&self) -> String {
+        let title = self.field("title").unwrap_or_default();
+        match self.event.as_str() {
+            NEW_ARTICLE => format!("New: {title}"),
+            STORY_PICKUP => format!(
+                "Now carried by {} outlets: {title}",
+                self.outlets.unwrap_or(0)
+            ),
+            FEED_FAILING => format!(
+                "Feed failing: {}",
+                self.feed.as_ref().map_or("", |f| f.name.as_str())
+            ),
+            FEED_RECOVERED => format!(
+                "Feed recovered: {}",
+                self.feed.as_ref().map_or("", |f| f.name.as_str())
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    /// Plain-text details: where, from which feed, when.
+    pub fn details(&self) -> String {
+        if let Some(f) = &self.feed {
+            let err = f
+                .last_error
+                .as_deref()
+                .map(|e| format!("\nLast error: {e}"))
+                .unwrap_or_default();
+            return format!("{}\nFailing since {}{err}", f.url, f.failing_since);
+        }
+        let mut lines = Vec::new();
+        if let Some(u) = self.field("url") {
+            lines.push(u);
+        }
+        let mut facts = Vec::new();
+        if let Some(f) = self.field("feed") {
+            facts.push(format!("feed {f}"));
+        }
+        if let Some(p) = self.field("published") {
+            facts.push(format!("published {p}"));
+        }
+        if let Some(w) = self.field("words") {
+            facts.push(format!("{w} words"));
+        }
+        if let Some(f) = self.field("file") {
+            facts.push(f);
+        }
+        if !facts.is_empty() {
+            lines.push(facts.join(" · "));
+        }
+        lines.join("\n")
+    }
+
+    /// The generic webhook body of design.md.
+    pub fn webhook_body(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn slack_body(&self) -> String {
+        let text = match self.field("url") {
+            Some(url) => format!(
+                "*<{}|{}>*\n{}",
+                url,
+                slack_escape(&self.headline()),
+                slack_escape(&self.details())
+            ),
+            None => format!(
+                "*{}*\n{}",
+                slack_escape(&self.headline()),
+                slack_escape(&self.details())
+            ),
+        };
+        serde_json::json!({ "text": text }).to_string()
+    }
+
+    pub fn discord_body(&self) -> String {
+        let mut embed = serde_json::json!({
+            "title": truncate(&self.headline(), 256),
+            "description": truncate(&self.details(), 4000),
+        });
+        if let Some(url) = self.field("url") {
+            embed["url"] = url.into();
+        }
+        serde_json::json!({ "content": truncate(&self.headline(), 2000), "embeds": [embed] })
+            .to_string()
+    }
+
+    /// Environment variables for a command sink.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut out = vec![("TIDINGS_EVENT".to_string(), self.event.clone())];
+        for f in [
+            "id",
+            "file",
+            "url",
+            "canonical_url",
+            "title",
+            "feed",
+            "published",
+            "language",
+            "story",
+        ] {
+            if let Some(v) = self.field(f) {
+                out.push((format!("TIDINGS_{}", f.to_ascii_uppercase()), v));
+            }
+        }
+        if let Some(f) = &self.feed {
+            out.push(("TIDINGS_FEED".into(), f.name.clone()));
+            out.push(("TIDINGS_FEED_URL".into(), f.url.clone()));
+        }
+        out
+    }
+}
+
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// `sha256=` and the hex HMAC-SHA256 of the body under the secret.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(body);
+    let bytes = mac.finalize().into_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+/// When to try again after `attempts` failures: 30 s doubling, capped at
+/// one hour; `None` once the event has outlived `expire`.
+pub fn retry_at(
+    created: DateTime<Utc>,
+    now: DateTime<Utc>,
+    attempts: u32,
+    expire: Duration,
+) -> Option<DateTime<Utc>> {
+    let wait = Duration::from_secs(30)
+        .saturating_mul(1 << attempts.saturating_sub(1).min(10))
+        .min(Duration::from_secs(3600));
+    let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+    let deadline =
+        created + chrono::Duration::from_std(expire).unwrap_or(chrono::Duration::days(36500));
+    (next <= deadline).then_some(next)
+}
+
+/// The sinks that hear of a new article.
+pub fn sinks_for<'a>(
+    alerts: &'a [AlertConfig],
+    feed: &str,
+    tags: &[String],
+    text: &str,
+) -> Vec<&'a AlertConfig> {
+    alerts
+        .iter()
+        .filter(|a| a.filter.accepts(feed, tags, text))
+        .collect()
+}
+
+/// A sample event for `tidings alert test`.
+pub fn sample(now: DateTime<Utc>) -> Event {
+    let record = ExportRecord {
+        id: Some(0),
+        file: Some("000_0000000000000000.txt".into()),
+        url: Some("https://example.org/tidings-test".into()),
+        canonical_url: Some("https://example.org/tidings-test".into()),
+        title: "tidings test alert".into(),
+        feed: Some("test".into()),
+        published: Some(crate::store::ts(now)),
+        fetched_at: Some(crate::store::ts(now)),
+        language: Some("en".into()),
+        words: 3,
+        duplicate_of: None,
+        story: 0,
+    };
+    Event::new_article(&record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> ExportRecord {
+        ExportRecord {
+            id: Some(12),
+            file: Some("012_00000000000000aa.txt".into()),
+            url: Some("https://example.org/a?x=<1>".into()),
+            canonical_url: None,
+            title: "Chechnya & the <world>".into(),
+            feed: Some("hrw".into()),
+            published: Some("2026-11-20T09:00:00Z".into()),
+            fetched_at: None,
+            language: None,
+            words: 300,
+            duplicate_of: None,
+            story: 12,
+        }
+    }
+
+    #[test]
+    fn webhook_body_is_the_design_payload() {
+        let e = Event::new_article(&record());
+        let v: serde_json::Value = serde_json::from_str(&e.webhook_body()).unwrap();
+        assert_eq!(v["event"], "new_article");
+        assert_eq!(v["article"]["id"], 12);
+        assert_eq!(v["article"]["title"], "Chechnya & the <world>");
+        assert!(v["article"]["duplicate_of"].is_null());
+        assert!(v.get("feed").is_none());
+        assert_eq!(e.idempotency_key(), "12");
+    }
+
+    #[test]
+    fn signature_is_hmac_sha256_hex() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn slack_text_is_escaped_and_linked() {
+        let v: serde_json::Value =
+            serde_json::from_str(&Event::new_article(&record()).slack_body()).unwrap();
+        let text = v["text"].as_str().unwrap();
+        assert!(
+            text.starts_with(
+                "*<https://example.org/a?x=<1>|New: Chechnya &amp; the &lt;world&gt;>*"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn discord_has_an_embed_with_the_link() {
+        let v: serde_json::Value =
+            serde_json::from_str(&Event::new_article(&record()).discord_body()).unwrap();
+        assert_eq!(v["embeds"][0]["url"], "https://example.org/a?x=<1>");
+        assert!(v["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("feed hrw"));
+    }
+
+    #[test]
+    fn command_env_carries_the_facts() {
+        let env = Event::new_article(&record()).env();
+        assert!(env.contains(&("TIDINGS_ID".into(), "12".into())));
+        assert!(env.contains(&("TIDINGS_TITLE".into(), "Chechnya & the <world>".into())));
+        assert!(env.contains(&("TIDINGS_EVENT".into(), "new_article".into())));
+    }
+
+    #[test]
+    fn filters_combine_feeds_tags_and_query() {
+        let f = Filter {
+            feeds: vec!["hrw".into()],
+            tags: vec![],
+            query: Some(Query::parse("chechnya").unwrap()),
+        };
+        assert!(f.accepts("hrw", &[], "News from Chechnya"));
+        assert!(!f.accepts("other", &[], "News from Chechnya"));
+        assert!(!f.accepts("hrw", &[], "News from elsewhere"));
+        let t = Filter {
+            tags: vec!["ngo".into()],
+            ..Default::default()
+        };
+        assert!(t.accepts("x", &["ngo".into()], ""));
+        assert!(!t.accepts("x", &["media".into()], ""));
+    }
+
+    #[test]
+    fn retries_back_off_and_expire() {
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let day = Duration::from_secs(86400);
+        let a = retry_at(t0, t0, 1, day).unwrap();
+        let b = retry_at(t0, t0, 3, day).unwrap();
+        assert_eq!((a - t0).num_seconds(), 30);
+        assert_eq!((b - t0).num_seconds(), 120);
+        assert_eq!(
+            (retry_at(t0, t0, 30, day).unwrap() - t0).num_seconds(),
+            3600
+        );
+        assert_eq!(retry_at(t0, t0 + chrono::Duration::hours(24), 1, day), None);
+    }
+}

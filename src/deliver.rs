@@ -1,0 +1,410 @@
+//! Alert delivery: the outbox loop and the senders.
+//!
+//! Takes due rows from the outbox (through `pipeline`'s single writer),
+//! sends each to its sink (HTTP through `fetch::Poster`, SMTP through
+//! lettre, a command through `tokio::process` without a shell), and records
+//! the outcome: sent, retried later with backoff, or expired. Runs beside
+//! ingestion and never holds it up. Must not decide what is alerted (that
+//! is `pipeline` with `alert`'s filters).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tracing::{info, warn};
+
+use crate::alert::{self, AlertConfig, EmailSink, Event, Sink, Tls};
+use crate::fetch::Poster;
+use crate::pipeline::{Pipeline, PipelineError};
+use crate::store::OutboxRow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    #[error("sink {sink}: {message}")]
+    Failed { sink: String, message: String },
+}
+
+fn failed(sink: &str, message: impl ToString) -> DeliverError {
+    DeliverError::Failed {
+        sink: sink.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Sends one event to one sink; returns what the sink answered.
+pub async fn send(
+    poster: &Poster,
+    sink: &AlertConfig,
+    event: &Event,
+) -> Result<String, DeliverError> {
+    send_many(poster, sink, std::slice::from_ref(event)).await
+}
+
+async fn post_json(
+    poster: &Poster,
+    name: &str,
+    url: &url::Url,
+    mut headers: Vec<(&str, String)>,
+    body: String,
+) -> Result<String, DeliverError> {
+    headers.push(("Content-Type", "application/json".into()));
+    let (status, answer) = poster
+        .post(url, &headers, body.into_bytes())
+        .await
+        .map_err(|e| failed(name, e))?;
+    Ok(if answer.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {answer}")
+    })
+}
+
+/// Sends events to a sink: one request each, or one digest email.
+async fn send_many(
+    poster: &Poster,
+    sink: &AlertConfig,
+    events: &[Event],
+) -> Result<String, DeliverError> {
+    let name = sink.name.as_str();
+    let mut answers = Vec::new();
+    match &sink.sink {
+        Sink::Email(email) => return send_email(name, email, events).await,
+        Sink::Webhook { url, secret } => {
+            for e in events {
+                let body = e.webhook_body();
+                let mut headers = vec![("Idempotency-Key", e.idempotency_key())];
+                if let Some(secret) = secret {
+                    headers.push((
+                        "X-Tidings-Signature",
+                        alert::signature(secret, body.as_bytes()),
+                    ));
+                }
+                answers.push(post_json(poster, name, url, headers, body).await?);
+            }
+        }
+        Sink::Slack { url } => {
+            for e in events {
+                answers.push(post_json(poster, name, url, vec![], e.slack_body()).await?);
+            }
+        }
+        Sink::Discord { url } => {
+            for e in events {
+                answers.push(post_json(poster, name, url, vec![], e.discord_body()).await?);
+            }
+        }
+        Sink::Ntfy { url } => {
+            // JSON publishing to the server root: titles may be any UTF-8.
+            let topic = url
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .unwrap_or("")
+                .to_string();
+            let mut root = url.clone();
+            root.set_path("/");
+            for e in events {
+                let mut body = serde_json::json!({ "topic": topic, "title": e.headline(), "message": e.details() });
+                if let Some(link) = e
+                    .article
+                    .as_ref()
+                    .and_then(|a| a.get("url"))
+                    .and_then(|u| u.as_str())
+                {
+                    body["click"] = link.into();
+                }
+                answers.push(post_json(poster, name, &root, vec![], body.to_string()).await?);
+            }
+        }
+        Sink::Command { argv, timeout } => {
+            for e in events {
+                answers.push(run_command(name, argv, *timeout, e).await?);
+            }
+        }
+    }
+    Ok(answers.join("; "))
+}
+
+async fn run_command(
+    name: &str,
+    argv: &[String],
+    timeout: Duration,
+    event: &Event,
+) -> Result<String, DeliverError> {
+    let mut child = tokio::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .envs(event.env())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| failed(name, format!("{}: {e}", argv[0])))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A program that does not read its input is fine.
+        let _ = stdin.write_all(event.webhook_body().as_bytes()).await;
+    }
+    let out = tokio::time::timeout(timeout, child.wait_with_output())
+        .await
+        .map_err(|_| failed(name, format!("{} took longer than {timeout:?}", argv[0])))?
+        .map_err(|e| failed(name, e))?;
+    let first = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    if out.status.success() {
+        Ok(format!("exit 0 {}", first(&out.stdout)).trim().to_string())
+    } else {
+        Err(failed(
+            name,
+            format!(
+                "{} exited with {}: {}",
+                argv[0],
+                out.status,
+                first(&out.stderr)
+            ),
+        ))
+    }
+}
+
+async fn send_email(
+    name: &str,
+    email: &EmailSink,
+    events: &[Event],
+) -> Result<String, DeliverError> {
+    use lettre::message::header::ContentType;
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let mut builder = match email.tls {
+        Tls::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(&email.server)
+            .map_err(|e| failed(name, e))?,
+        Tls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&email.server)
+            .map_err(|e| failed(name, e))?,
+        Tls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&email.server),
+    }
+    .port(email.port)
+    .timeout(Some(Duration::from_secs(30)));
+    if let (Some(u), Some(p)) = (&email.username, &email.password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    let transport = builder.build();
+    let (subject, body) = match events {
+        [one] => (one.headline(), one.details()),
+        many => (
+            format!("{} new from tidings", many.len()),
+            many.iter()
+                .map(|e| format!("{}\n{}", e.headline(), e.details()))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+        ),
+    };
+    let mut msg = Message::builder()
+        .from(
+            email
+                .from
+                .parse()
+                .map_err(|e| failed(name, format!("from: {e}")))?,
+        )
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN);
+    for to in &email.to {
+        msg = msg.to(to
+            .parse()
+            .map_err(|e| failed(name, format!("to {to}: {e}")))?);
+    }
+    let msg = msg.body(body).map_err(|e| failed(name, e))?;
+    let resp = transport.send(msg).await.map_err(|e| failed(name, e))?;
+    Ok(format!(
+        "SMTP {}: {}",
+        resp.code(),
+        resp.message().collect::<Vec<_>>().join(" ")
+    ))
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Pass {
+    pub sent: usize,
+    pub failed: usize,
+    pub expired: usize,
+}
+
+/// One pass: sends every due alert, each sink's in order, sinks side by
+/// side.
+pub async fn deliver_due(
+    pipeline: &Pipeline,
+    poster: &Poster,
+    now: DateTime<Utc>,
+) -> Result<Pass, PipelineError> {
+    let rows = pipeline
+        .with_ingest(move |i| Ok(i.store.due_alerts(now, 500)?))
+        .await?;
+    let sinks: HashMap<&str, &AlertConfig> = pipeline
+        .config()
+        .alerts
+        .iter()
+        .map(|a| (a.name.as_str(), a))
+        .collect();
+    let mut by_sink: HashMap<String, Vec<OutboxRow>> = HashMap::new();
+    let mut orphans = Vec::new();
+    for r in rows {
+        if sinks.contains_key(r.sink.as_str()) {
+            by_sink.entry(r.sink.clone()).or_default().push(r);
+        } else {
+            orphans.push(r);
+        }
+    }
+    let mut pass = Pass::default();
+    for r in orphans {
+        // The sink was removed from the config: nobody will hear of it.
+        let msg = format!("sink {} is no longer configured", r.sink);
+        pipeline
+            .with_ingest(move |i| Ok(i.store.alert_failed(r.id, &msg, None)?))
+            .await?;
+        pass.expired += 1;
+    }
+    // Owned, so the stream's future does not borrow the config map.
+    let jobs: Vec<(AlertConfig, Vec<OutboxRow>)> = by_sink
+        .into_iter()
+        .filter_map(|(name, rows)| sinks.get(name.as_str()).map(|s| ((*s).clone(), rows)))
+        .collect();
+    let results: Vec<Result<Pass, PipelineError>> = stream::iter(jobs)
+        .map(|(sink, rows)| async move { deliver_sink(pipeline, poster, &sink, rows, now).await })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    for r in results {
+        let p = r?;
+        pass.sent += p.sent;
+        pass.failed += p.failed;
+        pass.expired += p.expired;
+    }
+    Ok(pass)
+}
+
+async fn deliver_sink(
+    pipeline: &Pipeline,
+    poster: &Poster,
+    sink: &AlertConfig,
+    rows: Vec<OutboxRow>,
+    now: DateTime<Utc>,
+) -> Result<Pass, PipelineError> {
+    let mut pass = Pass::default();
+    let digest = match &sink.sink {
+        Sink::Email(EmailSink {
+            digest: Some(d), ..
+        }) => Some(*d),
+        _ => None,
+    };
+    let batches: Vec<Vec<OutboxRow>> = match digest {
+        Some(period) => {
+            let oldest = rows.iter().map(|r| r.created_at).min().unwrap_or(now);
+            let due = oldest + chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX);
+            if now < due {
+                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+                pipeline
+                    .with_ingest(move |i| Ok(i.store.defer_alerts(&ids, due)?))
+                    .await?;
+                return Ok(pass);
+            }
+            vec![rows]
+        }
+        None => rows.into_iter().map(|r| vec![r]).collect(),
+    };
+    for batch in batches {
+        let events: Vec<Event> = batch
+            .iter()
+            .filter_map(|r| serde_json::from_str(&r.payload).ok())
+            .collect();
+        let outcome = send_many(poster, sink, &events).await;
+        let ids: Vec<(i64, DateTime<Utc>, u32)> = batch
+            .iter()
+            .map(|r| (r.id, r.created_at, r.attempts))
+            .collect();
+        let expire = sink.expire;
+        match outcome {
+            Ok(answer) => {
+                info!(sink = %sink.name, events = ids.len(), "alert sent: {answer}");
+                pass.sent += ids.len();
+                pipeline
+                    .with_ingest(move |i| {
+                        for (id, ..) in ids {
+                            i.store.alert_sent(id, now)?;
+                        }
+                        Ok(())
+                    })
+                    .await?;
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                warn!("alert not delivered, will retry: {msg}");
+                let (f, x) = pipeline
+                    .with_ingest(move |i| {
+                        let (mut f, mut x) = (0, 0);
+                        for (id, created, attempts) in ids {
+                            let next = alert::retry_at(created, now, attempts + 1, expire);
+                            if next.is_some() {
+                                f += 1
+                            } else {
+                                x += 1
+                            }
+                            i.store.alert_failed(id, &msg, next)?;
+                        }
+                        Ok((f, x))
+                    })
+                    .await?;
+                pass.failed += f;
+                pass.expired += x;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// Delivers what is due until nothing is, or the deadline passes (for
+/// `run --once`). What is left stays queued for the next run.
+pub async fn flush(
+    pipeline: &Pipeline,
+    poster: &Poster,
+    deadline: Duration,
+) -> Result<Pass, PipelineError> {
+    let start = tokio::time::Instant::now();
+    let mut total = Pass::default();
+    loop {
+        let p = deliver_due(pipeline, poster, Utc::now()).await?;
+        total.sent += p.sent;
+        total.failed += p.failed;
+        total.expired += p.expired;
+        if p == Pass::default() || start.elapsed() >= deadline {
+            return Ok(total);
+        }
+    }
+}
+
+/// The daemon's delivery loop: a pass whenever something is queued or
+/// comes due, until the token is cancelled.
+pub async fn run(pipeline: Pipeline, poster: Poster, token: tokio_util::sync::CancellationToken) {
+    loop {
+        if let Err(e) = deliver_due(&pipeline, &poster, Utc::now()).await {
+            warn!("alert delivery: {e}");
+        }
+        let next = pipeline
+            .with_ingest(|i| Ok(i.store.next_alert_due()?))
+            .await
+            .ok()
+            .flatten();
+        let nap = next
+            .and_then(|t| (t - Utc::now()).to_std().ok())
+            .unwrap_or(Duration::from_secs(60))
+            .clamp(Duration::from_millis(100), Duration::from_secs(60));
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = pipeline.alert_queued() => {}
+            _ = tokio::time::sleep(nap) => {}
+        }
+    }
+}
