@@ -105,6 +105,8 @@ pub struct AlertConfig {
     pub filter: Filter,
     /// Give up delivering an event this long after it was queued.
     pub expire: Duration,
+    /// The first wait before a retry; it doubles per failure, up to an hour.
+    pub retry: Duration,
     /// Send one follow-up when a story is carried by this many outlets.
     pub pickup: Option<u32>,
     /// Say when a feed has been failing this long, and when it recovers.
@@ -324,17 +326,19 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
-/// When to try again after `attempts` failures: 30 s doubling, capped at
-/// one hour; `None` once the event has outlived `expire`.
+/// When to try again after `attempts` failures: `first` doubling per
+/// failure, capped at one hour (or at `first`, if that is longer); `None`
+/// once the event has outlived `expire`.
 pub fn retry_at(
     created: DateTime<Utc>,
     now: DateTime<Utc>,
     attempts: u32,
+    first: Duration,
     expire: Duration,
 ) -> Option<DateTime<Utc>> {
-    let wait = Duration::from_secs(30)
-        .saturating_mul(1 << attempts.saturating_sub(1).min(10))
-        .min(Duration::from_secs(3600));
+    let wait = first
+        .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+        .min(Duration::from_secs(3600).max(first));
     let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
     let deadline =
         created + chrono::Duration::from_std(expire).unwrap_or(chrono::Duration::days(36500));
@@ -471,14 +475,18 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let day = Duration::from_secs(86400);
-        let a = retry_at(t0, t0, 1, day).unwrap();
-        let b = retry_at(t0, t0, 3, day).unwrap();
+        let first = Duration::from_secs(30);
+        let a = retry_at(t0, t0, 1, first, day).unwrap();
+        let b = retry_at(t0, t0, 3, first, day).unwrap();
         assert_eq!((a - t0).num_seconds(), 30);
         assert_eq!((b - t0).num_seconds(), 120);
         assert_eq!(
-            (retry_at(t0, t0, 30, day).unwrap() - t0).num_seconds(),
+            (retry_at(t0, t0, 30, first, day).unwrap() - t0).num_seconds(),
             3600
         );
-        assert_eq!(retry_at(t0, t0 + chrono::Duration::hours(24), 1, day), None);
+        assert_eq!(
+            retry_at(t0, t0 + chrono::Duration::hours(24), 1, first, day),
+            None
+        );
     }
 }

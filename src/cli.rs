@@ -287,7 +287,7 @@ fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
                         "{}\t{}\t{}\t{}\n",
                         clean(&e.key),
                         e.published
-                            .map(|d| crate::store::ts(d))
+                            .map(crate::store::ts)
                             .unwrap_or_else(|| "-".into()),
                         e.link.as_deref().map(clean).unwrap_or_else(|| "-".into()),
                         e.title.as_deref().map(clean).unwrap_or_else(|| "-".into())

@@ -99,6 +99,7 @@ struct RawAlert {
     tags: Vec<String>,
     query: Option<Spanned<String>>,
     expire: Option<Spanned<String>>,
+    retry: Option<Spanned<String>>,
     pickup: Option<Spanned<i64>>,
     feed_health: Option<Spanned<String>>,
     // email
@@ -704,6 +705,8 @@ impl Config {
             )
             .unwrap_or(Duration::from_secs(2 * 86400));
             let feed_health = dur(&a.feed_health, "feed_health", None, &mut bad);
+            let retry = dur(&a.retry, "retry", Some(Duration::from_secs(30)), &mut bad)
+                .unwrap_or(Duration::from_secs(30));
             let pickup = match &a.pickup {
                 None => None,
                 Some(p) => match u32::try_from(*p.get_ref()) {
@@ -730,6 +733,7 @@ impl Config {
                         query,
                     },
                     expire,
+                    retry,
                     pickup,
                     feed_health,
                 });

@@ -325,7 +325,7 @@ async fn deliver_sink(
             .iter()
             .map(|r| (r.id, r.created_at, r.attempts))
             .collect();
-        let expire = sink.expire;
+        let (retry, expire) = (sink.retry, sink.expire);
         match outcome {
             Ok(answer) => {
                 info!(sink = %sink.name, events = ids.len(), "alert sent: {answer}");
@@ -346,7 +346,7 @@ async fn deliver_sink(
                     .with_ingest(move |i| {
                         let (mut f, mut x) = (0, 0);
                         for (id, created, attempts) in ids {
-                            let next = alert::retry_at(created, now, attempts + 1, expire);
+                            let next = alert::retry_at(created, now, attempts + 1, retry, expire);
                             if next.is_some() {
                                 f += 1
                             } else {
@@ -365,22 +365,30 @@ async fn deliver_sink(
     Ok(pass)
 }
 
-/// Delivers what is due until nothing is, or the deadline passes (for
-/// `run --once`). What is left stays queued for the next run.
+/// Delivers what is due, and what comes due before the deadline, then
+/// returns (for `run --once`). What is left stays queued for the next run.
 pub async fn flush(
     pipeline: &Pipeline,
     poster: &Poster,
     deadline: Duration,
 ) -> Result<Pass, PipelineError> {
-    let start = tokio::time::Instant::now();
+    let end = Utc::now() + chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::zero());
     let mut total = Pass::default();
     loop {
         let p = deliver_due(pipeline, poster, Utc::now()).await?;
         total.sent += p.sent;
         total.failed += p.failed;
         total.expired += p.expired;
-        if p == Pass::default() || start.elapsed() >= deadline {
-            return Ok(total);
+        let next = pipeline
+            .with_ingest(|i| Ok(i.store.next_alert_due()?))
+            .await?;
+        match next {
+            Some(t) if t <= end => {
+                if let Ok(wait) = (t - Utc::now()).to_std() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            _ => return Ok(total),
         }
     }
 }

@@ -89,6 +89,7 @@ impl Ingest {
                 report.dropped_pending += 1;
             }
         }
+        store.retry_alerts_now(now)?;
         let known: std::collections::HashSet<String> = store.article_files()?.into_iter().collect();
         let mut index = dedup::Index::new();
         let mut max_seq = store.max_article_id()?;

@@ -933,6 +933,18 @@ impl Store {
         .map_err(self.err())
     }
 
+    /// Makes every pending alert due now: a restart is a natural time to
+    /// try a sink again.
+    pub fn retry_alerts_now(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET next_attempt = ?1 WHERE state = 'pending' AND next_attempt > ?1",
+                [ts(now)],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
     /// Holds queued alerts back until `next` (an email digest collecting).
     pub fn defer_alerts(&mut self, ids: &[i64], next: DateTime<Utc>) -> Result<(), StoreError> {
         for id in ids {

@@ -17,6 +17,29 @@ pub fn read_fixture(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
+/// A request the server saw.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The status the server answered.
+    pub status: u16,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+}
+
 #[derive(Clone)]
 pub struct Route {
     pub status: u16,
@@ -29,6 +52,10 @@ pub struct Server {
     pub base: String,
     routes: Arc<Mutex<HashMap<String, Route>>>,
     pub hits: Arc<Mutex<Vec<String>>>,
+    /// Every POST, in order, with what was answered.
+    pub posts: Arc<Mutex<Vec<Seen>>>,
+    /// A script for POSTs: each pops the front; `true` answers 500.
+    pub post_failures: Arc<Mutex<std::collections::VecDeque<bool>>>,
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
 }
@@ -39,11 +66,36 @@ impl Server {
         let port = server.server_addr().to_ip().expect("ip address").port();
         let routes: Arc<Mutex<HashMap<String, Route>>> = Arc::default();
         let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+        let posts: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let post_failures: Arc<Mutex<std::collections::VecDeque<bool>>> = Arc::default();
         let (s, r, h) = (server.clone(), routes.clone(), hits.clone());
+        let (p, pf) = (posts.clone(), post_failures.clone());
         let thread = std::thread::spawn(move || {
-            for req in s.incoming_requests() {
+            for mut req in s.incoming_requests() {
                 let path = req.url().to_string();
                 h.lock().unwrap().push(path.clone());
+                if *req.method() == tiny_http::Method::Post {
+                    let mut body = Vec::new();
+                    let _ = std::io::Read::read_to_end(req.as_reader(), &mut body);
+                    let fail = pf.lock().unwrap().pop_front().unwrap_or(false);
+                    let status = if fail { 500 } else { 200 };
+                    let headers = req
+                        .headers()
+                        .iter()
+                        .map(|h| (h.field.to_string(), h.value.to_string()))
+                        .collect();
+                    p.lock().unwrap().push(Seen {
+                        path: path.clone(),
+                        headers,
+                        body,
+                        status,
+                    });
+                    let _ = req.respond(
+                        tiny_http::Response::from_string(if fail { "down" } else { "ok" })
+                            .with_status_code(status),
+                    );
+                    continue;
+                }
                 let route = r
                     .lock()
                     .unwrap()
@@ -70,6 +122,8 @@ impl Server {
             base: format!("http://127.0.0.1:{port}"),
             routes,
             hits,
+            posts,
+            post_failures,
             server,
             thread: Some(thread),
         }
@@ -88,6 +142,24 @@ impl Server {
     pub fn fixture(&self, path: &str, content_type: &str, name: &str) {
         let body = read_fixture(name).replace("{{BASE}}", &self.base);
         self.route(path, 200, content_type, body);
+    }
+
+    /// The POSTs to a path that were answered 200.
+    pub fn delivered(&self, path: &str) -> Vec<Seen> {
+        self.posts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.path == path && p.status == 200)
+            .cloned()
+            .collect()
+    }
+
+    pub fn fail_posts(&self, script: &[bool]) {
+        self.post_failures
+            .lock()
+            .unwrap()
+            .extend(script.iter().copied());
     }
 
     pub fn hits_of(&self, path: &str) -> usize {

@@ -4,5 +4,7 @@
 
 mod env;
 
+mod alert;
 mod cli;
 mod pipeline;
+mod smtp;

@@ -3,13 +3,13 @@
 
 use crate::env::{read_fixture, stderr, stdout, Env};
 
-const TOPIC: &str =
+pub const TOPIC: &str =
     "[topic]\nquery = '(chechnya OR chechen*) AND (gay OR lgbt* OR \"sexual orientation\")'\n";
 
 /// The fixture site: four feeds, their pages, one page missing (its feed
 /// carries the full text), one off-topic page, one page with no article,
 /// and a republished copy of article 1 under another URL.
-fn serve_site(env: &Env) {
+pub fn serve_site(env: &Env) {
     let s = &env.server;
     s.fixture(
         "/rss.xml",
@@ -42,7 +42,7 @@ fn serve_site(env: &Env) {
     s.route("/wire/detentions-copy", 200, "text/html", copy);
 }
 
-const FEEDS: &[(&str, &str)] = &[
+pub const FEEDS: &[(&str, &str)] = &[
     ("rights-watch", "/rss.xml"),
     ("caucasus", "/atom.xml"),
     ("open-media", "/rdf.xml"),

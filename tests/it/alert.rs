@@ -1,0 +1,418 @@
+//! Alerts through real receivers on 127.0.0.1: an HTTP server that records
+//! (and fails on command) and an SMTP server.
+
+use std::collections::BTreeMap;
+
+use crate::env::{stderr, stdout, Env};
+use crate::pipeline::{serve_site, FEEDS, TOPIC};
+use crate::smtp::SmtpServer;
+
+/// The four fixture feeds, one at a time, with the topic and the given
+/// alert sinks.
+fn site_with(alerts: &str) -> Env {
+    let env = Env::new();
+    serve_site(&env);
+    env.write_config(FEEDS, &format!("{TOPIC}\n{alerts}"));
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "timeout = \"10s\"\n",
+        "timeout = \"10s\"\nconcurrency = 1\n",
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
+fn webhook(env: &Env, extra: &str) -> String {
+    format!(
+        "[[alerts]]\nkind = \"webhook\"\nurl = \"{}/hook\"\n{extra}\n",
+        env.server.base
+    )
+}
+
+/// Builds the config after the env exists (the sink URL needs its port).
+fn env_with(alerts: impl Fn(&Env) -> String) -> Env {
+    let env = site_with("");
+    let a = alerts(&env);
+    let text = std::fs::read_to_string(env.config_path()).unwrap();
+    // Sinks go before the feeds so their keys do not land in a [[feeds]] table.
+    let text = text.replacen("\n[[feeds]]", &format!("\n{a}\n[[feeds]]"), 1);
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
+fn ids(seen: &[crate::env::Seen]) -> Vec<u64> {
+    let mut v: Vec<u64> = seen
+        .iter()
+        .map(|s| s.json()["article"]["id"].as_u64().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn webhook_hears_once_of_each_new_article_signed() {
+    let env = env_with(|e| webhook(e, "secret = \"s3cret\""));
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("alerts: 5 sent, 0 pending"),
+        "{}",
+        stdout(&out)
+    );
+    let got = env.server.delivered("/hook");
+    // Five new articles; the duplicate and the off-topic page alert nobody.
+    assert_eq!(ids(&got), vec![5, 6, 7, 8, 9]);
+    for p in &got {
+        let body = p.json();
+        assert_eq!(body["event"], "new_article");
+        assert_eq!(p.header("Content-Type"), Some("application/json"));
+        assert_eq!(
+            p.header("Idempotency-Key").unwrap(),
+            body["article"]["id"].to_string()
+        );
+        let sig = tidings::alert::signature("s3cret", &p.body);
+        assert_eq!(p.header("X-Tidings-Signature"), Some(sig.as_str()));
+        assert!(body["article"]["duplicate_of"].is_null());
+    }
+    let exported = env.export(&[]);
+    let first = got
+        .iter()
+        .find(|p| p.json()["article"]["id"] == 5)
+        .unwrap()
+        .json();
+    assert_eq!(
+        first["article"], exported[5],
+        "the payload carries the export record"
+    );
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(env.server.delivered("/hook").len(), 5, "nothing twice");
+}
+
+#[test]
+fn first_backfill_is_silent_later_articles_alert() {
+    let env = env_with(|e| webhook(e, ""));
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("alerts: 0 sent, 0 pending"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(env.server.posts.lock().unwrap().is_empty());
+    // A new entry appears in the RDF feed.
+    let rdf = crate::env::read_fixture("site/rdf.xml").replace("{{BASE}}", &env.server.base).replace(
+        "</rdf:RDF>",
+        &format!(
+            "<item rdf:about=\"{b}/news/chechnya-detentions\"><title>x</title><link>{b}/2026/11/eu-sanctions-live</link></item></rdf:RDF>",
+            b = env.server.base
+        ),
+    );
+    env.server
+        .route("/rdf.xml", 200, "application/rdf+xml", rdf);
+    let page = crate::env::read_fixture("site/article-2.html")
+        .replace("Members of the European", "Members of the European Union’s");
+    env.server
+        .route("/2026/11/eu-sanctions-live", 200, "text/html", page);
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = env.server.delivered("/hook");
+    assert_eq!(got.len(), 1, "{}", stdout(&out));
+    assert_eq!(got[0].json()["article"]["feed"], "open-media");
+}
+
+#[test]
+fn flaky_receiver_gets_every_article_exactly_once() {
+    let env = env_with(|e| webhook(e, "retry = \"1s\""));
+    // Half the requests fail for a while.
+    env.server.fail_posts(&[
+        true, false, true, false, true, false, true, true, false, true,
+    ]);
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("alerts: 5 sent, 0 pending"),
+        "{}",
+        stdout(&out)
+    );
+    let posts = env.server.posts.lock().unwrap().clone();
+    assert!(
+        posts.iter().filter(|p| p.status == 500).count() >= 5,
+        "the failures happened"
+    );
+    let mut per_key: BTreeMap<String, usize> = BTreeMap::new();
+    for p in posts.iter().filter(|p| p.status == 200) {
+        *per_key
+            .entry(p.header("Idempotency-Key").unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        per_key.keys().cloned().collect::<Vec<_>>(),
+        ["5", "6", "7", "8", "9"]
+    );
+    assert!(per_key.values().all(|&n| n == 1), "{per_key:?}");
+}
+
+#[test]
+fn pending_alerts_are_delivered_after_a_restart() {
+    let env = env_with(|e| webhook(e, "retry = \"1h\""));
+    env.server.fail_posts(&[true; 5]);
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "ingestion does not wait for a sink"
+    );
+    assert!(
+        stdout(&out).contains("alerts: 0 sent, 5 pending"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(env.server.delivered("/hook").is_empty());
+    let out = env.tidings(&["run", "--once"]);
+    assert!(
+        stdout(&out).contains("alerts: 5 sent, 0 pending"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ids(&env.server.delivered("/hook")), vec![5, 6, 7, 8, 9]);
+}
+
+#[test]
+fn email_sink_sends_one_message_per_article_or_a_digest() {
+    let smtp = SmtpServer::start();
+    let env = env_with(|_| {
+        format!(
+            "[[alerts]]\nname = \"desk\"\nkind = \"email\"\nserver = \"127.0.0.1\"\nport = {p}\ntls = \"none\"\nfrom = \"tidings@example.org\"\nto = [\"desk@example.org\"]\n\n[[alerts]]\nname = \"daily\"\nkind = \"email\"\nserver = \"127.0.0.1\"\nport = {p}\ntls = \"none\"\nfrom = \"tidings@example.org\"\nto = [\"digest@example.org\"]\ndigest = \"1s\"\n",
+            p = smtp.port
+        )
+    });
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mails = smtp.mails.lock().unwrap().clone();
+    let single: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to == ["<desk@example.org>"])
+        .collect();
+    let digest: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to == ["<digest@example.org>"])
+        .collect();
+    assert_eq!(single.len(), 5, "{mails:#?}");
+    assert!(
+        single.iter().any(|m| m
+            .data
+            .contains("Subject: New: Chechnya: new wave of detentions of gay men reported")),
+        "{mails:#?}"
+    );
+    assert_eq!(digest.len(), 1, "{mails:#?}");
+    assert!(
+        digest[0].data.contains("Subject: 5 new from tidings"),
+        "{}",
+        digest[0].data
+    );
+    assert_eq!(
+        digest[0].data.matches("/2026/11/").count(),
+        2,
+        "both Pink News links: {}",
+        digest[0].data
+    );
+}
+
+#[test]
+fn command_sink_gets_json_on_stdin_and_env_without_a_shell() {
+    let env = Env::new();
+    let script = env.path("hook.sh");
+    let out_dir = env.path("calls");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(&script, format!("#!/bin/sh\ncat > \"{d}/$TIDINGS_ID.json\"\nprintf '%s' \"$TIDINGS_TITLE\" > \"{d}/$TIDINGS_ID.title\"\necho queued\n", d = out_dir.display())).unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&script).unwrap().permissions(),
+        0o755,
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    serve_site(&env);
+    env.write_config(
+        &[("open-media", "/rdf.xml")],
+        &format!(
+            "[[alerts]]\nkind = \"command\"\ncommand = [\"{}\"]\n",
+            script.display()
+        ),
+    );
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert!(
+        stdout(&out).contains("alerts: 1 sent"),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("5.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["article"]["title"],
+        "Why the world still fails Chechnya’s LGBT people"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("5.title")).unwrap(),
+        "Why the world still fails Chechnya’s LGBT people"
+    );
+}
+
+#[test]
+fn chat_sinks_get_their_own_formats() {
+    let env = env_with(|e| {
+        let b = &e.server.base;
+        format!("[[alerts]]\nkind = \"slack\"\nurl = \"{b}/slack\"\n[[alerts]]\nkind = \"discord\"\nurl = \"{b}/discord\"\n[[alerts]]\nkind = \"ntfy\"\nurl = \"{b}/chechnya-watch\"\nfeeds = [\"open-media\"]\n")
+    });
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert!(
+        stdout(&out).contains("alerts: 11 sent"),
+        "{} {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let slack = env.server.delivered("/slack");
+    assert_eq!(slack.len(), 5);
+    assert!(slack
+        .iter()
+        .all(|p| p.json()["text"].as_str().unwrap().starts_with("*<http")));
+    let discord = env.server.delivered("/discord");
+    assert_eq!(discord.len(), 5);
+    assert!(discord.iter().all(|p| p.json()["embeds"][0]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http")));
+    // ntfy: JSON publishing to the server root, only the feed it filters on.
+    let ntfy = env.server.delivered("/");
+    assert_eq!(ntfy.len(), 1);
+    let n = ntfy[0].json();
+    assert_eq!(n["topic"], "chechnya-watch");
+    assert_eq!(
+        n["title"],
+        "New: Why the world still fails Chechnya’s LGBT people"
+    );
+}
+
+#[test]
+fn alert_test_sends_a_sample_and_says_what_the_sink_answered() {
+    let env = env_with(|e| webhook(e, "name = \"ops\""));
+    let out = env.tidings(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "ops: delivered: HTTP 200: ok");
+    assert_eq!(
+        env.server.delivered("/hook")[0].header("Idempotency-Key"),
+        Some("0")
+    );
+    let out = env.tidings(&["alert", "test", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no alert sink is named 'nope' (configured: ops)"),
+        "{}",
+        stderr(&out)
+    );
+    env.server.fail_posts(&[true]);
+    let out = env.tidings(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("sink ops:") && stderr(&out).contains("HTTP 500"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn misconfigured_sinks_are_config_errors_at_start() {
+    let env = env_with(|_| {
+        "[[alerts]]\nkind = \"email\"\nserver = \"127.0.0.1\"\nfrom = \"not an address\"\nto = [\"desk@example.org\"]\n\n[[alerts]]\nkind = \"command\"\ncommand = [\"relative/script\"]\n\n[[alerts]]\nkind = \"pager\"\n\n[[alerts]]\nkind = \"webhook\"\nurl = \"https://example.org/x\"\nfeeds = [\"nosuchfeed\"]\n".to_string()
+    });
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for want in [
+        "alerts.from: 'not an address'",
+        "alerts.command: 'relative/script'",
+        "alerts.kind: 'pager'",
+        "alerts.feeds: no feed is named 'nosuchfeed'",
+    ] {
+        assert!(err.contains(want), "missing {want}: {err}");
+    }
+    assert!(
+        env.server.hits.lock().unwrap().is_empty(),
+        "nothing was fetched"
+    );
+}
+
+#[test]
+fn feed_health_alerts_when_failing_long_and_on_recovery() {
+    let env = Env::new();
+    serve_site(&env);
+    env.server.route("/rdf.xml", 503, "text/plain", "down");
+    env.write_config(
+        &[("open-media", "/rdf.xml")],
+        &format!(
+            "[[alerts]]\nkind = \"webhook\"\nurl = \"{}/hook\"\nfeed_health = \"1s\"\n",
+            env.server.base
+        ),
+    );
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(1));
+    assert!(
+        env.server.delivered("/hook").is_empty(),
+        "not failing long yet"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(1));
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(1));
+    let got = env.server.delivered("/hook");
+    assert_eq!(got.len(), 1, "one alert per failing period");
+    assert_eq!(got[0].json()["event"], "feed_failing");
+    assert_eq!(got[0].json()["feed"]["name"], "open-media");
+    env.server
+        .fixture("/rdf.xml", "application/rdf+xml", "site/rdf.xml");
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let got = env.server.delivered("/hook");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].json()["event"], "feed_recovered");
+}
+
+#[test]
+fn story_pickup_follow_up_is_sent_once() {
+    // The wire copy of article 1 is served under another host name, so the
+    // story is carried by two outlets.
+    let env = env_with(|e| webhook(e, "pickup = 2"));
+    let atom = crate::env::read_fixture("site/atom.xml").replace(
+        "href=\"/wire/detentions-copy\"",
+        &format!(
+            "href=\"{}/wire/detentions-copy\"",
+            env.server.base.replace("127.0.0.1", "localhost")
+        ),
+    );
+    env.server.route(
+        "/atom.xml",
+        200,
+        "application/atom+xml",
+        atom.replace("{{BASE}}", &env.server.base),
+    );
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = env.server.delivered("/hook");
+    let pickups: Vec<_> = got
+        .iter()
+        .filter(|p| p.json()["event"] == "story_pickup")
+        .collect();
+    assert_eq!(
+        pickups.len(),
+        1,
+        "{:#?}",
+        got.iter().map(|p| p.json()).collect::<Vec<_>>()
+    );
+    assert_eq!(pickups[0].json()["outlets"], 2);
+    assert_eq!(pickups[0].json()["article"]["id"], 5);
+    env.tidings(&["run", "--once", "--alert"]);
+    assert_eq!(
+        env.server
+            .delivered("/hook")
+            .iter()
+            .filter(|p| p.json()["event"] == "story_pickup")
+            .count(),
+        1
+    );
+}
