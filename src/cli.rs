@@ -33,6 +33,9 @@ enum Command {
         /// Poll every feed once, ingest everything new, print a summary, exit.
         #[arg(long)]
         once: bool,
+        /// With --once: poll every feed, even those not due yet.
+        #[arg(long, requires = "once")]
+        force: bool,
         /// Alert on a feed's first poll too (by default a first poll is a
         /// silent backfill, so a new database does not flood the sinks).
         #[arg(long)]
@@ -128,7 +131,7 @@ pub fn main() -> i32 {
                     eprintln!("tidings: {line}");
                 }
             } else {
-                eprintln!("tidings: {e:#}");
+                eprintln!("tidings: {}", one_line(&e));
             }
             if usage {
                 EXIT_USAGE
@@ -137,6 +140,23 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// The error and its causes on one line, without repeating a cause that
+/// an outer message already quotes.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out.replace('\n', " ")
 }
 
 fn init_logging(verbose: bool) {
@@ -167,7 +187,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn dispatch(cli: Cli) -> Result<i32> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Run { once, alert } => cmd_run(&load_config(config)?, once, alert),
+        Command::Run { once, force, alert } => cmd_run(&load_config(config)?, once, force, alert),
         Command::Alert {
             command: AlertCommand::Test { sink },
         } => cmd_alert_test(&load_config(config)?, &sink),
@@ -219,8 +239,9 @@ fn read_source(
     if is_url(source) {
         let url = url::Url::parse(source).map_err(|e| UsageError(format!("{source}: {e}")))?;
         let cfg = fetch_config(config)?;
-        let fetcher = Fetcher::new(&cfg)?;
-        let fetched = runtime()?.block_on(fetcher.get(&url, &Validators::default(), max(&cfg)))?;
+        let fetcher = Fetcher::new(&cfg, &[])?;
+        let fetched =
+            runtime()?.block_on(fetcher.get(&url, &Validators::default(), max(&cfg), None))?;
         return Ok(Source {
             body: fetched.body,
             content_type: fetched.content_type,
@@ -372,7 +393,7 @@ fn cmd_alert_test(config: &Config, name: &str) -> Result<i32> {
     }
 }
 
-fn cmd_run(config: &Config, once: bool, alert: bool) -> Result<i32> {
+fn cmd_run(config: &Config, once: bool, force: bool, alert: bool) -> Result<i32> {
     let rt = runtime()?;
     rt.block_on(async {
         let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone(), alert).await?;
@@ -385,7 +406,7 @@ fn cmd_run(config: &Config, once: bool, alert: bool) -> Result<i32> {
         );
         let poster = crate::fetch::Poster::new(&config.fetch)?;
         if once {
-            let summary = crate::pipeline::run_once(&pipeline).await;
+            let summary = crate::pipeline::run_once(&pipeline, force).await;
             let code = print_summary(&summary);
             if !config.alerts.is_empty() {
                 let pass = crate::deliver::flush(&pipeline, &poster, ALERT_FLUSH).await?;
@@ -429,6 +450,16 @@ fn print_summary(s: &crate::pipeline::Summary) -> i32 {
         s.total(|f| f.no_article),
         s.total(|f| f.failed)
     );
+    if !s.not_due.is_empty() {
+        println!(
+            "{} feeds not due yet (--force polls them): {}",
+            s.not_due.len(),
+            s.not_due.join(", ")
+        );
+    }
+    for r in &s.retired {
+        eprintln!("tidings: feed {r}: retired after 410 Gone; change its url in the config to poll it again");
+    }
     match (s.failed(), s.feeds.len()) {
         (0, _) => 0,
         (f, n) if f == n => 1,
@@ -519,19 +550,27 @@ fn cmd_status(config: &Config) -> Result<i32> {
     let opt = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(crate::store::ts).unwrap_or_else(|| "-".into())
     };
-    println!("FEED\tLAST SUCCESS\tLAST ERROR\tNEXT POLL\tENTRIES SEEN\tARTICLES STORED");
+    println!(
+        "FEED\tLAST SUCCESS\tLAST ERROR\tNEXT POLL\tENTRIES SEEN\tARTICLES STORED\tFAILURES\tURL"
+    );
     for f in store.feeds()? {
+        let next = match &f.retired {
+            Some(_) => "retired".to_string(),
+            None => opt(f.next_poll),
+        };
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             f.name,
             opt(f.last_success),
             f.last_error
                 .as_deref()
                 .unwrap_or("-")
                 .replace(['\t', '\n'], " "),
-            opt(f.next_poll),
+            next,
             f.entries_seen,
-            f.articles_stored
+            f.articles_stored,
+            f.consecutive_failures,
+            f.url
         );
     }
     Ok(0)

@@ -60,6 +60,11 @@ struct RawFetch {
     max_feed_size: Option<Spanned<String>>,
     max_page_size: Option<Spanned<String>>,
     concurrency: Option<Spanned<i64>>,
+    max_connections: Option<Spanned<i64>>,
+    per_host_connections: Option<Spanned<i64>>,
+    per_host_gap: Option<Spanned<String>>,
+    #[serde(default)]
+    hosts: std::collections::BTreeMap<String, RawHost>,
     user_agent: Option<Spanned<String>>,
     proxy: Option<Spanned<String>>,
 }
@@ -74,6 +79,16 @@ struct RawTopic {
 #[serde(deny_unknown_fields)]
 struct RawSchedule {
     interval: Option<Spanned<String>>,
+    min_interval: Option<Spanned<String>>,
+    max_interval: Option<Spanned<String>>,
+    full_poll: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHost {
+    connections: Option<Spanned<i64>>,
+    gap: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +99,7 @@ struct RawFeed {
     interval: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<String>,
+    proxy: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +143,7 @@ pub struct Config {
     pub fetch: FetchConfig,
     pub topic: Option<Query>,
     pub default_interval: Duration,
+    pub schedule: ScheduleConfig,
     pub feeds: Vec<FeedConfig>,
     pub alerts: Vec<AlertConfig>,
 }
@@ -140,8 +157,42 @@ pub struct FetchConfig {
     pub max_page_bytes: u64,
     /// Feeds polled at the same time.
     pub concurrency: usize,
+    /// Requests in flight at once, all hosts together.
+    pub max_connections: usize,
+    /// Each host's budget, unless `hosts` names it.
+    pub per_host: HostLimits,
+    pub hosts: std::collections::HashMap<String, HostLimits>,
     pub user_agent: String,
     pub proxy: Option<String>,
+}
+
+/// How hard one host may be asked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HostLimits {
+    /// Requests in flight at once.
+    pub connections: usize,
+    /// The least time between the starts of two requests.
+    pub gap: Duration,
+}
+
+/// Bounds of the adaptive schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScheduleConfig {
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    /// Poll without validators this often, to catch servers whose ETag or
+    /// Last-Modified never changes.
+    pub full_poll: Duration,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            min_interval: Duration::from_secs(5 * 60),
+            max_interval: Duration::from_secs(12 * 3600),
+            full_poll: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 impl Default for FetchConfig {
@@ -153,6 +204,12 @@ impl Default for FetchConfig {
             max_feed_bytes: 10 << 20,
             max_page_bytes: 10 << 20,
             concurrency: 8,
+            max_connections: 16,
+            per_host: HostLimits {
+                connections: 2,
+                gap: Duration::from_secs(2),
+            },
+            hosts: std::collections::HashMap::new(),
             user_agent: concat!(
                 "tidings/",
                 env!("CARGO_PKG_VERSION"),
@@ -170,6 +227,8 @@ pub struct FeedConfig {
     pub url: Url,
     pub interval: Option<Duration>,
     pub tags: Vec<String>,
+    /// A proxy for this feed's requests (its pages included).
+    pub proxy: Option<String>,
 }
 
 pub use crate::alert::AlertConfig;
@@ -409,6 +468,98 @@ impl Config {
             }
         }
 
+        let count = |v: &Spanned<i64>,
+                     key: &str,
+                     max: usize,
+                     problem: &mut dyn FnMut(std::ops::Range<usize>, String)|
+         -> Option<usize> {
+            match usize::try_from(*v.get_ref()) {
+                Ok(n) if (1..=max).contains(&n) => Some(n),
+                _ => {
+                    problem(
+                        v.span(),
+                        format!("{key}: {} is not between 1 and {max}", v.get_ref()),
+                    );
+                    None
+                }
+            }
+        };
+        let gap = |v: &Spanned<String>,
+                   key: &str,
+                   problem: &mut dyn FnMut(std::ops::Range<usize>, String)|
+         -> Option<Duration> {
+            // "0s" is a fine gap: a host of one's own.
+            match parse_duration(v.get_ref()) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    problem(v.span(), format!("{key}: {e}"));
+                    None
+                }
+            }
+        };
+        if let Some(v) = &raw.fetch.max_connections {
+            fetch.max_connections = count(v, "fetch.max_connections", 1024, &mut problem)
+                .unwrap_or(fetch.max_connections);
+        }
+        if let Some(v) = &raw.fetch.per_host_connections {
+            fetch.per_host.connections = count(v, "fetch.per_host_connections", 64, &mut problem)
+                .unwrap_or(fetch.per_host.connections);
+        }
+        if let Some(v) = &raw.fetch.per_host_gap {
+            fetch.per_host.gap =
+                gap(v, "fetch.per_host_gap", &mut problem).unwrap_or(fetch.per_host.gap);
+        }
+        for (host, h) in &raw.fetch.hosts {
+            let mut limits = fetch.per_host;
+            if let Some(v) = &h.connections {
+                limits.connections = count(v, "fetch.hosts.connections", 64, &mut problem)
+                    .unwrap_or(limits.connections);
+            }
+            if let Some(v) = &h.gap {
+                limits.gap = gap(v, "fetch.hosts.gap", &mut problem).unwrap_or(limits.gap);
+            }
+            fetch.hosts.insert(host.to_ascii_lowercase(), limits);
+        }
+        let mut schedule = ScheduleConfig::default();
+        for (v, key, into) in [
+            (
+                &raw.schedule.min_interval,
+                "schedule.min_interval",
+                &mut schedule.min_interval,
+            ),
+            (
+                &raw.schedule.max_interval,
+                "schedule.max_interval",
+                &mut schedule.max_interval,
+            ),
+            (
+                &raw.schedule.full_poll,
+                "schedule.full_poll",
+                &mut schedule.full_poll,
+            ),
+        ] {
+            if let Some(v) = v {
+                match parse_duration(v.get_ref()) {
+                    Ok(d) if !d.is_zero() => *into = d,
+                    Ok(_) => problem(v.span(), format!("{key}: must be more than zero")),
+                    Err(e) => problem(v.span(), format!("{key}: {e}")),
+                }
+            }
+        }
+        if schedule.min_interval > schedule.max_interval {
+            let span = raw
+                .schedule
+                .min_interval
+                .as_ref()
+                .or(raw.schedule.max_interval.as_ref())
+                .map(|v| v.span())
+                .unwrap_or(0..0);
+            problem(
+                span,
+                "schedule.min_interval: is longer than schedule.max_interval".into(),
+            );
+        }
+
         let topic = match &raw.topic {
             Some(t) => match Query::parse(t.query.get_ref()) {
                 Ok(q) => Some(q),
@@ -462,12 +613,31 @@ impl Config {
                     Err(e) => problem(v.span(), format!("feeds.interval: {e}")),
                 }
             }
+            let proxy = f
+                .proxy
+                .as_ref()
+                .and_then(|p| match Url::parse(p.get_ref()) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h") => {
+                        Some(p.get_ref().clone())
+                    }
+                    _ => {
+                        problem(
+                            p.span(),
+                            format!(
+                                "feeds.proxy: '{}' is not an http, https, socks5 or socks5h URL",
+                                p.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                });
             if let Some(url) = url {
                 feeds.push(FeedConfig {
                     name,
                     url,
                     interval,
                     tags: f.tags.clone(),
+                    proxy,
                 });
             }
         }
@@ -750,6 +920,7 @@ impl Config {
             fetch,
             topic,
             default_interval,
+            schedule,
             feeds,
             alerts,
         })

@@ -54,10 +54,11 @@ pub async fn run(pipeline: Pipeline, poster: crate::fetch::Poster) -> Result<(),
         let rows = pipeline.feed_rows().await?;
         let mut nap = MAX_NAP;
         for feed in &pipeline.config().feeds {
-            let next = rows
-                .iter()
-                .find(|r| r.name == feed.name)
-                .and_then(|r| r.next_poll);
+            let row = rows.iter().find(|r| r.name == feed.name);
+            if row.is_some_and(|r| r.retired.is_some()) {
+                continue;
+            }
+            let next = row.and_then(|r| r.next_poll);
             if !schedule::is_due(next, now) {
                 if let Some(wait) = next.and_then(|t| (t - now).to_std().ok()) {
                     nap = nap.min(wait);

@@ -2,31 +2,47 @@
 //!
 //! The only module that knows reqwest. It never trusts a server: bodies are
 //! capped while they stream (after decompression, so a gzip bomb costs no
-//! more than the cap), redirects are limited, and by default no request
-//! reaches a loopback, private, link-local or cloud-metadata address,
-//! checked after DNS resolution and on every redirect. Must not parse what
-//! it fetches, nor touch the store or the corpus.
+//! more than the cap), redirects are followed by hand (at most ten, loops
+//! refused, every hop checked), and by default no request reaches a
+//! loopback, private, link-local or cloud-metadata address, checked after
+//! DNS resolution and on every redirect. One politeness budget per host
+//! (requests in flight, a gap between starts, Retry-After) covers feed
+//! polls and page fetches alike. Must not parse what it fetches, nor touch
+//! the store or the corpus.
 
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::header::{
-    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, EXPIRES, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    LOCATION, RETRY_AFTER,
 };
 use url::Url;
 
-use crate::config::FetchConfig;
+use crate::config::{FetchConfig, HostLimits};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("{url}: {host} is a private or local address (set fetch.allow_private_networks = true to allow)")]
     Blocked { url: String, host: String },
-    #[error("{url}: HTTP {status}")]
-    Status { url: String, status: u16 },
+    #[error("{url}: HTTP {status}{}", retry_after.map(|t| format!(" (retry after {})", crate::store::ts(t))).unwrap_or_default())]
+    Status {
+        url: String,
+        status: u16,
+        /// When the server said to come back (429 and 503).
+        retry_after: Option<DateTime<Utc>>,
+    },
+    #[error("{url}: throttled by the server until {}", crate::store::ts(*until))]
+    Throttled { url: String, until: DateTime<Utc> },
     #[error("{url}: body larger than the {limit}-byte limit")]
     TooLarge { url: String, limit: u64 },
     #[error("{url}: timed out")]
     Timeout { url: String },
+    #[error("{url}: {message}")]
+    Redirect { url: String, message: String },
     #[error("{url}: {message}")]
     Network { url: String, message: String },
     #[error("HTTP client: {0}")]
@@ -51,6 +67,24 @@ impl FetchError {
             return FetchError::Blocked { url, host };
         }
         FetchError::Network { url, message }
+    }
+
+    /// Whether the failure says nothing about the server (the network
+    /// itself may be down): connection errors and time-outs.
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Network { .. } | FetchError::Timeout { .. }
+        )
+    }
+
+    /// When the server asked not to be asked again before.
+    pub fn not_before(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            FetchError::Throttled { until, .. } => Some(*until),
+            _ => None,
+        }
     }
 }
 
@@ -130,9 +164,15 @@ pub struct Fetched {
     pub status: u16,
     /// Where the body came from, after redirects.
     pub url: Url,
+    /// Set when every redirect on the way was permanent (301, 308): the
+    /// address to use from now on.
+    pub moved_to: Option<Url>,
     pub content_type: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// How long the server says the response stays fresh (Cache-Control
+    /// max-age, else Expires).
+    pub fresh_until: Option<DateTime<Utc>>,
     pub body: Vec<u8>,
 }
 
@@ -155,133 +195,461 @@ impl Fetched {
 
 const MAX_REDIRECTS: usize = 10;
 
+/// Reads Retry-After: delay-seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(now + chrono::Duration::seconds(secs.min(30 * 86400) as i64));
+    }
+    DateTime::parse_from_rfc2822(v)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Reads how long a response stays fresh: `Cache-Control: max-age` (not
+/// with no-cache or no-store), else `Expires`.
+pub fn parse_freshness(
+    cache_control: Option<&str>,
+    expires: Option<&str>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if let Some(cc) = cache_control {
+        let lower = cc.to_ascii_lowercase();
+        if lower.contains("no-cache") || lower.contains("no-store") {
+            return None;
+        }
+        for part in lower.split(',') {
+            if let Some(n) = part.trim().strip_prefix("max-age=") {
+                if let Ok(secs) = n.trim().parse::<u64>() {
+                    return Some(now + chrono::Duration::seconds(secs.min(30 * 86400) as i64));
+                }
+            }
+        }
+    }
+    expires
+        .and_then(|e| DateTime::parse_from_rfc2822(e.trim()).ok())
+        .map(|d| d.with_timezone(&Utc))
+        .filter(|d| *d > now)
+}
+
+/// Aggregator and redirector links (news search feeds, click trackers)
+/// carry the publisher's URL inside them: take it out, so dedup and
+/// extraction see the article's own address.
+pub fn unwrap_aggregator(url: &Url) -> Option<Url> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let param = |names: &[&str]| {
+        url.query_pairs()
+            .find(|(k, _)| names.contains(&k.as_ref()))
+            .and_then(|(_, v)| Url::parse(&v).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+    };
+    if host.ends_with("google.com") && url.path() == "/url" {
+        return param(&["q", "url"]);
+    }
+    if host.ends_with("bing.com") && url.path().contains("apiclick") {
+        return param(&["url"]);
+    }
+    if host == "news.google.com" {
+        if let Some(u) = param(&["url"]) {
+            return Some(u);
+        }
+        // Older article ids are base64url of a record that holds the URL.
+        let id = url.path_segments()?.next_back()?;
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id.trim_end_matches('='))
+            .ok()?;
+        let start = bytes.windows(4).position(|w| w == b"http")?;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| !(0x21..0x7f).contains(&b))
+            .map_or(bytes.len(), |e| start + e);
+        return Url::parse(std::str::from_utf8(&bytes[start..end]).ok()?).ok();
+    }
+    if host.ends_with("feedproxy.google.com") || host.ends_with("news.yahoo.com") {
+        return param(&["url", "u"]);
+    }
+    None
+}
+
+/// One host's share of the politeness budget.
+#[derive(Default)]
+struct HostState {
+    in_flight: usize,
+    last_start: Option<Instant>,
+    /// The whole host asked us to wait (several of its URLs throttled).
+    throttled_until: Option<(Instant, DateTime<Utc>)>,
+    /// URLs that answered 429/503 with Retry-After, and until when.
+    throttled_urls: HashMap<String, (Instant, DateTime<Utc>)>,
+}
+
+/// Requests in flight per host, the gap between starts, and Retry-After,
+/// for every request tidings makes.
+struct Politeness {
+    hosts: Mutex<HashMap<String, HostState>>,
+    changed: tokio::sync::Notify,
+    global: Arc<tokio::sync::Semaphore>,
+    default: HostLimits,
+    overrides: HashMap<String, HostLimits>,
+    /// Network-level failures and successes, for telling an outage from a
+    /// broken feed: (when, host, ok).
+    recent: Mutex<Vec<(Instant, String, bool)>>,
+}
+
+/// Held while a request runs; gives the host slot back when dropped.
+struct Slot {
+    politeness: Arc<Politeness>,
+    host: String,
+    _global: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut hosts) = self.politeness.hosts.lock() {
+            if let Some(h) = hosts.get_mut(&self.host) {
+                h.in_flight = h.in_flight.saturating_sub(1);
+            }
+        }
+        self.politeness.changed.notify_waiters();
+    }
+}
+
+/// How long the outage detector looks back.
+const OUTAGE_WINDOW: Duration = Duration::from_secs(120);
+/// Distinct hosts that must fail at once for an outage.
+const OUTAGE_HOSTS: usize = 3;
+
+impl Politeness {
+    fn limits(&self, host: &str) -> HostLimits {
+        self.overrides.get(host).copied().unwrap_or(self.default)
+    }
+
+    /// Waits for a slot on the URL's host; refuses at once when the URL or
+    /// the host is under a Retry-After.
+    async fn acquire(self: &Arc<Self>, url: &Url) -> Result<Slot, FetchError> {
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let limits = self.limits(&host);
+        let permit = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| FetchError::Client(e.to_string()))?;
+        loop {
+            let notified = self.changed.notified();
+            let wait = {
+                let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+                let h = hosts.entry(host.clone()).or_default();
+                let now = Instant::now();
+                h.throttled_urls.retain(|_, (until, _)| *until > now);
+                if let Some((until, at)) = h
+                    .throttled_urls
+                    .get(url.as_str())
+                    .copied()
+                    .or(h.throttled_until)
+                {
+                    if until > now {
+                        return Err(FetchError::Throttled {
+                            url: url.to_string(),
+                            until: at,
+                        });
+                    }
+                    h.throttled_until = None;
+                }
+                let gap_left = h
+                    .last_start
+                    .map(|t| (t + limits.gap).saturating_duration_since(now));
+                match gap_left {
+                    _ if h.in_flight >= limits.connections => None,
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => {
+                        h.in_flight += 1;
+                        h.last_start = Some(now);
+                        return Ok(Slot {
+                            politeness: self.clone(),
+                            host,
+                            _global: permit,
+                        });
+                    }
+                }
+            };
+            match wait {
+                Some(d) => tokio::time::sleep(d).await,
+                None => notified.await,
+            }
+        }
+    }
+
+    /// Records a Retry-After for a URL; when several URLs of one host are
+    /// throttled, the whole host waits.
+    fn throttle(&self, url: &Url, until: DateTime<Utc>) {
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let left = (until - Utc::now()).to_std().unwrap_or_default();
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        let h = hosts.entry(host).or_default();
+        let instant = Instant::now() + left;
+        h.throttled_urls.insert(url.to_string(), (instant, until));
+        if h.throttled_urls.len() >= 2 {
+            let latest = h.throttled_urls.values().copied().min_by_key(|(i, _)| *i);
+            h.throttled_until = latest;
+        }
+    }
+
+    /// Hosts currently under a Retry-After.
+    fn throttled_hosts(&self) -> usize {
+        let now = Instant::now();
+        let hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .values()
+            .filter(|h| {
+                h.throttled_until.is_some_and(|(t, _)| t > now)
+                    || h.throttled_urls.values().any(|(t, _)| *t > now)
+            })
+            .count()
+    }
+
+    fn note(&self, host: &str, ok: bool) {
+        let now = Instant::now();
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.retain(|(t, _, _)| now.duration_since(*t) < OUTAGE_WINDOW);
+        recent.push((now, host.to_string(), ok));
+    }
+
+    /// The network looks down: nothing answered lately, and several hosts
+    /// failed at the connection level.
+    fn outage(&self) -> bool {
+        let now = Instant::now();
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let live: Vec<_> = recent
+            .iter()
+            .filter(|(t, _, _)| now.duration_since(*t) < OUTAGE_WINDOW)
+            .collect();
+        let any_ok = live.iter().any(|(_, _, ok)| *ok);
+        let failed: HashSet<&str> = live
+            .iter()
+            .filter(|(_, _, ok)| !ok)
+            .map(|(_, h, _)| h.as_str())
+            .collect();
+        !any_ok && failed.len() >= OUTAGE_HOSTS
+    }
+}
+
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// One client per proxy (`None`: direct).
+    clients: HashMap<Option<String>, reqwest::Client>,
+    default_proxy: Option<String>,
     allow_private: bool,
+    politeness: Arc<Politeness>,
+}
+
+fn client(cfg: &FetchConfig, proxy: Option<&str>) -> Result<reqwest::Client, FetchError> {
+    let mut b = reqwest::Client::builder()
+        .user_agent(&cfg.user_agent)
+        .timeout(cfg.timeout)
+        .connect_timeout(cfg.connect_timeout)
+        // Redirects are followed by hand, so every hop is checked.
+        .redirect(reqwest::redirect::Policy::none())
+        .use_rustls_tls();
+    if !cfg.allow_private_networks {
+        b = b.dns_resolver(Arc::new(GuardedResolver));
+    }
+    b = match proxy {
+        Some(p) => b.proxy(
+            reqwest::Proxy::all(p).map_err(|e| FetchError::Client(format!("proxy {p}: {e}")))?,
+        ),
+        None => b.no_proxy(),
+    };
+    b.build().map_err(|e| FetchError::Client(e.to_string()))
 }
 
 impl Fetcher {
-    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
-        let allow_private = cfg.allow_private_networks;
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+    /// Builds the client(s): the configured proxy, plus one per distinct
+    /// per-feed proxy.
+    pub fn new(cfg: &FetchConfig, feed_proxies: &[&str]) -> Result<Fetcher, FetchError> {
+        let mut clients = HashMap::new();
+        clients.insert(cfg.proxy.clone(), client(cfg, cfg.proxy.as_deref())?);
+        for p in feed_proxies {
+            if !clients.contains_key(&Some(p.to_string())) {
+                clients.insert(Some(p.to_string()), client(cfg, Some(p))?);
             }
-            if attempt.previous().iter().any(|u| u == attempt.url()) {
-                let at = attempt.url().to_string();
-                return attempt.error(format!("redirect loop at {at}"));
-            }
-            if !allow_private {
-                if let Some(host) = literal_private_host(attempt.url()) {
-                    return attempt.error(format!("{host} is a private or local address"));
-                }
-            }
-            attempt.follow()
-        });
-        let mut b = reqwest::Client::builder()
-            .user_agent(&cfg.user_agent)
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.connect_timeout)
-            .redirect(policy)
-            .use_rustls_tls();
-        if !allow_private {
-            b = b.dns_resolver(Arc::new(GuardedResolver));
         }
-        if let Some(p) = &cfg.proxy {
-            b = b.proxy(
-                reqwest::Proxy::all(p)
-                    .map_err(|e| FetchError::Client(format!("proxy {p}: {e}")))?,
-            );
-        } else {
-            b = b.no_proxy();
-        }
-        let client = b.build().map_err(|e| FetchError::Client(e.to_string()))?;
+        let politeness = Politeness {
+            hosts: Mutex::default(),
+            changed: tokio::sync::Notify::new(),
+            global: Arc::new(tokio::sync::Semaphore::new(cfg.max_connections)),
+            default: cfg.per_host,
+            overrides: cfg.hosts.clone(),
+            recent: Mutex::default(),
+        };
         Ok(Fetcher {
-            client,
-            allow_private,
+            clients,
+            default_proxy: cfg.proxy.clone(),
+            allow_private: cfg.allow_private_networks,
+            politeness: Arc::new(politeness),
         })
     }
 
+    /// Whether the network itself looks down (every host failing at once).
+    pub fn outage(&self) -> bool {
+        self.politeness.outage()
+    }
+
+    /// Hosts currently under a Retry-After.
+    pub fn throttled_hosts(&self) -> usize {
+        self.politeness.throttled_hosts()
+    }
+
     /// GETs a URL, sending the validators, reading at most `max_bytes` of
-    /// (decompressed) body. A 304 comes back as a `Fetched` with status 304
-    /// and no body; any other non-2xx status is an error.
+    /// (decompressed) body, through `proxy` (else the configured one). A
+    /// 304 comes back as a `Fetched` with status 304 and no body; any other
+    /// non-2xx status is an error.
     pub async fn get(
         &self,
         url: &Url,
         validators: &Validators,
         max_bytes: u64,
+        proxy: Option<&str>,
     ) -> Result<Fetched, FetchError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchError::Network {
-                url: url.to_string(),
-                message: "only http and https are fetched".into(),
-            });
-        }
-        if !self.allow_private {
-            if let Some(host) = literal_private_host(url) {
-                return Err(FetchError::Blocked {
-                    url: url.to_string(),
-                    host,
+        let client = self
+            .clients
+            .get(
+                &proxy
+                    .map(str::to_string)
+                    .or_else(|| self.default_proxy.clone()),
+            )
+            .or_else(|| self.clients.get(&self.default_proxy))
+            .ok_or_else(|| FetchError::Client("no HTTP client".into()))?;
+        let mut current = url.clone();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut permanent = true;
+        for hop in 0..=MAX_REDIRECTS {
+            if !matches!(current.scheme(), "http" | "https") {
+                return Err(FetchError::Network {
+                    url: current.to_string(),
+                    message: "only http and https are fetched".into(),
                 });
             }
-        }
-        let mut req = self.client.get(url.clone());
-        if let Some(etag) = &validators.etag {
-            req = req.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            req = req.header(IF_MODIFIED_SINCE, lm);
-        }
-        let mut resp = req
-            .send()
-            .await
-            .map_err(|e| FetchError::from_reqwest(url, e))?;
-        let status = resp.status().as_u16();
-        let final_url = resp.url().clone();
-        let header = |h: &HeaderMap, name| {
-            h.get(name)
-                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let headers = resp.headers().clone();
-        let mut fetched = Fetched {
-            status,
-            url: final_url.clone(),
-            content_type: header(&headers, CONTENT_TYPE),
-            etag: header(&headers, ETAG),
-            last_modified: header(&headers, LAST_MODIFIED),
-            body: Vec::new(),
-        };
-        if status == 304 {
-            return Ok(fetched);
-        }
-        if !(200..300).contains(&status) {
-            return Err(FetchError::Status {
-                url: final_url.to_string(),
+            if !self.allow_private {
+                if let Some(host) = literal_private_host(&current) {
+                    return Err(FetchError::Blocked {
+                        url: current.to_string(),
+                        host,
+                    });
+                }
+            }
+            if !seen.insert(current.to_string()) {
+                return Err(FetchError::Redirect {
+                    url: url.to_string(),
+                    message: format!("redirect loop at {current}"),
+                });
+            }
+            let slot = self.politeness.acquire(&current).await?;
+            let mut req = client.get(current.clone());
+            // Validators belong to the URL they were given for: the first.
+            if hop == 0 {
+                if let Some(etag) = &validators.etag {
+                    req = req.header(IF_NONE_MATCH, etag);
+                }
+                if let Some(lm) = &validators.last_modified {
+                    req = req.header(IF_MODIFIED_SINCE, lm);
+                }
+            }
+            let host = current.host_str().unwrap_or("").to_string();
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = FetchError::from_reqwest(&current, e);
+                    if err.is_network() {
+                        self.politeness.note(&host, false);
+                    }
+                    return Err(err);
+                }
+            };
+            self.politeness.note(&host, true);
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let header = |name| {
+                headers
+                    .get(name)
+                    .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let now = Utc::now();
+            if (300..400).contains(&status) && status != 304 {
+                let Some(loc) = header(LOCATION) else {
+                    return Err(FetchError::Status {
+                        url: current.to_string(),
+                        status,
+                        retry_after: None,
+                    });
+                };
+                let next = current.join(loc.trim()).map_err(|e| FetchError::Redirect {
+                    url: current.to_string(),
+                    message: format!("bad redirect to {loc}: {e}"),
+                })?;
+                permanent &= matches!(status, 301 | 308);
+                drop(slot);
+                current = next;
+                continue;
+            }
+            let fresh_until = parse_freshness(
+                header(CACHE_CONTROL).as_deref(),
+                header(EXPIRES).as_deref(),
+                now,
+            );
+            let mut fetched = Fetched {
                 status,
-            });
-        }
-        if resp.content_length().is_some_and(|n| n > max_bytes) {
-            return Err(FetchError::TooLarge {
-                url: final_url.to_string(),
-                limit: max_bytes,
-            });
-        }
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| FetchError::from_reqwest(&final_url, e))?
-        {
-            if fetched.body.len() as u64 + chunk.len() as u64 > max_bytes {
+                url: current.clone(),
+                moved_to: (hop > 0 && permanent).then(|| current.clone()),
+                content_type: header(CONTENT_TYPE),
+                etag: header(ETAG),
+                last_modified: header(LAST_MODIFIED),
+                fresh_until,
+                body: Vec::new(),
+            };
+            if status == 304 {
+                return Ok(fetched);
+            }
+            if !(200..300).contains(&status) {
+                let retry_after = matches!(status, 429 | 503)
+                    .then(|| header(RETRY_AFTER).and_then(|v| parse_retry_after(&v, now)))
+                    .flatten();
+                if let Some(t) = retry_after {
+                    self.politeness.throttle(&current, t);
+                }
+                return Err(FetchError::Status {
+                    url: current.to_string(),
+                    status,
+                    retry_after,
+                });
+            }
+            let mut resp = resp;
+            if resp.content_length().is_some_and(|n| n > max_bytes) {
                 return Err(FetchError::TooLarge {
-                    url: final_url.to_string(),
+                    url: current.to_string(),
                     limit: max_bytes,
                 });
             }
-            fetched.body.extend_from_slice(&chunk);
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| FetchError::from_reqwest(&current, e))?
+            {
+                if fetched.body.len() as u64 + chunk.len() as u64 > max_bytes {
+                    return Err(FetchError::TooLarge {
+                        url: current.to_string(),
+                        limit: max_bytes,
+                    });
+                }
+                fetched.body.extend_from_slice(&chunk);
+            }
+            return Ok(fetched);
         }
-        Ok(fetched)
+        Err(FetchError::Redirect {
+            url: url.to_string(),
+            message: format!("more than {MAX_REDIRECTS} redirects"),
+        })
     }
 }
 
@@ -342,6 +710,7 @@ impl Poster {
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status,
+                retry_after: None,
             });
         }
         Ok((status, answer))

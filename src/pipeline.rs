@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 use url::Url;
 
 use crate::alert::{self, Event};
@@ -322,7 +322,12 @@ impl Pipeline {
         config: Config,
         force_alerts: bool,
     ) -> Result<(Pipeline, OpenReport), PipelineError> {
-        let fetcher = Fetcher::new(&config.fetch)?;
+        let proxies: Vec<&str> = config
+            .feeds
+            .iter()
+            .filter_map(|f| f.proxy.as_deref())
+            .collect();
+        let fetcher = Fetcher::new(&config.fetch, &proxies)?;
         let config = Arc::new(config);
         let c = config.clone();
         let (ingest, report) = tokio::task::spawn_blocking(move || Ingest::open(&c, Utc::now()))
@@ -429,13 +434,13 @@ impl Pipeline {
             .map_err(|e| PipelineError::Task(e.to_string()))?
     }
 
-    /// Polls one feed and ingests every entry not seen before.
+    /// Polls one feed and ingests every entry not seen before, then
+    /// decides when it is due next.
     pub async fn refresh_feed(&self, feed: &FeedConfig) -> FeedOutcome {
         let mut out = FeedOutcome {
             feed: feed.name.clone(),
             ..Default::default()
         };
-        let interval = feed.interval.unwrap_or(self.config.default_interval);
         let name = feed.name.clone();
         let row = match self.with_ingest(move |i| Ok(i.store.feed(&name)?)).await {
             Ok(r) => r.unwrap_or_default(),
@@ -444,80 +449,147 @@ impl Pipeline {
                 return out;
             }
         };
-        let validators = Validators {
-            etag: row.etag.clone(),
-            last_modified: row.last_modified.clone(),
+        let sched = self.config.schedule;
+        let interval = row
+            .interval_secs
+            .map(Duration::from_secs)
+            .unwrap_or(feed.interval.unwrap_or(self.config.default_interval));
+        // The stored URL: the config's, or where a permanent redirect led.
+        let url = Url::parse(&row.url).unwrap_or_else(|_| feed.url.clone());
+        let started = Utc::now();
+        let full = schedule::full_poll_due(row.last_full_poll, started, sched.full_poll);
+        let validators = if full {
+            Validators::default()
+        } else {
+            Validators {
+                etag: row.etag.clone(),
+                last_modified: row.last_modified.clone(),
+            }
         };
         let fetched = self
             .fetcher
-            .get(&feed.url, &validators, self.config.fetch.max_feed_bytes)
+            .get(
+                &url,
+                &validators,
+                self.config.fetch.max_feed_bytes,
+                feed.proxy.as_deref(),
+            )
             .await;
-        let poll = match fetched {
-            Err(e) => Err(e.to_string()),
-            Ok(f) if f.not_modified() => {
-                out.not_modified = true;
-                Ok((PollResult::NotModified, None))
-            }
-            Ok(f) => {
-                let charset = f.charset().map(str::to_string);
-                let body = f.body;
-                let url = f.url.clone();
-                let parsed = tokio::task::spawn_blocking(move || {
-                    feed::parse(&body, charset.as_deref(), &url)
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| format!("{}: {e}", feed.url)));
-                match parsed {
-                    Ok(parsed) => {
-                        let ttl = parsed.ttl_seconds.map(Duration::from_secs);
-                        let result = PollResult::Success {
-                            etag: f.etag,
-                            last_modified: f.last_modified,
-                            entries: parsed.entries.len() as u64,
-                        };
-                        Ok((result, Some((parsed, ttl))))
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-        };
-        let (result, parsed) = match poll {
-            Ok(p) => p,
-            Err(error) => {
-                warn!(feed = %feed.name, "poll failed: {error}");
-                out.error = Some(error.clone());
+        let f = match fetched {
+            Ok(f) => f,
+            Err(e) => {
                 let now = Utc::now();
-                let next = schedule::after_failure(
-                    &feed.name,
-                    now,
-                    interval,
-                    row.consecutive_failures + 1,
-                );
+                let error = e.to_string();
+                let (result, next) = if matches!(e, FetchError::Status { status: 410, .. }) {
+                    error!(feed = %feed.name, "feed retired: {error}; change its url in the config to poll it again");
+                    (
+                        PollResult::Retired {
+                            error: error.clone(),
+                        },
+                        now,
+                    )
+                } else if e.is_network() && self.fetcher.outage() {
+                    warn!(feed = %feed.name, "network looks down, not counted against the feed: {error}");
+                    (
+                        PollResult::Outage {
+                            error: error.clone(),
+                        },
+                        schedule::during_outage(&feed.name, now, interval),
+                    )
+                } else {
+                    warn!(feed = %feed.name, "poll failed: {error}");
+                    let next = schedule::after_failure(
+                        &feed.name,
+                        now,
+                        interval,
+                        row.consecutive_failures + 1,
+                        e.not_before(),
+                    );
+                    (
+                        PollResult::Failure {
+                            error: error.clone(),
+                        },
+                        next,
+                    )
+                };
+                out.error = Some(error);
                 let name = feed.name.clone();
                 let _ = self
-                    .with_ingest(move |i| {
-                        Ok(i.store
-                            .record_poll(&name, &PollResult::Failure { error }, now, next)?)
-                    })
+                    .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
                     .await;
                 self.check_feed_health(feed, false, now).await;
                 return out;
             }
         };
-        let backfill = row.last_success.is_none() && !self.force_alerts;
+        if let Some(moved) = &f.moved_to {
+            warn!(feed = %feed.name, "feed moved permanently to {moved}; polling it there (update the config)");
+            let (name, moved) = (feed.name.clone(), moved.to_string());
+            let _ = self
+                .with_ingest(move |i| Ok(i.store.move_feed(&name, &moved)?))
+                .await;
+        }
+        let mut obs = schedule::Observation {
+            polled_before: row.last_success.is_some(),
+            ..Default::default()
+        };
         let mut ttl = None;
-        if let Some((parsed, t)) = parsed {
-            ttl = t;
+        let result = if f.not_modified() {
+            out.not_modified = true;
+            PollResult::NotModified
+        } else {
+            let charset = f.charset().map(str::to_string);
+            let (body, base) = (f.body.clone(), f.url.clone());
+            let parsed =
+                tokio::task::spawn_blocking(move || feed::parse(&body, charset.as_deref(), &base))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| format!("{url}: {e}")));
+            let parsed = match parsed {
+                Ok(p) => p,
+                Err(error) => {
+                    warn!(feed = %feed.name, "poll failed: {error}");
+                    out.error = Some(error.clone());
+                    let now = Utc::now();
+                    let next = schedule::after_failure(
+                        &feed.name,
+                        now,
+                        interval,
+                        row.consecutive_failures + 1,
+                        None,
+                    );
+                    let name = feed.name.clone();
+                    let _ = self
+                        .with_ingest(move |i| {
+                            Ok(i.store.record_poll(
+                                &name,
+                                &PollResult::Failure { error },
+                                now,
+                                next,
+                            )?)
+                        })
+                        .await;
+                    self.check_feed_health(feed, false, now).await;
+                    return out;
+                }
+            };
+            ttl = parsed.ttl_seconds.map(Duration::from_secs);
             out.entries = parsed.entries.len();
+            obs.entries = parsed.entries.len();
+            obs.published = parsed.entries.iter().filter_map(|e| e.published).collect();
+            let backfill = row.last_success.is_none() && !self.force_alerts;
             for entry in order_for_ingestion(parsed.entries) {
                 match self.ingest_entry(feed, entry, !backfill).await {
                     Ok(EntryOutcome::Seen) => {}
-                    Ok(EntryOutcome::Stored(_)) => out.stored += 1,
-                    Ok(EntryOutcome::Duplicate(_)) => out.duplicates += 1,
-                    Ok(EntryOutcome::Offtopic) => out.offtopic += 1,
-                    Ok(EntryOutcome::NoArticle(_)) => out.no_article += 1,
-                    Ok(EntryOutcome::Failed(_)) => out.failed += 1,
+                    Ok(o) => {
+                        obs.new_entries += 1;
+                        match o {
+                            EntryOutcome::Stored(_) => out.stored += 1,
+                            EntryOutcome::Duplicate(_) => out.duplicates += 1,
+                            EntryOutcome::Offtopic => out.offtopic += 1,
+                            EntryOutcome::NoArticle(_) => out.no_article += 1,
+                            _ => out.failed += 1,
+                        }
+                    }
                     Err(e) => {
                         // The store or the corpus failed: the entry is retried next time.
                         warn!(feed = %feed.name, "entry not recorded: {e}");
@@ -525,13 +597,33 @@ impl Pipeline {
                     }
                 }
             }
-        }
+            PollResult::Success {
+                etag: f.etag.clone(),
+                last_modified: f.last_modified.clone(),
+                entries: out.entries as u64,
+                full,
+            }
+        };
         let now = Utc::now();
         self.check_feed_health(feed, true, now).await;
-        let next = schedule::after_success(&feed.name, now, interval, ttl);
+        let min = sched
+            .min_interval
+            .min(feed.interval.unwrap_or(sched.min_interval));
+        let adapted = schedule::adapt(interval, &obs, min, sched.max_interval);
+        let not_before = [
+            ttl.map(|t| started + chrono::Duration::from_std(t).unwrap_or_default()),
+            f.fresh_until,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        let next = schedule::next_poll(&feed.name, now, adapted, not_before);
         let name = feed.name.clone();
         if let Err(e) = self
-            .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
+            .with_ingest(move |i| {
+                i.store.record_poll(&name, &result, now, next)?;
+                Ok(i.store.set_interval(&name, adapted.as_secs())?)
+            })
             .await
         {
             out.error = Some(e.to_string());
@@ -543,6 +635,8 @@ impl Pipeline {
             duplicates = out.duplicates,
             offtopic = out.offtopic,
             failed = out.failed,
+            not_modified = out.not_modified,
+            next_poll = %crate::store::ts(next),
             "polled"
         );
         out
@@ -569,10 +663,15 @@ impl Pipeline {
             return Ok(EntryOutcome::Seen);
         }
         let now = Utc::now();
-        let link = entry.link.as_deref().and_then(|l| Url::parse(l).ok());
+        // An aggregator's link carries the publisher's: use that one.
+        let link = entry
+            .link
+            .as_deref()
+            .and_then(|l| Url::parse(l).ok())
+            .map(|l| crate::fetch::unwrap_aggregator(&l).unwrap_or(l));
         let published = entry.published.or(first_seen).or(Some(now));
         let result = match &link {
-            Some(link) => self.article_for(&entry, link).await,
+            Some(link) => self.article_for(&entry, link, feed.proxy.as_deref()).await,
             None => Err(EntryFailure::NoArticle("the entry has no link".into())),
         };
         let (article, page_url) = match result {
@@ -674,7 +773,12 @@ impl Pipeline {
     /// Finds the article behind an entry: a known URL short-cuts to a
     /// sighting; else the page is fetched and extracted; the feed's own
     /// full text stands in when the page cannot be had.
-    async fn article_for(&self, entry: &Entry, link: &Url) -> Result<(Article, Url), EntryFailure> {
+    async fn article_for(
+        &self,
+        entry: &Entry,
+        link: &Url,
+        proxy: Option<&str>,
+    ) -> Result<(Article, Url), EntryFailure> {
         let fallback = || feed_fallback(entry, link);
         let page = match self
             .fetcher
@@ -682,6 +786,7 @@ impl Pipeline {
                 link,
                 &Validators::default(),
                 self.config.fetch.max_page_bytes,
+                proxy,
             )
             .await
         {
@@ -756,6 +861,10 @@ fn order_for_ingestion(mut entries: Vec<Entry>) -> Vec<Entry> {
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub feeds: Vec<FeedOutcome>,
+    /// Feeds skipped because they are not due yet.
+    pub not_due: Vec<String>,
+    /// Feeds skipped because they are retired (410 Gone).
+    pub retired: Vec<String>,
 }
 
 impl Summary {
@@ -768,9 +877,24 @@ impl Summary {
 }
 
 /// Polls every configured feed once, several at a time.
-pub async fn run_once(pipeline: &Pipeline) -> Summary {
+/// Polls every configured feed that is due (every one with `force`), several
+/// at a time; retired feeds are left alone.
+pub async fn run_once(pipeline: &Pipeline, force: bool) -> Summary {
     use futures_util::stream::{self, StreamExt};
-    let feeds = pipeline.config.feeds.clone();
+    let rows = pipeline.feed_rows().await.unwrap_or_default();
+    let now = Utc::now();
+    let (mut not_due, mut retired) = (Vec::new(), Vec::new());
+    let mut feeds = Vec::new();
+    for f in &pipeline.config.feeds {
+        let row = rows.iter().find(|r| r.name == f.name);
+        if row.is_some_and(|r| r.retired.is_some()) {
+            retired.push(f.name.clone());
+        } else if !force && !schedule::is_due(row.and_then(|r| r.next_poll), now) {
+            not_due.push(f.name.clone());
+        } else {
+            feeds.push(f.clone());
+        }
+    }
     let limit = pipeline.config.fetch.concurrency;
     let outcomes: Vec<FeedOutcome> = stream::iter(feeds)
         .map(|f| {
@@ -782,7 +906,11 @@ pub async fn run_once(pipeline: &Pipeline) -> Summary {
         .await;
     let mut feeds = outcomes;
     feeds.sort_by(|a, b| a.feed.cmp(&b.feed));
-    Summary { feeds }
+    Summary {
+        feeds,
+        not_due,
+        retired,
+    }
 }
 
 #[cfg(test)]

@@ -110,6 +110,13 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(state, next_attempt);
 ALTER TABLE feeds ADD COLUMN failing_since TEXT;
 "#,
+    r#"
+ALTER TABLE feeds ADD COLUMN config_url TEXT;
+ALTER TABLE feeds ADD COLUMN retired TEXT;
+ALTER TABLE feeds ADD COLUMN interval_secs INTEGER;
+ALTER TABLE feeds ADD COLUMN last_full_poll TEXT;
+UPDATE feeds SET config_url = url;
+"#,
 ];
 
 /// Timestamps are stored as RFC 3339 text in UTC, to the second.
@@ -211,6 +218,12 @@ pub struct FeedRow {
     pub next_poll: Option<DateTime<Utc>>,
     pub entries_seen: u64,
     pub articles_stored: u64,
+    /// Why the feed is no longer polled (410 Gone), if it is not.
+    pub retired: Option<String>,
+    /// The adaptive interval, once a poll has set it.
+    pub interval_secs: Option<u64>,
+    pub last_full_poll: Option<DateTime<Utc>>,
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 /// What a poll learnt about a feed.
@@ -220,9 +233,19 @@ pub enum PollResult {
         etag: Option<String>,
         last_modified: Option<String>,
         entries: u64,
+        /// Polled without validators.
+        full: bool,
     },
     NotModified,
     Failure {
+        error: String,
+    },
+    /// The network itself was down: recorded, not counted against the feed.
+    Outage {
+        error: String,
+    },
+    /// 410 Gone: the feed is retired until its config URL changes.
+    Retired {
         error: String,
     },
 }
@@ -364,10 +387,14 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(e)?;
         for (name, url) in feeds {
+            // A URL the config changed wins over one a permanent redirect
+            // taught us; an unchanged config keeps the redirect's.
             tx.execute(
-                "INSERT INTO feeds (name, url) VALUES (?1, ?2)
-                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, etag = NULL, last_modified = NULL
-                 WHERE feeds.url != excluded.url",
+                "INSERT INTO feeds (name, url, config_url) VALUES (?1, ?2, ?2)
+                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, config_url = excluded.url,
+                   etag = NULL, last_modified = NULL, retired = NULL, consecutive_failures = 0,
+                   next_poll = NULL, failing_since = NULL
+                 WHERE feeds.config_url IS NOT excluded.config_url",
                 params![name, url],
             )
             .map_err(e)?;
@@ -388,13 +415,18 @@ impl Store {
             next_poll: parse_ts(r.get(8)?),
             entries_seen: r.get(9)?,
             articles_stored: r.get(10)?,
+            retired: r.get(11)?,
+            interval_secs: r.get(12)?,
+            last_full_poll: parse_ts(r.get(13)?),
+            failing_since: parse_ts(r.get(14)?),
         })
     }
 
     const FEED_COLUMNS: &'static str =
         "name, url, etag, last_modified, last_attempt, last_success, last_error,
         consecutive_failures, next_poll, entries_seen,
-        (SELECT COUNT(*) FROM articles a WHERE a.feed = feeds.name AND a.state = 'stored')";
+        (SELECT COUNT(*) FROM articles a WHERE a.feed = feeds.name AND a.state = 'stored'),
+        retired, interval_secs, last_full_poll, failing_since";
 
     pub fn feed(&self, name: &str) -> Result<Option<FeedRow>, StoreError> {
         let sql = format!("SELECT {} FROM feeds WHERE name = ?1", Self::FEED_COLUMNS);
@@ -421,12 +453,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (now, next) = (ts(now), ts(next_poll));
         match result {
-            PollResult::Success { etag, last_modified, entries } => self.conn.execute(
+            PollResult::Success { etag, last_modified, entries, full } => self.conn.execute(
                 "UPDATE feeds SET etag = ?2, last_modified = ?3, last_attempt = ?4, last_success = ?4,
                  last_error = NULL, consecutive_failures = 0, next_poll = ?5, entries_seen = entries_seen + ?6,
-                 failing_since = NULL
+                 failing_since = NULL, last_full_poll = CASE WHEN ?7 THEN ?4 ELSE last_full_poll END
                  WHERE name = ?1",
-                params![name, etag, last_modified, now, next, entries],
+                params![name, etag, last_modified, now, next, entries, full],
             ),
             PollResult::NotModified => self.conn.execute(
                 "UPDATE feeds SET last_attempt = ?2, last_success = ?2, last_error = NULL,
@@ -438,6 +470,16 @@ impl Store {
                  consecutive_failures = consecutive_failures + 1, next_poll = ?4,
                  failing_since = COALESCE(failing_since, ?2) WHERE name = ?1",
                 params![name, now, error, next],
+            ),
+            PollResult::Outage { error } => self.conn.execute(
+                "UPDATE feeds SET last_attempt = ?2, last_error = ?3, next_poll = ?4 WHERE name = ?1",
+                params![name, now, error, next],
+            ),
+            PollResult::Retired { error } => self.conn.execute(
+                "UPDATE feeds SET last_attempt = ?2, last_error = ?3, retired = ?3,
+                 consecutive_failures = consecutive_failures + 1, next_poll = NULL,
+                 failing_since = COALESCE(failing_since, ?2) WHERE name = ?1",
+                params![name, now, error],
             ),
         }
         .map(drop)
@@ -812,6 +854,28 @@ impl Store {
     /// Whether this open created the database: a first run.
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// A permanent redirect moved the feed: poll the new URL from now on.
+    pub fn move_feed(&mut self, name: &str, url: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE feeds SET url = ?2, etag = NULL, last_modified = NULL WHERE name = ?1",
+                [name, url],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// Keeps the adaptive interval.
+    pub fn set_interval(&mut self, name: &str, secs: u64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE feeds SET interval_secs = ?2 WHERE name = ?1",
+                params![name, secs],
+            )
+            .map(drop)
+            .map_err(self.err())
     }
 
     /// Since when a feed has been failing, if it is.

@@ -83,7 +83,7 @@ fn webhook_hears_once_of_each_new_article_signed() {
         first["article"], exported[5],
         "the payload carries the export record"
     );
-    let out = env.tidings(&["run", "--once", "--alert"]);
+    let out = env.tidings(&["run", "--once", "--force", "--alert"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(env.server.delivered("/hook").len(), 5, "nothing twice");
 }
@@ -113,7 +113,7 @@ fn first_backfill_is_silent_later_articles_alert() {
         .replace("Members of the European", "Members of the European Union’s");
     env.server
         .route("/2026/11/eu-sanctions-live", 200, "text/html", page);
-    let out = env.tidings(&["run", "--once"]);
+    let out = env.tidings(&["run", "--once", "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let got = env.server.delivered("/hook");
     assert_eq!(got.len(), 1, "{}", stdout(&out));
@@ -359,15 +359,24 @@ fn feed_health_alerts_when_failing_long_and_on_recovery() {
         "not failing long yet"
     );
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(1));
-    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(1));
+    assert_eq!(
+        env.tidings(&["run", "--once", "--force"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        env.tidings(&["run", "--once", "--force"]).status.code(),
+        Some(1)
+    );
     let got = env.server.delivered("/hook");
     assert_eq!(got.len(), 1, "one alert per failing period");
     assert_eq!(got[0].json()["event"], "feed_failing");
     assert_eq!(got[0].json()["feed"]["name"], "open-media");
     env.server
         .fixture("/rdf.xml", "application/rdf+xml", "site/rdf.xml");
-    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    assert_eq!(
+        env.tidings(&["run", "--once", "--force"]).status.code(),
+        Some(0)
+    );
     let got = env.server.delivered("/hook");
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].json()["event"], "feed_recovered");
@@ -406,7 +415,7 @@ fn story_pickup_follow_up_is_sent_once() {
     );
     assert_eq!(pickups[0].json()["outlets"], 2);
     assert_eq!(pickups[0].json()["article"]["id"], 5);
-    env.tidings(&["run", "--once", "--alert"]);
+    env.tidings(&["run", "--once", "--force", "--alert"]);
     assert_eq!(
         env.server
             .delivered("/hook")

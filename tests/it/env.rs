@@ -223,7 +223,7 @@ impl Env {
     /// extra TOML appended.
     pub fn write_config(&self, feeds: &[(&str, &str)], extra: &str) {
         let mut text = String::from(
-            "[store]\ndatabase = \"tidings.db\"\ncorpus = \"corpus\"\n\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"\n\n",
+            "[store]\ndatabase = \"tidings.db\"\ncorpus = \"corpus\"\n\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"\nper_host_gap = \"0s\"\nper_host_connections = 8\n\n",
         );
         text.push_str(extra);
         for (name, path) in feeds {

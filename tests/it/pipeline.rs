@@ -194,7 +194,7 @@ fn second_once_adds_no_file_and_no_row() {
     assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
     let (files, records) = (env.corpus_files(), env.export(&["--duplicates"]));
     let page_hits = env.server.hits_of("/news/chechnya-detentions");
-    let out = env.tidings(&["run", "--once"]);
+    let out = env.tidings(&["run", "--once", "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("0 new articles, 0 duplicates"),
@@ -206,6 +206,38 @@ fn second_once_adds_no_file_and_no_row() {
     // Entries seen before are skipped before their pages are fetched.
     assert_eq!(env.server.hits_of("/news/chechnya-detentions"), page_hits);
     assert_eq!(env.server.hits_of("/rss.xml"), 2);
+}
+
+#[test]
+fn once_skips_feeds_that_are_not_due_unless_forced() {
+    let env = site_env();
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("polled 0 feeds (0 failed)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("4 feeds not due yet"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(env.server.hits_of("/rss.xml"), 1, "not polled again");
+    let status = stdout(&env.tidings(&["status"]));
+    let row: Vec<&str> = status
+        .lines()
+        .find(|l| l.starts_with("rights-watch\t"))
+        .unwrap()
+        .split('\t')
+        .collect();
+    let next = chrono::DateTime::parse_from_rfc3339(row[3]).unwrap();
+    // The feed's <ttl> is 60 minutes: never sooner.
+    assert!(
+        next > chrono::Utc::now() + chrono::Duration::minutes(55),
+        "{row:?}"
+    );
 }
 
 #[test]
@@ -241,7 +273,7 @@ fn failed_page_is_retried_on_the_next_run() {
         "text/html",
         "site/article-3.html",
     );
-    let out = env.tidings(&["run", "--once"]);
+    let out = env.tidings(&["run", "--once", "--force"]);
     assert_eq!(out.status.code(), Some(0));
     let stored: Vec<_> = env
         .corpus_files()

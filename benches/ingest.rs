@@ -1,0 +1,146 @@
+//! End-to-end ingestion benchmark: a local HTTP server with FEEDS feeds of
+//! ARTICLES articles each, ingested by the release binary's `run --once`
+//! from an empty database. Prints articles per second, CPU time per
+//! article and the peak resident memory of the tidings process.
+//!
+//!     cargo bench --bench ingest                 # 100 feeds x 50 articles
+//!     FEEDS=20 ARTICLES=10 cargo bench --bench ingest
+//!
+//! The server answers from memory on 127.0.0.1, one thread per request, so
+//! the figures are tidings' own cost, not the network's.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A page with realistic furniture around `paragraphs` of distinct text.
+fn page(feed: usize, art: usize) -> String {
+    let mut body = String::new();
+    for p in 0..8 {
+        body.push_str(&format!(
+            "<p>Report {feed}-{art}, paragraph {p}: rights groups in Chechnya documented new cases of gay men detained \
+             by police in district {d}, according to witness {w}, who asked that the outlet withhold the name of \
+             village {v}. The account was corroborated by relatives and by lawyers working with case {c}.</p>\n",
+            d = (feed * 31 + art * 7 + p) % 97,
+            w = feed * 1000 + art * 10 + p,
+            v = (art * 13 + p * 5) % 89,
+            c = feed * 50 + art
+        ));
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Chechnya report {feed}-{art} | Outlet {feed}</title>\
+         <meta property=\"og:title\" content=\"Chechnya report {feed}-{art}\"></head><body>\
+         <header class=\"site-header\"><nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav></header>\
+         <main><article><h1>Chechnya report {feed}-{art}</h1><div class=\"share-bar\"><a href=\"#\">Share</a></div>\
+         {body}<div class=\"newsletter-box\"><p>Sign up for our newsletter.</p></div></article>\
+         <section class=\"related-posts\"><ul><li><a href=\"/x\">Related</a></li></ul></section></main>\
+         <footer class=\"site-footer\"><p>© Outlet {feed}</p></footer></body></html>"
+    )
+}
+
+fn feed(base: &str, feed: usize, articles: usize) -> String {
+    let mut items = String::new();
+    for a in 0..articles {
+        items.push_str(&format!(
+            "<item><title>Chechnya report {feed}-{a}</title><link>{base}/f{feed}/a{a}</link><guid>f{feed}-a{a}</guid>\
+             <pubDate>Fri, 20 Nov 2026 {h:02}:{m:02}:00 GMT</pubDate></item>",
+            h = a % 24,
+            m = a % 60
+        ));
+    }
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Outlet {feed}</title>{items}</channel></rss>")
+}
+
+fn main() {
+    let feeds = env_usize("FEEDS", 100);
+    let articles = env_usize("ARTICLES", 50);
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+    let base = format!(
+        "http://127.0.0.1:{}",
+        server.server_addr().to_ip().unwrap().port()
+    );
+    for _ in 0..8 {
+        let (s, base) = (server.clone(), base.clone());
+        std::thread::spawn(move || {
+            for req in s.incoming_requests() {
+                let path = req.url().trim_start_matches('/').to_string();
+                let parts: Vec<&str> = path.split('/').collect();
+                let num =
+                    |s: &str, p: char| s.strip_prefix(p).and_then(|n| n.parse::<usize>().ok());
+                let (body, ct) = match parts.as_slice() {
+                    [f] if f.ends_with(".xml") => (
+                        feed(
+                            &base,
+                            num(f.trim_end_matches(".xml"), 'f').unwrap_or(0),
+                            articles,
+                        ),
+                        "application/rss+xml",
+                    ),
+                    [f, a] => (
+                        page(num(f, 'f').unwrap_or(0), num(a, 'a').unwrap_or(0)),
+                        "text/html; charset=utf-8",
+                    ),
+                    _ => (String::new(), "text/plain"),
+                };
+                let h = tiny_http::Header::from_bytes("Content-Type", ct).unwrap();
+                let _ = req.respond(tiny_http::Response::from_string(body).with_header(h));
+            }
+        });
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = String::from(
+        "[store]\ndatabase = \"t.db\"\ncorpus = \"corpus\"\n[fetch]\nallow_private_networks = true\nconcurrency = 16\n",
+    );
+    for f in 0..feeds {
+        cfg.push_str(&format!(
+            "[[feeds]]\nname = \"f{f}\"\nurl = \"{base}/f{f}.xml\"\n"
+        ));
+    }
+    let cfg_path = dir.path().join("tidings.toml");
+    std::fs::File::create(&cfg_path)
+        .unwrap()
+        .write_all(cfg.as_bytes())
+        .unwrap();
+
+    let start = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(&cfg_path)
+        .args(["run", "--once"])
+        .env("TIDINGS_LOG", "error")
+        .output()
+        .expect("run tidings");
+    let wall = start.elapsed();
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u
+    };
+    let cpu = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) as f64
+        + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) as f64 / 1e6;
+    let stored = std::fs::read_dir(dir.path().join("corpus"))
+        .unwrap()
+        .count();
+    println!("{}", String::from_utf8_lossy(&out.stdout).trim());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("feeds {feeds}, articles per feed {articles}, stored {stored}");
+    println!(
+        "wall {:.2} s, {:.0} articles/s, CPU {:.2} s ({:.2} ms per article), peak RSS {:.1} MB",
+        wall.as_secs_f64(),
+        stored as f64 / wall.as_secs_f64(),
+        cpu,
+        cpu * 1000.0 / stored.max(1) as f64,
+        usage.ru_maxrss as f64 / 1024.0
+    );
+}
