@@ -288,12 +288,8 @@ fn from_model(m: feed_rs::model::Feed, feed_url: &Url, text: Option<&str>) -> Fe
                 published: e.published.or(e.updated),
                 updated: e.updated,
                 authors,
-                summary: e.summary.as_ref().and_then(|t| clean_block(&t.content)),
-                content: e
-                    .content
-                    .and_then(|c| c.body)
-                    .as_deref()
-                    .and_then(clean_block),
+                summary: e.summary.and_then(|t| clean_block(t.content)),
+                content: e.content.and_then(|c| c.body).and_then(clean_block),
             }
         })
         .collect();
@@ -336,8 +332,8 @@ fn from_raw(raw: RawFeed, feed_url: &Url) -> Feed {
                     .or(updated),
                 updated,
                 authors: r.authors.iter().filter_map(|a| clean_line(a)).collect(),
-                summary: r.summary.as_deref().and_then(clean_block),
-                content: r.content.as_deref().and_then(clean_block),
+                summary: r.summary.and_then(clean_block),
+                content: r.content.and_then(clean_block),
             }
         })
         .collect();
@@ -383,20 +379,28 @@ fn clean_line(s: &str) -> Option<String> {
 }
 
 /// A block of text or HTML: trimmed, control characters other than line
-/// breaks and tabs dropped.
-fn clean_block(s: &str) -> Option<String> {
+/// breaks and tabs dropped. Takes the string by value: the common clean case
+/// costs one byte scan and no copy.
+fn clean_block(s: String) -> Option<String> {
+    let b = s.as_bytes();
+    // C0 controls, and C1 controls (U+0080–U+009F are C2 80–C2 9F in UTF-8).
+    let dirty = b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t'))
+            || c == 0x7F
+            || (c == 0xC2 && b.get(i + 1).is_some_and(|&n| (0x80..0xA0).contains(&n)))
+    });
+    let s = if dirty {
+        s.chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+            .collect()
+    } else {
+        s
+    };
     let t = s.trim();
     if t.is_empty() {
-        return None;
-    }
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        Some(
-            t.chars()
-                .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
-                .collect(),
-        )
+        None
+    } else if t.len() == s.len() {
+        Some(s)
     } else {
         Some(t.to_string())
     }
