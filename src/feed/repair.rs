@@ -383,7 +383,9 @@ impl Repairer<'_> {
             self.escape_into(&av, true);
             self.out.push('"');
         }
-        if self_closing {
+        // A self-closing root (`<rss/>`, or a mangled attribute ending in
+        // `/>`) would leave later elements outside any root: keep it open.
+        if self_closing && !is_root {
             self.out.push_str("/>");
             return Some(i);
         }
@@ -557,7 +559,10 @@ impl Repairer<'_> {
             .filter(|u| !self.declared.contains(u))
             .cloned()
             .collect();
-        if !missing.is_empty() && self.root_name_end > 0 {
+        if !missing.is_empty()
+            && self.root_name_end > 0
+            && self.out.is_char_boundary(self.root_name_end)
+        {
             let mut decl = String::new();
             for p in missing {
                 decl.push_str(&format!(" xmlns:{p}=\"{}\"", known_namespace(&p)));
