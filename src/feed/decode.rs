@@ -142,6 +142,73 @@ fn mostly_utf8(mut b: &[u8]) -> bool {
     good > 0 && good >= bad
 }
 
+/// Repairs text that was UTF-8, decoded once more as windows-1252 or
+/// Latin-1 and encoded again (`Ã©` for `é`, `â€™` for `’`): runs of
+/// characters whose single-byte codes form valid multi-byte UTF-8 are
+/// decoded back. Text without that tell-tale pattern is returned as is.
+pub fn fix_double_encoding(s: &str) -> Cow<'_, str> {
+    if !looks_double_encoded(s.as_bytes()) {
+        return Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(lead) = single_byte(c).filter(|b| (0xC2..=0xF4).contains(b)) {
+            let n = if lead < 0xE0 {
+                2
+            } else if lead < 0xF0 {
+                3
+            } else {
+                4
+            };
+            if i + n <= chars.len() {
+                let mut buf = [lead, 0, 0, 0];
+                let ok = (1..n).all(|k| match single_byte(chars[i + k]) {
+                    Some(b) if (0x80..=0xBF).contains(&b) => {
+                        buf[k] = b;
+                        true
+                    }
+                    _ => false,
+                });
+                if ok {
+                    if let Ok(t) = std::str::from_utf8(&buf[..n]) {
+                        out.push_str(t);
+                        i += n;
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// The byte a character has in windows-1252 (Latin-1 for the C1 range).
+fn single_byte(c: char) -> Option<u8> {
+    let cp = c as u32;
+    if cp <= 0xFF {
+        return Some(cp as u8);
+    }
+    let mut buf = [0u8; 4];
+    let (bytes, _, unmappable) = WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+    (!unmappable && bytes.len() == 1).then(|| bytes[0])
+}
+
+/// Byte-level tell: a character U+00C2–U+00F4 (UTF-8 `C3 82`–`C3 B4`)
+/// followed by one from U+0080–U+00BF (`C2 xx`) or a windows-1252 symbol
+/// (`C5`, `C6`, `CB` or `E2` lead bytes).
+fn looks_double_encoded(b: &[u8]) -> bool {
+    memchr::memchr_iter(0xC3, b).any(|i| {
+        b.get(i + 1).is_some_and(|&x| (0x82..=0xB4).contains(&x))
+            && b.get(i + 2)
+                .is_some_and(|&y| matches!(y, 0xC2 | 0xC5 | 0xC6 | 0xCB | 0xE2))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +271,26 @@ mod tests {
         let (t, c) = decode(&b, None);
         assert_eq!(c, Chosen::LossyUtf8);
         assert!(t.contains("café naïve\u{FFFD}"));
+    }
+
+    #[test]
+    fn double_encoding_undone() {
+        let smart = "Don\u{2019}t \u{201C}panic\u{201D} \u{2013} caf\u{E9} \u{20AC}5";
+        let (latin1, _, _) = encoding_rs::UTF_8.encode(smart);
+        let once: String = latin1.iter().map(|&b| b as char).collect();
+        assert_eq!(fix_double_encoding(&once), smart);
+        let via_1252 = WINDOWS_1252
+            .decode_without_bom_handling(smart.as_bytes())
+            .0
+            .into_owned();
+        assert_eq!(fix_double_encoding(&via_1252), smart);
+        for clean in [
+            "café “quoted” – São Paulo nº 5",
+            "Ångström ©2024 «x»",
+            "plain",
+        ] {
+            assert_eq!(fix_double_encoding(clean), clean);
+        }
     }
 
     #[test]

@@ -194,13 +194,12 @@ fn fast_path(body: &[u8], feed_url: &Url) -> Option<Feed> {
         return None;
     }
     let feed = from_model(model, feed_url, Some(t));
-    // An entry without a link or a date may have one in a form feed-rs does
-    // not read; the slow path asks salvage too.
-    if feed
-        .entries
-        .iter()
-        .any(|e| e.link.is_none() || e.published.is_none())
-    {
+    // An entry without a link, a date or any text may have them in a form
+    // feed-rs does not read (`<pubdate>`, `atom:link` in RSS, raw HTML in a
+    // description); the slow path asks salvage too.
+    if feed.entries.iter().any(|e| {
+        e.link.is_none() || e.published.is_none() || (e.summary.is_none() && e.content.is_none())
+    }) {
         return None;
     }
     Some(finish(feed))
@@ -284,7 +283,14 @@ fn from_model(m: feed_rs::model::Feed, feed_url: &Url, text: Option<&str>) -> Fe
                 key: String::new(),
                 guid,
                 link,
-                title: e.title.as_ref().and_then(|t| clean_line(&t.content)),
+                title: e.title.as_ref().and_then(|t| {
+                    // Atom `type="html"` titles carry markup; a title is text.
+                    if t.content_type.to_string().starts_with("text/html") {
+                        clean_line(&html_to_text(&t.content))
+                    } else {
+                        clean_line(&t.content)
+                    }
+                }),
                 published: e.published.or(e.updated),
                 updated: e.updated,
                 authors,
@@ -370,7 +376,8 @@ fn absolute(feed_url: &Url, href: &str) -> Option<String> {
 
 /// One line of text: control characters dropped, whitespace runs collapsed.
 fn clean_line(s: &str) -> Option<String> {
-    let out = s
+    let fixed = decode::fix_double_encoding(s);
+    let out = fixed
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
@@ -382,6 +389,10 @@ fn clean_line(s: &str) -> Option<String> {
 /// breaks and tabs dropped. Takes the string by value: the common clean case
 /// costs one byte scan and no copy.
 fn clean_block(s: String) -> Option<String> {
+    let s = match decode::fix_double_encoding(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(fixed) => fixed,
+    };
     let b = s.as_bytes();
     // C0 controls, and C1 controls (U+0080–U+009F are C2 80–C2 9F in UTF-8).
     let dirty = b.iter().enumerate().any(|(i, &c)| {
@@ -404,6 +415,53 @@ fn clean_block(s: String) -> Option<String> {
     } else {
         Some(t.to_string())
     }
+}
+
+/// HTML → text: tags dropped, entities decoded. For short fields (titles).
+fn html_to_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if in_tag {
+            in_tag = c != '>';
+        } else if c == '<'
+            && rest[1..].starts_with(|n: char| n.is_ascii_alphabetic() || n == '/' || n == '!')
+        {
+            in_tag = true;
+        } else if c == '&' {
+            let semi = rest.bytes().take(40).position(|b| b == b';');
+            let decoded = semi.and_then(|e| {
+                let body = &rest[1..e];
+                let text: Option<String> = match body.strip_prefix('#') {
+                    Some(n) => match n.strip_prefix(['x', 'X']) {
+                        Some(h) => u32::from_str_radix(h, 16).ok(),
+                        None => n.parse().ok(),
+                    }
+                    .and_then(char::from_u32)
+                    .map(String::from),
+                    None => web_atoms::NAMED_ENTITIES.get(&rest[1..=e]).map(|&(a, b)| {
+                        [a, b]
+                            .iter()
+                            .filter(|&&x| x != 0)
+                            .filter_map(|&x| char::from_u32(x))
+                            .collect()
+                    }),
+                };
+                text.map(|t| (t, e + 1))
+            });
+            if let Some((t, len)) = decoded {
+                out.push_str(&t);
+                rest = &rest[len..];
+                continue;
+            }
+            out.push('&');
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// `sy:updatePeriod` / `sy:updateFrequency` in the channel header.

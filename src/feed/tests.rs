@@ -177,6 +177,18 @@ fn entities_and_stray_markup_are_repaired() {
     assert_eq!(f.entries[0].summary.as_deref(), Some("if a < b then c"));
     let f = parse_ok(&fixture("html_unclosed_p_in_description__e3.xml"));
     assert_eq!(f.entries[0].summary.as_deref(), Some("<p>one<p>two"));
+    let f = parse_ok(&fixture("html_unescaped_in_description__e3.xml"));
+    assert_eq!(
+        f.entries[0].summary.as_deref(),
+        Some("<p>Hello <b>world</b><br/>ok</p>")
+    );
+    let f = parse_ok(&fixture("charset_double_encoded_utf8__e3.xml"));
+    assert_eq!(
+        f.entries[0].title.as_deref(),
+        Some("Don\u{2019}t \u{201C}panic\u{201D} \u{2013} caf\u{E9} \u{20AC}5")
+    );
+    let f = parse_ok(&fixture("atom_text_type_html_title__e3.xml"));
+    assert_eq!(f.entries[0].title.as_deref(), Some("Bold & co"));
     let f = parse_ok(&fixture("entity_unescaped_amp_in_link__e3.xml"));
     assert_eq!(
         f.entries[0].link.as_deref(),
