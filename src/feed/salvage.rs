@@ -146,12 +146,15 @@ pub fn salvage(xml: &str, feed_url: &Url) -> RawFeed {
         });
         let depth = stack.len();
         if cur.is_none() && (loc == "item" || loc == "entry") {
-            let mut e = RawEntry::default();
-            if let Some(about) = attr(attrs, "rdf:about") {
-                e.guid = Some(about.trim().to_string()).filter(|s| !s.is_empty());
-            }
-            cur = Some((e, depth));
+            cur = Some((RawEntry::default(), depth));
             links.clear();
+            // RSS 1.0's rdf:about names the item's resource: a link of last
+            // resort. Not a GUID: feed-rs does not read it as one, and keys
+            // must not depend on which path read the feed.
+            if let Some(about) = attr(attrs, "rdf:about") {
+                let base = stack.last().and_then(|f| f.base.clone());
+                links.push(("about".into(), resolve(base.as_ref(), &about)));
+            }
         } else if let Some((e, d)) = cur.as_mut() {
             if depth == *d + 1 {
                 if loc == "link" {

@@ -432,6 +432,27 @@ fn identical_repeats_get_distinct_keys_from_the_bottom() {
 }
 
 #[test]
+fn keys_do_not_depend_on_the_path_taken() {
+    // The same entries read by the fast path (feed-rs on the bytes) and,
+    // after junk forces it, the repair path must get the same keys: a feed
+    // that turns broken for one poll must not look all new.
+    for name in [
+        "rss_version_200__e3.xml",
+        "atom_ok_baseline__e3.xml",
+        "rdf_10_items_outside_channel__e3.xml",
+        "missing_title_link_guid__e3.xml",
+    ] {
+        let clean = fixture(name);
+        let mut broken = b"<br/>PHP Warning: x &nbsp;\n".to_vec();
+        broken.extend_from_slice(&clean);
+        let a: Vec<String> = keys(&clean);
+        let b: Vec<String> = keys(&broken);
+        assert_eq!(a, b, "{name}");
+        assert_eq!(a.len(), 3, "{name}");
+    }
+}
+
+#[test]
 fn json_numeric_ids_become_keys() {
     let f = parse_ok(&fixture("json_numeric_ids__e3.json"));
     let k: Vec<_> = f.entries.iter().map(|e| e.key.as_str()).collect();
