@@ -587,3 +587,16 @@ mod props {
         }
     }
 }
+
+#[test]
+fn deep_nesting_neither_overflows_nor_loses_the_item() {
+    // Well formed (fast path) and broken (repair path), 100k levels.
+    let depth = 100_000;
+    let deep = format!("{}x{}", "<x>".repeat(depth), "</x>".repeat(depth));
+    for doc in [
+        format!("<rss version=\"2.0\"><channel><item><guid>a</guid><foo>{deep}</foo></item></channel></rss>"),
+        format!("<rss><channel><item><guid>a</guid><foo>{deep}</bar></item><item><guid>b</guid>"),
+    ] {
+        assert_eq!(parse_ok(doc.as_bytes()).entries.len(), 1);
+    }
+}
