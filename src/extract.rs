@@ -33,10 +33,23 @@ pub enum ExtractError {
 }
 
 /// Extracts the article from one HTML page.
-pub fn extract(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Result<Article, ExtractError> {
+pub fn extract(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+) -> Result<Article, ExtractError> {
     if let Some(ct) = content_type {
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if !mime.is_empty() && mime != "text/html" && mime != "application/xhtml+xml" && mime != "text/plain" {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !mime.is_empty()
+            && mime != "text/html"
+            && mime != "application/xhtml+xml"
+            && mime != "text/plain"
+        {
             return Err(ExtractError::NotHtml(mime));
         }
     }
@@ -83,14 +96,21 @@ pub fn extract(body: &[u8], content_type: Option<&str>, page_url: &Url) -> Resul
 /// Decodes the page: BOM, then the HTTP charset, then `<meta charset>`,
 /// else UTF-8.
 fn decode(body: &[u8], content_type: Option<&str>) -> String {
-    let from_label = |label: &str| encoding_rs::Encoding::for_label(label.trim().trim_matches(['"', '\'']).as_bytes());
+    let from_label = |label: &str| {
+        encoding_rs::Encoding::for_label(label.trim().trim_matches(['"', '\'']).as_bytes())
+    };
     let http = content_type
-        .and_then(|ct| ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(str::to_string)))
+        .and_then(|ct| {
+            ct.split(';')
+                .find_map(|p| p.trim().strip_prefix("charset=").map(str::to_string))
+        })
         .and_then(|l| from_label(&l));
     let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
     let meta = head.find("charset=").and_then(|i| {
         let rest = head[i + 8..].trim_start_matches(['"', '\'']);
-        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
         from_label(&rest[..end])
     });
     let enc = http.or(meta).unwrap_or(encoding_rs::UTF_8);
@@ -124,7 +144,8 @@ fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
     for sep in [" | ", " – ", " — ", " - ", " :: "] {
         if let Some(i) = title.rfind(sep) {
             let (head, tail) = (&title[..i], &title[i + sep.len()..]);
-            let is_site = site_name.is_some_and(|s| tail.eq_ignore_ascii_case(s)) || tail.split_whitespace().count() <= 3;
+            let is_site = site_name.is_some_and(|s| tail.eq_ignore_ascii_case(s))
+                || tail.split_whitespace().count() <= 3;
             if is_site && head.split_whitespace().count() >= 3 {
                 return head.trim().to_string();
             }
@@ -134,12 +155,30 @@ fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
 }
 
 const SKIP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "figure", "iframe", "svg",
-    "template",
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "figure",
+    "iframe", "svg", "template",
 ];
 const NOISE: &[&str] = &[
-    "share", "social", "newsletter", "subscribe", "signup", "sign-up", "cookie", "consent", "related", "comment",
-    "promo", "advert", "sidebar", "breadcrumb", "menu", "popup", "modal", "footer", "header", "nav",
+    "share",
+    "social",
+    "newsletter",
+    "subscribe",
+    "signup",
+    "sign-up",
+    "cookie",
+    "consent",
+    "related",
+    "comment",
+    "promo",
+    "advert",
+    "sidebar",
+    "breadcrumb",
+    "menu",
+    "popup",
+    "modal",
+    "footer",
+    "header",
+    "nav",
 ];
 
 fn is_noise(e: &ElementRef) -> bool {
@@ -148,7 +187,10 @@ fn is_noise(e: &ElementRef) -> bool {
         return true;
     }
     let mut attrs = String::new();
-    for a in [el.attr("class"), el.attr("id"), el.attr("role")].into_iter().flatten() {
+    for a in [el.attr("class"), el.attr("id"), el.attr("role")]
+        .into_iter()
+        .flatten()
+    {
         attrs.push_str(&a.to_ascii_lowercase());
         attrs.push(' ');
     }
@@ -158,7 +200,9 @@ fn is_noise(e: &ElementRef) -> bool {
 /// Collects text blocks under `root`, skipping boilerplate subtrees.
 fn collect_blocks(root: ElementRef, out: &mut Vec<(String, usize)>) {
     for child in root.children() {
-        let Some(el) = ElementRef::wrap(child) else { continue };
+        let Some(el) = ElementRef::wrap(child) else {
+            continue;
+        };
         if is_noise(&el) {
             continue;
         }
@@ -181,7 +225,8 @@ fn collect_blocks(root: ElementRef, out: &mut Vec<(String, usize)>) {
 }
 
 fn body_paragraphs(doc: &Html, title: &str) -> Vec<String> {
-    let candidates = Selector::parse("article, main, [itemprop='articleBody'], body").expect("static selector");
+    let candidates =
+        Selector::parse("article, main, [itemprop='articleBody'], body").expect("static selector");
     let mut body: Option<(usize, Vec<String>)> = None;
     let mut inner: Option<(usize, Vec<String>)> = None;
     for root in doc.select(&candidates) {
@@ -194,7 +239,11 @@ fn body_paragraphs(doc: &Html, title: &str) -> Vec<String> {
             .filter(|t| t != title)
             .collect();
         let len: usize = kept.iter().map(String::len).sum();
-        let slot = if root.value().name() == "body" { &mut body } else { &mut inner };
+        let slot = if root.value().name() == "body" {
+            &mut body
+        } else {
+            &mut inner
+        };
         if slot.as_ref().is_none_or(|(l, _)| len > *l) {
             *slot = Some((len, kept));
         }

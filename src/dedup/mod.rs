@@ -52,9 +52,9 @@ pub const BANDS: usize = 32;
 pub const ROWS: usize = NUM_HASHES / BANDS;
 /// One shingle in this many is an anchor (chosen by its hash, so two copies
 /// choose the same ones). Anchors find pairs that share passages but little
-/// else (quotes across outlets, trimmed copies): a shared 40-word passage
+/// else (quotes across outlets, trimmed copies): a shared 20-word passage
 /// yields about one anchor.
-pub const ANCHOR_RATE: u64 = 32;
+pub const ANCHOR_RATE: u64 = 16;
 
 /// What the index knows about a document besides its text.
 #[derive(Debug, Clone, Default)]
@@ -105,10 +105,15 @@ pub struct Params {
     /// estimates coarse and coincidences likely).
     pub small_doc_shingles: u32,
     pub small_min_resemblance: f64,
-    /// Same story when the documents share at least this many anchors...
-    pub story_min_anchors: u32,
-    /// ...covering at least this share of the smaller document's anchors.
-    pub story_min_anchor_share: f64,
+    /// Same story when the documents share at least this many anchors held
+    /// by at most `story_max_anchor_df` corpus articles...
+    pub story_min_rare_anchors: u32,
+    pub story_max_anchor_df: usize,
+    /// ...and at least this many MinHash values agree (a resemblance of
+    /// about 2%: more than a stock phrase)...
+    pub story_min_matching_hashes: usize,
+    /// ...and the overlap covers this share of the smaller document.
+    pub story_min_containment: f64,
     /// Headlines need this many tokens to group stories by themselves.
     pub story_min_headline_tokens: usize,
     /// Story grouping only within this distance in publication time, when
@@ -128,8 +133,10 @@ impl Default for Params {
             dup_min_containment: 0.5,
             small_doc_shingles: 8,
             small_min_resemblance: 0.9,
-            story_min_anchors: 2,
-            story_min_anchor_share: 0.05,
+            story_min_rare_anchors: 2,
+            story_max_anchor_df: 2,
+            story_min_matching_hashes: 3,
+            story_min_containment: 0.05,
             story_min_headline_tokens: 4,
             story_window_secs: 30 * 86_400,
             boilerplate_min_docs: 2,
@@ -329,7 +336,6 @@ struct DocRec {
     id: DocId,
     published: i64,
     shingles: u32,
-    anchors: u32,
 }
 
 const NO_TIME: i64 = i64::MIN;
@@ -495,7 +501,6 @@ impl Index {
             id,
             published: meta.published.unwrap_or(NO_TIME),
             shingles: fp.shingles,
-            anchors: fp.anchors.len() as u32,
         });
     }
 
@@ -528,24 +533,32 @@ impl Index {
         if fp.shingles == 0 || fp.minhash.len() != NUM_HASHES {
             return out;
         }
-        // Candidates: slot -> shared anchors (bands only mark presence).
-        let mut cands: HashMap<u32, u32> = HashMap::new();
+        // Candidates: slot -> (shared anchors, shared rare anchors); bands
+        // only mark presence.
+        let mut cands: HashMap<u32, (u32, u32)> = HashMap::new();
         let limit = self.params.max_postings_per_key;
         for b in 0..BANDS {
             let key = band_key(b, &fp.minhash[b * ROWS..(b + 1) * ROWS]);
             self.bands.for_each(key, limit, |s| {
-                cands.entry(s).or_insert(0);
+                cands.entry(s).or_insert((0, 0));
             });
         }
+        let mut slots = Vec::new();
         for &a in &fp.anchors {
-            self.anchors
-                .for_each(a, limit, |s| *cands.entry(s).or_insert(0) += 1);
+            slots.clear();
+            self.anchors.for_each(a, limit, |s| slots.push(s));
+            let rare = u32::from(slots.len() <= self.params.story_max_anchor_df);
+            for &s in &slots {
+                let e = cands.entry(s).or_insert((0, 0));
+                e.0 += 1;
+                e.1 += rare;
+            }
         }
         let p = &self.params;
         let q = f64::from(fp.shingles);
         let mut best_dup: Option<(f64, f64, u32)> = None; // (containment, resemblance, slot)
         let mut best_story: Option<(f64, u32)> = None;
-        for (&slot, &shared_anchors) in &cands {
+        for (&slot, &shared) in &cands {
             let d = self.docs[slot as usize];
             if d.shingles == 0 {
                 continue;
@@ -571,13 +584,19 @@ impl Index {
             if !in_window {
                 continue;
             }
-            let fewer = (fp.anchors.len() as u32).min(d.anchors).max(1);
-            let share = f64::from(shared_anchors) / f64::from(fewer);
-            if shared_anchors >= p.story_min_anchors && share >= p.story_min_anchor_share {
+            // Same story: a shared passage that few corpus articles have (a
+            // passage shared by many is template or boilerplate text), and
+            // MinHash agreeing that the overlap is more than one phrase.
+            let (_, rare) = shared;
+            let csmall = inter / q.min(dd);
+            if rare >= p.story_min_rare_anchors
+                && same >= p.story_min_matching_hashes
+                && csmall >= p.story_min_containment
+            {
                 let better =
-                    best_story.is_none_or(|(sc, s)| share > sc || (share == sc && slot < s));
+                    best_story.is_none_or(|(sc, s)| csmall > sc || (csmall == sc && slot < s));
                 if better {
-                    best_story = Some((share, slot));
+                    best_story = Some((csmall, slot));
                 }
             }
         }
