@@ -11,7 +11,7 @@
 //! spaces between words; Hangul does, so it stays word-based.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Characters that are invisible and must not split or change a word.
 pub(crate) fn is_invisible(c: char) -> bool {
@@ -118,10 +118,30 @@ fn decode_one(name: &str) -> Option<char> {
 }
 
 /// Feeds `f` with each normalized token of `text`.
-pub(crate) fn for_each_token(text: &str, mut f: impl FnMut(&str)) {
+pub(crate) fn for_each_token(text: &str, f: impl FnMut(&str)) {
     let decoded = decode_entities(text);
+    // Text already in NFKC (all ASCII text, most Latin text) skips the
+    // normalising iterator, the costliest step here.
+    if is_nfkc_quick(decoded.chars()) == IsNormalized::Yes {
+        tokens_of(decoded.chars(), f);
+    } else {
+        tokens_of(decoded.nfkc(), f);
+    }
+}
+
+fn tokens_of(chars: impl Iterator<Item = char>, mut f: impl FnMut(&str)) {
     let mut cur = String::new();
-    for c in decoded.nfkc() {
+    for c in chars {
+        if c.is_ascii() {
+            // Fast path: no CJK, no invisible characters, no marks here.
+            if c.is_ascii_alphanumeric() {
+                cur.push(c.to_ascii_lowercase());
+            } else if !cur.is_empty() {
+                f(&cur);
+                cur.clear();
+            }
+            continue;
+        }
         if is_invisible(c) {
             continue;
         }
