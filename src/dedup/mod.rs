@@ -140,7 +140,7 @@ impl Default for Params {
             story_min_headline_tokens: 4,
             story_window_secs: 30 * 86_400,
             boilerplate_min_docs: 2,
-            max_postings_per_key: 2_000,
+            max_postings_per_key: 256,
         }
     }
 }

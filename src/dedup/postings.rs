@@ -39,29 +39,39 @@ impl Postings {
         }
     }
 
-    /// Calls `f` with every slot stored under `key`, in no particular order.
-    /// Stops early and returns false when `limit` entries were seen (a key
-    /// shared by that many documents says nothing about any one of them).
+    /// Calls `f` with every slot stored under `key`, in no particular order,
+    /// unless more than `limit` slots are stored under it: then it calls
+    /// nothing and returns false (a key shared by that many documents says
+    /// nothing about any one of them, and visiting them all would be slow).
     pub(crate) fn for_each(&self, key: u32, limit: usize, mut f: impl FnMut(u32)) -> bool {
         let lo = u64::from(key) << 32;
         let hi = lo | u64::from(u32::MAX);
-        let mut seen = 0usize;
-        for run in &self.runs {
-            let start = run.partition_point(|&e| e < lo);
-            for &e in run[start..].iter().take_while(|&&e| e <= hi) {
-                seen += 1;
-                if seen > limit {
-                    return false;
-                }
+        let ranges: Vec<(usize, usize)> = self
+            .runs
+            .iter()
+            .map(|run| {
+                (
+                    run.partition_point(|&e| e < lo),
+                    run.partition_point(|&e| e <= hi),
+                )
+            })
+            .collect();
+        let fresh = self
+            .fresh
+            .iter()
+            .filter(|&&e| e >> 32 == u64::from(key))
+            .count();
+        let total = ranges.iter().map(|(a, b)| b - a).sum::<usize>() + fresh;
+        if total > limit {
+            return false;
+        }
+        for (run, &(a, b)) in self.runs.iter().zip(&ranges) {
+            for &e in &run[a..b] {
                 f(e as u32);
             }
         }
-        for &e in &self.fresh {
-            if e >> 32 == u64::from(key) {
-                seen += 1;
-                if seen > limit {
-                    return false;
-                }
+        if fresh > 0 {
+            for &e in self.fresh.iter().filter(|&&e| e >> 32 == u64::from(key)) {
                 f(e as u32);
             }
         }
@@ -134,7 +144,9 @@ mod tests {
             p.push(7, s);
         }
         let mut n = 0;
-        assert!(!p.for_each(7, 3, |_| n += 1));
-        assert_eq!(n, 3);
+        assert!(!p.for_each(7, 9, |_| n += 1));
+        assert_eq!(n, 0, "nothing visited past the limit");
+        assert!(p.for_each(7, 10, |_| n += 1));
+        assert_eq!(n, 10);
     }
 }
