@@ -130,7 +130,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            dup_min_containment: 0.5,
+            dup_min_containment: 0.47,
             small_doc_shingles: 8,
             small_min_resemblance: 0.9,
             story_min_rare_anchors: 2,
