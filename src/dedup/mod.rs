@@ -519,7 +519,8 @@ impl Index {
             containment: 0.0,
         };
         let published = meta.published.unwrap_or(NO_TIME);
-        if let Some(&slot) = self.exact.get(&fp.exact) {
+        // 0 is the hash of no tokens at all: empty texts copy nothing.
+        if let Some(&slot) = self.exact.get(&fp.exact).filter(|_| fp.exact != 0) {
             let d = self.docs[slot as usize];
             out.decision = Decision::Duplicate {
                 of: d.id,

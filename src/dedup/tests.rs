@@ -548,3 +548,26 @@ fn real_shared_boilerplate_is_new() {
     );
     assert_ne!(naive.check(t, &meta()), Decision::New);
 }
+
+#[test]
+fn random_unicode_never_panics_and_empty_texts_copy_nothing() {
+    let pool: Vec<char> = "aZ9 &;#x\n\r\t.’“—\u{a0}\u{ad}\u{200b}\u{301}東カ한é\u{fb01}１"
+        .chars()
+        .collect();
+    let mut idx = Index::new();
+    let mut x = 7u64;
+    for i in 0..300u64 {
+        let mut s = String::new();
+        for _ in 0..(i % 60) {
+            x = text::mix64(x);
+            s.push(pool[(x % pool.len() as u64) as usize]);
+        }
+        let _ = text::decode_entities(&s);
+        let _ = tokens(&s);
+        let _ = idx.check(&s, &meta());
+        idx.insert(i, &s, &meta());
+    }
+    let mut empty = Index::new();
+    empty.insert(1, "", &meta());
+    assert_eq!(empty.check("\n\n", &meta()), Decision::New);
+}
