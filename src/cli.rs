@@ -326,39 +326,53 @@ fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
 }
 
 fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -> Result<i32> {
-    let dir = match against {
-        Some(d) => d.to_path_buf(),
-        None => load_config(config)?.corpus,
-    };
-    let mut names = Vec::new();
-    for entry in
-        std::fs::read_dir(&dir).map_err(|e| UsageError(format!("{}: {e}", dir.display())))?
-    {
-        let p = entry?.path();
-        if p.extension().is_some_and(|e| e == "txt") {
-            names.push(p);
+    use crate::dedup::{Decision, DocMeta, Index};
+    // The corpus the files are compared with: a directory's .txt files, or
+    // the configured corpus through the store's fingerprints.
+    let (index, names): (Index, std::collections::HashMap<u64, String>) = match against {
+        Some(dir) => {
+            let mut paths = Vec::new();
+            for entry in
+                std::fs::read_dir(dir).map_err(|e| UsageError(format!("{}: {e}", dir.display())))?
+            {
+                let p = entry?.path();
+                if p.extension().is_some_and(|e| e == "txt") {
+                    paths.push(p);
+                }
+            }
+            paths.sort();
+            let mut index = Index::new();
+            let mut names = std::collections::HashMap::new();
+            for (i, p) in paths.iter().enumerate() {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                index.insert(i as u64, &text, &DocMeta::default());
+                names.insert(i as u64, p.display().to_string());
+            }
+            (index, names)
         }
-    }
-    names.sort();
-    let mut index = crate::dedup::Index::new();
-    let meta = crate::dedup::DocMeta::default();
-    for (i, p) in names.iter().enumerate() {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-        index.insert(i as u64, &text, &meta);
-    }
+        None => {
+            let cfg = load_config(config)?;
+            let corpus = crate::corpus::Corpus::open(&cfg.corpus)?;
+            let store = open_store(&cfg)?;
+            let (index, _) = crate::pipeline::build_index(&store, &corpus)?;
+            let names = corpus
+                .list()?
+                .into_iter()
+                .map(|n| (n.seq, corpus.path_of(&n).display().to_string()))
+                .collect();
+            (index, names)
+        }
+    };
+    let name = |id: u64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
     let mut out = String::new();
     for f in files {
         let text =
             std::fs::read_to_string(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?;
-        let line = match index.check(&text, &meta) {
-            crate::dedup::Decision::Duplicate { of, score } => {
-                format!("duplicate\t{}\t{score:.3}", names[of as usize].display())
-            }
-            crate::dedup::Decision::Story { of, score } => {
-                format!("story\t{}\t{score:.3}", names[of as usize].display())
-            }
-            crate::dedup::Decision::New => "new\t-\t0.000".to_string(),
+        let line = match index.check(&text, &DocMeta::default()) {
+            Decision::Duplicate { of, score } => format!("duplicate\t{}\t{score:.3}", name(of)),
+            Decision::Story { of, score } => format!("story\t{}\t{score:.3}", name(of)),
+            Decision::New => "new\t-\t0.000".to_string(),
         };
         out.push_str(&format!("{}\t{line}\n", f.display()));
     }

@@ -125,6 +125,27 @@ impl Corpus {
         Ok(out)
     }
 
+    /// The corpus files' names, in sequence order, without reading them.
+    pub fn list(&self) -> Result<Vec<FileName>, CorpusError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let entry = entry.map_err(io(&self.dir))?;
+            if let Some(name) = FileName::parse(&entry.file_name().to_string_lossy()) {
+                out.push(name);
+            }
+        }
+        out.sort_by_key(|n| n.seq);
+        Ok(out)
+    }
+
+    /// Reads one corpus file (lossily, as `scan` does).
+    pub fn read(&self, name: &FileName) -> Result<String, CorpusError> {
+        let p = self.path_of(name);
+        let bytes = fs::read(&p).map_err(io(&p))?;
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
     /// Whether a corpus file exists.
     pub fn exists(&self, name: &FileName) -> bool {
         self.path_of(name).exists()

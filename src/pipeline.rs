@@ -62,6 +62,79 @@ pub struct OpenReport {
     pub dropped_pending: usize,
 }
 
+/// The row of a corpus file found in the directory.
+fn imported_row(name: &FileName, text: &str) -> NewArticle {
+    let (title, _) = normalize::split(text);
+    NewArticle {
+        id: name.seq,
+        file: name.render(),
+        url: None,
+        canonical_url: None,
+        title: title.to_string(),
+        feed: None,
+        entry_key: None,
+        published: None,
+        fetched_at: None,
+        language: None,
+        author: None,
+        site_name: None,
+        method: None,
+        words: normalize::word_count(text) as u64,
+        text_hash: dedup::text_hash(text),
+        story: name.seq,
+        fingerprint: None,
+        source: None,
+    }
+}
+
+/// Builds the dedup index from the stored fingerprints, in number order (so
+/// that per-source boilerplate is learnt as it was). An article without a
+/// readable fingerprint is fingerprinted from its file; those are returned
+/// so the caller can keep them. Corpus files the store does not know are
+/// indexed too (for read-only callers).
+pub fn build_index(
+    store: &Store,
+    corpus: &Corpus,
+) -> Result<(dedup::Index, Vec<(u64, Vec<u8>)>), PipelineError> {
+    let mut index = dedup::Index::new();
+    let mut computed = Vec::new();
+    let rows = store.fingerprints()?;
+    let known: std::collections::HashSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let mut extra = Vec::new();
+    for name in corpus.list()? {
+        if !known.contains(name.render().as_str()) {
+            extra.push((name.seq, name.render(), None, None, None));
+        }
+    }
+    let mut all = rows.clone();
+    all.extend(extra);
+    all.sort_by_key(|r| r.0);
+    for (id, file, blob, source, published) in all {
+        let meta = DocMeta {
+            source,
+            published: published.map(|p| p.timestamp()),
+        };
+        if let Some(fp) = blob
+            .as_deref()
+            .and_then(|b| dedup::Fingerprint::from_bytes(b).ok())
+        {
+            index.insert_fingerprint(id, fp, &meta);
+            continue;
+        }
+        let Some(name) = FileName::parse(&file) else {
+            continue;
+        };
+        // A file deleted by hand leaves its row: it no longer takes part.
+        let Ok(text) = corpus.read(&name) else {
+            continue;
+        };
+        let fp = index.fingerprint(&text, &meta);
+        computed.push((id, fp.to_bytes()));
+        index.insert_fingerprint(id, fp, &meta);
+    }
+    Ok((index, computed))
+}
+
 impl Ingest {
     /// Opens the store and the corpus, repairs what a crash left, imports
     /// corpus files the database does not know (the seeds on a first run),
@@ -91,39 +164,20 @@ impl Ingest {
         }
         store.retry_alerts_now(now)?;
         let known: std::collections::HashSet<String> = store.article_files()?.into_iter().collect();
-        let mut index = dedup::Index::new();
-        let mut max_seq = store.max_article_id()?;
-        for found in corpus.scan()? {
-            let file = found.name.render();
-            if !known.contains(&file) {
-                let (title, _) = normalize::split(&found.text);
-                let row = NewArticle {
-                    id: found.name.seq,
-                    file: file.clone(),
-                    url: None,
-                    canonical_url: None,
-                    title: title.to_string(),
-                    feed: None,
-                    entry_key: None,
-                    published: None,
-                    fetched_at: None,
-                    language: None,
-                    author: None,
-                    site_name: None,
-                    method: None,
-                    words: normalize::word_count(&found.text) as u64,
-                    text_hash: dedup::text_hash(&found.text),
-                    story: found.name.seq,
-                };
-                match store.import_article(&row) {
-                    Ok(()) => report.imported += 1,
-                    Err(e) => warn!("corpus file {file} not recorded: its number is taken ({e})"),
-                }
-            }
-            index.insert(found.name.seq, &found.text, &DocMeta::default());
-            max_seq = max_seq.max(Some(found.name.seq));
-            report.corpus_files += 1;
+        let listed = corpus.list()?;
+        let mut imports = Vec::new();
+        for name in listed.iter().filter(|n| !known.contains(&n.render())) {
+            let text = corpus.read(name)?;
+            imports.push(imported_row(name, &text));
         }
+        for taken in store.import_articles(&imports)? {
+            warn!("corpus file numbered {taken} not recorded: another file has that number");
+        }
+        report.imported = imports.len();
+        report.corpus_files = listed.len();
+        let (index, computed) = build_index(&store, &corpus)?;
+        store.set_fingerprints(&computed)?;
+        let max_seq = store.max_article_id()?.max(listed.last().map(|n| n.seq));
         let next_id = max_seq.map_or(0, |m| m + 1);
         Ok((
             Ingest {
@@ -140,15 +194,25 @@ impl Ingest {
     /// it in the corpus): the decision and the write happen under one lock,
     /// so two feeds cannot store the same article twice.
     fn commit(&mut self, c: Candidate, now: DateTime<Utc>) -> Result<EntryOutcome, PipelineError> {
+        // Boilerplate is learnt per outlet: the canonical host names it.
+        let source = Url::parse(&c.canonical_url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.to_string()))
+            .or_else(|| c.url.host_str().map(str::to_string));
         let meta = DocMeta {
-            source: c.url.host_str().map(str::to_string),
+            source: source.clone(),
             published: c.published.map(|d| d.timestamp()),
         };
         if let Some(of) = self.store.article_by_canonical_url(&c.canonical_url)? {
-            return self.sight(c, of, "url", 1.0, now);
+            return self.sight(c, of, "url", 1.0, (false, false), now);
         }
-        let story = match self.index.check(&c.text, &meta) {
-            Decision::Duplicate { of, score } => return self.sight(c, of, "text", score, now),
+        let fp = self.index.fingerprint(&c.text, &meta);
+        let assessment = self.index.assess(&fp, &meta);
+        let story = match assessment.decision {
+            Decision::Duplicate { of, score } => {
+                let flags = (assessment.longer, assessment.newer);
+                return self.sight(c, of, "text", score, flags, now);
+            }
             Decision::Story { of, .. } => self.store.story_of(of)?.unwrap_or(self.next_id),
             Decision::New => self.next_id,
         };
@@ -174,6 +238,8 @@ impl Ingest {
             words: normalize::word_count(&c.text) as u64,
             text_hash: dedup::text_hash(&c.text),
             story: if story == self.next_id { id } else { story },
+            fingerprint: Some(fp.to_bytes()),
+            source,
         };
         // The number is spent even if the write fails: numbers are never reused.
         self.next_id += 1;
@@ -193,7 +259,7 @@ impl Ingest {
             })
             .collect();
         self.store.finish_article(id, now, &outgoing)?;
-        self.index.insert(id, &c.text, &meta);
+        self.index.insert_fingerprint(id, fp, &meta);
         self.check_pickup(&c.pickup, row.story, now)?;
         info!(feed = %c.feed, file = %row.file, url = %c.url, "stored article");
         Ok(EntryOutcome::Stored(id))
@@ -233,8 +299,12 @@ impl Ingest {
         of: u64,
         reason: &'static str,
         score: f64,
+        (longer, newer): (bool, bool),
         now: DateTime<Utc>,
     ) -> Result<EntryOutcome, PipelineError> {
+        if longer || newer {
+            info!(feed = %c.feed, url = %c.url, of, longer, newer, "a longer or newer version of an article");
+        }
         self.store.record_sighting(&Sighting {
             article: of,
             url: Some(c.url.to_string()),
@@ -246,6 +316,8 @@ impl Ingest {
             seen_at: now,
             reason,
             score,
+            longer,
+            newer,
         })?;
         debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
         if let Some(story) = self.store.story_of(of)? {
@@ -732,14 +804,10 @@ impl Pipeline {
                 return Ok(EntryOutcome::Offtopic);
             }
         }
-        let canonical_source = article
-            .canonical_url
-            .as_deref()
-            .and_then(|c| Url::parse(c).ok())
-            .filter(|c| matches!(c.scheme(), "http" | "https"))
-            .unwrap_or_else(|| page_url.clone());
-        let canonical_url = dedup::canonical_url(canonical_source.as_str())
-            .unwrap_or_else(|| canonical_source.to_string());
+        // The page's own canonical link wins, unless it is only the front page.
+        let canonical_url =
+            dedup::canonical_url_with(page_url.as_str(), article.canonical_url.as_deref())
+                .unwrap_or_else(|| page_url.to_string());
         let candidate = Candidate {
             feed: feed.name.clone(),
             entry_key: entry.key.clone(),

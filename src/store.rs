@@ -117,6 +117,12 @@ ALTER TABLE feeds ADD COLUMN interval_secs INTEGER;
 ALTER TABLE feeds ADD COLUMN last_full_poll TEXT;
 UPDATE feeds SET config_url = url;
 "#,
+    r#"
+ALTER TABLE articles ADD COLUMN fingerprint BLOB;
+ALTER TABLE articles ADD COLUMN source TEXT;
+ALTER TABLE sightings ADD COLUMN longer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sightings ADD COLUMN newer INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Timestamps are stored as RFC 3339 text in UTC, to the second.
@@ -170,6 +176,10 @@ pub struct NewArticle {
     pub words: u64,
     pub text_hash: [u8; 16],
     pub story: u64,
+    /// The dedup fingerprint (`dedup::Fingerprint::to_bytes`), when computed.
+    pub fingerprint: Option<Vec<u8>>,
+    /// The outlet (canonical host) the article came from.
+    pub source: Option<String>,
 }
 
 /// A sighting of an article already in the corpus.
@@ -185,6 +195,11 @@ pub struct Sighting {
     pub seen_at: DateTime<Utc>,
     pub reason: &'static str,
     pub score: f64,
+    /// The copy has clearly more text than the article (an update, or the
+    /// untrimmed original).
+    pub longer: bool,
+    /// The copy was published after the article.
+    pub newer: bool,
 }
 
 /// One line of `tidings export`: the record of design.md.
@@ -613,18 +628,95 @@ impl Store {
         self.insert_article(a, "pending")
     }
 
-    /// Records a corpus file that was found in the directory (a seed, or a
-    /// file a person put there).
-    pub fn import_article(&mut self, a: &NewArticle) -> Result<(), StoreError> {
-        self.insert_article(a, "imported")
+    /// Records corpus files that were found in the directory (the seeds,
+    /// or files a person put there), in one transaction. Returns the
+    /// numbers that were taken already (a file whose number another file
+    /// has), which are not recorded.
+    pub fn import_articles(&mut self, articles: &[NewArticle]) -> Result<Vec<u64>, StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        let mut taken = Vec::new();
+        for a in articles {
+            let exists: bool = tx
+                .query_row("SELECT 1 FROM articles WHERE id = ?1", [a.id], |_| Ok(()))
+                .optional()
+                .map_err(e)?
+                .is_some();
+            if exists {
+                taken.push(a.id);
+            } else {
+                Self::insert_article_in(&tx, a, "imported").map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)?;
+        Ok(taken)
+    }
+
+    /// Every corpus article's fingerprint and dedup facts, in number order:
+    /// (id, file, fingerprint, source, published).
+    #[allow(clippy::type_complexity)]
+    pub fn fingerprints(
+        &self,
+    ) -> Result<
+        Vec<(
+            u64,
+            String,
+            Option<Vec<u8>>,
+            Option<String>,
+            Option<DateTime<Utc>>,
+        )>,
+        StoreError,
+    > {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, file, fingerprint, source, published FROM articles WHERE state != 'pending' ORDER BY id")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    parse_ts(r.get(4)?),
+                ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Keeps fingerprints computed at start, in one transaction.
+    pub fn set_fingerprints(&mut self, blobs: &[(u64, Vec<u8>)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(e)?;
+        for (id, blob) in blobs {
+            tx.execute(
+                "UPDATE articles SET fingerprint = ?2 WHERE id = ?1",
+                params![id, blob],
+            )
+            .map_err(e)?;
+        }
+        tx.commit().map_err(e)
     }
 
     fn insert_article(&mut self, a: &NewArticle, state: &str) -> Result<(), StoreError> {
-        self.conn
+        Self::insert_article_in(&self.conn, a, state).map_err(self.err())
+    }
+
+    fn insert_article_in(conn: &Connection, a: &NewArticle, state: &str) -> rusqlite::Result<()> {
+        conn
             .execute(
                 "INSERT INTO articles (id, file, state, url, canonical_url, title, feed, entry_key, published,
-                 fetched_at, language, author, site_name, method, words, text_hash, story)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 fetched_at, language, author, site_name, method, words, text_hash, story, fingerprint, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 params![
                     a.id,
                     a.file,
@@ -642,11 +734,12 @@ impl Store {
                     a.method,
                     a.words,
                     &a.text_hash[..],
-                    a.story
+                    a.story,
+                    a.fingerprint,
+                    a.source
                 ],
             )
             .map(drop)
-            .map_err(self.err())
     }
 
     /// Second phase: the file is in place; the article and its entry are
@@ -741,8 +834,9 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(e)?;
         tx.execute(
-            "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score,
+             longer, newer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 s.article,
                 s.url,
@@ -753,7 +847,9 @@ impl Store {
                 s.published.map(ts),
                 ts(s.seen_at),
                 s.reason,
-                s.score
+                s.score,
+                s.longer,
+                s.newer
             ],
         )
         .map_err(e)?;
@@ -1111,6 +1207,8 @@ mod tests {
             words: 3,
             text_hash: [id as u8; 16],
             story: id,
+            fingerprint: None,
+            source: None,
         }
     }
 

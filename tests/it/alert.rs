@@ -109,8 +109,14 @@ fn first_backfill_is_silent_later_articles_alert() {
     );
     env.server
         .route("/rdf.xml", 200, "application/rdf+xml", rdf);
-    let page = crate::env::read_fixture("site/article-2.html")
-        .replace("Members of the European", "Members of the European Union’s");
+    // A new article of its own (a light edit of a stored one would be a
+    // duplicate, and rightly alert nobody).
+    let page = "<html><head><title>Moscow court jails Chechen activist</title></head><body><article>\
+        <h1>Moscow court jails Chechen activist</h1>\
+        <p>A court in Moscow sentenced a Chechen LGBT activist to four years in prison on Tuesday, in a case rights groups call retaliation for his work evacuating gay men from the region.</p>\
+        <p>The activist had helped more than sixty people leave Chechnya since 2017, according to the Russian LGBT Network, which said the charges of fraud were fabricated.</p>\
+        <p>Diplomats from several European embassies attended the hearing. The defence said it would appeal.</p>\
+        </article></body></html>";
     env.server
         .route("/2026/11/eu-sanctions-live", 200, "text/html", page);
     let out = env.tidings(&["run", "--once", "--force"]);
