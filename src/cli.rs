@@ -33,6 +33,12 @@ enum Command {
         /// Poll every feed once, ingest everything new, print a summary, exit.
         #[arg(long)]
         once: bool,
+        /// Serve /metrics (Prometheus) and /healthz on ADDR [default: 127.0.0.1:9100].
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:9100")]
+        metrics: Option<std::net::SocketAddr>,
+        /// How long polls in flight may finish after SIGTERM or SIGINT.
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_deadline)]
+        shutdown_deadline: std::time::Duration,
     },
     /// Print one page's article in the corpus format.
     Extract {
@@ -122,14 +128,7 @@ pub fn main() -> i32 {
 }
 
 fn init_logging(verbose: bool) {
-    let default = if verbose { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TIDINGS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    crate::service::log::init(verbose);
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config> {
@@ -149,7 +148,11 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn dispatch(cli: Cli) -> Result<i32> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Run { once } => cmd_run(&load_config(config)?, once),
+        Command::Run {
+            once,
+            metrics,
+            shutdown_deadline,
+        } => cmd_run(&load_config(config)?, once, metrics, shutdown_deadline),
         Command::Extract { source, base_url } => cmd_extract(config, &source, base_url.as_deref()),
         Command::Feed { source, json } => cmd_feed(config, &source, json),
         Command::Dedup { against, files } => cmd_dedup(config, against.as_deref(), &files),
@@ -324,7 +327,27 @@ fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -
     Ok(0)
 }
 
-fn cmd_run(config: &Config, once: bool) -> Result<i32> {
+fn parse_deadline(s: &str) -> std::result::Result<std::time::Duration, String> {
+    crate::config::parse_duration(s)
+}
+
+/// `tidings run`: takes the database's single-writer lock, opens the store
+/// and the corpus (repairing what a crash left), then polls once or runs
+/// the daemon.
+fn cmd_run(
+    config: &Config,
+    once: bool,
+    metrics: Option<std::net::SocketAddr>,
+    shutdown_deadline: std::time::Duration,
+) -> Result<i32> {
+    // Before anything is opened: a second writer must not even repair.
+    let _lock = crate::service::lock::InstanceLock::acquire(&config.database)?;
+    let mut opts = crate::daemon::Options::from_env();
+    opts.metrics = metrics;
+    opts.shutdown_deadline = shutdown_deadline;
+    let _ = opts
+        .notifier
+        .status("opening the database and indexing the corpus");
     let rt = runtime()?;
     rt.block_on(async {
         let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone()).await?;
@@ -335,6 +358,7 @@ fn cmd_run(config: &Config, once: bool) -> Result<i32> {
             dropped = report.dropped_pending,
             "corpus indexed"
         );
+        crate::service::metrics::global().set_corpus_files(report.corpus_files);
         if !config.alerts.is_empty() {
             tracing::warn!("alert sinks are configured but alert delivery is not built yet; no alerts are sent");
         }
@@ -342,7 +366,7 @@ fn cmd_run(config: &Config, once: bool) -> Result<i32> {
             let summary = crate::pipeline::run_once(&pipeline).await;
             Ok(print_summary(&summary))
         } else {
-            crate::daemon::run(pipeline).await?;
+            crate::daemon::serve(pipeline, opts).await?;
             Ok(0)
         }
     })

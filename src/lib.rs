@@ -19,7 +19,9 @@
 //!   module that knows rusqlite).
 //! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
 //!   articles, used by the daemon and by `run --once` alike.
-//! * [`daemon`]: `tidings run`: the schedule loop, signals, shutdown.
+//! * [`daemon`]: `tidings run`: the schedule loop, signals, reload, shutdown.
+//! * [`service`]: what systemd and operators see: sd_notify, watchdog,
+//!   metrics and health endpoint, single-instance lock, log formats.
 //! * [`cli`]: the command line; maps errors to exit codes.
 //!
 //! # Invariants
@@ -45,5 +47,6 @@ pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
 pub mod schedule;
+pub mod service;
 pub mod store;
 pub mod topic;

@@ -183,6 +183,7 @@ impl Ingest {
         self.store.finish_article(id, now)?;
         self.index.insert(id, &c.text, &meta);
         info!(feed = %c.feed, file = %row.file, url = %c.url, "stored article");
+        crate::service::metrics::global().article_extracted(c.article.method);
         Ok(EntryOutcome::Stored(id))
     }
 
@@ -554,6 +555,27 @@ impl Pipeline {
                 "{url}: extraction took longer than {EXTRACT_TIMEOUT:?}"
             ))),
         }
+    }
+
+    /// A pipeline for a reloaded config sharing this one's store, corpus and
+    /// dedup index: feeds added or removed, the topic, intervals and fetch
+    /// settings take effect at once (polls in flight finish with the old
+    /// ones). `store.database` and `store.corpus` are not reopened: the
+    /// caller keeps the old paths. New feeds get their row in the store.
+    pub async fn reconfigure(&self, config: Config) -> Result<Pipeline, PipelineError> {
+        let fetcher = Fetcher::new(&config.fetch)?;
+        let feeds: Vec<(String, String)> = config
+            .feeds
+            .iter()
+            .map(|f| (f.name.clone(), f.url.to_string()))
+            .collect();
+        self.with_ingest(move |i| Ok(i.store.sync_feeds(&feeds)?))
+            .await?;
+        Ok(Pipeline {
+            config: Arc::new(config),
+            fetcher,
+            ingest: self.ingest.clone(),
+        })
     }
 }
 
