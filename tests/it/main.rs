@@ -6,3 +6,4 @@ mod env;
 
 mod cli;
 mod pipeline;
+mod service;
