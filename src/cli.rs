@@ -363,13 +363,41 @@ fn cmd_run(
             tracing::warn!("alert sinks are configured but alert delivery is not built yet; no alerts are sent");
         }
         if once {
-            let summary = crate::pipeline::run_once(&pipeline).await;
-            Ok(print_summary(&summary))
+            let summary = once_until_signal(&pipeline, shutdown_deadline).await?;
+            Ok(summary.map_or(0, |s| print_summary(&s)))
         } else {
             crate::daemon::serve(pipeline, opts).await?;
             Ok(0)
         }
     })
+}
+
+/// `run --once`, stopped by SIGTERM or SIGINT: the polls in flight get the
+/// deadline to finish, then the run is dropped (what it had not stored is
+/// fetched again next time) and `None` says it was cut short.
+async fn once_until_signal(
+    pipeline: &crate::pipeline::Pipeline,
+    deadline: std::time::Duration,
+) -> Result<Option<crate::pipeline::Summary>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("installing signal handlers")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing signal handlers")?;
+    let run = crate::pipeline::run_once(pipeline);
+    tokio::pin!(run);
+    tokio::select! {
+        s = &mut run => return Ok(Some(s)),
+        _ = term.recv() => tracing::info!("SIGTERM: finishing the polls in flight"),
+        _ = int.recv() => tracing::info!("SIGINT: finishing the polls in flight"),
+    }
+    match tokio::time::timeout(deadline, run).await {
+        Ok(s) => Ok(Some(s)),
+        Err(_) => {
+            tracing::warn!(
+                "polls still running after {deadline:?}; stopping anyway (they are retried on the next run)"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// Prints the `--once` summary and returns the exit status.

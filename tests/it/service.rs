@@ -785,3 +785,62 @@ fn run_flags_are_checked() {
     let out = dir.run(&["run", "--metrics", "not-an-address"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// SIGTERM mid-poll: with time enough the poll finishes and its articles
+/// are stored; with a short deadline tidings stops anyway. Either way it
+/// exits 0 and a restart completes the corpus with nothing half-written.
+#[test]
+fn sigterm_finishes_polls_in_flight_up_to_the_deadline() {
+    // (args, deadline, the site's delay per request, whether the poll ends
+    // before the deadline): 4 requests of 500 ms do not fit in 1 s.
+    for (args, deadline, delay, finishes) in [
+        (&["run"][..], "20s", 150, true),
+        (&["run", "--once"][..], "20s", 150, true),
+        (&["run"][..], "1s", 500, false),
+        (&["run", "--once"][..], "1s", 500, false),
+    ] {
+        let site = Site::start(1, 3, Duration::from_millis(delay));
+        let dir = Dir::new();
+        dir.write_config(&site.base, &[&site.feeds[0].0], "");
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--shutdown-deadline", deadline]);
+        let mut d = dir.spawn(&all);
+        let start = Instant::now();
+        while site.hits() < 1 {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{all:?}: no request:\n{}",
+                d.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let signalled = Instant::now();
+        d.signal("TERM");
+        let status = d.wait_exit(Duration::from_secs(20));
+        let context = format!("{all:?}");
+        assert_eq!(status.code(), Some(0), "{context}:\n{}", d.log());
+        let stored = dir.corpus_files().len() - 5;
+        if finishes {
+            assert_eq!(
+                stored,
+                3,
+                "{context}: the poll in flight was cut:\n{}",
+                d.log()
+            );
+        } else {
+            assert!(
+                signalled.elapsed() < Duration::from_secs(3),
+                "{context}: the deadline was not kept"
+            );
+            assert!(stored < 3, "{context}: finished before the deadline anyway");
+            assert!(
+                d.log().contains("stopping anyway"),
+                "{context}:\n{}",
+                d.log()
+            );
+        }
+        let out = dir.run(&["run", "--once"]);
+        assert_eq!(out.status.code(), Some(0), "{context}: {}", stderr(&out));
+        check_invariants(&dir, &site, &context);
+    }
+}
