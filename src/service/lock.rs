@@ -51,13 +51,22 @@ impl InstanceLock {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = OpenOptions::new()
+        let opened = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(io)?;
+            .open(&path);
+        // A lock file someone else created and we may not write still
+        // locks: flock needs only an open descriptor. The pid is then left
+        // as it was.
+        let (mut file, writable) = match opened {
+            Ok(f) => (f, true),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                (File::open(&path).map_err(|_| io(e))?, false)
+            }
+            Err(e) => return Err(io(e)),
+        };
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -78,9 +87,11 @@ impl InstanceLock {
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
         // The pid is only for the message a second instance prints.
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        write!(file, "{}", std::process::id()).map_err(io)?;
+        if writable {
+            file.set_len(0).map_err(io)?;
+            file.rewind().map_err(io)?;
+            write!(file, "{}", std::process::id()).map_err(io)?;
+        }
         Ok(InstanceLock { _file: file, path })
     }
 
