@@ -844,3 +844,133 @@ fn sigterm_finishes_polls_in_flight_up_to_the_deadline() {
         check_invariants(&dir, &site, &context);
     }
 }
+
+fn tool(name: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| stdout(&o).trim() == "0")
+}
+
+/// As close to tidings.service's sandbox as a machine without systemd as
+/// PID 1 allows: a private mount namespace where everything is read-only
+/// but the state directory (ProtectSystem=strict), empty /root and /home
+/// (ProtectHome), a user that owns nothing else (DynamicUser), no
+/// capabilities (CapabilityBoundingSet=), NoNewPrivileges, and, when the
+/// kernel has it, MemoryDenyWriteExecute (prctl PR_SET_MDWE). The daemon
+/// starts, says READY, ingests, and stops cleanly on SIGTERM.
+#[test]
+fn sandboxed_daemon_ingests_and_stops_cleanly() {
+    if !(is_root() && tool("unshare") && tool("setpriv")) {
+        eprintln!("SKIPPED: the sandbox test needs root, unshare and setpriv");
+        return;
+    }
+    let probe = Command::new("unshare")
+        .args(["--mount", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !probe {
+        eprintln!("SKIPPED: this machine does not allow mount namespaces");
+        return;
+    }
+    let site = Site::start(2, 2, Duration::from_millis(1));
+    let dir = Dir::new();
+    let feeds: Vec<&str> = site.feeds.iter().map(|(f, _)| f.as_str()).collect();
+    dir.write_config(&site.base, &feeds, "");
+    let (sock, got) = notify_socket(dir.dir.path());
+    let state = dir.dir.path();
+    const UID: &str = "61999";
+    let ok = Command::new("chown")
+        .args(["-R", &format!("{UID}:{UID}")])
+        .arg(state)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "chown the state directory");
+    std::fs::set_permissions(&sock, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let mdwe = if tool("python3") {
+        "python3 -c 'import ctypes,os,sys; l=ctypes.CDLL(None); r=l.prctl(65,1,0,0,0); os.execvp(sys.argv[1],sys.argv[1:])'"
+    } else {
+        ""
+    };
+    let script = format!(
+        r#"set -e
+mount --make-rprivate /
+mount --bind "$STATE" "$STATE"
+for m in $(awk '{{print $5}}' /proc/self/mountinfo | sort -r); do
+  [ "$m" = "$STATE" ] && continue
+  mount -o remount,bind,ro "$m" 2>/dev/null || true
+done
+for h in /root /home; do [ -d "$h" ] && mount -t tmpfs -o ro,mode=0755 tmpfs "$h"; done
+cd "$STATE"
+exec {mdwe} setpriv --reuid={UID} --regid={UID} --clear-groups --no-new-privs \
+  --bounding-set=-all --inh-caps=-all "$TIDINGS" --config "$STATE/tidings.toml" run
+"#
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--fork", "sh", "-c", &script])
+        .env("STATE", state)
+        .env("TIDINGS", env!("CARGO_BIN_EXE_tidings"))
+        .env("NOTIFY_SOCKET", &sock)
+        .env("WATCHDOG_USEC", "1000000")
+        .env("TIDINGS_LOG", "info")
+        .env("TIDINGS_LOG_FORMAT", "text")
+        .env_remove("TIDINGS_CONFIG")
+        .env_remove("JOURNAL_STREAM");
+    let mut d = spawn(cmd);
+    let has = |prefix: &str| {
+        got.lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.lines().any(|l| l.starts_with(prefix)))
+    };
+    let start = Instant::now();
+    while !has("READY=1") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no READY=1 from the sandbox:\n{}",
+            d.log()
+        );
+        assert!(d.child.try_wait().unwrap().is_none(), "died:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    wait_until("four articles", Duration::from_secs(20), || {
+        dir.corpus_files().len() == 9
+    });
+    wait_until("a watchdog ping", Duration::from_secs(5), || {
+        has("WATCHDOG=1")
+    });
+    // tidings itself (not the unshare wrapper) gets the SIGTERM: its pid is
+    // in the lock file.
+    let pid = std::fs::read_to_string(state.join("tidings.db.lock")).unwrap();
+    let ok = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert_eq!(
+        d.wait_exit(Duration::from_secs(20)).code(),
+        Some(0),
+        "{}",
+        d.log()
+    );
+    assert!(has("STOPPING=1"));
+    let log = d.log();
+    assert!(!log.contains("ERROR") && !log.contains("WARN"), "{log}");
+    // The files belong to the sandbox's user, as under DynamicUser.
+    let out = Command::new("stat")
+        .args(["-c", "%u"])
+        .arg(state.join("tidings.db"))
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), UID);
+    check_invariants(&dir, &site, "sandboxed daemon");
+}
