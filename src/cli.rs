@@ -350,6 +350,9 @@ fn cmd_run(
         .status("opening the database and indexing the corpus");
     let rt = runtime()?;
     rt.block_on(async {
+        // From here SIGHUP no longer kills (its default action): a reload
+        // asked for while the corpus is being indexed is simply not needed.
+        let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
         let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone()).await?;
         tracing::info!(
             corpus = report.corpus_files,
