@@ -353,7 +353,24 @@ fn cmd_run(
         // From here SIGHUP no longer kills (its default action): a reload
         // asked for while the corpus is being indexed is simply not needed.
         let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
-        let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone()).await?;
+        // systemd's watchdog runs from the start, and indexing a large
+        // corpus can outlast it: opening is progress, so it is pinged.
+        // (A hung open is caught by TimeoutStartSec instead.)
+        let opening = tokio_util::sync::CancellationToken::new();
+        if let Some(period) = opts.watchdog {
+            let (n, done) = (opts.notifier.clone(), opening.clone());
+            tokio::spawn(async move {
+                while tokio::time::timeout(period / 4, done.cancelled())
+                    .await
+                    .is_err()
+                {
+                    let _ = n.watchdog();
+                }
+            });
+        }
+        let opened = crate::pipeline::Pipeline::open(config.clone()).await;
+        opening.cancel();
+        let (pipeline, report) = opened?;
         tracing::info!(
             corpus = report.corpus_files,
             imported = report.imported,

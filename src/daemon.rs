@@ -260,10 +260,16 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
                     });
                 }
                 health.tick(clock.ms());
-                let polling = in_flight.lock().unwrap_or_else(|p| p.into_inner()).len();
+                let mut polling: Vec<String> = in_flight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .cloned()
+                    .collect();
+                polling.sort();
                 let status = status_line(
                     pipeline.config().feeds.len(),
-                    polling,
+                    &polling,
                     m.articles_stored(),
                     nap,
                 );
@@ -315,10 +321,15 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
     Ok(())
 }
 
-/// What STATUS= says between rounds.
-fn status_line(feeds: usize, polling: usize, stored: u64, nap: Duration) -> String {
-    if polling > 0 {
-        format!("{feeds} feeds; polling {polling}; {stored} new articles since start")
+/// What STATUS= says between rounds: the feeds being polled (the first
+/// three by name), or when the loop looks again.
+fn status_line(feeds: usize, polling: &[String], stored: u64, nap: Duration) -> String {
+    if !polling.is_empty() {
+        let mut names = polling[..polling.len().min(3)].join(", ");
+        if polling.len() > 3 {
+            names.push_str(&format!(" and {} more", polling.len() - 3));
+        }
+        format!("{feeds} feeds; polling {names}; {stored} new articles since start")
     } else {
         format!(
             "{feeds} feeds; idle, next look in {}s; {stored} new articles since start",
@@ -390,9 +401,15 @@ mod tests {
 
     #[test]
     fn status_says_what_is_happening() {
-        let s = status_line(3, 2, 5, Duration::from_secs(9));
-        assert_eq!(s, "3 feeds; polling 2; 5 new articles since start");
-        let s = status_line(3, 0, 0, Duration::from_secs(9));
+        let names = |n: usize| (0..n).map(|i| format!("f{i}")).collect::<Vec<_>>();
+        let s = status_line(3, &names(2), 5, Duration::from_secs(9));
+        assert_eq!(s, "3 feeds; polling f0, f1; 5 new articles since start");
+        let s = status_line(9, &names(5), 5, Duration::from_secs(9));
+        assert_eq!(
+            s,
+            "9 feeds; polling f0, f1, f2 and 2 more; 5 new articles since start"
+        );
+        let s = status_line(3, &[], 0, Duration::from_secs(9));
         assert_eq!(
             s,
             "3 feeds; idle, next look in 9s; 0 new articles since start"

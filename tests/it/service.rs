@@ -974,3 +974,41 @@ exec {mdwe} setpriv --reuid={UID} --regid={UID} --clear-groups --no-new-privs \
     assert_eq!(stdout(&out).trim(), UID);
     check_invariants(&dir, &site, "sandboxed daemon");
 }
+
+/// systemd's watchdog runs from the start: while a large corpus is being
+/// indexed, tidings pings it, and READY=1 follows.
+#[test]
+fn watchdog_is_pinged_while_the_corpus_is_indexed() {
+    let dir = Dir::new();
+    for i in 0..300u64 {
+        let text = format!(
+            "Headline {i}\n\n{}",
+            (0..200)
+                .map(|w| word(i * 7919 + w))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        std::fs::write(
+            dir.corpus().join(format!("{:03}_{:016x}.txt", i + 10, i)),
+            text,
+        )
+        .unwrap();
+    }
+    dir.write_config("http://127.0.0.1:9", &[], "");
+    let (sock, got) = notify_socket(dir.dir.path());
+    let mut cmd = dir.command(&["run"]);
+    cmd.env("NOTIFY_SOCKET", &sock)
+        .env("WATCHDOG_USEC", "40000");
+    let mut d = spawn(cmd);
+    wait_until("READY=1", Duration::from_secs(30), || {
+        got.lock().unwrap().iter().any(|m| m.starts_with("READY=1"))
+    });
+    let msgs = got.lock().unwrap().clone();
+    let ready = msgs.iter().position(|m| m.starts_with("READY=1")).unwrap();
+    assert!(
+        msgs[..ready].iter().any(|m| m == "WATCHDOG=1"),
+        "no ping before READY: {msgs:?}"
+    );
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
+}
