@@ -163,6 +163,47 @@ mod tests {
         }
     }
 
+    /// Random request heads (a fixed xorshift stream, so a failure
+    /// reproduces) never panic and only the two routes answer 200.
+    #[test]
+    fn random_heads_never_panic() {
+        let ok = Fixed(Verdict::Healthy);
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let pieces: [&[u8]; 8] = [
+            b"GET ",
+            b"/metrics",
+            b"/healthz",
+            b" HTTP/1.1",
+            b"\r\n",
+            b"?",
+            b"\xff",
+            b" ",
+        ];
+        for _ in 0..20_000 {
+            let mut head = Vec::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut y = x;
+            for _ in 0..(y % 9) {
+                head.extend_from_slice(pieces[(y % 8) as usize]);
+                y /= 8;
+                if y % 5 == 0 {
+                    head.push((y >> 3) as u8);
+                }
+            }
+            let r = respond(&head, &ok);
+            if r.status == 200 {
+                assert!(
+                    head.starts_with(b"GET /metrics")
+                        || head.starts_with(b"GET /healthz")
+                        || head.starts_with(b"HEAD "),
+                    "{head:?}"
+                );
+            }
+        }
+    }
+
     #[tokio::test]
     async fn answers_over_loopback_and_stops() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

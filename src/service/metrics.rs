@@ -397,7 +397,7 @@ fn escape_label(s: &str) -> String {
 
 /// Every kind [`error_kind`] returns, always rendered (a kind that has not
 /// happened yet shows 0, so alerts on `rate()` work from the start).
-pub const ERROR_KINDS: [&str; 8] = [
+pub const ERROR_KINDS: [&str; 9] = [
     "timeout",
     "http_4xx",
     "http_5xx",
@@ -406,11 +406,12 @@ pub const ERROR_KINDS: [&str; 8] = [
     "too_large",
     "store",
     "parse",
+    "other",
 ];
 
-/// The kind of a poll failure, from its message (the messages are
-/// `fetch::FetchError`'s and `store::StoreError`'s Display forms; anything
-/// else is the feed parser's).
+/// The kind of a poll failure, from its message (the Display forms of
+/// `fetch::FetchError`, `feed::FeedError` — "not a feed: …" — and
+/// `store::StoreError`).
 pub fn error_kind(message: &str) -> &'static str {
     if let Some(rest) = message.rsplit_once(": HTTP ").map(|(_, r)| r) {
         match rest.bytes().next() {
@@ -427,10 +428,12 @@ pub fn error_kind(message: &str) -> &'static str {
         "too_large"
     } else if message.starts_with("database ") {
         "store"
+    } else if message.contains("not a feed") {
+        "parse"
     } else if message.starts_with("HTTP client:") || looks_like_network(message) {
         "network"
     } else {
-        "parse"
+        "other"
     }
 }
 
@@ -581,8 +584,9 @@ mod tests {
             ),
             ("https://a.org/f: connection refused", "network"),
             ("database /x/t.db: disk I/O error", "store"),
-            ("https://a.org/f: no feed here: expected <rss>", "parse"),
-            ("", "parse"),
+            ("https://a.org/f: not a feed: expected <rss>", "parse"),
+            ("internal task failed: panicked", "other"),
+            ("", "other"),
         ] {
             assert_eq!(error_kind(msg), kind, "{msg}");
             assert!(ERROR_KINDS.contains(&kind));
