@@ -1012,3 +1012,51 @@ fn watchdog_is_pinged_while_the_corpus_is_indexed() {
     d.signal("TERM");
     assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
 }
+
+/// The states a crash can leave, made by hand so each is covered whatever
+/// the timing: a row still pending whose file was written (finished at
+/// restart, not fetched again), a row pending whose file never appeared
+/// (dropped, and the article fetched again), and a half-written temporary
+/// file (removed).
+#[test]
+fn restart_reconciles_each_state_a_crash_can_leave() {
+    let site = Site::start(1, 3, Duration::from_millis(1));
+    let dir = Dir::new();
+    dir.write_config(&site.base, &[&site.feeds[0].0], "");
+    let out = dir.run(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files = dir.corpus_files();
+    assert_eq!(files.len(), 8);
+    let db = rusqlite::Connection::open(dir.dir.path().join("tidings.db")).unwrap();
+    let row = |id: u64| -> String {
+        db.query_row("SELECT file FROM articles WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let (written, lost) = (row(7), row(6));
+    for id in [6u64, 7] {
+        db.execute("UPDATE articles SET state = 'pending' WHERE id = ?1", [id])
+            .unwrap();
+        db.execute("DELETE FROM entries WHERE article = ?1", [id])
+            .unwrap();
+    }
+    drop(db);
+    std::fs::remove_file(dir.corpus().join(&lost)).unwrap();
+    let tmp = dir.corpus().join(format!(".tidings-tmp-4242-{lost}"));
+    std::fs::write(&tmp, "Half a headl").unwrap();
+    let hits_before = site.hits();
+
+    let out = dir.run(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(
+        log.contains("repaired=1") && log.contains("dropped=1"),
+        "{log}"
+    );
+    assert!(!tmp.exists(), "the temporary file is still there");
+    assert!(dir.corpus().join(&written).exists());
+    // Only the lost article's page was fetched again (plus the feed).
+    assert_eq!(site.hits() - hits_before, 2);
+    check_invariants(&dir, &site, "hand-made crash states");
+}
