@@ -44,7 +44,7 @@ fn start(dir: &Path, extra: &[&str]) -> (Child, Duration, UnixDatagram) {
     sock.set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let t = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
         .arg("--config")
         .arg(dir.join("t.toml"))
         .arg("run")
@@ -57,7 +57,11 @@ fn start(dir: &Path, extra: &[&str]) -> (Child, Duration, UnixDatagram) {
         .unwrap();
     let mut buf = [0u8; 512];
     loop {
-        let n = sock.recv(&mut buf).expect("READY=1 within 60 s");
+        let Ok(n) = sock.recv(&mut buf) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no READY=1 within 60 s");
+        };
         if buf[..n].starts_with(b"READY=1") {
             return (child, t.elapsed(), sock);
         }

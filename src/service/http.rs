@@ -188,7 +188,7 @@ mod tests {
             for _ in 0..(y % 9) {
                 head.extend_from_slice(pieces[(y % 8) as usize]);
                 y /= 8;
-                if y % 5 == 0 {
+                if y.is_multiple_of(5) {
                     head.push((y >> 3) as u8);
                 }
             }
