@@ -72,8 +72,13 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Connections answered at once; more are closed unanswered, so a flood
+/// of slow clients costs at most this many tasks.
+const MAX_CONNECTIONS: usize = 32;
+
 /// Serves until `stop` is cancelled.
 pub async fn serve(listener: TcpListener, source: Arc<dyn Source>, stop: CancellationToken) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         let conn = tokio::select! {
             _ = stop.cancelled() => return,
@@ -81,8 +86,13 @@ pub async fn serve(listener: TcpListener, source: Arc<dyn Source>, stop: Cancell
         };
         match conn {
             Ok((stream, peer)) => {
+                let Ok(permit) = slots.clone().try_acquire_owned() else {
+                    debug!(%peer, "metrics endpoint busy; connection dropped");
+                    continue;
+                };
                 let source = source.clone();
                 tokio::spawn(async move {
+                    let _permit = permit;
                     if let Err(e) = handle(stream, &*source).await {
                         debug!(%peer, "metrics connection: {e}");
                     }
