@@ -40,6 +40,12 @@ enum Command {
         /// silent backfill, so a new database does not flood the sinks).
         #[arg(long)]
         alert: bool,
+        /// Serve /metrics (Prometheus) and /healthz on ADDR [default: 127.0.0.1:9100].
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:9100")]
+        metrics: Option<std::net::SocketAddr>,
+        /// How long polls in flight may finish after SIGTERM or SIGINT.
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_deadline)]
+        shutdown_deadline: std::time::Duration,
     },
     /// Alert sinks.
     Alert {
@@ -160,14 +166,7 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn init_logging(verbose: bool) {
-    let default = if verbose { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TIDINGS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    crate::service::log::init(verbose);
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config> {
@@ -187,7 +186,22 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn dispatch(cli: Cli) -> Result<i32> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Run { once, force, alert } => cmd_run(&load_config(config)?, once, force, alert),
+        Command::Run {
+            once,
+            force,
+            alert,
+            metrics,
+            shutdown_deadline,
+        } => cmd_run(
+            &load_config(config)?,
+            RunOptions {
+                once,
+                force,
+                alert,
+                metrics,
+                shutdown_deadline,
+            },
+        ),
         Command::Alert {
             command: AlertCommand::Test { sink },
         } => cmd_alert_test(&load_config(config)?, &sink),
@@ -407,10 +421,54 @@ fn cmd_alert_test(config: &Config, name: &str) -> Result<i32> {
     }
 }
 
-fn cmd_run(config: &Config, once: bool, force: bool, alert: bool) -> Result<i32> {
+fn parse_deadline(s: &str) -> std::result::Result<std::time::Duration, String> {
+    crate::config::parse_duration(s)
+}
+
+/// What `tidings run` was asked.
+struct RunOptions {
+    once: bool,
+    force: bool,
+    alert: bool,
+    metrics: Option<std::net::SocketAddr>,
+    shutdown_deadline: std::time::Duration,
+}
+
+/// `tidings run`: takes the database's single-writer lock, opens the store
+/// and the corpus (repairing what a crash left), then polls once or runs
+/// the daemon.
+fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
+    // Before anything is opened: a second writer must not even repair.
+    let _lock = crate::service::lock::InstanceLock::acquire(&config.database)?;
+    let mut opts = crate::daemon::Options::from_env();
+    opts.metrics = run.metrics;
+    opts.shutdown_deadline = run.shutdown_deadline;
+    let _ = opts
+        .notifier
+        .status("opening the database and indexing the corpus");
     let rt = runtime()?;
     rt.block_on(async {
-        let (pipeline, report) = crate::pipeline::Pipeline::open(config.clone(), alert).await?;
+        // From here SIGHUP no longer kills (its default action): a reload
+        // asked for while the corpus is being indexed is simply not needed.
+        let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+        // systemd's watchdog runs from the start, and indexing a large
+        // corpus can outlast it: opening is progress, so it is pinged.
+        // (A hung open is caught by TimeoutStartSec instead.)
+        let opening = tokio_util::sync::CancellationToken::new();
+        if let Some(period) = opts.watchdog {
+            let (n, done) = (opts.notifier.clone(), opening.clone());
+            tokio::spawn(async move {
+                while tokio::time::timeout(period / 4, done.cancelled())
+                    .await
+                    .is_err()
+                {
+                    let _ = n.watchdog();
+                }
+            });
+        }
+        let opened = crate::pipeline::Pipeline::open(config.clone(), run.alert).await;
+        opening.cancel();
+        let (pipeline, report) = opened?;
         tracing::info!(
             corpus = report.corpus_files,
             imported = report.imported,
@@ -418,11 +476,12 @@ fn cmd_run(config: &Config, once: bool, force: bool, alert: bool) -> Result<i32>
             dropped = report.dropped_pending,
             "corpus indexed"
         );
-        let poster = crate::fetch::Poster::new(&config.fetch)?;
-        if once {
-            let summary = crate::pipeline::run_once(&pipeline, force).await;
-            let code = print_summary(&summary);
+        crate::service::metrics::global().set_corpus_files(report.corpus_files);
+        if run.once {
+            let summary = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await?;
+            let code = summary.map_or(0, |s| print_summary(&s));
             if !config.alerts.is_empty() {
+                let poster = crate::fetch::Poster::new(&config.fetch)?;
                 let pass = crate::deliver::flush(&pipeline, &poster, ALERT_FLUSH).await?;
                 let (pending, _, _) = pipeline
                     .with_ingest(|i| Ok(i.store.outbox_counts()?))
@@ -434,7 +493,7 @@ fn cmd_run(config: &Config, once: bool, force: bool, alert: bool) -> Result<i32>
             }
             Ok(code)
         } else {
-            crate::daemon::run(pipeline, poster).await?;
+            crate::daemon::serve(pipeline, opts).await?;
             Ok(0)
         }
     })
@@ -443,6 +502,35 @@ fn cmd_run(config: &Config, once: bool, force: bool, alert: bool) -> Result<i32>
 /// How long `run --once` keeps delivering alerts after ingesting; what is
 /// not delivered by then stays queued for the next run.
 const ALERT_FLUSH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `run --once`, stopped by SIGTERM or SIGINT: the polls in flight get the
+/// deadline to finish, then the run is dropped (what it had not stored is
+/// fetched again next time) and `None` says it was cut short.
+async fn once_until_signal(
+    pipeline: &crate::pipeline::Pipeline,
+    force: bool,
+    deadline: std::time::Duration,
+) -> Result<Option<crate::pipeline::Summary>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("installing signal handlers")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing signal handlers")?;
+    let run = crate::pipeline::run_once(pipeline, force);
+    tokio::pin!(run);
+    tokio::select! {
+        s = &mut run => return Ok(Some(s)),
+        _ = term.recv() => tracing::info!("SIGTERM: finishing the polls in flight"),
+        _ = int.recv() => tracing::info!("SIGINT: finishing the polls in flight"),
+    }
+    match tokio::time::timeout(deadline, run).await {
+        Ok(s) => Ok(Some(s)),
+        Err(_) => {
+            tracing::warn!(
+                "polls still running after {deadline:?}; stopping anyway (they are retried on the next run)"
+            );
+            Ok(None)
+        }
+    }
+}
 
 /// Prints the `--once` summary and returns the exit status.
 fn print_summary(s: &crate::pipeline::Summary) -> i32 {

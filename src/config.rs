@@ -148,7 +148,7 @@ pub struct Config {
     pub alerts: Vec<AlertConfig>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
     pub allow_private_networks: bool,
     pub timeout: Duration,

@@ -19,7 +19,9 @@
 //!   module that knows rusqlite).
 //! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
 //!   articles, used by the daemon and by `run --once` alike.
-//! * [`daemon`]: `tidings run`: the schedule loop, signals, shutdown.
+//! * [`daemon`]: `tidings run`: the schedule loop, signals, reload, shutdown.
+//! * [`service`]: what systemd and operators see: sd_notify, watchdog,
+//!   metrics and health endpoint, single-instance lock, log formats.
 //! * [`alert`]: who hears of what, and each sink's message format (pure).
 //! * [`deliver`]: the outbox loop that sends alerts (HTTP through `fetch`,
 //!   SMTP, commands).
@@ -50,5 +52,6 @@ pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
 pub mod schedule;
+pub mod service;
 pub mod store;
 pub mod topic;

@@ -262,6 +262,7 @@ impl Ingest {
         self.index.insert_fingerprint(id, fp, &meta);
         self.check_pickup(&c.pickup, row.story, now)?;
         info!(feed = %c.feed, file = %row.file, url = %c.url, "stored article");
+        crate::service::metrics::global().article_extracted(c.article.method);
         Ok(EntryOutcome::Stored(id))
     }
 
@@ -876,6 +877,41 @@ impl Pipeline {
                 "{url}: extraction took longer than {EXTRACT_TIMEOUT:?}"
             ))),
         }
+    }
+
+    /// A pipeline for a reloaded config sharing this one's store, corpus and
+    /// dedup index: feeds added or removed, the topic, intervals and fetch
+    /// settings take effect at once (polls in flight finish with the old
+    /// ones). `store.database` and `store.corpus` are not reopened: the
+    /// caller keeps the old paths. New feeds get their row in the store.
+    pub async fn reconfigure(&self, config: Config) -> Result<Pipeline, PipelineError> {
+        let proxies = |c: &Config| -> Vec<String> {
+            c.feeds.iter().filter_map(|f| f.proxy.clone()).collect()
+        };
+        // The same fetch settings keep the same fetcher: its per-host
+        // politeness state (gaps, Retry-After) must survive a reload.
+        let fetcher =
+            if config.fetch == self.config.fetch && proxies(&config) == proxies(&self.config) {
+                self.fetcher.clone()
+            } else {
+                let p = proxies(&config);
+                let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+                Fetcher::new(&config.fetch, &refs)?
+            };
+        let feeds: Vec<(String, String)> = config
+            .feeds
+            .iter()
+            .map(|f| (f.name.clone(), f.url.to_string()))
+            .collect();
+        self.with_ingest(move |i| Ok(i.store.sync_feeds(&feeds)?))
+            .await?;
+        Ok(Pipeline {
+            config: Arc::new(config),
+            fetcher,
+            ingest: self.ingest.clone(),
+            force_alerts: self.force_alerts,
+            queued: self.queued.clone(),
+        })
     }
 }
 

@@ -7,4 +7,5 @@ mod env;
 mod alert;
 mod cli;
 mod pipeline;
+mod service;
 mod smtp;
