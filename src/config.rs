@@ -262,37 +262,44 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Parses "90s", "15m", "2h", "1d", "1h30m".
+/// Parses "250ms", "90s", "15m", "2h", "1d", "1h30m".
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let mut total = 0u64;
-    let mut num = String::new();
-    let mut any = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
+    let bad = || format!("'{s}' is not a duration like 30s, 15m, 2h or 1d");
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(bad());
         }
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("'{s}' is not a duration like 30s, 15m, 2h or 1d"))?;
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86400,
-            _ => return Err(format!("'{s}' is not a duration like 30s, 15m, 2h or 1d")),
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let part = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            "d" => Duration::from_secs(n.saturating_mul(86400)),
+            "" => {
+                return Err(format!(
+                    "'{s}' is not a duration like 30s, 15m, 2h or 1d (a unit is required)"
+                ))
+            }
+            _ => return Err(bad()),
         };
-        total = total.saturating_add(n.saturating_mul(unit));
-        num.clear();
-        any = true;
+        total = total.saturating_add(part);
+        rest = &rest[unit_len..];
     }
-    if !num.is_empty() || !any {
-        return Err(format!(
-            "'{s}' is not a duration like 30s, 15m, 2h or 1d (a unit is required)"
-        ));
-    }
-    Ok(Duration::from_secs(total))
+    Ok(total)
 }
 
 /// Parses "10MiB", "512KiB", "5MB", "1GiB", "1000".
@@ -974,6 +981,9 @@ mod tests {
     fn durations_and_sizes_read_like_people_write_them() {
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("m5").is_err());
+        assert!(parse_duration("5x").is_err());
         assert!(parse_duration("15").is_err());
         assert_eq!(parse_size("10MiB"), Ok(10 << 20));
         assert_eq!(parse_size("5MB"), Ok(5_000_000));

@@ -330,6 +330,9 @@ async fn deliver_sink(
             Ok(answer) => {
                 info!(sink = %sink.name, events = ids.len(), "alert sent: {answer}");
                 pass.sent += ids.len();
+                for _ in 0..ids.len() {
+                    crate::service::metrics::global().alert_sent();
+                }
                 pipeline
                     .with_ingest(move |i| {
                         for (id, ..) in ids {
@@ -342,6 +345,7 @@ async fn deliver_sink(
             Err(e) => {
                 let msg = e.to_string();
                 warn!("alert not delivered, will retry: {msg}");
+                crate::service::metrics::global().alert_failed();
                 let (f, x) = pipeline
                     .with_ingest(move |i| {
                         let (mut f, mut x) = (0, 0);
@@ -365,6 +369,13 @@ async fn deliver_sink(
     Ok(pass)
 }
 
+/// Tells the metrics how many alerts wait.
+async fn publish_pending(pipeline: &Pipeline) {
+    if let Ok((pending, _, _)) = pipeline.with_ingest(|i| Ok(i.store.outbox_counts()?)).await {
+        crate::service::metrics::global().set_alerts_pending(pending);
+    }
+}
+
 /// Delivers what is due, and what comes due before the deadline, then
 /// returns (for `run --once`). What is left stays queued for the next run.
 pub async fn flush(
@@ -376,6 +387,7 @@ pub async fn flush(
     let mut total = Pass::default();
     loop {
         let p = deliver_due(pipeline, poster, Utc::now()).await?;
+        publish_pending(pipeline).await;
         total.sent += p.sent;
         total.failed += p.failed;
         total.expired += p.expired;
@@ -400,6 +412,7 @@ pub async fn run(pipeline: Pipeline, poster: Poster, token: tokio_util::sync::Ca
         if let Err(e) = deliver_due(&pipeline, &poster, Utc::now()).await {
             warn!("alert delivery: {e}");
         }
+        publish_pending(&pipeline).await;
         let next = pipeline
             .with_ingest(|i| Ok(i.store.next_alert_due()?))
             .await

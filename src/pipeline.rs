@@ -678,6 +678,8 @@ impl Pipeline {
             }
         };
         let now = Utc::now();
+        crate::service::metrics::global()
+            .set_throttled_hosts(self.fetcher.throttled_hosts() as u64);
         self.check_feed_health(feed, true, now).await;
         let min = sched
             .min_interval

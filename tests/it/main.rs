@@ -3,9 +3,11 @@
 //! `tidings` binary.
 
 mod env;
+mod faults;
 
 mod alert;
 mod cli;
+mod fetch;
 mod pipeline;
 mod service;
 mod smtp;

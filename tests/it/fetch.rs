@@ -1,0 +1,430 @@
+//! Fetching and scheduling against a server with faults: politeness per
+//! host, conditional GET, Retry-After, redirects, 410, limits, outages.
+
+use std::time::Duration;
+
+use crate::env::{stderr, stdout, Env};
+use crate::faults::{Body, FaultServer, Reply};
+
+/// A page whose text is its own: words drawn from a list by a generator
+/// seeded with the title, so two pages never look like copies.
+fn page(title: &str) -> String {
+    const WORDS: &[&str] = &[
+        "Chechnya",
+        "gay",
+        "men",
+        "detained",
+        "police",
+        "families",
+        "lawyers",
+        "court",
+        "asylum",
+        "shelter",
+        "witness",
+        "report",
+        "Grozny",
+        "activists",
+        "evacuated",
+        "Moscow",
+        "Vienna",
+        "inquiry",
+        "prison",
+        "relatives",
+        "network",
+        "torture",
+        "released",
+        "charged",
+        "journalists",
+        "embassy",
+        "visa",
+        "threats",
+        "village",
+        "hearing",
+    ];
+    let mut seed: u64 = title.bytes().fold(1469598103934665603, |h, b| {
+        (h ^ b as u64).wrapping_mul(1099511628211)
+    });
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        WORDS[(seed % WORDS.len() as u64) as usize]
+    };
+    let body: String = (0..4)
+        .map(|_| {
+            format!(
+                "<p>{}.</p>",
+                (0..40).map(|_| next()).collect::<Vec<_>>().join(" ")
+            )
+        })
+        .collect();
+    format!("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>")
+}
+
+fn rss(links: &[String]) -> String {
+    let items: String = links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            format!("<item><title>Item {i}</title><link>{l}</link><guid>{l}</guid></item>")
+        })
+        .collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
+}
+
+/// An environment whose feeds are on the fault server, with `fetch` lines
+/// replacing the test defaults.
+fn env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
+    let env = Env::new();
+    let f: Vec<(&str, &str)> = feeds.iter().map(|(n, u)| (*n, u.as_str())).collect();
+    env.write_config(&f, "");
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("per_host_gap = \"0s\"\nper_host_connections = 8\n", fetch);
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
+fn status_row(env: &Env, feed: &str) -> Vec<String> {
+    let out = stdout(&env.tidings(&["status"]));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&format!("{feed}\t")))
+        .unwrap_or_else(|| panic!("{out}"));
+    line.split('\t').map(str::to_string).collect()
+}
+
+#[test]
+fn requests_to_one_host_keep_the_politeness_budget() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    let mut feeds = Vec::new();
+    for f in 0..3 {
+        let links: Vec<String> = (0..3).map(|a| format!("{base}/f{f}/a{a}")).collect();
+        for (a, l) in links.iter().enumerate() {
+            let path = l.trim_start_matches(&base).to_string();
+            s.route(
+                &path,
+                vec![Reply::ok("text/html", page(&format!("Report {f}-{a}")))
+                    .delay(Duration::from_millis(150))],
+            );
+        }
+        s.route(
+            &format!("/f{f}.xml"),
+            vec![Reply::ok("application/rss+xml", rss(&links))],
+        );
+        feeds.push((["a", "b", "c"][f], format!("{base}/f{f}.xml")));
+    }
+    let env = env_with(
+        &feeds,
+        "per_host_connections = 2\nper_host_gap = \"100ms\"\nconcurrency = 3\n",
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("9 new articles"), "{}", stdout(&out));
+    let hits = s.hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 12);
+    assert!(
+        hits.iter().all(|h| h.in_flight <= 2),
+        "{:?}",
+        hits.iter().map(|h| h.in_flight).collect::<Vec<_>>()
+    );
+    assert!(hits.iter().any(|h| h.in_flight == 2), "the budget was used");
+    let mut starts: Vec<_> = hits.iter().map(|h| h.at).collect();
+    starts.sort();
+    let min_gap = starts.windows(2).map(|w| w[1] - w[0]).min().unwrap();
+    assert!(min_gap >= Duration::from_millis(95), "gap {min_gap:?}");
+}
+
+#[test]
+fn validators_go_back_exactly_and_304_is_a_success() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    let etag = "W/\"5e-odd \\\"quoted\\\"\"";
+    let lm = "Sat, 21 Nov 2026 10:00:00 GMT";
+    s.route(
+        "/feed.xml",
+        vec![
+            Reply::ok("application/rss+xml", rss(&[format!("{base}/a")]))
+                .header("ETag", etag)
+                .header("Last-Modified", lm),
+            Reply::status(304),
+        ],
+    );
+    s.route("/a", vec![Reply::ok("text/html", page("Conditional"))]);
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let out = env.tidings(&["run", "--once", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hits = s.hits_of("/feed.xml");
+    assert_eq!(hits.len(), 2);
+    assert!(!hits[0].headers.contains_key("if-none-match"));
+    assert_eq!(
+        hits[1].headers.get("if-none-match").map(String::as_str),
+        Some(etag)
+    );
+    assert_eq!(
+        hits[1].headers.get("if-modified-since").map(String::as_str),
+        Some(lm)
+    );
+    let row = status_row(&env, "f");
+    assert_eq!(row[2], "-", "a 304 is no error: {row:?}");
+}
+
+#[test]
+fn retry_after_holds_the_feed_back() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route(
+        "/feed.xml",
+        vec![Reply::status(429).header("Retry-After", "3600")],
+    );
+    let env = env_with(
+        &[
+            ("f", format!("{base}/feed.xml")),
+            ("g", format!("{base}/other.xml")),
+        ],
+        "",
+    );
+    s.route(
+        "/other.xml",
+        vec![Reply::ok("application/rss+xml", rss(&[]))],
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("HTTP 429 (retry after"),
+        "{}",
+        stderr(&out)
+    );
+    let next = chrono::DateTime::parse_from_rfc3339(&status_row(&env, "f")[3]).unwrap();
+    assert!(
+        next >= chrono::Utc::now() + chrono::Duration::minutes(59),
+        "{next}"
+    );
+    // The other feed on the same host was not held back.
+    assert_eq!(status_row(&env, "g")[2], "-");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        s.hits_of("/feed.xml").len(),
+        1,
+        "no request before the Retry-After ran out"
+    );
+}
+
+#[test]
+fn throttled_pages_widen_to_their_host_only() {
+    let s = FaultServer::start();
+    let (feed_base, page_base) = (s.base("127.0.0.1"), s.base("localhost"));
+    let links: Vec<String> = (0..4).map(|a| format!("{page_base}/p{a}")).collect();
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
+    );
+    for a in 0..2 {
+        s.route(
+            &format!("/p{a}"),
+            vec![Reply::status(503).header("Retry-After", "600")],
+        );
+    }
+    for a in 2..4 {
+        s.route(
+            &format!("/p{a}"),
+            vec![Reply::ok("text/html", page(&format!("Page {a}")))],
+        );
+    }
+    let env = env_with(&[("f", format!("{feed_base}/feed.xml"))], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Entries go oldest first: p3, p2 are fetched, then p1 and p0 answer
+    // 503; had more followed, the host would be held back.
+    assert!(stdout(&out).contains("2 new articles"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("2 failed"), "{}", stdout(&out));
+    let out = env.tidings(&["run", "--once", "--force"]);
+    // In a new process the throttle is forgotten, but the two failed
+    // entries are retried (and fail again).
+    assert!(stdout(&out).contains("2 failed"), "{}", stdout(&out));
+}
+
+#[test]
+fn redirects_are_followed_checked_and_remembered() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route("/old.xml", vec![Reply::redirect(301, "/mid.xml")]);
+    s.route(
+        "/mid.xml",
+        vec![Reply::redirect(308, &format!("{base}/new.xml"))],
+    );
+    s.route(
+        "/new.xml",
+        vec![Reply::ok(
+            "application/rss+xml",
+            rss(&[format!("{base}/a")]),
+        )],
+    );
+    s.route("/a", vec![Reply::redirect(302, "/b")]);
+    s.route("/b", vec![Reply::ok("text/html", page("Moved page"))]);
+    s.route("/loop.xml", vec![Reply::redirect(302, "/loop2.xml")]);
+    s.route("/loop2.xml", vec![Reply::redirect(302, "/loop.xml")]);
+    let env = env_with(
+        &[
+            ("moved", format!("{base}/old.xml")),
+            ("loop", format!("{base}/loop.xml")),
+        ],
+        "",
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("redirect loop"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert_eq!(
+        status_row(&env, "moved")[7],
+        format!("{base}/new.xml"),
+        "the move is remembered"
+    );
+    env.tidings(&["run", "--once", "--force"]);
+    assert_eq!(s.hits_of("/old.xml").len(), 1, "polled at its new address");
+    assert_eq!(s.hits_of("/new.xml").len(), 2);
+}
+
+#[test]
+fn gone_feed_is_retired_not_polled() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route("/gone.xml", vec![Reply::status(410)]);
+    let env = env_with(&[("gone", format!("{base}/gone.xml"))], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(status_row(&env, "gone")[3], "retired");
+    let out = env.tidings(&["run", "--once", "--force"]);
+    assert!(
+        stderr(&out).contains("feed gone: retired after 410 Gone"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(s.hits_of("/gone.xml").len(), 1);
+}
+
+#[test]
+fn failures_back_off_and_are_never_given_up() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route("/feed.xml", vec![Reply::status(500)]);
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    let mut waits = Vec::new();
+    for _ in 0..3 {
+        let before = chrono::Utc::now();
+        env.tidings(&["run", "--once", "--force"]);
+        let row = status_row(&env, "f");
+        let next = chrono::DateTime::parse_from_rfc3339(&row[3]).unwrap();
+        waits.push((next.with_timezone(&chrono::Utc) - before).num_seconds());
+    }
+    assert!(waits[0] < waits[1] && waits[1] < waits[2], "{waits:?}");
+    assert_eq!(status_row(&env, "f")[6], "3", "three failures counted");
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&[]))],
+    );
+    env.tidings(&["run", "--once", "--force"]);
+    assert_eq!(status_row(&env, "f")[6], "0", "and recovered");
+}
+
+#[test]
+fn an_outage_is_not_counted_against_the_feeds() {
+    // Nothing listens on port 9 of these loopback addresses: every host
+    // fails at once, as when the network is down.
+    let feeds: Vec<(&str, String)> = ["a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, format!("http://127.0.0.{}:9/feed.xml", i + 1)))
+        .collect();
+    let env = env_with(&feeds, "");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(1));
+    for f in ["a", "b", "c"] {
+        let row = status_row(&env, f);
+        assert_ne!(row[2], "-", "the error is shown");
+        // The first failures happen before the pattern is clear; the rest
+        // are not counted.
+        assert!(row[6].parse::<u32>().unwrap() <= 1, "{row:?}");
+    }
+    let total: u32 = ["a", "b", "c"]
+        .iter()
+        .map(|f| status_row(&env, f)[6].parse::<u32>().unwrap())
+        .sum();
+    assert!(
+        total <= 2,
+        "an outage counts against nobody after the first hosts: {total}"
+    );
+}
+
+#[test]
+fn bodies_are_capped_while_streaming_and_bombs_defused() {
+    use std::io::Write;
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route(
+        "/endless.xml",
+        vec![Reply {
+            body: Body::Endless {
+                chunk: 16384,
+                pause: Duration::from_millis(1),
+            },
+            ..Reply::ok("application/rss+xml", "")
+        }],
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..64 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 200_000);
+    s.route(
+        "/bomb",
+        vec![Reply::ok("text/html", bomb).header("Content-Encoding", "gzip")],
+    );
+    s.route("/pdf", vec![Reply::ok("application/pdf", "%PDF-1.7 ...")]);
+    s.route(
+        "/slow",
+        vec![Reply::ok("text/html", page("Slow")).delay(Duration::from_secs(4))],
+    );
+    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
+    let links = vec![
+        format!("{base}/good"),
+        format!("{base}/slow"),
+        format!("{base}/pdf"),
+        format!("{base}/bomb"),
+    ];
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
+    );
+    let env = env_with(
+        &[("endless", format!("{base}/endless.xml")), ("f", format!("{base}/feed.xml"))],
+        "max_feed_size = \"256KiB\"\nmax_page_size = \"1MiB\"\nper_host_gap = \"0s\"\nper_host_connections = 4\n",
+    );
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("timeout = \"10s\"", "timeout = \"2s\"");
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/endless.xml: body larger than the 262144-byte limit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/bomb: body larger than the 1048576-byte limit"),
+        "{err}"
+    );
+    assert!(err.contains("/slow: timed out"), "{err}");
+    assert!(err.contains("not an HTML page"), "{err}");
+    assert!(
+        stdout(&out).contains("1 new articles"),
+        "the good page still landed: {}",
+        stdout(&out)
+    );
+}
