@@ -229,8 +229,10 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
                     info!("the database answers again");
                     store_failing = false;
                 }
+                let rows: std::collections::HashMap<&str, &crate::store::FeedRow> =
+                    rows.iter().map(|r| (r.name.as_str(), r)).collect();
                 for feed in &pipeline.config().feeds {
-                    let row = rows.iter().find(|r| r.name == feed.name);
+                    let row = rows.get(feed.name.as_str()).copied();
                     // A retired feed (410 Gone) waits for its config URL to change.
                     if row.is_some_and(|r| r.retired.is_some()) {
                         continue;

@@ -336,7 +336,11 @@ impl Politeness {
             .await
             .map_err(|e| FetchError::Client(e.to_string()))?;
         loop {
+            // Registered before the state is read, so a slot freed in
+            // between still wakes this waiter.
             let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             let wait = {
                 let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
                 let h = hosts.entry(host.clone()).or_default();

@@ -420,9 +420,10 @@ impl Pipeline {
         &self.config
     }
 
-    /// Every feed's stored state (for the schedule).
+    /// Every feed's schedule: name, next poll, retired (the other fields
+    /// are left empty).
     pub async fn feed_rows(&self) -> Result<Vec<crate::store::FeedRow>, PipelineError> {
-        self.with_ingest(|i| Ok(i.store.feeds()?)).await
+        self.with_ingest(|i| Ok(i.store.feed_schedule()?)).await
     }
 
     /// Queues feed-health alerts for the sinks that asked: a feed failing
@@ -991,8 +992,10 @@ pub async fn run_once(pipeline: &Pipeline, force: bool) -> Summary {
     let now = Utc::now();
     let (mut not_due, mut retired) = (Vec::new(), Vec::new());
     let mut feeds = Vec::new();
+    let rows: std::collections::HashMap<&str, &crate::store::FeedRow> =
+        rows.iter().map(|r| (r.name.as_str(), r)).collect();
     for f in &pipeline.config.feeds {
-        let row = rows.iter().find(|r| r.name == f.name);
+        let row = rows.get(f.name.as_str()).copied();
         if row.is_some_and(|r| r.retired.is_some()) {
             retired.push(f.name.clone());
         } else if !force && !schedule::is_due(row.and_then(|r| r.next_poll), now) {

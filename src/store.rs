@@ -123,6 +123,9 @@ ALTER TABLE articles ADD COLUMN source TEXT;
 ALTER TABLE sightings ADD COLUMN longer INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sightings ADD COLUMN newer INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+CREATE INDEX articles_feed ON articles(feed, state);
+"#,
 ];
 
 /// Timestamps are stored as RFC 3339 text in UTC, to the second.
@@ -950,6 +953,26 @@ impl Store {
     /// Whether this open created the database: a first run.
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// What the scheduler needs of every feed (name, next poll, retired),
+    /// cheaply: it asks often.
+    pub fn feed_schedule(&self) -> Result<Vec<FeedRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, next_poll, retired FROM feeds")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(FeedRow {
+                    name: r.get(0)?,
+                    next_poll: parse_ts(r.get(1)?),
+                    retired: r.get(2)?,
+                    ..Default::default()
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
     /// A permanent redirect moved the feed: poll the new URL from now on.
