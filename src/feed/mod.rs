@@ -400,11 +400,21 @@ fn clean_block(s: String) -> Option<String> {
     };
     let b = s.as_bytes();
     // C0 controls, and C1 controls (U+0080–U+009F are C2 80–C2 9F in UTF-8).
-    let dirty = b.iter().enumerate().any(|(i, &c)| {
-        (c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t'))
-            || c == 0x7F
-            || (c == 0xC2 && b.get(i + 1).is_some_and(|&n| (0x80..0xA0).contains(&n)))
+    // A branch-free pass first (it vectorises); the exact check only when a
+    // suspect byte turns up.
+    let suspect = b.chunks(4096).any(|ch| {
+        ch.iter().fold(false, |a, &c| {
+            a | ((c < 0x20) & (c != b'\n') & (c != b'\r') & (c != b'\t'))
+                | (c == 0x7F)
+                | (c == 0xC2)
+        })
     });
+    let dirty = suspect
+        && b.iter().enumerate().any(|(i, &c)| {
+            (c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t'))
+                || c == 0x7F
+                || (c == 0xC2 && b.get(i + 1).is_some_and(|&n| (0x80..0xA0).contains(&n)))
+        });
     let s = if dirty {
         s.chars()
             .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
