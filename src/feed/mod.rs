@@ -102,7 +102,13 @@ fn parse_inner(body: &[u8], http_charset: Option<&str>, feed_url: &Url) -> Resul
         return Err(not_a_feed("empty body"));
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Some(model) = strict(trimmed.as_bytes(), feed_url) {
+        // feed-rs only for an object: given `[…<?xml…`, it parses the XML
+        // after the bracket and quick-xml panics on the late declaration.
+        let model = trimmed
+            .starts_with('{')
+            .then(|| strict(trimmed.as_bytes(), feed_url))
+            .flatten();
+        if let Some(model) = model {
             return Ok(finish(from_model(model, feed_url, None)));
         }
         let raw = json::read(trimmed).map_err(not_a_feed)?;
@@ -184,6 +190,11 @@ fn fast_path(body: &[u8], feed_url: &Url) -> Option<Feed> {
         if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
             return None;
         }
+    }
+    // An XML declaration anywhere but at the start makes quick-xml panic
+    // (contained, but noisy): such documents go through repair instead.
+    if memchr::memmem::find(t.as_bytes().get(1..).unwrap_or_default(), b"<?xml").is_some() {
+        return None;
     }
     if has_foreign_entities(t.as_bytes()) {
         // The strict reader passes `&eacute;` through as text.
