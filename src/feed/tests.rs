@@ -356,6 +356,16 @@ fn links_resolved_against_xml_base_and_feed_url() {
 }
 
 #[test]
+fn relative_xml_base_resolves_against_the_feed_url() {
+    let doc = br#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="/blog/"><entry><id>a</id><link href="1.html"/><updated>2024-03-05T10:00:00Z</updated><content>x</content></entry></feed>"#;
+    let f = parse_ok(doc);
+    assert_eq!(
+        f.entries[0].link.as_deref(),
+        Some("https://example.com/blog/1.html")
+    );
+}
+
+#[test]
 fn non_permalink_guid_is_not_a_link() {
     let doc = br#"<rss version="2.0"><channel><item><title>t</title><guid isPermaLink="false">https://e.com/x</guid></item><item><bad></channel></rss>"#;
     let f = parse_ok(doc);
