@@ -9,7 +9,11 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "tidings", version, about = "Watch news feeds; grow a clean, deduplicated plain-text corpus")]
+#[command(
+    name = "tidings",
+    version,
+    about = "Watch news feeds; grow a clean, deduplicated plain-text corpus"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,7 +78,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
 fn read_source(source: &str) -> Result<Vec<u8>> {
     if source == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
         Ok(buf)
     } else {
         std::fs::read(source).with_context(|| format!("reading {source}"))
@@ -109,7 +115,9 @@ fn cmd_feed(source: &str, json: bool) -> Result<i32> {
                     println!(
                         "{}\t{}\t{}\t{}",
                         e.key,
-                        e.published.map(|d| d.to_rfc3339()).unwrap_or_else(|| "-".into()),
+                        e.published
+                            .map(|d| d.to_rfc3339())
+                            .unwrap_or_else(|| "-".into()),
                         e.link.as_deref().unwrap_or("-"),
                         e.title.as_deref().unwrap_or("-")
                     );
@@ -137,16 +145,20 @@ fn cmd_dedup(against: Option<&Path>, files: &[PathBuf]) -> Result<i32> {
     let mut index = crate::dedup::Index::new();
     let meta = crate::dedup::DocMeta::default();
     for (i, p) in names.iter().enumerate() {
-        let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
         index.insert(i as u64, &text, &meta);
     }
     for f in files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
         let line = match index.check(&text, &meta) {
             crate::dedup::Decision::Duplicate { of, score } => {
                 format!("duplicate\t{}\t{score:.3}", names[of as usize].display())
             }
-            crate::dedup::Decision::Story { of, score } => format!("story\t{}\t{score:.3}", names[of as usize].display()),
+            crate::dedup::Decision::Story { of, score } => {
+                format!("story\t{}\t{score:.3}", names[of as usize].display())
+            }
             crate::dedup::Decision::New => "new\t-\t0.000".to_string(),
         };
         println!("{}\t{line}", f.display());

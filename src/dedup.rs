@@ -81,7 +81,11 @@ pub fn tokens(text: &str) -> Vec<String> {
         };
         if c.is_alphanumeric() || (c == '\'' && !cur.is_empty()) {
             cur.push(c);
-        } else if !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}') && !cur.is_empty() {
+        } else if !matches!(
+            c,
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+        ) && !cur.is_empty()
+        {
             out.push(std::mem::take(&mut cur).trim_end_matches('\'').to_string());
         }
     }
@@ -111,8 +115,22 @@ fn is_tracking_param(name: &str) -> bool {
     n.starts_with("utm_")
         || matches!(
             n.as_str(),
-            "fbclid" | "gclid" | "dclid" | "msclkid" | "mc_cid" | "mc_eid" | "igshid" | "yclid" | "_ga" | "ref" | "ref_src"
-                | "cmpid" | "ocid" | "smid" | "rss" | "partner"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "mc_cid"
+                | "mc_eid"
+                | "igshid"
+                | "yclid"
+                | "_ga"
+                | "ref"
+                | "ref_src"
+                | "cmpid"
+                | "ocid"
+                | "smid"
+                | "rss"
+                | "partner"
         )
 }
 
@@ -160,16 +178,23 @@ mod tests {
     #[test]
     fn canonical_url_drops_variants_and_tracking() {
         assert_eq!(
-            canonical_url("HTTP://WWW.Example.org/news/story/amp/?utm_source=x&id=3#top").as_deref(),
+            canonical_url("HTTP://WWW.Example.org/news/story/amp/?utm_source=x&id=3#top")
+                .as_deref(),
             Some("https://example.org/news/story?id=3")
         );
-        assert_eq!(canonical_url("https://m.example.org/a/").as_deref(), Some("https://example.org/a"));
+        assert_eq!(
+            canonical_url("https://m.example.org/a/").as_deref(),
+            Some("https://example.org/a")
+        );
         assert_eq!(canonical_url("mailto:x@example.org"), None);
     }
 
     #[test]
     fn hash_ignores_case_space_quotes_and_invisibles() {
-        assert_eq!(text_hash("It’s  A test.\n\nBody"), text_hash("it's a te\u{00AD}st body"));
+        assert_eq!(
+            text_hash("It’s  A test.\n\nBody"),
+            text_hash("it's a te\u{00AD}st body")
+        );
         assert_ne!(text_hash("one two"), text_hash("one three"));
     }
 
@@ -177,7 +202,13 @@ mod tests {
     fn exact_copy_is_a_duplicate() {
         let mut idx = Index::new();
         idx.insert(7, "Title\n\nBody text here.", &DocMeta::default());
-        assert_eq!(idx.check("TITLE\n\nBody  text here", &DocMeta::default()), Decision::Duplicate { of: 7, score: 1.0 });
-        assert_eq!(idx.check("Other\n\nBody", &DocMeta::default()), Decision::New);
+        assert_eq!(
+            idx.check("TITLE\n\nBody  text here", &DocMeta::default()),
+            Decision::Duplicate { of: 7, score: 1.0 }
+        );
+        assert_eq!(
+            idx.check("Other\n\nBody", &DocMeta::default()),
+            Decision::New
+        );
     }
 }

@@ -32,7 +32,10 @@ pub fn line(text: &str) -> String {
 
 /// Format characters that carry nothing in plain text.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 /// The corpus text of an article: the headline, then the paragraphs. Empty
@@ -62,7 +65,9 @@ pub fn split(text: &str) -> (&str, Vec<&str>) {
 /// Words in a text, as users count them: whitespace-separated tokens that
 /// hold at least one letter or digit (so a lone dash is not a word).
 pub fn word_count(text: &str) -> usize {
-    text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
 }
 
 #[cfg(test)]
@@ -73,19 +78,32 @@ mod tests {
     fn corpus_text_has_seed_shape() {
         let text = corpus_text(
             " A  headline\n",
-            &["First\tparagraph\r\nwraps.".into(), "  ".into(), "Second “quoted” — dash.".into()],
+            &[
+                "First\tparagraph\r\nwraps.".into(),
+                "  ".into(),
+                "Second “quoted” — dash.".into(),
+            ],
         );
-        assert_eq!(text, "A headline\n\nFirst paragraph wraps.\n\nSecond “quoted” — dash.");
+        assert_eq!(
+            text,
+            "A headline\n\nFirst paragraph wraps.\n\nSecond “quoted” — dash."
+        );
     }
 
     #[test]
     fn line_composes_to_nfc_and_drops_invisibles() {
-        assert_eq!(line("Cafe\u{301}\u{200B} bar\u{00A0}\u{00A0}baz"), "Café bar baz");
+        assert_eq!(
+            line("Cafe\u{301}\u{200B} bar\u{00A0}\u{00A0}baz"),
+            "Café bar baz"
+        );
     }
 
     #[test]
     fn repeated_headline_is_not_a_paragraph() {
-        assert_eq!(corpus_text("Title", &["Title".into(), "Body.".into()]), "Title\n\nBody.");
+        assert_eq!(
+            corpus_text("Title", &["Title".into(), "Body.".into()]),
+            "Title\n\nBody."
+        );
     }
 
     #[test]

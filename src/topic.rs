@@ -11,7 +11,10 @@ use unicode_normalization::UnicodeNormalization;
 #[derive(Debug, Clone, PartialEq)]
 enum Expr {
     /// A word, or a phrase of several words in order; the last may be a prefix.
-    Phrase { words: Vec<String>, prefix: bool },
+    Phrase {
+        words: Vec<String>,
+        prefix: bool,
+    },
     Not(Box<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
@@ -82,19 +85,28 @@ fn lex(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
                     j += 1;
                 }
                 if j == chars.len() {
-                    return Err(QueryError { message: "unclosed quote".into(), position: pos });
+                    return Err(QueryError {
+                        message: "unclosed quote".into(),
+                        position: pos,
+                    });
                 }
                 let text: String = chars[start..j].iter().map(|(_, c)| c).collect();
                 let ws = words(&text);
                 if ws.is_empty() {
-                    return Err(QueryError { message: "empty phrase".into(), position: pos });
+                    return Err(QueryError {
+                        message: "empty phrase".into(),
+                        position: pos,
+                    });
                 }
                 out.push((Tok::Phrase(ws), pos));
                 i = j + 1;
             }
             _ => {
                 let start = i;
-                while i < chars.len() && !chars[i].1.is_whitespace() && !matches!(chars[i].1, '(' | ')' | '"') {
+                while i < chars.len()
+                    && !chars[i].1.is_whitespace()
+                    && !matches!(chars[i].1, '(' | ')' | '"')
+                {
                     i += 1;
                 }
                 let raw: String = chars[start..i].iter().map(|(_, c)| c).collect();
@@ -106,7 +118,12 @@ fn lex(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
                         let prefix = raw.ends_with('*');
                         let ws = words(raw.trim_end_matches('*'));
                         match ws.len() {
-                            0 => return Err(QueryError { message: format!("'{raw}' is not a word"), position: pos }),
+                            0 => {
+                                return Err(QueryError {
+                                    message: format!("'{raw}' is not a word"),
+                                    position: pos,
+                                })
+                            }
                             1 => Tok::Word(ws.into_iter().next().unwrap_or_default(), prefix),
                             // "LGBT-rights" reads as the phrase of its parts.
                             _ => Tok::Phrase(ws),
@@ -134,7 +151,10 @@ impl Parser {
         self.toks.get(self.at).map_or(self.end, |(_, p)| *p)
     }
     fn err(&self, message: &str) -> QueryError {
-        QueryError { message: message.into(), position: self.pos() }
+        QueryError {
+            message: message.into(),
+            position: self.pos(),
+        }
     }
     fn or(&mut self) -> Result<Expr, QueryError> {
         let mut parts = vec![self.and()?];
@@ -142,7 +162,11 @@ impl Parser {
             self.at += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or(Expr::And(vec![])) } else { Expr::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.pop().unwrap_or(Expr::And(vec![]))
+        } else {
+            Expr::Or(parts)
+        })
     }
     fn and(&mut self) -> Result<Expr, QueryError> {
         let mut parts = vec![self.unary()?];
@@ -152,11 +176,17 @@ impl Parser {
                     self.at += 1;
                     parts.push(self.unary()?);
                 }
-                Some(Tok::Word(..) | Tok::Phrase(_) | Tok::Not | Tok::Open) => parts.push(self.unary()?),
+                Some(Tok::Word(..) | Tok::Phrase(_) | Tok::Not | Tok::Open) => {
+                    parts.push(self.unary()?)
+                }
                 _ => break,
             }
         }
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or(Expr::And(vec![])) } else { Expr::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.pop().unwrap_or(Expr::And(vec![]))
+        } else {
+            Expr::And(parts)
+        })
     }
     fn unary(&mut self) -> Result<Expr, QueryError> {
         match self.peek().cloned() {
@@ -175,11 +205,17 @@ impl Parser {
             }
             Some(Tok::Word(w, prefix)) => {
                 self.at += 1;
-                Ok(Expr::Phrase { words: vec![w], prefix })
+                Ok(Expr::Phrase {
+                    words: vec![w],
+                    prefix,
+                })
             }
             Some(Tok::Phrase(words)) => {
                 self.at += 1;
-                Ok(Expr::Phrase { words, prefix: false })
+                Ok(Expr::Phrase {
+                    words,
+                    prefix: false,
+                })
             }
             Some(_) => Err(self.err("expected a word, a phrase, NOT or '('")),
             None => Err(self.err("unexpected end of query")),
@@ -192,14 +228,24 @@ impl Query {
     pub fn parse(source: &str) -> Result<Query, QueryError> {
         let toks = lex(source)?;
         if toks.is_empty() {
-            return Err(QueryError { message: "empty query".into(), position: 0 });
+            return Err(QueryError {
+                message: "empty query".into(),
+                position: 0,
+            });
         }
-        let mut p = Parser { toks, at: 0, end: source.len() };
+        let mut p = Parser {
+            toks,
+            at: 0,
+            end: source.len(),
+        };
         let expr = p.or()?;
         if p.at != p.toks.len() {
             return Err(p.err("unexpected token"));
         }
-        Ok(Query { source: source.to_string(), expr })
+        Ok(Query {
+            source: source.to_string(),
+            expr,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -284,7 +330,10 @@ mod tests {
     #[test]
     fn malformed_queries_say_where() {
         assert_eq!(Query::parse("(gay OR").unwrap_err().position, 7);
-        assert_eq!(Query::parse("\"open").unwrap_err().message, "unclosed quote");
+        assert_eq!(
+            Query::parse("\"open").unwrap_err().message,
+            "unclosed quote"
+        );
         assert!(Query::parse("gay AND").is_err());
         assert!(Query::parse("").is_err());
         assert!(Query::parse("gay )").is_err());

@@ -1,0 +1,827 @@
+//! The main text of a page: which blocks of text are the article.
+//!
+//! Pure: works on a parsed document. The method is site-independent:
+//! 1. one walk over the DOM cuts the page into text blocks (a run of inline
+//!    text between block-level boundaries), each with its link text, its
+//!    owning block element, and whether it sits in page furniture (navigation,
+//!    share bars, newsletter boxes, related links, cookie notices, comments:
+//!    recognised by tag, ARIA role and class/id words);
+//! 2. content scoring in the manner of Readability: every paragraph-sized
+//!    block outside furniture credits its ancestors by its length and commas;
+//!    scores are damped by link density; the best container and its
+//!    like-scored siblings are the article;
+//! 3. paragraph-level rules drop what slipped through (link lists, sharing
+//!    calls, short boilerplate lines, trailing headings).
+//!
+//! Walks are depth-limited so a pathologically nested page costs linear time
+//! and bounded stack.
+
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::{Html, Node};
+
+use super::fold_space;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Para,
+    Heading(u8),
+    Item,
+    Quote,
+    Pre,
+    Cell,
+    Caption,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub text: String,
+    /// Characters of text inside links.
+    pub link_chars: usize,
+    pub chars: usize,
+    /// The block element that owns this run of text.
+    pub owner: NodeId,
+    pub kind: Kind,
+    /// Inside page furniture (resolved after the walk, see [`blocks`]).
+    pub noise: bool,
+    /// Furniture by tag, role or a hard class word: never article text.
+    hard: bool,
+    /// Elements around this block that look like furniture by class or tag
+    /// alone; they are furniture unless they turn out to hold the article.
+    soft: Vec<NodeId>,
+}
+
+/// Elements never read for text.
+const SKIP_TAGS: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "select", "option", "button", "input", "textarea", "canvas", "head", "video", "audio", "map",
+    "dialog", "img", "picture", "source",
+];
+
+/// Block-level elements: each starts and ends a text block.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "nav",
+    "header",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "form",
+    "fieldset",
+    "address",
+    "hr",
+    "body",
+    "html",
+    "center",
+    "details",
+    "summary",
+    "caption",
+    "legend",
+];
+
+/// Furniture by tag.
+const NOISE_TAGS: &[&str] = &[
+    "nav",
+    "aside",
+    "footer",
+    "header",
+    "menu",
+    "form",
+    "figcaption",
+    "address",
+];
+
+/// Furniture by ARIA role.
+const NOISE_ROLES: &[&str] = &[
+    "navigation",
+    "complementary",
+    "banner",
+    "contentinfo",
+    "menu",
+    "menubar",
+    "dialog",
+    "alertdialog",
+    "search",
+    "toolbar",
+];
+
+/// Furniture by a whole word of class or id ("share-bar" → "share", "bar").
+/// Soft: an element so named is still the article if it holds the prose
+/// (themes call their main wrapper "content-sidebar-wrap").
+const NOISE_WORDS: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "sociallinks",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "signup",
+    "related",
+    "recommended",
+    "recommendations",
+    "promo",
+    "advert",
+    "advertisement",
+    "ad",
+    "ads",
+    "adsbygoogle",
+    "sponsored",
+    "sidebar",
+    "breadcrumb",
+    "breadcrumbs",
+    "menu",
+    "nav",
+    "navbar",
+    "navigation",
+    "popup",
+    "modal",
+    "footer",
+    "header",
+    "masthead",
+    "toolbar",
+    "tags",
+    "tagcloud",
+    "byline",
+    "author",
+    "bio",
+    "dateline",
+    "timestamp",
+    "caption",
+    "credit",
+    "widget",
+    "banner",
+    "outbrain",
+    "taboola",
+    "paywall",
+    "toc",
+    "pagination",
+    "pager",
+    "trending",
+    "popular",
+    "readmore",
+    "newsletters",
+    "follow",
+    "donate",
+    "donation",
+    "login",
+    "signin",
+    "rating",
+    "reactions",
+    "disclosure",
+];
+/// Furniture whatever it holds: comments are prose too, but not the article.
+const HARD_WORDS: &[&str] = &[
+    "comment", "comments", "disqus", "cookie", "cookies", "consent", "gdpr", "onetrust",
+];
+
+/// Words that mark the article itself; they override furniture words.
+const CONTENT_HINTS: &[&str] = &[
+    "articlebody",
+    "article-body",
+    "article_body",
+    "articlecontent",
+    "article-content",
+    "article__body",
+    "article__content",
+    "post-content",
+    "postcontent",
+    "post-body",
+    "post_content",
+    "entry-content",
+    "entrycontent",
+    "story-body",
+    "storybody",
+    "story-content",
+    "content-body",
+    "body-text",
+    "article-text",
+    "articletext",
+    "main-content",
+    "rich-text",
+    "richtext",
+    "text-content",
+    "post-text",
+    "blog-content",
+    "single-content",
+    "td-post-content",
+];
+
+/// Class/id words that raise or lower a container's score (Readability's
+/// class weight).
+const POSITIVE_WORDS: &[&str] = &[
+    "article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story",
+    "prose", "hentry",
+];
+const NEGATIVE_WORDS: &[&str] = &[
+    "hidden",
+    "banner",
+    "combx",
+    "comment",
+    "com",
+    "contact",
+    "foot",
+    "footer",
+    "footnote",
+    "masthead",
+    "media",
+    "meta",
+    "outbrain",
+    "promo",
+    "related",
+    "scroll",
+    "share",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "sponsor",
+    "shopping",
+    "tags",
+    "tool",
+    "widget",
+    "nav",
+    "menu",
+    "social",
+    "newsletter",
+    "teaser",
+    "recommend",
+    "more",
+];
+
+pub const MAX_DEPTH: usize = 400;
+
+fn attr_words(class: Option<&str>, id: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in [class, id].into_iter().flatten() {
+        for w in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if !w.is_empty() {
+                out.push(w.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+fn has_content_hint(class: Option<&str>, id: Option<&str>, itemprop: Option<&str>) -> bool {
+    if itemprop
+        .is_some_and(|p| p.eq_ignore_ascii_case("articleBody") || p.eq_ignore_ascii_case("text"))
+    {
+        return true;
+    }
+    [class, id].into_iter().flatten().any(|s| {
+        let l = s.to_ascii_lowercase();
+        CONTENT_HINTS.iter().any(|h| l.contains(h))
+    })
+}
+
+fn is_hidden(el: &scraper::node::Element) -> bool {
+    if el.attr("hidden").is_some() || el.attr("aria-hidden").is_some_and(|v| v.trim() == "true") {
+        return true;
+    }
+    el.attr("style").is_some_and(|s| {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Noise {
+    No,
+    Soft,
+    Hard,
+}
+
+/// Whether an element is page furniture by its own tag, role or class/id.
+fn noise_of(el: &scraper::node::Element) -> Noise {
+    let name = el.name();
+    if matches!(name, "body" | "html" | "main" | "article") {
+        return Noise::No;
+    }
+    if has_content_hint(el.attr("class"), el.attr("id"), el.attr("itemprop")) {
+        return Noise::No;
+    }
+    if matches!(name, "nav" | "menu") {
+        return Noise::Hard;
+    }
+    if el
+        .attr("role")
+        .is_some_and(|r| NOISE_ROLES.contains(&r.trim().to_ascii_lowercase().as_str()))
+    {
+        return Noise::Soft;
+    }
+    let words = attr_words(el.attr("class"), el.attr("id"));
+    if words.iter().any(|w| HARD_WORDS.contains(&w.as_str())) {
+        return Noise::Hard;
+    }
+    if NOISE_TAGS.contains(&name) || words.iter().any(|w| NOISE_WORDS.contains(&w.as_str())) {
+        return Noise::Soft;
+    }
+    Noise::No
+}
+
+fn is_noise(el: &scraper::node::Element) -> bool {
+    noise_of(el) != Noise::No
+}
+
+struct Walker {
+    blocks: Vec<Block>,
+    buf: String,
+    buf_links: usize,
+    owners: Vec<(NodeId, Kind, bool)>,
+    soft: Vec<NodeId>,
+}
+
+impl Walker {
+    fn flush(&mut self) {
+        if self.buf.trim().is_empty() {
+            self.buf.clear();
+            self.buf_links = 0;
+            return;
+        }
+        let text = fold_space(&self.buf);
+        let chars = text.chars().count();
+        if let Some(&(owner, kind, hard)) = self.owners.last() {
+            let soft = self.soft.clone();
+            let noise = hard || !soft.is_empty();
+            self.blocks.push(Block {
+                text,
+                link_chars: self.buf_links.min(chars),
+                chars,
+                owner,
+                kind,
+                noise,
+                hard,
+                soft,
+            });
+        }
+        self.buf.clear();
+        self.buf_links = 0;
+    }
+
+    fn walk(&mut self, node: NodeRef<Node>, depth: usize, noise: bool, in_link: bool) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match node.value() {
+            Node::Text(t) => {
+                self.buf.push_str(t);
+                if in_link {
+                    self.buf_links += t.chars().filter(|c| !c.is_whitespace()).count();
+                }
+            }
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIP_TAGS.contains(&name) || is_hidden(el) {
+                    return;
+                }
+                if name == "br" {
+                    self.buf.push('\n');
+                    // Two breaks in a row end a paragraph.
+                    if self.buf.trim_end_matches([' ', '\t']).ends_with("\n\n") {
+                        self.flush();
+                    }
+                    return;
+                }
+                let own = noise_of(el);
+                let el_noise = noise || own == Noise::Hard;
+                if BLOCK_TAGS.contains(&name) {
+                    if own == Noise::Soft {
+                        self.soft.push(node.id());
+                    }
+                    self.flush();
+                    let kind = match name {
+                        "h1" => Kind::Heading(1),
+                        "h2" => Kind::Heading(2),
+                        "h3" => Kind::Heading(3),
+                        "h4" | "h5" | "h6" => Kind::Heading(4),
+                        "li" | "dt" | "dd" => Kind::Item,
+                        "blockquote" => Kind::Quote,
+                        "pre" => Kind::Pre,
+                        "td" | "th" => Kind::Cell,
+                        "figcaption" | "caption" => Kind::Caption,
+                        _ => Kind::Para,
+                    };
+                    self.owners.push((node.id(), kind, el_noise));
+                    for c in node.children() {
+                        self.walk(c, depth + 1, el_noise, in_link);
+                    }
+                    self.flush();
+                    self.owners.pop();
+                    if own == Noise::Soft {
+                        self.soft.pop();
+                    }
+                } else {
+                    // Inline furniture (a share link, an ad label) is dropped
+                    // outright: it would otherwise glue itself to a paragraph.
+                    if own != Noise::No {
+                        return;
+                    }
+                    let link = in_link || name == "a";
+                    for c in node.children() {
+                        self.walk(c, depth + 1, el_noise, link);
+                    }
+                }
+            }
+            _ => {
+                for c in node.children() {
+                    self.walk(c, depth + 1, noise, in_link);
+                }
+            }
+        }
+    }
+}
+
+/// Cuts the tree under `root` into text blocks.
+pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
+    let mut w = Walker {
+        blocks: Vec::new(),
+        buf: String::new(),
+        buf_links: 0,
+        owners: vec![(root, Kind::Para, false)],
+        soft: Vec::new(),
+    };
+    if let Some(n) = doc.tree.get(root) {
+        w.walk(n, 0, false, false);
+    }
+    w.flush();
+    let mut blocks = w.blocks;
+    // A soft-furniture element that holds real prose is the article's
+    // wrapper, not furniture.
+    let mut prose: HashMap<NodeId, (usize, usize)> = HashMap::new();
+    for b in blocks
+        .iter()
+        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
+    {
+        for &id in &b.soft {
+            let e = prose.entry(id).or_default();
+            e.0 += b.chars;
+            e.1 += 1;
+        }
+    }
+    for b in &mut blocks {
+        b.soft.retain(|id| {
+            prose
+                .get(id)
+                .is_none_or(|&(chars, n)| chars < 1000 || n < 4)
+        });
+        b.noise = b.hard || !b.soft.is_empty();
+    }
+    blocks
+}
+
+fn class_weight(el: &scraper::node::Element) -> f64 {
+    let words = attr_words(el.attr("class"), el.attr("id"));
+    let mut w = 0.0;
+    if words.iter().any(|x| NEGATIVE_WORDS.contains(&x.as_str())) {
+        w -= 25.0;
+    }
+    if words.iter().any(|x| POSITIVE_WORDS.contains(&x.as_str())) {
+        w += 25.0;
+    }
+    if has_content_hint(el.attr("class"), el.attr("id"), el.attr("itemprop")) {
+        w += 25.0;
+    }
+    w
+}
+
+fn tag_score(name: &str) -> f64 {
+    match name {
+        "article" => 10.0,
+        "div" | "main" | "section" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    }
+}
+
+fn commas(s: &str) -> usize {
+    s.chars()
+        .filter(|c| matches!(c, ',' | '，' | '、' | '،'))
+        .count()
+}
+
+/// The result of choosing the article's container.
+pub struct Chosen {
+    pub paragraphs: Vec<String>,
+    pub chars: usize,
+}
+
+/// Picks the article's blocks among `blocks` (all blocks of the page).
+pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
+    // Totals of text and link text under every element, for link density.
+    let mut totals: HashMap<NodeId, (usize, usize)> = HashMap::new();
+    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    for b in blocks.iter().filter(|b| !b.noise) {
+        let Some(owner) = doc.tree.get(b.owner) else {
+            continue;
+        };
+        for (i, a) in std::iter::once(owner).chain(owner.ancestors()).enumerate() {
+            if i > MAX_DEPTH {
+                break;
+            }
+            let t = totals.entry(a.id()).or_default();
+            t.0 += b.chars;
+            t.1 += b.link_chars;
+        }
+        if b.chars < 25 || matches!(b.kind, Kind::Heading(_)) {
+            continue;
+        }
+        let ld = b.link_chars as f64 / b.chars.max(1) as f64;
+        if ld > 0.5 {
+            continue;
+        }
+        let score = 1.0 + commas(&b.text) as f64 + (b.chars as f64 / 100.0).min(3.0);
+        // The owner itself is a candidate when it holds text directly (a div
+        // of text with <br>s); for a <p> its parent is the first candidate.
+        let owner_is_para = matches!(owner.value(), Node::Element(e) if e.name() == "p");
+        let start: Box<dyn Iterator<Item = NodeRef<Node>>> = if owner_is_para {
+            Box::new(owner.ancestors())
+        } else {
+            Box::new(std::iter::once(owner).chain(owner.ancestors()))
+        };
+        for (level, a) in start.take(5).enumerate() {
+            let Node::Element(el) = a.value() else { break };
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f64 * 3.0,
+            };
+            let s = scores
+                .entry(a.id())
+                .or_insert_with(|| tag_score(el.name()) + class_weight(el));
+            *s += score / divider;
+        }
+    }
+    let final_score = |id: NodeId, s: f64| {
+        let (chars, links) = totals.get(&id).copied().unwrap_or((0, 0));
+        s * (1.0 - links as f64 / chars.max(1) as f64)
+    };
+    let mut best: Option<(NodeId, f64)> = None;
+    for (&id, &s) in &scores {
+        let f = final_score(id, s);
+        if best.is_none_or(|(bid, b)| f > b || (f == b && id < bid)) {
+            best = Some((id, f));
+        }
+    }
+    let Some((mut top, top_score)) = best else {
+        return Chosen {
+            paragraphs: Vec::new(),
+            chars: 0,
+        };
+    };
+    // Climb while the parent scores at least as well (the article is split
+    // across sibling containers) or while the container is an only child.
+    let mut last = top_score;
+    loop {
+        let Some(node) = doc.tree.get(top) else { break };
+        let Some(parent) = node.parent() else { break };
+        if matches!(parent.value(), Node::Element(e) if e.name() == "body" || e.name() == "html") {
+            break;
+        }
+        let ps = scores
+            .get(&parent.id())
+            .map(|&s| final_score(parent.id(), s));
+        match ps {
+            Some(ps) if ps > last => {
+                top = parent.id();
+                last = ps;
+            }
+            _ => {
+                let element_children = parent.children().filter(|c| c.value().is_element()).count();
+                if element_children == 1 {
+                    top = parent.id();
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    // Siblings that score like the top candidate belong to the article too.
+    let mut chosen: HashSet<NodeId> = HashSet::new();
+    chosen.insert(top);
+    let threshold = (top_score * 0.2).max(10.0);
+    if let Some(parent) = doc.tree.get(top).and_then(|n| n.parent()) {
+        for sib in parent.children() {
+            if sib.id() == top {
+                continue;
+            }
+            let Node::Element(el) = sib.value() else {
+                continue;
+            };
+            if is_noise(el) {
+                continue;
+            }
+            if let Some(&s) = scores.get(&sib.id()) {
+                if final_score(sib.id(), s) >= threshold {
+                    chosen.insert(sib.id());
+                    continue;
+                }
+            }
+            if el.name() == "p" {
+                let (chars, links) = totals.get(&sib.id()).copied().unwrap_or((0, 0));
+                let ld = links as f64 / chars.max(1) as f64;
+                if chars > 80 && ld < 0.25 {
+                    chosen.insert(sib.id());
+                }
+            }
+        }
+    }
+    let in_chosen = |b: &Block| -> bool {
+        let Some(owner) = doc.tree.get(b.owner) else {
+            return false;
+        };
+        std::iter::once(owner)
+            .chain(owner.ancestors())
+            .take(MAX_DEPTH)
+            .any(|a| chosen.contains(&a.id()))
+    };
+    let kept: Vec<&Block> = blocks.iter().filter(|b| !b.noise && in_chosen(b)).collect();
+    let paragraphs = clean(&kept, title);
+    let chars = paragraphs.iter().map(|p| p.chars().count()).sum();
+    Chosen { paragraphs, chars }
+}
+
+/// Short lines that are furniture wherever they appear.
+const BOILERPLATE: &[&str] = &[
+    "advertisement",
+    "advertisements",
+    "sponsored",
+    "share",
+    "share this",
+    "share this article",
+    "share on facebook",
+    "share on twitter",
+    "tweet",
+    "email",
+    "print",
+    "read more",
+    "read more:",
+    "click here",
+    "subscribe",
+    "sign up",
+    "follow us",
+    "related",
+    "related articles",
+    "related stories",
+    "you may also like",
+    "recommended",
+    "comments",
+    "leave a comment",
+    "leave a reply",
+    "skip to content",
+    "skip to main content",
+    "back to top",
+    "all rights reserved",
+    "loading...",
+    "loading",
+    "continue reading",
+    "listen",
+    "listen to this article",
+    "copy link",
+    "link copied",
+    "facebook",
+    "twitter",
+    "linkedin",
+    "whatsapp",
+    "reddit",
+    "pinterest",
+    "telegram",
+    "toggle navigation",
+    "menu",
+    "close",
+    "search",
+    "next",
+    "previous",
+    "top stories",
+    "most read",
+    "more from",
+    "image",
+    "photo",
+    "video",
+    "also read",
+    "see also",
+    "read also",
+    "read next",
+    "trending",
+];
+
+fn is_boilerplate_line(t: &str) -> bool {
+    let l = t
+        .trim()
+        .trim_end_matches([':', '.', '!', '›', '»', '→'])
+        .trim()
+        .to_lowercase();
+    if BOILERPLATE.contains(&l.as_str()) {
+        return true;
+    }
+    let short = t.split_whitespace().count() <= 12;
+    short
+        && (l.starts_with("share this")
+            || l.starts_with("sign up for")
+            || l.starts_with("subscribe to")
+            || l.starts_with("follow us on")
+            || l.starts_with("click here to")
+            || l.starts_with("read more")
+            || l.starts_with("related:")
+            || l.starts_with("also read")
+            || l.starts_with("see also")
+            || l.starts_with("read also")
+            || l.starts_with("more:")
+            || l.starts_with("©")
+            || l.starts_with("copyright ")
+            || l.starts_with("photo:")
+            || l.starts_with("image:")
+            || l.starts_with("credit:")
+            || l.starts_with("getty images")
+            || l.contains("all rights reserved"))
+}
+
+fn clean(kept: &[&Block], title: &str) -> Vec<String> {
+    let title_n: String = title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut out: Vec<(String, Kind)> = Vec::new();
+    let mut seen_text = false;
+    for b in kept {
+        let ld = b.link_chars as f64 / b.chars.max(1) as f64;
+        // A block that is mostly link text is navigation or a related-links
+        // list, unless it is long prose with a few links.
+        if ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item) {
+            continue;
+        }
+        if is_boilerplate_line(&b.text) {
+            continue;
+        }
+        let n: String = b
+            .text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if n.is_empty() {
+            continue;
+        }
+        if !seen_text && (n == title_n || b.kind == Kind::Heading(1)) {
+            continue;
+        }
+        if b.kind == Kind::Caption {
+            continue;
+        }
+        if !matches!(b.kind, Kind::Heading(_)) {
+            seen_text = true;
+        }
+        out.push((b.text.clone(), b.kind));
+    }
+    // Headings with nothing after them head furniture that was removed.
+    while out
+        .last()
+        .is_some_and(|(_, k)| matches!(k, Kind::Heading(_)))
+    {
+        out.pop();
+    }
+    out.into_iter().map(|(t, _)| t).collect()
+}
+
+/// Every non-furniture block, for fragments and as a last resort.
+pub fn all_text(blocks: &[Block], include_noise: bool) -> Vec<String> {
+    blocks
+        .iter()
+        .filter(|b| include_noise || !b.noise)
+        .filter(|b| b.link_chars * 2 <= b.chars && !is_boilerplate_line(&b.text))
+        .map(|b| b.text.clone())
+        .collect()
+}
