@@ -76,8 +76,28 @@ fn labelled_is_wrong(body: &[u8], label: &'static Encoding, sniffed: &'static En
     if sniffed == UTF_8 {
         return std::str::from_utf8(body).is_ok();
     }
+    if cyrillic.contains(&label) && cyrillic.contains(&sniffed) {
+        // Two Cyrillic single-byte encodings swap letter case against each
+        // other; real Russian prose is mostly lower case, so the decoding
+        // with more lower-case letters is the right one.
+        return lowercase_share(body, sniffed) > lowercase_share(body, label) + 0.2;
+    }
     cyrillic.contains(&sniffed) && !cyrillic.contains(&label)
-        || cyrillic.contains(&label) && cyrillic.contains(&sniffed)
+}
+
+fn lowercase_share(body: &[u8], enc: &'static Encoding) -> f64 {
+    let (text, _) = enc.decode_without_bom_handling(&body[..body.len().min(64 * 1024)]);
+    let (mut lower, mut all) = (0usize, 0usize);
+    for c in text
+        .chars()
+        .filter(|c| ('\u{0400}'..='\u{04FF}').contains(c))
+    {
+        all += 1;
+        if c.is_lowercase() {
+            lower += 1;
+        }
+    }
+    lower as f64 / all.max(1) as f64
 }
 
 /// The share of non-ASCII sequences that are invalid UTF-8.
