@@ -176,7 +176,6 @@ const NOISE_WORDS: &[&str] = &[
     "timestamp",
     "caption",
     "credit",
-    "widget",
     "banner",
     "outbrain",
     "taboola",
@@ -402,7 +401,7 @@ impl Walker {
             }
             Node::Element(el) => {
                 let name = el.name();
-                if SKIP_TAGS.contains(&name) || is_hidden(el) {
+                if SKIP_TAGS.contains(&name) {
                     return;
                 }
                 if name == "br" {
@@ -413,7 +412,10 @@ impl Walker {
                     }
                     return;
                 }
-                let own = noise_of(el);
+                // Hidden elements are furniture (menus, modals) unless they
+                // hold the prose: server-rendered apps ship the whole page in
+                // a hidden wrapper and reveal it by script.
+                let own = if is_hidden(el) && !matches!(name, "body" | "html") { Noise::Soft } else { noise_of(el) };
                 let el_noise = noise || own == Noise::Hard;
                 if BLOCK_TAGS.contains(&name) {
                     if own == Noise::Soft {
