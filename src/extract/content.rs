@@ -415,7 +415,11 @@ impl Walker {
                 // Hidden elements are furniture (menus, modals) unless they
                 // hold the prose: server-rendered apps ship the whole page in
                 // a hidden wrapper and reveal it by script.
-                let own = if is_hidden(el) && !matches!(name, "body" | "html") { Noise::Soft } else { noise_of(el) };
+                let own = if is_hidden(el) && !matches!(name, "body" | "html") {
+                    Noise::Soft
+                } else {
+                    noise_of(el)
+                };
                 let el_noise = noise || own == Noise::Hard;
                 if BLOCK_TAGS.contains(&name) {
                     if own == Noise::Soft {
@@ -597,6 +601,11 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
             best = Some((id, f));
         }
     }
+    if MODE == 1 {
+        if let Some(c) = coverage_best(doc, blocks) {
+            return emit(doc, blocks, &HashSet::from([c]), title);
+        }
+    }
     let Some((mut top, top_score)) = best else {
         return Chosen {
             paragraphs: Vec::new(),
@@ -660,6 +669,12 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
             }
         }
     }
+    emit(doc, blocks, &chosen, title)
+}
+
+const MODE: u8 = 1;
+
+fn emit(doc: &Html, blocks: &[Block], chosen: &HashSet<NodeId>, title: &str) -> Chosen {
     let in_chosen = |b: &Block| -> bool {
         let Some(owner) = doc.tree.get(b.owner) else {
             return false;
@@ -673,6 +688,49 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     let paragraphs = clean(&kept, title);
     let chars = paragraphs.iter().map(|p| p.chars().count()).sum();
     Chosen { paragraphs, chars }
+}
+
+/// The element that holds the most article-like text net of furniture: each
+/// prose block counts for its length, each furniture, link-list or scrap
+/// block against it. The best container is the one where the sum peaks, so
+/// prose split over many sibling wrappers is found whole, and a wrapper that
+/// adds a sidebar or comments loses to the tighter one.
+fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
+    let mut value: HashMap<NodeId, f64> = HashMap::new();
+    for b in blocks {
+        let ld = b.link_chars as f64 / b.chars.max(1) as f64;
+        let c = b.chars as f64;
+        let w = if b.noise {
+            -c
+        } else if matches!(b.kind, Kind::Heading(_)) {
+            0.0
+        } else if ld > 0.33 {
+            -0.5 * c
+        } else if b.chars < 30 {
+            -0.2 * c
+        } else {
+            c * (1.0 - ld)
+        };
+        let Some(owner) = doc.tree.get(b.owner) else {
+            continue;
+        };
+        for a in std::iter::once(owner)
+            .chain(owner.ancestors())
+            .take(MAX_DEPTH)
+        {
+            if a.value().is_element() {
+                *value.entry(a.id()).or_default() += w;
+            }
+        }
+    }
+    let mut best: Option<(NodeId, f64)> = None;
+    for (&id, &v) in &value {
+        // Ties go to the deeper (later-created) element: same text, less room.
+        if best.is_none_or(|(bid, bv)| v > bv || (v == bv && id > bid)) {
+            best = Some((id, v));
+        }
+    }
+    best.filter(|(_, v)| *v > 0.0).map(|(id, _)| id)
 }
 
 /// Short lines that are furniture wherever they appear.
