@@ -828,6 +828,63 @@ fn is_boilerplate_line(t: &str) -> bool {
             || l.contains("all rights reserved"))
 }
 
+const DROP_PRE: bool = false;
+const DROP_CELL: bool = false;
+
+/// Headings that open page furniture rather than a part of the article.
+fn is_furniture_heading(t: &str) -> bool {
+    let l = t.trim().trim_end_matches([':', '.', '!', '?', '›', '»', '→']).trim().to_lowercase();
+    if l.split_whitespace().count() > 6 {
+        return false;
+    }
+    const EXACT: &[&str] = &[
+        "related", "comments", "leave a reply", "leave a comment", "share", "share this", "share this article",
+        "share this post", "tags", "topics", "recommended", "recommended for you", "trending", "explore more",
+        "popular posts", "most popular", "most read", "also in the news", "in other news", "subscribe",
+        "newsletter", "sign up for our newsletter", "follow us", "categories", "archives", "about us",
+        "you may also like", "you might also like", "we recommend", "keep reading", "what to read next",
+    ];
+    const PREFIX: &[&str] = &[
+        "related ", "recent ", "latest ", "more from ", "more stories", "more articles", "more videos", "more news",
+        "read next", "read this next", "about the author", "about the reviewer", "about the writer", "more on ",
+        "other articles", "similar ", "up next", "join the conversation", "comments (", "popular ",
+    ];
+    EXACT.contains(&l.as_str()) || PREFIX.iter().any(|p| l.starts_with(p))
+}
+
+const MONTHS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november", "december",
+];
+
+/// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
+fn is_byline_or_date(t: &str) -> bool {
+    let words: Vec<String> = t
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if words.len() > 14 {
+        return false;
+    }
+    let l = t.trim().to_lowercase();
+    if ["by ", "posted by", "written by", "posted on", "published", "updated", "last updated", "reviewed by"]
+        .iter()
+        .any(|p| l.starts_with(p) || l == p.trim())
+    {
+        return true;
+    }
+    const FILLER: &[&str] = &[
+        "am", "pm", "at", "on", "posted", "updated", "published", "min", "mins", "read", "reading", "time", "minute",
+        "minutes", "estimated", "est", "utc", "gmt", "et", "pt", "st", "nd", "rd", "th", "ago", "hours", "days",
+    ];
+    !words.is_empty()
+        && words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()))
+        && words.iter().all(|w| {
+            w.chars().all(|c| c.is_ascii_digit()) || MONTHS.contains(&w.as_str()) || FILLER.contains(&w.as_str())
+        })
+}
+
 fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let title_n: String = title
         .chars()
@@ -836,7 +893,42 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         .collect();
     let mut out: Vec<(String, Kind)> = Vec::new();
     let mut seen_text = false;
+    // Inside a furniture section ("Related articles", "About the author"):
+    // skip until a heading of the same or a higher rank.
+    let mut skipping: Option<u8> = None;
     for b in kept {
+        let level = match b.kind {
+            Kind::Heading(l) => Some(l),
+            _ => None,
+        };
+        if let (Some(s), Some(l)) = (skipping, level) {
+            if l <= s {
+                skipping = None;
+            }
+        }
+        // Long link-free prose is the article again, whatever the heading
+        // said: furniture sections hold teasers and links, not essays.
+        if skipping.is_some() && b.chars >= 300 && b.link_chars == 0 {
+            skipping = None;
+        }
+        if skipping.is_some() {
+            continue;
+        }
+        if let Some(l) = level {
+            if is_furniture_heading(&b.text) {
+                skipping = Some(l);
+                continue;
+            }
+        }
+        if DROP_PRE && b.kind == Kind::Pre {
+            continue;
+        }
+        if DROP_CELL && b.kind == Kind::Cell {
+            continue;
+        }
+        if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
+            continue;
+        }
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
         // A block that is mostly link text is navigation or a related-links
         // list, unless it is long prose with a few links.
