@@ -275,6 +275,8 @@ const NEGATIVE_WORDS: &[&str] = &[
 ];
 
 pub const MAX_DEPTH: usize = 400;
+const SOFT_MIN_CHARS: usize = 1000;
+const SOFT_SHARE: f64 = 0.0;
 
 fn attr_words(class: Option<&str>, id: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
@@ -453,6 +455,10 @@ impl Walker {
                     if own != Noise::No {
                         return;
                     }
+                    // Footnote markers ("¹", "[3]") would glue digits to words.
+                    if name == "sup" && is_footnote_marker(node) {
+                        return;
+                    }
                     let link = in_link || name == "a";
                     for c in node.children() {
                         self.walk(c, depth + 1, el_noise, link);
@@ -466,6 +472,17 @@ impl Walker {
             }
         }
     }
+}
+
+fn is_footnote_marker(node: NodeRef<Node>) -> bool {
+    let mut text = String::new();
+    for d in node.descendants().take(16) {
+        if let Node::Text(t) = d.value() {
+            text.push_str(t);
+        }
+    }
+    let t = text.trim().trim_start_matches('[').trim_end_matches(']');
+    !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-')
 }
 
 /// Cuts the tree under `root` into text blocks.
@@ -495,11 +512,19 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
             e.1 += 1;
         }
     }
+    // The page's prose outside hard furniture: a soft element is the
+    // article's wrapper only if it holds most of it (a related-posts box of
+    // teasers holds prose too, but a small share).
+    let total: usize = blocks
+        .iter()
+        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
+        .map(|b| b.chars)
+        .sum();
     for b in &mut blocks {
         b.soft.retain(|id| {
-            prose
-                .get(id)
-                .is_none_or(|&(chars, n)| chars < 1000 || n < 4)
+            prose.get(id).is_none_or(|&(chars, n)| {
+                chars < SOFT_MIN_CHARS || n < 4 || (chars as f64) < SOFT_SHARE * total as f64
+            })
         });
         b.noise = b.hard || !b.soft.is_empty();
     }
@@ -885,6 +910,25 @@ fn is_byline_or_date(t: &str) -> bool {
         })
 }
 
+/// Cookie notices and affiliate disclosures that sit inside the article
+/// container: recognised by their wording, since their markup is anything.
+fn is_notice(t: &str) -> bool {
+    let words = t.split_whitespace().count();
+    if words > 60 {
+        return false;
+    }
+    let l = t.to_lowercase();
+    let cookie = l.contains("cookie")
+        && ["consent", "accept", "we use", "this site uses", "this website uses", "storage or access", "preferences"]
+            .iter()
+            .any(|p| l.contains(p));
+    let affiliate = ["affiliate link", "earn a commission", "earn commissions", "receive a commission", "may earn a"]
+        .iter()
+        .any(|p| l.contains(p))
+        && words <= 40;
+    cookie || affiliate
+}
+
 fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let title_n: String = title
         .chars()
@@ -955,6 +999,13 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         if !matches!(b.kind, Kind::Heading(_)) {
             seen_text = true;
+        }
+        if is_notice(&b.text) {
+            continue;
+        }
+        // A call to action repeated down the page: keep the first.
+        if b.kind == Kind::Para && (20..200).contains(&b.chars) && out.iter().any(|(t, _)| *t == b.text) {
+            continue;
         }
         out.push((b.text.clone(), b.kind));
     }
