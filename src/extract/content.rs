@@ -1019,6 +1019,25 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     out.into_iter().map(|(t, _)| t).collect()
 }
 
+/// The page's `<h1>` texts in order, each with whether it is in furniture.
+/// Text split over several blocks of one `<h1>` is joined.
+pub fn h1s(blocks: &[Block]) -> Vec<(String, bool)> {
+    let mut out: Vec<(NodeId, String, bool)> = Vec::new();
+    for b in blocks.iter().filter(|b| b.kind == Kind::Heading(1)) {
+        match out.last_mut() {
+            Some((id, text, _)) if *id == b.owner => {
+                text.push(' ');
+                text.push_str(&b.text);
+            }
+            _ => out.push((b.owner, b.text.clone(), b.noise)),
+        }
+        if out.len() > 16 {
+            break;
+        }
+    }
+    out.into_iter().map(|(_, t, n)| (t, n)).collect()
+}
+
 /// Every non-furniture block, for fragments and as a last resort.
 pub fn all_text(blocks: &[Block], include_noise: bool) -> Vec<String> {
     blocks

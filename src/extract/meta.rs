@@ -44,7 +44,7 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
             .or_else(|| v.attr("name"))
             .or_else(|| v.attr("itemprop"));
         if let (Some(k), Some(c)) = (key, v.attr("content")) {
-            let c = fold_space(c);
+            let c = unescape(&fold_space(c));
             if !c.is_empty() {
                 metamap.push((k.trim().to_ascii_lowercase(), c));
             }
@@ -182,7 +182,7 @@ fn visit_ld(v: &Value, m: &mut PageMeta, depth: usize) {
                 let s = |k: &str| {
                     o.get(k)
                         .and_then(Value::as_str)
-                        .map(fold_space)
+                        .map(|v| unescape(&fold_space(v)))
                         .filter(|s| !s.is_empty())
                 };
                 if m.ld_headline.is_none() {
@@ -353,27 +353,47 @@ pub fn strip_site(title: &str, site: Option<&str>, host: &str) -> String {
 }
 
 /// The headline by its own rules. The visible `<h1>` is what readers see as
-/// the headline, so it wins when the page's metadata confirms it (the
-/// metadata title starts with it or contains it); otherwise the JSON-LD
+/// the headline, so it wins: first one the page's metadata confirms (the
+/// metadata title equals it, starts with it or contains it), else the first
+/// one outside page furniture that is not the site's name (blogs put the site
+/// name in an `<h1>` in the header). Only without a usable `<h1>`: the JSON-LD
 /// headline, then og:title, then `<title>`, each with the site name cut off.
-pub fn headline(m: &PageMeta, host: &str) -> String {
+/// `h1s` are the page's `<h1>` texts in order, each with whether it sits in
+/// page furniture.
+pub fn headline(m: &PageMeta, h1s: &[(String, bool)], host: &str) -> String {
     let site = m.site_name.as_deref();
     let metas: Vec<&String> = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title]
         .into_iter()
         .flatten()
         .collect();
-    for h in &m.h1s {
+    let host_n = norm(host.trim_start_matches("www.").split('.').next().unwrap_or(""));
+    let site_like = |h: &str| {
+        let n = norm(h);
+        n.is_empty()
+            || site.is_some_and(|s| norm(s) == n)
+            || (host_n.len() >= 4 && n == host_n)
+    };
+    let usable: Vec<&(String, bool)> = h1s
+        .iter()
+        .filter(|(h, _)| !site_like(h) && h.split_whitespace().count() <= 40)
+        .collect();
+    for (h, _) in &usable {
         let hn = norm(h);
         if hn.len() < 8 {
             continue;
         }
         if metas.iter().any(|t| {
             let tn = norm(t);
-            tn == hn
-                || tn.starts_with(&hn)
-                || tn.contains(&hn)
-                || norm(&strip_site(t, site, host)).starts_with(&hn)
+            tn == hn || tn.contains(&hn) || norm(&strip_site(t, site, host)).starts_with(&hn)
         }) {
+            return h.clone();
+        }
+    }
+    if let Some((h, _)) = usable.iter().find(|(_, noise)| !noise) {
+        return h.clone();
+    }
+    if H1_IN_NOISE {
+        if let Some((h, _)) = usable.first() {
             return h.clone();
         }
     }
@@ -384,7 +404,19 @@ pub fn headline(m: &PageMeta, host: &str) -> String {
             return t;
         }
     }
-    m.h1s.first().cloned().unwrap_or_default()
+    h1s.first().map(|(h, _)| h.clone()).unwrap_or_default()
+}
+
+const H1_IN_NOISE: bool = true;
+
+/// Decodes character references left in attribute values that were escaped
+/// twice by the publisher ("&amp;#8217;" arrives as "&#8217;").
+pub fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let frag = Html::parse_fragment(s);
+    fold_space(&frag.root_element().text().collect::<String>())
 }
 
 #[allow(dead_code)]

@@ -97,10 +97,10 @@ pub fn extract_with(
     let doc = Html::parse_document(&text);
     let host = page_url.host_str().unwrap_or("");
     let m = meta::read(&doc, page_url);
-    let title = meta::headline(&m, host);
-
     let root = doc.root_element().id();
     let blocks = content::blocks(&doc, root);
+    let title = meta::headline(&m, &content::h1s(&blocks), host);
+
     let chosen = content::choose(&doc, &blocks, &title);
     let (mut paragraphs, mut method) = (chosen.paragraphs, "density");
     let mut chars = chosen.chars;
