@@ -1021,21 +1021,29 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
 
 /// The page's `<h1>` texts in order, each with whether it is in furniture.
 /// Text split over several blocks of one `<h1>` is joined.
-pub fn h1s(blocks: &[Block]) -> Vec<(String, bool)> {
-    let mut out: Vec<(NodeId, String, bool)> = Vec::new();
+pub fn h1s(blocks: &[Block]) -> Vec<crate::extract::meta::H1> {
+    let mut out: Vec<(NodeId, crate::extract::meta::H1)> = Vec::new();
     for b in blocks.iter().filter(|b| b.kind == Kind::Heading(1)) {
         match out.last_mut() {
-            Some((id, text, _)) if *id == b.owner => {
-                text.push(' ');
-                text.push_str(&b.text);
+            Some((id, h)) if *id == b.owner => {
+                h.text.push(' ');
+                h.text.push_str(&b.text);
+                h.link = h.link && b.link_chars * 10 >= b.chars * 9;
             }
-            _ => out.push((b.owner, b.text.clone(), b.noise)),
+            _ => out.push((
+                b.owner,
+                crate::extract::meta::H1 {
+                    text: b.text.clone(),
+                    noise: b.noise,
+                    link: b.link_chars * 10 >= b.chars * 9,
+                },
+            )),
         }
         if out.len() > 16 {
             break;
         }
     }
-    out.into_iter().map(|(_, t, n)| (t, n)).collect()
+    out.into_iter().map(|(_, h)| h).collect()
 }
 
 /// Every non-furniture block, for fragments and as a last resort.

@@ -360,7 +360,17 @@ pub fn strip_site(title: &str, site: Option<&str>, host: &str) -> String {
 /// headline, then og:title, then `<title>`, each with the site name cut off.
 /// `h1s` are the page's `<h1>` texts in order, each with whether it sits in
 /// page furniture.
-pub fn headline(m: &PageMeta, h1s: &[(String, bool)], host: &str) -> String {
+/// One `<h1>` of the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct H1 {
+    pub text: String,
+    /// Inside page furniture (a header, a sidebar).
+    pub noise: bool,
+    /// All of it is link text (site logos link home).
+    pub link: bool,
+}
+
+pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     let site = m.site_name.as_deref();
     let metas: Vec<&String> = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title]
         .into_iter()
@@ -371,13 +381,13 @@ pub fn headline(m: &PageMeta, h1s: &[(String, bool)], host: &str) -> String {
         let n = norm(h);
         n.is_empty()
             || site.is_some_and(|s| norm(s) == n)
-            || (host_n.len() >= 4 && n == host_n)
+            || (host_n.len() >= 4 && n.starts_with(&host_n) && n.len() <= host_n.len() + 4)
     };
-    let usable: Vec<&(String, bool)> = h1s
+    let usable: Vec<&H1> = h1s
         .iter()
-        .filter(|(h, _)| !site_like(h) && h.split_whitespace().count() <= 40)
+        .filter(|h| !site_like(&h.text) && h.text.split_whitespace().count() <= 40)
         .collect();
-    for (h, _) in &usable {
+    for H1 { text: h, .. } in &usable {
         let hn = norm(h);
         if hn.len() < 8 {
             continue;
@@ -389,12 +399,17 @@ pub fn headline(m: &PageMeta, h1s: &[(String, bool)], host: &str) -> String {
             return h.clone();
         }
     }
-    if let Some((h, _)) = usable.iter().find(|(_, noise)| !noise) {
-        return h.clone();
+    // Unconfirmed by the metadata: a one- or two-word h1 is more often a
+    // section label ("Webcams", "Our Blog") than the headline, and an h1 that
+    // is all link is a logo, when the metadata offers a title instead.
+    let has_meta = !metas.is_empty();
+    let plausible = |h: &&&H1| !h.link && (!has_meta || h.text.split_whitespace().count() >= 3);
+    if let Some(h) = usable.iter().filter(|h| !h.noise).find(plausible) {
+        return h.text.clone();
     }
     if H1_IN_NOISE {
-        if let Some((h, _)) = usable.first() {
-            return h.clone();
+        if let Some(h) = usable.iter().find(plausible) {
+            return h.text.clone();
         }
     }
     let candidates = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title];
@@ -404,7 +419,7 @@ pub fn headline(m: &PageMeta, h1s: &[(String, bool)], host: &str) -> String {
             return t;
         }
     }
-    h1s.first().map(|(h, _)| h.clone()).unwrap_or_default()
+    h1s.first().map(|h| h.text.clone()).unwrap_or_default()
 }
 
 const H1_IN_NOISE: bool = true;
