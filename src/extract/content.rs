@@ -355,7 +355,8 @@ fn is_noise(el: &scraper::node::Element) -> bool {
     noise_of(el) != Noise::No
 }
 
-struct Walker {
+struct Walker<'c> {
+    cards: &'c HashSet<NodeId>,
     blocks: Vec<Block>,
     buf: String,
     buf_links: usize,
@@ -363,7 +364,7 @@ struct Walker {
     soft: Vec<NodeId>,
 }
 
-impl Walker {
+impl Walker<'_> {
     fn flush(&mut self) {
         if self.buf.trim().is_empty() {
             self.buf.clear();
@@ -417,7 +418,7 @@ impl Walker {
                 // Hidden elements are furniture (menus, modals) unless they
                 // hold the prose: server-rendered apps ship the whole page in
                 // a hidden wrapper and reveal it by script.
-                let own = if is_hidden(el) && !matches!(name, "body" | "html") {
+                let own = if (is_hidden(el) && !matches!(name, "body" | "html")) || self.cards.contains(&node.id()) {
                     Noise::Soft
                 } else {
                     noise_of(el)
@@ -485,9 +486,59 @@ fn is_footnote_marker(node: NodeRef<Node>) -> bool {
     !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-')
 }
 
+const CARDS: bool = true;
+
+/// Teaser cards: three or more sibling containers of one tag and class, each
+/// a link with a little text (related posts, "more stories" grids, product
+/// tiles). Article prose never comes in that shape.
+fn find_cards(doc: &Html) -> HashSet<NodeId> {
+    let mut cards = HashSet::new();
+    for node in doc.tree.nodes() {
+        let Node::Element(_) = node.value() else { continue };
+        let mut groups: HashMap<(&str, &str), Vec<NodeRef<Node>>> = HashMap::new();
+        for c in node.children() {
+            if let Node::Element(e) = c.value() {
+                if matches!(e.name(), "div" | "article" | "section") {
+                    if let Some(class) = e.attr("class") {
+                        groups.entry((e.name(), class)).or_default().push(c);
+                    }
+                }
+            }
+        }
+        for (_, members) in groups {
+            if members.len() < 3 {
+                continue;
+            }
+            let mut all_cards = true;
+            for m in &members {
+                let (mut text, mut link) = (0usize, 0usize);
+                for d in m.descendants().take(2000) {
+                    if let Node::Text(t) = d.value() {
+                        let n = t.trim().chars().count();
+                        text += n;
+                        if d.ancestors().take(8).any(|a| matches!(a.value(), Node::Element(e) if e.name() == "a")) {
+                            link += n;
+                        }
+                    }
+                }
+                if !(link >= 10 && text < 400 && link * 5 >= text) {
+                    all_cards = false;
+                    break;
+                }
+            }
+            if all_cards {
+                cards.extend(members.iter().map(|m| m.id()));
+            }
+        }
+    }
+    cards
+}
+
 /// Cuts the tree under `root` into text blocks.
 pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
+    let cards = if CARDS { find_cards(doc) } else { HashSet::new() };
     let mut w = Walker {
+        cards: &cards,
         blocks: Vec::new(),
         buf: String::new(),
         buf_links: 0,
