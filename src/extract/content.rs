@@ -418,7 +418,9 @@ impl Walker<'_> {
                 // Hidden elements are furniture (menus, modals) unless they
                 // hold the prose: server-rendered apps ship the whole page in
                 // a hidden wrapper and reveal it by script.
-                let own = if (is_hidden(el) && !matches!(name, "body" | "html")) || self.cards.contains(&node.id()) {
+                let own = if (is_hidden(el) && !matches!(name, "body" | "html"))
+                    || self.cards.contains(&node.id())
+                {
                     Noise::Soft
                 } else {
                     noise_of(el)
@@ -483,7 +485,10 @@ fn is_footnote_marker(node: NodeRef<Node>) -> bool {
         }
     }
     let t = text.trim().trim_start_matches('[').trim_end_matches(']');
-    !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-')
+    !t.is_empty()
+        && t.len() <= 4
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '-')
 }
 
 const CARDS: bool = true;
@@ -494,7 +499,9 @@ const CARDS: bool = true;
 fn find_cards(doc: &Html) -> HashSet<NodeId> {
     let mut cards = HashSet::new();
     for node in doc.tree.nodes() {
-        let Node::Element(_) = node.value() else { continue };
+        let Node::Element(_) = node.value() else {
+            continue;
+        };
         let mut groups: HashMap<(&str, &str), Vec<NodeRef<Node>>> = HashMap::new();
         for c in node.children() {
             if let Node::Element(e) = c.value() {
@@ -516,7 +523,10 @@ fn find_cards(doc: &Html) -> HashSet<NodeId> {
                     if let Node::Text(t) = d.value() {
                         let n = t.trim().chars().count();
                         text += n;
-                        if d.ancestors().take(8).any(|a| matches!(a.value(), Node::Element(e) if e.name() == "a")) {
+                        if d.ancestors()
+                            .take(8)
+                            .any(|a| matches!(a.value(), Node::Element(e) if e.name() == "a"))
+                        {
                             link += n;
                         }
                     }
@@ -536,7 +546,11 @@ fn find_cards(doc: &Html) -> HashSet<NodeId> {
 
 /// Cuts the tree under `root` into text blocks.
 pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
-    let cards = if CARDS { find_cards(doc) } else { HashSet::new() };
+    let cards = if CARDS {
+        find_cards(doc)
+    } else {
+        HashSet::new()
+    };
     let mut w = Walker {
         cards: &cards,
         blocks: Vec::new(),
@@ -909,28 +923,97 @@ const DROP_CELL: bool = false;
 
 /// Headings that open page furniture rather than a part of the article.
 fn is_furniture_heading(t: &str) -> bool {
-    let l = t.trim().trim_end_matches([':', '.', '!', '?', '›', '»', '→']).trim().to_lowercase();
+    let l = t
+        .trim()
+        .trim_end_matches([':', '.', '!', '?', '›', '»', '→'])
+        .trim()
+        .to_lowercase();
     if l.split_whitespace().count() > 6 {
         return false;
     }
     const EXACT: &[&str] = &[
-        "related", "comments", "leave a reply", "leave a comment", "share", "share this", "share this article",
-        "share this post", "tags", "topics", "recommended", "recommended for you", "trending", "explore more",
-        "popular posts", "most popular", "most read", "also in the news", "in other news", "subscribe",
-        "newsletter", "sign up for our newsletter", "follow us", "categories", "archives", "about us",
-        "you may also like", "you might also like", "we recommend", "keep reading", "what to read next",
+        "related",
+        "comments",
+        "leave a reply",
+        "leave a comment",
+        "share",
+        "share this",
+        "share this article",
+        "share this post",
+        "tags",
+        "topics",
+        "recommended",
+        "recommended for you",
+        "trending",
+        "explore more",
+        "popular posts",
+        "most popular",
+        "most read",
+        "also in the news",
+        "in other news",
+        "subscribe",
+        "newsletter",
+        "sign up for our newsletter",
+        "follow us",
+        "categories",
+        "archives",
+        "about us",
+        "you may also like",
+        "you might also like",
+        "we recommend",
+        "keep reading",
+        "what to read next",
     ];
     const PREFIX: &[&str] = &[
-        "related ", "recent ", "latest ", "more from ", "more stories", "more articles", "more videos", "more news",
-        "read next", "read this next", "about the author", "about the reviewer", "about the writer", "more on ",
-        "other articles", "similar ", "up next", "join the conversation", "comments (", "popular ",
+        "related ",
+        "recent ",
+        "latest ",
+        "more from ",
+        "more stories",
+        "more articles",
+        "more videos",
+        "more news",
+        "read next",
+        "read this next",
+        "about the author",
+        "about the reviewer",
+        "about the writer",
+        "more on ",
+        "other articles",
+        "similar ",
+        "up next",
+        "join the conversation",
+        "comments (",
+        "popular ",
     ];
     EXACT.contains(&l.as_str()) || PREFIX.iter().any(|p| l.starts_with(p))
 }
 
 const MONTHS: &[&str] = &[
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
-    "march", "april", "june", "july", "august", "september", "october", "november", "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 /// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
@@ -944,20 +1027,56 @@ fn is_byline_or_date(t: &str) -> bool {
         return false;
     }
     let l = t.trim().to_lowercase();
-    if ["by ", "posted by", "written by", "posted on", "published", "updated", "last updated", "reviewed by"]
-        .iter()
-        .any(|p| l.starts_with(p) || l == p.trim())
+    if [
+        "by ",
+        "posted by",
+        "written by",
+        "posted on",
+        "published",
+        "updated",
+        "last updated",
+        "reviewed by",
+    ]
+    .iter()
+    .any(|p| l.starts_with(p) || l == p.trim())
     {
         return true;
     }
     const FILLER: &[&str] = &[
-        "am", "pm", "at", "on", "posted", "updated", "published", "min", "mins", "read", "reading", "time", "minute",
-        "minutes", "estimated", "est", "utc", "gmt", "et", "pt", "st", "nd", "rd", "th", "ago", "hours", "days",
+        "am",
+        "pm",
+        "at",
+        "on",
+        "posted",
+        "updated",
+        "published",
+        "min",
+        "mins",
+        "read",
+        "reading",
+        "time",
+        "minute",
+        "minutes",
+        "estimated",
+        "est",
+        "utc",
+        "gmt",
+        "et",
+        "pt",
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "ago",
+        "hours",
+        "days",
     ];
     !words.is_empty()
         && words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()))
         && words.iter().all(|w| {
-            w.chars().all(|c| c.is_ascii_digit()) || MONTHS.contains(&w.as_str()) || FILLER.contains(&w.as_str())
+            w.chars().all(|c| c.is_ascii_digit())
+                || MONTHS.contains(&w.as_str())
+                || FILLER.contains(&w.as_str())
         })
 }
 
@@ -970,12 +1089,26 @@ fn is_notice(t: &str) -> bool {
     }
     let l = t.to_lowercase();
     let cookie = l.contains("cookie")
-        && ["consent", "accept", "we use", "this site uses", "this website uses", "storage or access", "preferences"]
-            .iter()
-            .any(|p| l.contains(p));
-    let affiliate = ["affiliate link", "earn a commission", "earn commissions", "receive a commission", "may earn a"]
+        && [
+            "consent",
+            "accept",
+            "we use",
+            "this site uses",
+            "this website uses",
+            "storage or access",
+            "preferences",
+        ]
         .iter()
-        .any(|p| l.contains(p))
+        .any(|p| l.contains(p));
+    let affiliate = [
+        "affiliate link",
+        "earn a commission",
+        "earn commissions",
+        "receive a commission",
+        "may earn a",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
         && words <= 40;
     cookie || affiliate
 }
@@ -1055,7 +1188,10 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
             continue;
         }
         // A call to action repeated down the page: keep the first.
-        if b.kind == Kind::Para && (20..200).contains(&b.chars) && out.iter().any(|(t, _)| *t == b.text) {
+        if b.kind == Kind::Para
+            && (20..200).contains(&b.chars)
+            && out.iter().any(|(t, _)| *t == b.text)
+        {
             continue;
         }
         out.push((b.text.clone(), b.kind));

@@ -376,7 +376,12 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         .into_iter()
         .flatten()
         .collect();
-    let host_n = norm(host.trim_start_matches("www.").split('.').next().unwrap_or(""));
+    let host_n = norm(
+        host.trim_start_matches("www.")
+            .split('.')
+            .next()
+            .unwrap_or(""),
+    );
     let site_like = |h: &str| {
         let n = norm(h);
         n.is_empty()
