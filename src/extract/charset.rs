@@ -45,7 +45,62 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> (String, &'static Enco
     // UTF-16 labels on a byte page are always wrong (the BOM case is above).
     let enc = enc.output_encoding();
     let (text, _) = enc.decode_without_bom_handling(body);
-    (text.into_owned(), enc, source)
+    (repair_mojibake(&text), enc, source)
+}
+
+/// The windows-1252 characters at 0x80–0x9F, in byte order (0 = unassigned).
+const CP1252_HIGH: [char; 32] = [
+    '€', '\0', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\0', 'Ž', '\0', '\0', '‘',
+    '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\0', 'ž', 'Ÿ',
+];
+
+fn as_1252_byte(c: char) -> Option<u8> {
+    let u = c as u32;
+    if (0xA0..=0xFF).contains(&u) || (0x80..=0x9F).contains(&u) {
+        return Some(u as u8);
+    }
+    CP1252_HIGH
+        .iter()
+        .position(|&x| x == c && x != '\0')
+        .map(|i| 0x80 + i as u8)
+}
+
+/// Undoes UTF-8 that was decoded as windows-1252 or Latin-1 somewhere before
+/// it reached the page ("doesnâ€™t" → "doesn’t"), which publishers' CMSs do
+/// to parts of a page. Only runs of such characters that form valid
+/// multi-byte UTF-8 are replaced, so real accented text ("été") is untouched.
+pub fn repair_mojibake(text: &str) -> String {
+    // Cheap exit: mojibake always starts with Â, Ã, â, ð or similar lead bytes.
+    if !text.chars().any(|c| matches!(c as u32, 0xC2..=0xF4)) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run: Vec<(char, u8)> = Vec::new();
+    let flush = |run: &mut Vec<(char, u8)>, out: &mut String| {
+        if run.len() >= 2 {
+            let bytes: Vec<u8> = run.iter().map(|&(_, b)| b).collect();
+            if let Ok(s) = std::str::from_utf8(&bytes) {
+                if s.chars().any(|c| !c.is_ascii()) {
+                    out.push_str(s);
+                    run.clear();
+                    return;
+                }
+            }
+        }
+        out.extend(run.iter().map(|&(c, _)| c));
+        run.clear();
+    };
+    for c in text.chars() {
+        match as_1252_byte(c) {
+            Some(b) => run.push((c, b)),
+            None => {
+                flush(&mut run, &mut out);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 fn sniff(body: &[u8]) -> &'static Encoding {
@@ -216,6 +271,17 @@ mod tests {
         let (text, enc, src) = decode(&bytes, Some("text/html; charset=KOI8-R"));
         assert_eq!((enc, src), (encoding_rs::KOI8_R, Source::Http));
         assert_eq!(text, RU);
+    }
+
+    #[test]
+    fn double_encoded_utf8_is_repaired() {
+        assert_eq!(
+            repair_mojibake("doesnâ€™t fit, the cafÃ© is â€œopenâ€\u{9d}"),
+            "doesn’t fit, the café is “open”"
+        );
+        assert_eq!(repair_mojibake("isn\u{e2}\u{80}\u{99}t"), "isn’t");
+        // Real accented text is left alone.
+        assert_eq!(repair_mojibake("été à Noël, Ærø"), "été à Noël, Ærø");
     }
 
     #[test]
