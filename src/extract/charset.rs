@@ -80,7 +80,7 @@ pub fn repair_mojibake(text: &str) -> String {
         if run.len() >= 2 {
             let bytes: Vec<u8> = run.iter().map(|&(_, b)| b).collect();
             if let Ok(s) = std::str::from_utf8(&bytes) {
-                if s.chars().any(|c| !c.is_ascii()) {
+                if !s.is_ascii() {
                     out.push_str(s);
                     run.clear();
                     return;

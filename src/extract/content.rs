@@ -705,9 +705,7 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     // Climb while the parent scores at least as well (the article is split
     // across sibling containers) or while the container is an only child.
     let mut last = top_score;
-    loop {
-        let Some(node) = doc.tree.get(top) else { break };
-        let Some(parent) = node.parent() else { break };
+    while let Some(parent) = doc.tree.get(top).and_then(|n| n.parent()) {
         if matches!(parent.value(), Node::Element(e) if e.name() == "body" || e.name() == "html") {
             break;
         }
