@@ -43,7 +43,10 @@ fn main() {
         .filter_map(|p| {
             let body = std::fs::read(p).ok()?;
             let id = p.file_stem()?.to_str()?;
-            let u = urls.get(id).and_then(|u| url::Url::parse(u).ok()).unwrap_or_else(|| fallback.clone());
+            let u = urls
+                .get(id)
+                .and_then(|u| url::Url::parse(u).ok())
+                .unwrap_or_else(|| fallback.clone());
             Some((body, u))
         })
         .collect();
@@ -67,7 +70,12 @@ fn main() {
     rounds.sort();
     per_page.sort();
     let median_round = rounds[rounds.len() / 2];
-    let pct = |q: f64| per_page.get(((per_page.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(Duration::ZERO);
+    let pct = |q: f64| {
+        per_page
+            .get(((per_page.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(Duration::ZERO)
+    };
     println!(
         "extract: {} pages ({:.1} MB), {} articles; {:.1} pages/s per core (median of 3 rounds), {:.1} MB/s; per page median {:.2} ms, p99 {:.2} ms, max {:.2} ms; peak RSS {}",
         pages.len(),
