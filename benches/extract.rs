@@ -1,0 +1,91 @@
+//! Extraction throughput and memory over the dev page set.
+//!
+//! `cargo bench --bench extract`: runs `tidings::extract::extract` over every
+//! page in `../shared/eval/extraction/dev/html` on one thread, in-process,
+//! three rounds, and prints pages per second per core (median round), the
+//! median and 99th-percentile time per page, and the peak resident memory of
+//! the process. Skips with a message when the page set is absent (a fresh
+//! clone without `../shared`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/extraction/dev/html");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("extract bench: skipped, no page set at {}", dir.display());
+        return;
+    };
+    let mut urls = HashMap::new();
+    if let Ok(t) = std::fs::read_to_string(dir.join("../urls.tsv")) {
+        for l in t.lines() {
+            if let Some((id, u)) = l.split_once('\t') {
+                urls.insert(id.to_string(), u.to_string());
+            }
+        }
+    }
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    paths.sort();
+    let fallback = url::Url::parse("https://example.org/").expect("static URL");
+    let pages: Vec<(Vec<u8>, url::Url)> = paths
+        .iter()
+        .filter_map(|p| {
+            let body = std::fs::read(p).ok()?;
+            let id = p.file_stem()?.to_str()?;
+            let u = urls
+                .get(id)
+                .and_then(|u| url::Url::parse(u).ok())
+                .unwrap_or_else(|| fallback.clone());
+            Some((body, u))
+        })
+        .collect();
+    let bytes: usize = pages.iter().map(|(b, _)| b.len()).sum();
+    let mut rounds = Vec::new();
+    let mut per_page = Vec::new();
+    let mut ok = 0;
+    for round in 0..3 {
+        let start = Instant::now();
+        for (body, u) in &pages {
+            let t = Instant::now();
+            let r = tidings::extract::extract(body, Some("text/html"), u);
+            per_page.push(t.elapsed());
+            if round == 0 && r.is_ok() {
+                ok += 1;
+            }
+            std::hint::black_box(r.ok());
+        }
+        rounds.push(start.elapsed());
+    }
+    rounds.sort();
+    per_page.sort();
+    let median_round = rounds[rounds.len() / 2];
+    let pct = |q: f64| {
+        per_page
+            .get(((per_page.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(Duration::ZERO)
+    };
+    println!(
+        "extract: {} pages ({:.1} MB), {} articles; {:.1} pages/s per core (median of 3 rounds), {:.1} MB/s; per page median {:.2} ms, p99 {:.2} ms, max {:.2} ms; peak RSS {}",
+        pages.len(),
+        bytes as f64 / 1e6,
+        ok,
+        pages.len() as f64 / median_round.as_secs_f64(),
+        bytes as f64 / 1e6 / median_round.as_secs_f64(),
+        pct(0.5).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        pct(1.0).as_secs_f64() * 1e3,
+        peak_rss_mb().map_or_else(|| "n/a".to_string(), |m| format!("{m:.0} MB (includes the {:.0} MB page set held in memory)", bytes as f64 / 1048576.0)),
+    );
+}

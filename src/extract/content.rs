@@ -1,0 +1,1242 @@
+//! The main text of a page: which blocks of text are the article.
+//!
+//! Pure: works on a parsed document. The method is site-independent:
+//! 1. one walk over the DOM cuts the page into text blocks (a run of inline
+//!    text between block-level boundaries), each with its link text, its
+//!    owning block element, and whether it sits in page furniture (navigation,
+//!    share bars, newsletter boxes, related links, cookie notices, comments:
+//!    recognised by tag, ARIA role and class/id words);
+//! 2. content scoring in the manner of Readability: every paragraph-sized
+//!    block outside furniture credits its ancestors by its length and commas;
+//!    scores are damped by link density; the best container and its
+//!    like-scored siblings are the article;
+//! 3. paragraph-level rules drop what slipped through (link lists, sharing
+//!    calls, short boilerplate lines, trailing headings).
+//!
+//! Walks are depth-limited so a pathologically nested page costs linear time
+//! and bounded stack.
+
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::{Html, Node};
+
+use super::fold_space;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Para,
+    Heading(u8),
+    Item,
+    Quote,
+    Pre,
+    Cell,
+    Caption,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub text: String,
+    /// Characters of text inside links.
+    pub link_chars: usize,
+    pub chars: usize,
+    /// The block element that owns this run of text.
+    pub owner: NodeId,
+    pub kind: Kind,
+    /// Inside page furniture (resolved after the walk, see [`blocks`]).
+    pub noise: bool,
+    /// Furniture by tag, role or a hard class word: never article text.
+    hard: bool,
+    /// Elements around this block that look like furniture by class or tag
+    /// alone; they are furniture unless they turn out to hold the article.
+    soft: Vec<NodeId>,
+}
+
+/// Elements never read for text.
+const SKIP_TAGS: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "select", "option", "button", "input", "textarea", "canvas", "head", "video", "audio", "map",
+    "dialog", "img", "picture", "source",
+];
+
+/// Block-level elements: each starts and ends a text block.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "nav",
+    "header",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "figure",
+    "figcaption",
+    "form",
+    "fieldset",
+    "address",
+    "hr",
+    "body",
+    "html",
+    "center",
+    "details",
+    "summary",
+    "caption",
+    "legend",
+];
+
+/// Furniture by tag.
+const NOISE_TAGS: &[&str] = &[
+    "nav",
+    "aside",
+    "footer",
+    "header",
+    "menu",
+    "form",
+    "figcaption",
+    "address",
+];
+
+/// Furniture by ARIA role.
+const NOISE_ROLES: &[&str] = &[
+    "navigation",
+    "complementary",
+    "banner",
+    "contentinfo",
+    "menu",
+    "menubar",
+    "dialog",
+    "alertdialog",
+    "search",
+    "toolbar",
+];
+
+/// Furniture by a whole word of class or id ("share-bar" → "share", "bar").
+/// Soft: an element so named is still the article if it holds the prose
+/// (themes call their main wrapper "content-sidebar-wrap").
+const NOISE_WORDS: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "sociallinks",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "signup",
+    "related",
+    "recommended",
+    "recommendations",
+    "promo",
+    "advert",
+    "advertisement",
+    "ad",
+    "ads",
+    "adsbygoogle",
+    "sponsored",
+    "sidebar",
+    "breadcrumb",
+    "breadcrumbs",
+    "menu",
+    "nav",
+    "navbar",
+    "navigation",
+    "popup",
+    "modal",
+    "footer",
+    "header",
+    "masthead",
+    "toolbar",
+    "tags",
+    "tagcloud",
+    "byline",
+    "author",
+    "bio",
+    "dateline",
+    "timestamp",
+    "caption",
+    "credit",
+    "banner",
+    "outbrain",
+    "taboola",
+    "paywall",
+    "toc",
+    "pagination",
+    "pager",
+    "trending",
+    "popular",
+    "readmore",
+    "newsletters",
+    "follow",
+    "donate",
+    "donation",
+    "login",
+    "signin",
+    "rating",
+    "reactions",
+    "disclosure",
+];
+/// Furniture whatever it holds: comments are prose too, but not the article.
+const HARD_WORDS: &[&str] = &[
+    "comment", "comments", "disqus", "cookie", "cookies", "consent", "gdpr", "onetrust",
+];
+
+/// Words that mark the article itself; they override furniture words.
+const CONTENT_HINTS: &[&str] = &[
+    "articlebody",
+    "article-body",
+    "article_body",
+    "articlecontent",
+    "article-content",
+    "article__body",
+    "article__content",
+    "post-content",
+    "postcontent",
+    "post-body",
+    "post_content",
+    "entry-content",
+    "entrycontent",
+    "story-body",
+    "storybody",
+    "story-content",
+    "content-body",
+    "body-text",
+    "article-text",
+    "articletext",
+    "main-content",
+    "rich-text",
+    "richtext",
+    "text-content",
+    "post-text",
+    "blog-content",
+    "single-content",
+    "td-post-content",
+];
+
+/// Class/id words that raise or lower a container's score (Readability's
+/// class weight).
+const POSITIVE_WORDS: &[&str] = &[
+    "article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story",
+    "prose", "hentry",
+];
+const NEGATIVE_WORDS: &[&str] = &[
+    "hidden",
+    "banner",
+    "combx",
+    "comment",
+    "com",
+    "contact",
+    "foot",
+    "footer",
+    "footnote",
+    "masthead",
+    "media",
+    "meta",
+    "outbrain",
+    "promo",
+    "related",
+    "scroll",
+    "share",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "sponsor",
+    "shopping",
+    "tags",
+    "tool",
+    "widget",
+    "nav",
+    "menu",
+    "social",
+    "newsletter",
+    "teaser",
+    "recommend",
+    "more",
+];
+
+pub const MAX_DEPTH: usize = 400;
+const SOFT_MIN_CHARS: usize = 1000;
+const SOFT_SHARE: f64 = 0.0;
+
+fn attr_words(class: Option<&str>, id: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in [class, id].into_iter().flatten() {
+        for w in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if !w.is_empty() {
+                out.push(w.to_ascii_lowercase());
+            }
+        }
+    }
+    out
+}
+
+fn has_content_hint(class: Option<&str>, id: Option<&str>, itemprop: Option<&str>) -> bool {
+    if itemprop
+        .is_some_and(|p| p.eq_ignore_ascii_case("articleBody") || p.eq_ignore_ascii_case("text"))
+    {
+        return true;
+    }
+    [class, id].into_iter().flatten().any(|s| {
+        let l = s.to_ascii_lowercase();
+        CONTENT_HINTS.iter().any(|h| l.contains(h))
+    })
+}
+
+fn is_hidden(el: &scraper::node::Element) -> bool {
+    if el.attr("hidden").is_some() || el.attr("aria-hidden").is_some_and(|v| v.trim() == "true") {
+        return true;
+    }
+    el.attr("style").is_some_and(|s| {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Noise {
+    No,
+    Soft,
+    Hard,
+}
+
+/// Whether an element is page furniture by its own tag, role or class/id.
+fn noise_of(el: &scraper::node::Element) -> Noise {
+    let name = el.name();
+    if matches!(name, "body" | "html" | "main" | "article") {
+        return Noise::No;
+    }
+    if has_content_hint(el.attr("class"), el.attr("id"), el.attr("itemprop")) {
+        return Noise::No;
+    }
+    if matches!(name, "nav" | "menu") {
+        return Noise::Hard;
+    }
+    if el
+        .attr("role")
+        .is_some_and(|r| NOISE_ROLES.contains(&r.trim().to_ascii_lowercase().as_str()))
+    {
+        return Noise::Soft;
+    }
+    let words = attr_words(el.attr("class"), el.attr("id"));
+    if words.iter().any(|w| HARD_WORDS.contains(&w.as_str())) {
+        return Noise::Hard;
+    }
+    if NOISE_TAGS.contains(&name) || words.iter().any(|w| NOISE_WORDS.contains(&w.as_str())) {
+        return Noise::Soft;
+    }
+    Noise::No
+}
+
+fn is_noise(el: &scraper::node::Element) -> bool {
+    noise_of(el) != Noise::No
+}
+
+struct Walker<'c> {
+    cards: &'c HashSet<NodeId>,
+    blocks: Vec<Block>,
+    buf: String,
+    buf_links: usize,
+    owners: Vec<(NodeId, Kind, bool)>,
+    soft: Vec<NodeId>,
+}
+
+impl Walker<'_> {
+    fn flush(&mut self) {
+        if self.buf.trim().is_empty() {
+            self.buf.clear();
+            self.buf_links = 0;
+            return;
+        }
+        let text = fold_space(&self.buf);
+        let chars = text.chars().count();
+        if let Some(&(owner, kind, hard)) = self.owners.last() {
+            let soft = self.soft.clone();
+            let noise = hard || !soft.is_empty();
+            self.blocks.push(Block {
+                text,
+                link_chars: self.buf_links.min(chars),
+                chars,
+                owner,
+                kind,
+                noise,
+                hard,
+                soft,
+            });
+        }
+        self.buf.clear();
+        self.buf_links = 0;
+    }
+
+    fn walk(&mut self, node: NodeRef<Node>, depth: usize, noise: bool, in_link: bool) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match node.value() {
+            Node::Text(t) => {
+                self.buf.push_str(t);
+                if in_link {
+                    self.buf_links += t.chars().filter(|c| !c.is_whitespace()).count();
+                }
+            }
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIP_TAGS.contains(&name) {
+                    return;
+                }
+                if name == "br" {
+                    self.buf.push('\n');
+                    // Two breaks in a row end a paragraph.
+                    if self.buf.trim_end_matches([' ', '\t']).ends_with("\n\n") {
+                        self.flush();
+                    }
+                    return;
+                }
+                // Hidden elements are furniture (menus, modals) unless they
+                // hold the prose: server-rendered apps ship the whole page in
+                // a hidden wrapper and reveal it by script.
+                let own = if (is_hidden(el) && !matches!(name, "body" | "html"))
+                    || self.cards.contains(&node.id())
+                {
+                    Noise::Soft
+                } else {
+                    noise_of(el)
+                };
+                let el_noise = noise || own == Noise::Hard;
+                if BLOCK_TAGS.contains(&name) {
+                    if own == Noise::Soft {
+                        self.soft.push(node.id());
+                    }
+                    self.flush();
+                    let kind = match name {
+                        "h1" => Kind::Heading(1),
+                        "h2" => Kind::Heading(2),
+                        "h3" => Kind::Heading(3),
+                        "h4" | "h5" | "h6" => Kind::Heading(4),
+                        "li" | "dt" | "dd" => Kind::Item,
+                        "blockquote" => Kind::Quote,
+                        "pre" => Kind::Pre,
+                        "td" | "th" => Kind::Cell,
+                        "figcaption" | "caption" => Kind::Caption,
+                        _ => Kind::Para,
+                    };
+                    self.owners.push((node.id(), kind, el_noise));
+                    for c in node.children() {
+                        self.walk(c, depth + 1, el_noise, in_link);
+                    }
+                    self.flush();
+                    self.owners.pop();
+                    if own == Noise::Soft {
+                        self.soft.pop();
+                    }
+                } else {
+                    // Inline furniture (a share link, an ad label) is dropped
+                    // outright: it would otherwise glue itself to a paragraph.
+                    if own != Noise::No {
+                        return;
+                    }
+                    // Footnote markers ("¹", "[3]") would glue digits to words.
+                    if name == "sup" && is_footnote_marker(node) {
+                        return;
+                    }
+                    let link = in_link || name == "a";
+                    for c in node.children() {
+                        self.walk(c, depth + 1, el_noise, link);
+                    }
+                }
+            }
+            _ => {
+                for c in node.children() {
+                    self.walk(c, depth + 1, noise, in_link);
+                }
+            }
+        }
+    }
+}
+
+fn is_footnote_marker(node: NodeRef<Node>) -> bool {
+    let mut text = String::new();
+    for d in node.descendants().take(16) {
+        if let Node::Text(t) = d.value() {
+            text.push_str(t);
+        }
+    }
+    let t = text.trim().trim_start_matches('[').trim_end_matches(']');
+    !t.is_empty()
+        && t.len() <= 4
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '-')
+}
+
+const CARDS: bool = true;
+
+/// Teaser cards: three or more sibling containers of one tag and class, each
+/// a link with a little text (related posts, "more stories" grids, product
+/// tiles). Article prose never comes in that shape.
+fn find_cards(doc: &Html) -> HashSet<NodeId> {
+    let mut cards = HashSet::new();
+    for node in doc.tree.nodes() {
+        let Node::Element(_) = node.value() else {
+            continue;
+        };
+        let mut groups: HashMap<(&str, &str), Vec<NodeRef<Node>>> = HashMap::new();
+        for c in node.children() {
+            if let Node::Element(e) = c.value() {
+                if matches!(e.name(), "div" | "article" | "section") {
+                    if let Some(class) = e.attr("class") {
+                        groups.entry((e.name(), class)).or_default().push(c);
+                    }
+                }
+            }
+        }
+        for (_, members) in groups {
+            if members.len() < 3 {
+                continue;
+            }
+            let mut all_cards = true;
+            for m in &members {
+                let (mut text, mut link) = (0usize, 0usize);
+                for d in m.descendants().take(2000) {
+                    if let Node::Text(t) = d.value() {
+                        let n = t.trim().chars().count();
+                        text += n;
+                        if d.ancestors()
+                            .take(8)
+                            .any(|a| matches!(a.value(), Node::Element(e) if e.name() == "a"))
+                        {
+                            link += n;
+                        }
+                    }
+                }
+                if !(link >= 10 && text < 400 && link * 5 >= text) {
+                    all_cards = false;
+                    break;
+                }
+            }
+            if all_cards {
+                cards.extend(members.iter().map(|m| m.id()));
+            }
+        }
+    }
+    cards
+}
+
+/// Cuts the tree under `root` into text blocks.
+pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
+    let cards = if CARDS {
+        find_cards(doc)
+    } else {
+        HashSet::new()
+    };
+    let mut w = Walker {
+        cards: &cards,
+        blocks: Vec::new(),
+        buf: String::new(),
+        buf_links: 0,
+        owners: vec![(root, Kind::Para, false)],
+        soft: Vec::new(),
+    };
+    if let Some(n) = doc.tree.get(root) {
+        w.walk(n, 0, false, false);
+    }
+    w.flush();
+    let mut blocks = w.blocks;
+    // A soft-furniture element that holds real prose is the article's
+    // wrapper, not furniture.
+    let mut prose: HashMap<NodeId, (usize, usize)> = HashMap::new();
+    for b in blocks
+        .iter()
+        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
+    {
+        for &id in &b.soft {
+            let e = prose.entry(id).or_default();
+            e.0 += b.chars;
+            e.1 += 1;
+        }
+    }
+    // The page's prose outside hard furniture: a soft element is the
+    // article's wrapper only if it holds most of it (a related-posts box of
+    // teasers holds prose too, but a small share).
+    let total: usize = blocks
+        .iter()
+        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
+        .map(|b| b.chars)
+        .sum();
+    for b in &mut blocks {
+        b.soft.retain(|id| {
+            prose.get(id).is_none_or(|&(chars, n)| {
+                chars < SOFT_MIN_CHARS || n < 4 || (chars as f64) < SOFT_SHARE * total as f64
+            })
+        });
+        b.noise = b.hard || !b.soft.is_empty();
+    }
+    blocks
+}
+
+fn class_weight(el: &scraper::node::Element) -> f64 {
+    let words = attr_words(el.attr("class"), el.attr("id"));
+    let mut w = 0.0;
+    if words.iter().any(|x| NEGATIVE_WORDS.contains(&x.as_str())) {
+        w -= 25.0;
+    }
+    if words.iter().any(|x| POSITIVE_WORDS.contains(&x.as_str())) {
+        w += 25.0;
+    }
+    if has_content_hint(el.attr("class"), el.attr("id"), el.attr("itemprop")) {
+        w += 25.0;
+    }
+    w
+}
+
+fn tag_score(name: &str) -> f64 {
+    match name {
+        "article" => 10.0,
+        "div" | "main" | "section" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    }
+}
+
+fn commas(s: &str) -> usize {
+    s.chars()
+        .filter(|c| matches!(c, ',' | '，' | '、' | '،'))
+        .count()
+}
+
+/// The result of choosing the article's container.
+pub struct Chosen {
+    pub paragraphs: Vec<String>,
+    pub chars: usize,
+}
+
+/// Picks the article's blocks among `blocks` (all blocks of the page).
+pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
+    // Totals of text and link text under every element, for link density.
+    let mut totals: HashMap<NodeId, (usize, usize)> = HashMap::new();
+    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    for b in blocks.iter().filter(|b| !b.noise) {
+        let Some(owner) = doc.tree.get(b.owner) else {
+            continue;
+        };
+        for (i, a) in std::iter::once(owner).chain(owner.ancestors()).enumerate() {
+            if i > MAX_DEPTH {
+                break;
+            }
+            let t = totals.entry(a.id()).or_default();
+            t.0 += b.chars;
+            t.1 += b.link_chars;
+        }
+        if b.chars < 25 || matches!(b.kind, Kind::Heading(_)) {
+            continue;
+        }
+        let ld = b.link_chars as f64 / b.chars.max(1) as f64;
+        if ld > 0.5 {
+            continue;
+        }
+        let score = 1.0 + commas(&b.text) as f64 + (b.chars as f64 / 100.0).min(3.0);
+        // The owner itself is a candidate when it holds text directly (a div
+        // of text with <br>s); for a <p> its parent is the first candidate.
+        let owner_is_para = matches!(owner.value(), Node::Element(e) if e.name() == "p");
+        let start: Box<dyn Iterator<Item = NodeRef<Node>>> = if owner_is_para {
+            Box::new(owner.ancestors())
+        } else {
+            Box::new(std::iter::once(owner).chain(owner.ancestors()))
+        };
+        for (level, a) in start.take(5).enumerate() {
+            let Node::Element(el) = a.value() else { break };
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f64 * 3.0,
+            };
+            let s = scores
+                .entry(a.id())
+                .or_insert_with(|| tag_score(el.name()) + class_weight(el));
+            *s += score / divider;
+        }
+    }
+    let final_score = |id: NodeId, s: f64| {
+        let (chars, links) = totals.get(&id).copied().unwrap_or((0, 0));
+        s * (1.0 - links as f64 / chars.max(1) as f64)
+    };
+    let mut best: Option<(NodeId, f64)> = None;
+    for (&id, &s) in &scores {
+        let f = final_score(id, s);
+        if best.is_none_or(|(bid, b)| f > b || (f == b && id < bid)) {
+            best = Some((id, f));
+        }
+    }
+    if MODE == 1 {
+        if let Some(c) = coverage_best(doc, blocks) {
+            return emit(doc, blocks, &HashSet::from([c]), title);
+        }
+    }
+    let Some((mut top, top_score)) = best else {
+        return Chosen {
+            paragraphs: Vec::new(),
+            chars: 0,
+        };
+    };
+    // Climb while the parent scores at least as well (the article is split
+    // across sibling containers) or while the container is an only child.
+    let mut last = top_score;
+    while let Some(parent) = doc.tree.get(top).and_then(|n| n.parent()) {
+        if matches!(parent.value(), Node::Element(e) if e.name() == "body" || e.name() == "html") {
+            break;
+        }
+        let ps = scores
+            .get(&parent.id())
+            .map(|&s| final_score(parent.id(), s));
+        match ps {
+            Some(ps) if ps > last => {
+                top = parent.id();
+                last = ps;
+            }
+            _ => {
+                let element_children = parent.children().filter(|c| c.value().is_element()).count();
+                if element_children == 1 {
+                    top = parent.id();
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    // Siblings that score like the top candidate belong to the article too.
+    let mut chosen: HashSet<NodeId> = HashSet::new();
+    chosen.insert(top);
+    let threshold = (top_score * 0.2).max(10.0);
+    if let Some(parent) = doc.tree.get(top).and_then(|n| n.parent()) {
+        for sib in parent.children() {
+            if sib.id() == top {
+                continue;
+            }
+            let Node::Element(el) = sib.value() else {
+                continue;
+            };
+            if is_noise(el) {
+                continue;
+            }
+            if let Some(&s) = scores.get(&sib.id()) {
+                if final_score(sib.id(), s) >= threshold {
+                    chosen.insert(sib.id());
+                    continue;
+                }
+            }
+            if el.name() == "p" {
+                let (chars, links) = totals.get(&sib.id()).copied().unwrap_or((0, 0));
+                let ld = links as f64 / chars.max(1) as f64;
+                if chars > 80 && ld < 0.25 {
+                    chosen.insert(sib.id());
+                }
+            }
+        }
+    }
+    emit(doc, blocks, &chosen, title)
+}
+
+const MODE: u8 = 1;
+
+fn emit(doc: &Html, blocks: &[Block], chosen: &HashSet<NodeId>, title: &str) -> Chosen {
+    let in_chosen = |b: &Block| -> bool {
+        let Some(owner) = doc.tree.get(b.owner) else {
+            return false;
+        };
+        std::iter::once(owner)
+            .chain(owner.ancestors())
+            .take(MAX_DEPTH)
+            .any(|a| chosen.contains(&a.id()))
+    };
+    let kept: Vec<&Block> = blocks.iter().filter(|b| !b.noise && in_chosen(b)).collect();
+    let paragraphs = clean(&kept, title);
+    let chars = paragraphs.iter().map(|p| p.chars().count()).sum();
+    Chosen { paragraphs, chars }
+}
+
+/// The element that holds the most article-like text net of furniture: each
+/// prose block counts for its length, each furniture, link-list or scrap
+/// block against it. The best container is the one where the sum peaks, so
+/// prose split over many sibling wrappers is found whole, and a wrapper that
+/// adds a sidebar or comments loses to the tighter one.
+fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
+    let mut value: HashMap<NodeId, f64> = HashMap::new();
+    for b in blocks {
+        let ld = b.link_chars as f64 / b.chars.max(1) as f64;
+        let c = b.chars as f64;
+        let w = if b.noise {
+            -c
+        } else if matches!(b.kind, Kind::Heading(_)) {
+            0.0
+        } else if ld > 0.33 {
+            -0.5 * c
+        } else if b.chars < 30 {
+            -0.2 * c
+        } else {
+            c * (1.0 - ld)
+        };
+        let Some(owner) = doc.tree.get(b.owner) else {
+            continue;
+        };
+        for a in std::iter::once(owner)
+            .chain(owner.ancestors())
+            .take(MAX_DEPTH)
+        {
+            if a.value().is_element() {
+                *value.entry(a.id()).or_default() += w;
+            }
+        }
+    }
+    let mut best: Option<(NodeId, f64)> = None;
+    for (&id, &v) in &value {
+        // Ties go to the deeper (later-created) element: same text, less room.
+        if best.is_none_or(|(bid, bv)| v > bv || (v == bv && id > bid)) {
+            best = Some((id, v));
+        }
+    }
+    best.filter(|(_, v)| *v > 0.0).map(|(id, _)| id)
+}
+
+/// Short lines that are furniture wherever they appear.
+const BOILERPLATE: &[&str] = &[
+    "advertisement",
+    "advertisements",
+    "sponsored",
+    "share",
+    "share this",
+    "share this article",
+    "share on facebook",
+    "share on twitter",
+    "tweet",
+    "email",
+    "print",
+    "read more",
+    "read more:",
+    "click here",
+    "subscribe",
+    "sign up",
+    "follow us",
+    "related",
+    "related articles",
+    "related stories",
+    "you may also like",
+    "recommended",
+    "comments",
+    "leave a comment",
+    "leave a reply",
+    "skip to content",
+    "skip to main content",
+    "back to top",
+    "all rights reserved",
+    "loading...",
+    "loading",
+    "continue reading",
+    "listen",
+    "listen to this article",
+    "copy link",
+    "link copied",
+    "facebook",
+    "twitter",
+    "linkedin",
+    "whatsapp",
+    "reddit",
+    "pinterest",
+    "telegram",
+    "toggle navigation",
+    "menu",
+    "close",
+    "search",
+    "next",
+    "previous",
+    "top stories",
+    "most read",
+    "more from",
+    "image",
+    "photo",
+    "video",
+    "also read",
+    "see also",
+    "read also",
+    "read next",
+    "trending",
+];
+
+fn is_boilerplate_line(t: &str) -> bool {
+    let l = t
+        .trim()
+        .trim_end_matches([':', '.', '!', '›', '»', '→'])
+        .trim()
+        .to_lowercase();
+    if BOILERPLATE.contains(&l.as_str()) {
+        return true;
+    }
+    let short = t.split_whitespace().count() <= 12;
+    short
+        && (l.starts_with("share this")
+            || l.starts_with("sign up for")
+            || l.starts_with("subscribe to")
+            || l.starts_with("follow us on")
+            || l.starts_with("click here to")
+            || l.starts_with("read more")
+            || l.starts_with("related:")
+            || l.starts_with("also read")
+            || l.starts_with("see also")
+            || l.starts_with("read also")
+            || l.starts_with("more:")
+            || l.starts_with("©")
+            || l.starts_with("copyright ")
+            || l.starts_with("photo:")
+            || l.starts_with("image:")
+            || l.starts_with("credit:")
+            || l.starts_with("getty images")
+            || l.contains("all rights reserved"))
+}
+
+const DROP_PRE: bool = false;
+const DROP_CELL: bool = false;
+
+/// Headings that open page furniture rather than a part of the article.
+fn is_furniture_heading(t: &str) -> bool {
+    let l = t
+        .trim()
+        .trim_end_matches([':', '.', '!', '?', '›', '»', '→'])
+        .trim()
+        .to_lowercase();
+    if l.split_whitespace().count() > 6 {
+        return false;
+    }
+    const EXACT: &[&str] = &[
+        "related",
+        "comments",
+        "leave a reply",
+        "leave a comment",
+        "share",
+        "share this",
+        "share this article",
+        "share this post",
+        "tags",
+        "topics",
+        "recommended",
+        "recommended for you",
+        "trending",
+        "explore more",
+        "popular posts",
+        "most popular",
+        "most read",
+        "also in the news",
+        "in other news",
+        "subscribe",
+        "newsletter",
+        "sign up for our newsletter",
+        "follow us",
+        "categories",
+        "archives",
+        "about us",
+        "you may also like",
+        "you might also like",
+        "we recommend",
+        "keep reading",
+        "what to read next",
+    ];
+    const PREFIX: &[&str] = &[
+        "related ",
+        "recent ",
+        "latest ",
+        "more from ",
+        "more stories",
+        "more articles",
+        "more videos",
+        "more news",
+        "read next",
+        "read this next",
+        "about the author",
+        "about the reviewer",
+        "about the writer",
+        "more on ",
+        "other articles",
+        "similar ",
+        "up next",
+        "join the conversation",
+        "comments (",
+        "popular ",
+    ];
+    EXACT.contains(&l.as_str()) || PREFIX.iter().any(|p| l.starts_with(p))
+}
+
+const MONTHS: &[&str] = &[
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
+fn is_byline_or_date(t: &str) -> bool {
+    let words: Vec<String> = t
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if words.len() > 14 {
+        return false;
+    }
+    let l = t.trim().to_lowercase();
+    if [
+        "by ",
+        "posted by",
+        "written by",
+        "posted on",
+        "published",
+        "updated",
+        "last updated",
+        "reviewed by",
+    ]
+    .iter()
+    .any(|p| l.starts_with(p) || l == p.trim())
+    {
+        return true;
+    }
+    const FILLER: &[&str] = &[
+        "am",
+        "pm",
+        "at",
+        "on",
+        "posted",
+        "updated",
+        "published",
+        "min",
+        "mins",
+        "read",
+        "reading",
+        "time",
+        "minute",
+        "minutes",
+        "estimated",
+        "est",
+        "utc",
+        "gmt",
+        "et",
+        "pt",
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "ago",
+        "hours",
+        "days",
+    ];
+    !words.is_empty()
+        && words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()))
+        && words.iter().all(|w| {
+            w.chars().all(|c| c.is_ascii_digit())
+                || MONTHS.contains(&w.as_str())
+                || FILLER.contains(&w.as_str())
+        })
+}
+
+/// Cookie notices and affiliate disclosures that sit inside the article
+/// container: recognised by their wording, since their markup is anything.
+fn is_notice(t: &str) -> bool {
+    let words = t.split_whitespace().count();
+    if words > 60 {
+        return false;
+    }
+    let l = t.to_lowercase();
+    let cookie = l.contains("cookie")
+        && [
+            "consent",
+            "accept",
+            "we use",
+            "this site uses",
+            "this website uses",
+            "storage or access",
+            "preferences",
+        ]
+        .iter()
+        .any(|p| l.contains(p));
+    let affiliate = [
+        "affiliate link",
+        "earn a commission",
+        "earn commissions",
+        "receive a commission",
+        "may earn a",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
+        && words <= 40;
+    cookie || affiliate
+}
+
+fn clean(kept: &[&Block], title: &str) -> Vec<String> {
+    let title_n: String = title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut out: Vec<(String, Kind)> = Vec::new();
+    let mut seen_text = false;
+    // Inside a furniture section ("Related articles", "About the author"):
+    // skip until a heading of the same or a higher rank.
+    let mut skipping: Option<u8> = None;
+    for b in kept {
+        let level = match b.kind {
+            Kind::Heading(l) => Some(l),
+            _ => None,
+        };
+        if let (Some(s), Some(l)) = (skipping, level) {
+            if l <= s {
+                skipping = None;
+            }
+        }
+        // Long link-free prose is the article again, whatever the heading
+        // said: furniture sections hold teasers and links, not essays.
+        if skipping.is_some() && b.chars >= 300 && b.link_chars == 0 {
+            skipping = None;
+        }
+        if skipping.is_some() {
+            continue;
+        }
+        if let Some(l) = level {
+            if is_furniture_heading(&b.text) {
+                skipping = Some(l);
+                continue;
+            }
+        }
+        if DROP_PRE && b.kind == Kind::Pre {
+            continue;
+        }
+        if DROP_CELL && b.kind == Kind::Cell {
+            continue;
+        }
+        if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
+            continue;
+        }
+        let ld = b.link_chars as f64 / b.chars.max(1) as f64;
+        // A block that is mostly link text is navigation or a related-links
+        // list, unless it is long prose with a few links.
+        if ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item) {
+            continue;
+        }
+        if is_boilerplate_line(&b.text) {
+            continue;
+        }
+        let n: String = b
+            .text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if n.is_empty() {
+            continue;
+        }
+        if !seen_text && (n == title_n || b.kind == Kind::Heading(1)) {
+            continue;
+        }
+        if b.kind == Kind::Caption {
+            continue;
+        }
+        if !matches!(b.kind, Kind::Heading(_)) {
+            seen_text = true;
+        }
+        if is_notice(&b.text) {
+            continue;
+        }
+        // A call to action repeated down the page: keep the first.
+        if b.kind == Kind::Para
+            && (20..200).contains(&b.chars)
+            && out.iter().any(|(t, _)| *t == b.text)
+        {
+            continue;
+        }
+        out.push((b.text.clone(), b.kind));
+    }
+    // Headings with nothing after them head furniture that was removed.
+    while out
+        .last()
+        .is_some_and(|(_, k)| matches!(k, Kind::Heading(_)))
+    {
+        out.pop();
+    }
+    out.into_iter().map(|(t, _)| t).collect()
+}
+
+/// The page's `<h1>` texts in order, each with whether it is in furniture.
+/// Text split over several blocks of one `<h1>` is joined.
+pub fn h1s(blocks: &[Block]) -> Vec<crate::extract::meta::H1> {
+    let mut out: Vec<(NodeId, crate::extract::meta::H1)> = Vec::new();
+    for b in blocks.iter().filter(|b| b.kind == Kind::Heading(1)) {
+        match out.last_mut() {
+            Some((id, h)) if *id == b.owner => {
+                h.text.push(' ');
+                h.text.push_str(&b.text);
+                h.link = h.link && b.link_chars * 10 >= b.chars * 9;
+            }
+            _ => out.push((
+                b.owner,
+                crate::extract::meta::H1 {
+                    text: b.text.clone(),
+                    noise: b.noise,
+                    link: b.link_chars * 10 >= b.chars * 9,
+                },
+            )),
+        }
+        if out.len() > 16 {
+            break;
+        }
+    }
+    out.into_iter().map(|(_, h)| h).collect()
+}
+
+/// Every non-furniture block, for fragments and as a last resort.
+pub fn all_text(blocks: &[Block], include_noise: bool) -> Vec<String> {
+    blocks
+        .iter()
+        .filter(|b| include_noise || !b.noise)
+        .filter(|b| b.link_chars * 2 <= b.chars && !is_boilerplate_line(&b.text))
+        .map(|b| b.text.clone())
+        .collect()
+}

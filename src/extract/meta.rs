@@ -1,0 +1,491 @@
+//! Page metadata and the headline: JSON-LD (NewsArticle and kin), OpenGraph,
+//! `<meta>` tags, `<link rel=canonical>`, `<html lang>`.
+//!
+//! Pure: works on a parsed document, no I/O, no clock.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use scraper::{ElementRef, Html, Selector};
+use serde_json::Value;
+use url::Url;
+
+use super::fold_space;
+
+/// What the page says about itself, before the body is looked at.
+#[derive(Debug, Default, Clone)]
+pub struct PageMeta {
+    pub og_title: Option<String>,
+    pub twitter_title: Option<String>,
+    pub ld_headline: Option<String>,
+    pub html_title: Option<String>,
+    pub h1s: Vec<String>,
+    pub site_name: Option<String>,
+    pub canonical_url: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+    pub language: Option<String>,
+    pub ld_body: Option<String>,
+    /// JSON-LD `isAccessibleForFree: false`.
+    pub paywalled: bool,
+    pub og_type: Option<String>,
+}
+
+/// JSON-LD is walked to this depth at most, so a hostile nesting cannot
+/// blow the stack.
+const LD_MAX_DEPTH: usize = 24;
+
+pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
+    let mut m = PageMeta::default();
+    let metas = Selector::parse("meta").expect("static selector");
+    let mut metamap: Vec<(String, String)> = Vec::new();
+    for e in doc.select(&metas) {
+        let v = e.value();
+        let key = v
+            .attr("property")
+            .or_else(|| v.attr("name"))
+            .or_else(|| v.attr("itemprop"));
+        if let (Some(k), Some(c)) = (key, v.attr("content")) {
+            let c = unescape(&fold_space(c));
+            if !c.is_empty() {
+                metamap.push((k.trim().to_ascii_lowercase(), c));
+            }
+        }
+    }
+    let get = |k: &str| {
+        metamap
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    m.og_title = get("og:title");
+    m.twitter_title = get("twitter:title");
+    m.og_type = get("og:type");
+    m.site_name = get("og:site_name").or_else(|| get("application-name"));
+    m.author = get("author")
+        .or_else(|| get("article:author"))
+        .or_else(|| get("parsely-author"))
+        .or_else(|| get("sailthru.author"));
+    m.author = m.author.filter(|a| !a.starts_with("http"));
+    m.published = [
+        "article:published_time",
+        "datepublished",
+        "og:published_time",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date",
+        "dcterms.created",
+    ]
+    .iter()
+    .find_map(|k| get(k).and_then(|d| parse_date(&d)));
+
+    let title_sel = Selector::parse("title").expect("static selector");
+    m.html_title = doc
+        .select(&title_sel)
+        .map(|e| fold_space(&e.text().collect::<String>()))
+        .find(|t| !t.is_empty());
+    let h1 = Selector::parse("h1").expect("static selector");
+    m.h1s = doc
+        .select(&h1)
+        .map(|e| fold_space(&e.text().collect::<String>()))
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .collect();
+
+    let canon = Selector::parse("link[rel]").expect("static selector");
+    m.canonical_url = doc
+        .select(&canon)
+        .filter(|e| {
+            e.value().attr("rel").is_some_and(|r| {
+                r.split_whitespace()
+                    .any(|t| t.eq_ignore_ascii_case("canonical"))
+            })
+        })
+        .find_map(|e| e.value().attr("href"))
+        .and_then(|h| page_url.join(h.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(|u| u.to_string())
+        .or_else(|| {
+            get("og:url")
+                .and_then(|h| page_url.join(&h).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .map(|u| u.to_string())
+        });
+
+    let ld = Selector::parse("script[type]").expect("static selector");
+    for s in doc.select(&ld) {
+        if !s
+            .value()
+            .attr("type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+        {
+            continue;
+        }
+        let raw: String = s.text().collect();
+        if let Ok(v) = serde_json::from_str::<Value>(raw.trim()) {
+            visit_ld(&v, &mut m, 0);
+        }
+    }
+    if m.site_name.is_none() {
+        m.site_name = None;
+    }
+
+    let html = Selector::parse("html").expect("static selector");
+    m.language = doc
+        .select(&html)
+        .find_map(|e| {
+            e.value()
+                .attr("lang")
+                .or_else(|| e.value().attr("xml:lang"))
+        })
+        .or_else(|| {
+            metamap
+                .iter()
+                .find(|(k, _)| k == "og:locale" || k == "content-language" || k == "language")
+                .map(|(_, v)| v.as_str())
+        })
+        .and_then(normalize_lang)
+        .or(m.language.take());
+    m
+}
+
+/// "en-US" → "en", "pt_BR" → "pt": the corpus records the language, not the region.
+pub fn normalize_lang(l: &str) -> Option<String> {
+    let primary = l.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    (primary.len() >= 2 && primary.len() <= 3 && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then_some(primary)
+}
+
+fn is_article_type(v: &Value) -> bool {
+    let check = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        s.contains("article")
+            || s.contains("posting")
+            || s == "report"
+            || s == "newsarticle"
+            || s == "analysisnewsarticle"
+    };
+    match v.get("@type") {
+        Some(Value::String(s)) => check(s),
+        Some(Value::Array(a)) => a.iter().any(|t| t.as_str().is_some_and(check)),
+        _ => false,
+    }
+}
+
+fn visit_ld(v: &Value, m: &mut PageMeta, depth: usize) {
+    if depth > LD_MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| visit_ld(i, m, depth + 1)),
+        Value::Object(o) => {
+            if is_article_type(v) {
+                let s = |k: &str| {
+                    o.get(k)
+                        .and_then(Value::as_str)
+                        .map(|v| unescape(&fold_space(v)))
+                        .filter(|s| !s.is_empty())
+                };
+                if m.ld_headline.is_none() {
+                    m.ld_headline = s("headline").or_else(|| s("name"));
+                }
+                if m.published.is_none() {
+                    m.published = s("datePublished").and_then(|d| parse_date(&d));
+                }
+                if m.author.is_none() {
+                    m.author = o.get("author").and_then(|a| names(a, depth));
+                }
+                if m.site_name.is_none() {
+                    m.site_name = o
+                        .get("publisher")
+                        .and_then(|p| p.get("name"))
+                        .and_then(Value::as_str)
+                        .map(fold_space);
+                }
+                if m.language.is_none() {
+                    m.language = s("inLanguage").and_then(|l| normalize_lang(&l));
+                }
+                if m.ld_body.is_none() {
+                    m.ld_body = o
+                        .get("articleBody")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                }
+                if o.get("isAccessibleForFree").is_some_and(|f| {
+                    f == &Value::Bool(false)
+                        || f.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false"))
+                }) {
+                    m.paywalled = true;
+                }
+            }
+            if let Some(g) = o.get("@graph") {
+                visit_ld(g, m, depth + 1);
+            }
+            if let Some(main) = o.get("mainEntity") {
+                visit_ld(main, m, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn names(a: &Value, depth: usize) -> Option<String> {
+    if depth > LD_MAX_DEPTH {
+        return None;
+    }
+    match a {
+        Value::String(s) => Some(fold_space(s)).filter(|s| !s.is_empty() && !s.starts_with("http")),
+        Value::Object(o) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .map(fold_space)
+            .filter(|s| !s.is_empty()),
+        Value::Array(items) => {
+            let all: Vec<String> = items.iter().filter_map(|i| names(i, depth + 1)).collect();
+            (!all.is_empty()).then(|| all.join(", "))
+        }
+        _ => None,
+    }
+}
+
+/// Dates as pages write them: RFC 3339, ISO without a colon in the offset,
+/// without a zone (taken as UTC), or a bare day.
+pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(s, f) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(d.and_utc());
+        }
+    }
+    let day = s.get(..10).unwrap_or(s);
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+}
+
+const SEPARATORS: &[&str] = &[
+    " | ", " || ", " - ", " – ", " — ", " :: ", " · ", " » ", " • ", " / ", " ~ ",
+];
+
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Removes a site name before or after a separator: "Title | Site",
+/// "Title - Site", "Site: Title".
+pub fn strip_site(title: &str, site: Option<&str>, host: &str) -> String {
+    let title = title.trim();
+    let site_n = site.map(norm).unwrap_or_default();
+    let host_n = norm(
+        host.trim_start_matches("www.")
+            .split('.')
+            .next()
+            .unwrap_or(""),
+    );
+    let looks_like_site = |part: &str| {
+        let n = norm(part);
+        !n.is_empty()
+            && ((!site_n.is_empty() && (n == site_n || site_n.contains(&n) || n.contains(&site_n)))
+                || (host_n.len() >= 3
+                    && (n.contains(&host_n) || host_n.contains(&n) && n.len() >= 3)))
+    };
+    // The site side of the separator: try the rightmost split first, then the leftmost.
+    for sep in SEPARATORS {
+        if let Some(i) = title.rfind(sep) {
+            let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
+            if looks_like_site(tail) && !head.is_empty() {
+                return strip_site(head, site, host);
+            }
+        }
+        if let Some(i) = title.find(sep) {
+            let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
+            if looks_like_site(head) && !tail.is_empty() {
+                return strip_site(tail, site, host);
+            }
+        }
+    }
+    // Unknown site name: a short last segment after a strong separator is a
+    // site, section or brand more often than part of the headline.
+    for sep in [" | ", " || ", " :: ", " » "] {
+        if let Some(i) = title.rfind(sep) {
+            let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
+            if tail.split_whitespace().count() <= 4 && head.split_whitespace().count() >= 3 {
+                return strip_site(head, site, host);
+            }
+        }
+    }
+    for sep in [" - ", " – ", " — "] {
+        if let Some(i) = title.rfind(sep) {
+            let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
+            if tail.split_whitespace().count() <= 3
+                && head.split_whitespace().count() >= 4
+                && tail.chars().next().is_some_and(char::is_uppercase)
+            {
+                return head.to_string();
+            }
+        }
+    }
+    title.to_string()
+}
+
+/// The headline by its own rules. The visible `<h1>` is what readers see as
+/// the headline, so it wins: first one the page's metadata confirms (the
+/// metadata title equals it, starts with it or contains it), else the first
+/// one outside page furniture that is not the site's name (blogs put the site
+/// name in an `<h1>` in the header). Only without a usable `<h1>`: the JSON-LD
+/// headline, then og:title, then `<title>`, each with the site name cut off.
+/// `h1s` are the page's `<h1>` texts in order, each with whether it sits in
+/// page furniture.
+/// One `<h1>` of the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct H1 {
+    pub text: String,
+    /// Inside page furniture (a header, a sidebar).
+    pub noise: bool,
+    /// All of it is link text (site logos link home).
+    pub link: bool,
+}
+
+pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
+    let site = m.site_name.as_deref();
+    let metas: Vec<&String> = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title]
+        .into_iter()
+        .flatten()
+        .collect();
+    let host_n = norm(
+        host.trim_start_matches("www.")
+            .split('.')
+            .next()
+            .unwrap_or(""),
+    );
+    let site_like = |h: &str| {
+        let n = norm(h);
+        n.is_empty()
+            || site.is_some_and(|s| norm(s) == n)
+            || (host_n.len() >= 4 && n.starts_with(&host_n) && n.len() <= host_n.len() + 4)
+    };
+    let usable: Vec<&H1> = h1s
+        .iter()
+        .filter(|h| !site_like(&h.text) && h.text.split_whitespace().count() <= 40)
+        .collect();
+    for H1 { text: h, .. } in &usable {
+        let hn = norm(h);
+        if hn.len() < 8 {
+            continue;
+        }
+        if metas.iter().any(|t| {
+            let tn = norm(t);
+            tn == hn || tn.contains(&hn) || norm(&strip_site(t, site, host)).starts_with(&hn)
+        }) {
+            return h.clone();
+        }
+    }
+    // Unconfirmed by the metadata: a one- or two-word h1 is more often a
+    // section label ("Webcams", "Our Blog") than the headline, and an h1 that
+    // is all link is a logo, when the metadata offers a title instead.
+    let has_meta = !metas.is_empty();
+    let plausible = |h: &&&H1| !h.link && (!has_meta || h.text.split_whitespace().count() >= 3);
+    if let Some(h) = usable.iter().filter(|h| !h.noise).find(plausible) {
+        return h.text.clone();
+    }
+    if H1_IN_NOISE {
+        if let Some(h) = usable.iter().find(plausible) {
+            return h.text.clone();
+        }
+    }
+    let candidates = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title];
+    for c in candidates.into_iter().flatten() {
+        let t = strip_site(c, site, host);
+        if !t.is_empty() && site.is_none_or(|s| norm(&t) != norm(s)) {
+            return t;
+        }
+    }
+    h1s.first().map(|h| h.text.clone()).unwrap_or_default()
+}
+
+const H1_IN_NOISE: bool = true;
+
+/// Decodes character references left in attribute values that were escaped
+/// twice by the publisher ("&amp;#8217;" arrives as "&#8217;").
+pub fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let frag = Html::parse_fragment(s);
+    fold_space(&frag.root_element().text().collect::<String>())
+}
+
+#[allow(dead_code)]
+fn text_of(e: ElementRef) -> String {
+    fold_space(&e.text().collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_suffixes_and_prefixes_are_cut() {
+        assert_eq!(
+            strip_site(
+                "Raids in Grozny | The Daily",
+                Some("The Daily"),
+                "daily.example"
+            ),
+            "Raids in Grozny"
+        );
+        assert_eq!(
+            strip_site("Example News: Raids in Grozny", None, "examplenews.org"),
+            "Example News: Raids in Grozny"
+        );
+        assert_eq!(
+            strip_site("Example News - Raids in Grozny", None, "examplenews.org"),
+            "Raids in Grozny"
+        );
+        assert_eq!(
+            strip_site("Raids in Grozny resume - BBC News", None, "bbc.co.uk"),
+            "Raids in Grozny resume"
+        );
+        assert_eq!(
+            strip_site("Spider-Man - a review", None, "x.org"),
+            "Spider-Man - a review"
+        );
+    }
+
+    #[test]
+    fn dates_in_the_wild_parse() {
+        for d in [
+            "2025-03-01T10:00:00Z",
+            "2025-03-01T10:00:00+0000",
+            "2025-03-01 10:00:00",
+            "2025-03-01",
+        ] {
+            assert!(parse_date(d).is_some(), "{d}");
+        }
+        assert!(parse_date("yesterday").is_none());
+    }
+}

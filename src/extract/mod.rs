@@ -1,0 +1,710 @@
+//! Page bytes → article: headline, body paragraphs and metadata.
+//!
+//! Pure: no I/O, no clock, no environment. Takes the response body, its
+//! Content-Type header and the page URL. Must not touch the network, the
+//! store or the corpus. The paragraphs come out as single lines of text with
+//! whitespace folded; turning them into corpus text is `normalize`'s job.
+//!
+//! Stages: guards on the raw bytes (size cap, non-HTML bodies) →
+//! [`charset`] decoding → parse (html5ever via scraper) → [`meta`]data and the
+//! headline → [`content`] scoring for the body → page-level guards (consent
+//! walls, paywall teasers, pages with no article). Work is bounded: the input
+//! is capped, and every tree walk is depth-limited.
+
+pub mod charset;
+pub mod content;
+pub mod meta;
+
+use chrono::{DateTime, Utc};
+use scraper::Html;
+use serde::Serialize;
+use url::Url;
+
+/// The article found in a page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Article {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub canonical_url: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+    pub language: Option<String>,
+    pub site_name: Option<String>,
+    /// Which method produced the body, for diagnostics and metrics:
+    /// `density` (content scoring), `json-ld` (the page's own articleBody),
+    /// `fallback` (all non-furniture text of a page with no clear container).
+    pub method: &'static str,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ExtractError {
+    #[error("not an HTML page (content type {0})")]
+    NotHtml(String),
+    #[error("no article found in the page")]
+    NoArticle,
+    #[error("page of {size} bytes is over the {limit}-byte limit")]
+    TooLarge { size: usize, limit: usize },
+    #[error("page is a cookie or consent wall, not the article")]
+    ConsentWall,
+    #[error("page is a paywall teaser, not the full article")]
+    Paywall,
+    #[error("page nests elements deeper than {limit} levels")]
+    TooDeep { limit: usize },
+}
+
+/// Bounds on the work done for one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// Bodies larger than this are refused with [`ExtractError::TooLarge`].
+    pub max_bytes: usize,
+    /// Fewer words than this in the body is not an article.
+    pub min_words: usize,
+    /// Pages whose tags nest deeper than this are refused with
+    /// [`ExtractError::TooDeep`]: the HTML tree builder does work
+    /// proportional to the depth for every tag, so 100 000 nested `<div>`s
+    /// (500 KB) would take minutes. Real article pages stay under ~150.
+    pub max_depth: usize,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        // The largest real article pages seen run to 2 MB; 8 MiB leaves room
+        // and still bounds parse time to well under a second.
+        ExtractOptions {
+            max_bytes: 8 * 1024 * 1024,
+            min_words: 25,
+            max_depth: 4096,
+        }
+    }
+}
+
+/// Extracts the article from one HTML page with default limits.
+pub fn extract(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+) -> Result<Article, ExtractError> {
+    extract_with(body, content_type, page_url, &ExtractOptions::default())
+}
+
+/// Extracts the article from one HTML page.
+pub fn extract_with(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+    opts: &ExtractOptions,
+) -> Result<Article, ExtractError> {
+    if body.len() > opts.max_bytes {
+        return Err(ExtractError::TooLarge {
+            size: body.len(),
+            limit: opts.max_bytes,
+        });
+    }
+    check_html(body, content_type)?;
+    if nesting_exceeds(body, opts.max_depth) {
+        return Err(ExtractError::TooDeep {
+            limit: opts.max_depth,
+        });
+    }
+    let (text, _, _) = charset::decode(body, content_type);
+    let doc = Html::parse_document(&text);
+    let host = page_url.host_str().unwrap_or("");
+    let m = meta::read(&doc, page_url);
+    let root = doc.root_element().id();
+    let blocks = content::blocks(&doc, root);
+    let title = meta::headline(&m, &content::h1s(&blocks), host);
+
+    let chosen = content::choose(&doc, &blocks, &title);
+    let (mut paragraphs, mut method) = (chosen.paragraphs, "density");
+    let mut chars = chosen.chars;
+
+    // Second opinion: the page's own JSON-LD articleBody, when our container
+    // holds much less than the publisher says the article is.
+    if let Some(ld) = m.ld_body.as_deref() {
+        let ld_paras: Vec<String> = ld
+            .split(['\n', '\r'])
+            .map(fold_space)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let ld_chars: usize = ld_paras.iter().map(|p| p.chars().count()).sum();
+        if ld_chars > 400 && chars * 2 < ld_chars && !looks_like_markup(ld) {
+            chars = ld_chars;
+            paragraphs = ld_paras;
+            method = "json-ld";
+        }
+    }
+    if words(&paragraphs) < opts.min_words {
+        let all = content::all_text(&blocks, false);
+        if words(&all) >= opts.min_words
+            && words(&all) < 2000
+            && m.og_type.as_deref().is_none_or(|t| t == "article")
+        {
+            let _ = chars;
+            paragraphs = all.into_iter().filter(|p| *p != title).collect();
+            method = "fallback";
+        }
+    }
+
+    let page_text_words = blocks
+        .iter()
+        .map(|b| b.text.split_whitespace().count())
+        .sum::<usize>();
+    let body_words = words(&paragraphs);
+    let body_lower = paragraphs.join(" ").to_lowercase();
+    // A consent wall is a page whose text is the consent form: no article
+    // beside it, or an "article" that is the consent text itself. A real
+    // article with a cookie banner under it is not one.
+    if body_words < opts.min_words || (body_words < 200 && consent_hits(&body_lower) >= 2) {
+        let page_lower: String = blocks
+            .iter()
+            .map(|b| b.text.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if consent_hits(&page_lower) >= 3 && page_text_words < 600 {
+            return Err(ExtractError::ConsentWall);
+        }
+    }
+    if body_words < PAYWALL_TEASER_WORDS {
+        let page_lower: String = blocks
+            .iter()
+            .map(|b| b.text.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if is_paywall(&page_lower, m.paywalled) {
+            return Err(ExtractError::Paywall);
+        }
+    }
+    if title.is_empty() || body_words < opts.min_words {
+        return Err(ExtractError::NoArticle);
+    }
+    let language = m.language.clone().or_else(|| detect_language(&paragraphs));
+    Ok(Article {
+        title,
+        paragraphs,
+        canonical_url: m.canonical_url,
+        published: m.published,
+        author: m.author,
+        language,
+        site_name: m.site_name,
+        method,
+    })
+}
+
+/// Turns a feed entry's HTML content into paragraphs (no scoring: a feed's
+/// content is the article, but share links and ads are still dropped).
+pub fn fragment_paragraphs(html: &str) -> Vec<String> {
+    let doc = Html::parse_fragment(html);
+    let root = doc.root_element().id();
+    content::all_text(&content::blocks(&doc, root), false)
+}
+
+fn words(ps: &[String]) -> usize {
+    ps.iter().map(|p| p.split_whitespace().count()).sum()
+}
+
+fn looks_like_markup(s: &str) -> bool {
+    s.contains("</p>") || s.contains("<div") || s.contains("&lt;p&gt;")
+}
+
+/// A linear pre-scan of the raw bytes: open tags push, close tags pop, void
+/// and self-closing tags do neither. An estimate (implied end tags are not
+/// modelled), used only to refuse absurd pages before the quadratic parse.
+fn nesting_exceeds(body: &[u8], limit: usize) -> bool {
+    const VOID: &[&[u8]] = &[
+        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
+        b"param", b"source", b"track", b"wbr",
+    ];
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = body
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'<'))
+    {
+        i += off + 1;
+        let close = body.get(i) == Some(&b'/');
+        let start = if close { i + 1 } else { i };
+        let name_len = body.get(start..).map_or(0, |r| {
+            r.iter().take_while(|b| b.is_ascii_alphanumeric()).count()
+        });
+        if name_len == 0 || !body[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = body[start..start + name_len].to_ascii_lowercase();
+        let end = body
+            .get(start..)
+            .and_then(|r| r.iter().position(|&b| b == b'>'))
+            .map_or(body.len(), |e| start + e);
+        if close {
+            depth = depth.saturating_sub(1);
+        } else if !(VOID.contains(&name.as_slice()) || body.get(end.wrapping_sub(1)) == Some(&b'/'))
+        {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+        }
+        i = end;
+    }
+    false
+}
+
+/// Refuses bodies that are not HTML by their Content-Type or by their first
+/// bytes (servers label PDFs and images text/html often enough).
+fn check_html(body: &[u8], content_type: Option<&str>) -> Result<(), ExtractError> {
+    if let Some(ct) = content_type {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let ok = mime.is_empty()
+            || matches!(
+                mime.as_str(),
+                "text/html"
+                    | "application/xhtml+xml"
+                    | "text/plain"
+                    | "application/xml"
+                    | "text/xml"
+            )
+            || mime == "application/octet-stream";
+        if !ok {
+            return Err(ExtractError::NotHtml(mime));
+        }
+    }
+    let head = &body[..body.len().min(16)];
+    let magic: &[(&[u8], &str)] = &[
+        (b"%PDF-", "application/pdf"),
+        (b"\x89PNG", "image/png"),
+        (b"\xFF\xD8\xFF", "image/jpeg"),
+        (b"GIF8", "image/gif"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\x1F\x8B", "application/gzip"),
+        (b"OggS", "audio/ogg"),
+        (b"ID3", "audio/mpeg"),
+    ];
+    for (m, name) in magic {
+        if head.starts_with(m) {
+            return Err(ExtractError::NotHtml((*name).to_string()));
+        }
+    }
+    if head.starts_with(b"RIFF") && body.get(8..12) == Some(b"WEBP") {
+        return Err(ExtractError::NotHtml("image/webp".into()));
+    }
+    // Binary data has NUL bytes; text in UTF-16 without a BOM is too rare to
+    // keep for.
+    let probe = &body[..body.len().min(1024)];
+    if encoding_rs::Encoding::for_bom(body).is_none()
+        && probe.iter().filter(|&&b| b == 0).count() > 4
+    {
+        return Err(ExtractError::NotHtml("binary data".into()));
+    }
+    Ok(())
+}
+
+const CONSENT_PHRASES: &[&str] = &[
+    "cookie",
+    "consent",
+    "accept all",
+    "reject all",
+    "manage preferences",
+    "privacy settings",
+    "we value your privacy",
+    "before you continue",
+    "legitimate interest",
+    "partners",
+    "personalised ads",
+    "personalized ads",
+    "gdpr",
+];
+
+fn consent_hits(text: &str) -> usize {
+    CONSENT_PHRASES.iter().filter(|p| text.contains(*p)).count()
+}
+
+/// A body shorter than this with a paywall marker is the teaser, not the
+/// article.
+const PAYWALL_TEASER_WORDS: usize = 150;
+
+const PAYWALL_PHRASES: &[&str] = &[
+    "subscribe to continue",
+    "subscribe to read",
+    "to continue reading",
+    "subscribers only",
+    "for subscribers",
+    "already a subscriber",
+    "already subscribed",
+    "this article is for",
+    "premium content",
+    "unlock this article",
+    "register to continue",
+    "sign in to continue",
+    "sign in to read",
+    "create a free account to continue",
+    "start your subscription",
+    "become a subscriber",
+    "paywall",
+];
+
+fn is_paywall(text: &str, ld_paywalled: bool) -> bool {
+    let hits = PAYWALL_PHRASES.iter().filter(|p| text.contains(*p)).count();
+    hits >= 1 || ld_paywalled
+}
+
+/// Language when the page does not say: whatlang on the body, accepted only
+/// when it is confident.
+fn detect_language(paragraphs: &[String]) -> Option<String> {
+    let mut sample = String::new();
+    for p in paragraphs {
+        if sample.len() > 4000 {
+            break;
+        }
+        sample.push_str(p);
+        sample.push('\n');
+    }
+    let info = whatlang::detect(&sample)?;
+    info.is_reliable()
+        .then(|| iso639_1(info.lang()).to_string())
+}
+
+fn iso639_1(l: whatlang::Lang) -> &'static str {
+    use whatlang::Lang::*;
+    match l {
+        Eng => "en",
+        Rus => "ru",
+        Ukr => "uk",
+        Deu => "de",
+        Fra => "fr",
+        Spa => "es",
+        Por => "pt",
+        Ita => "it",
+        Nld => "nl",
+        Swe => "sv",
+        Dan => "da",
+        Nob => "nb",
+        Fin => "fi",
+        Pol => "pl",
+        Ces => "cs",
+        Slk => "sk",
+        Slv => "sl",
+        Hrv => "hr",
+        Srp => "sr",
+        Bul => "bg",
+        Mkd => "mk",
+        Bel => "be",
+        Ron => "ro",
+        Hun => "hu",
+        Ell => "el",
+        Tur => "tr",
+        Ara => "ar",
+        Heb => "he",
+        Pes => "fa",
+        Urd => "ur",
+        Hin => "hi",
+        Ben => "bn",
+        Cmn => "zh",
+        Jpn => "ja",
+        Kor => "ko",
+        Vie => "vi",
+        Tha => "th",
+        Ind => "id",
+        Lit => "lt",
+        Lav => "lv",
+        Est => "et",
+        Kat => "ka",
+        Hye => "hy",
+        Aze => "az",
+        Uzb => "uz",
+        Epo => "eo",
+        other => other.code(),
+    }
+}
+
+pub(crate) fn fold_space(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::corpus_text;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/pages/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn expected(name: &str) -> String {
+        String::from_utf8(fixture(name)).expect("fixture text is UTF-8")
+    }
+
+    fn url() -> Url {
+        Url::parse("https://news.example.org/2025/03/detentions?utm_source=feed")
+            .expect("static URL")
+    }
+
+    fn stored(name: &str, content_type: Option<&str>) -> String {
+        let a = extract(&fixture(&format!("{name}.html")), content_type, &url())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        corpus_text(&a.title, &a.paragraphs)
+    }
+
+    #[test]
+    fn furniture_is_left_out() {
+        for case in [
+            "nav",
+            "share",
+            "newsletter",
+            "related",
+            "cookie",
+            "comments",
+        ] {
+            let name = format!("furniture-{case}");
+            assert_eq!(
+                stored(&name, None),
+                expected(&format!("{name}.txt")),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn charsets_decode() {
+        for (case, ct) in [
+            ("windows-1251", None),
+            ("koi8-r", Some("text/html; charset=KOI8-R")),
+            // Bytes in windows-1251, labelled Latin-1 both in the header and
+            // in the page.
+            ("mislabelled", Some("text/html; charset=iso-8859-1")),
+            // A UTF-8 BOM wins over a windows-1252 meta label.
+            ("bom", Some("text/html")),
+        ] {
+            let name = format!("charset-{case}");
+            assert_eq!(
+                stored(&name, ct),
+                expected(&format!("{name}.txt")),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn metadata_is_read() {
+        let a = extract(
+            &fixture("furniture-nav.html"),
+            Some("text/html; charset=utf-8"),
+            &url(),
+        )
+        .expect("article");
+        assert_eq!(a.title, "Rights groups report new detentions in Chechnya");
+        assert_eq!(
+            a.canonical_url.as_deref(),
+            Some("https://news.example.org/2025/03/detentions")
+        );
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2025-03-04T08:30:00+00:00")
+        );
+        assert_eq!(a.author.as_deref(), Some("Jane Writer"));
+        assert_eq!(a.language.as_deref(), Some("en"));
+        assert_eq!(a.site_name.as_deref(), Some("The Example Ledger"));
+        assert_eq!(a.method, "density");
+    }
+
+    #[test]
+    fn language_is_detected_when_the_page_is_silent() {
+        let a = extract(&fixture("charset-windows-1251.html"), None, &url()).expect("article");
+        assert_eq!(a.language.as_deref(), Some("ru"));
+    }
+
+    #[test]
+    fn json_ld_metadata_and_headline() {
+        let body = r#"<html><head><title>Something else entirely | Site</title>
+<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Site"},
+{"@type":"NewsArticle","headline":"Court hears the case of the missing singer &amp; his family","datePublished":"2025-05-01T10:00:00Z",
+"author":[{"@type":"Person","name":"A. Reporter"},{"@type":"Person","name":"B. Editor"}],"publisher":{"@type":"Organization","name":"Site News"},"inLanguage":"en-GB"}]}</script>
+</head><body><div><p>The court in Strasbourg heard arguments on Tuesday in the case brought by the family of a singer who disappeared in 2017, after years of delays.</p>
+<p>Lawyers for the family said the authorities had never opened a proper investigation, despite witness statements describing his detention.</p></div></body></html>"#;
+        let a = extract(body.as_bytes(), None, &url()).expect("article");
+        assert_eq!(
+            a.title,
+            "Court hears the case of the missing singer & his family"
+        );
+        assert_eq!(a.author.as_deref(), Some("A. Reporter, B. Editor"));
+        assert_eq!(a.site_name.as_deref(), Some("Site News"));
+        assert_eq!(a.language.as_deref(), Some("en"));
+        assert!(a.published.is_some());
+    }
+
+    #[test]
+    fn headline_prefers_the_article_h1_over_a_logo_h1() {
+        let body = r#"<html><head><title>Old title for search engines - The Ledger</title>
+<meta property="og:site_name" content="The Ledger"></head><body>
+<header><h1><a href="/">The Ledger</a></h1></header>
+<article><h1>Witnesses describe raids on private flats</h1>
+<p>Three witnesses told investigators that police entered private flats at night, confiscated phones and took several people to a police station.</p>
+<p>None of those detained was allowed to call a lawyer, according to the statements, which were later filed with a court.</p></article></body></html>"#;
+        let a = extract(body.as_bytes(), None, &url()).expect("article");
+        assert_eq!(a.title, "Witnesses describe raids on private flats");
+        assert!(
+            !a.paragraphs
+                .iter()
+                .any(|p| p.contains("Witnesses describe")),
+            "headline repeated in body"
+        );
+    }
+
+    #[test]
+    fn non_html_bodies_are_refused() {
+        assert!(
+            matches!(extract(&fixture("guard-pdf.bin"), None, &url()), Err(ExtractError::NotHtml(m)) if m == "application/pdf")
+        );
+        assert!(matches!(
+            extract(b"<html></html>", Some("image/png"), &url()),
+            Err(ExtractError::NotHtml(m)) if m == "image/png"
+        ));
+        assert!(matches!(
+            extract(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", Some("text/html"), &url()),
+            Err(ExtractError::NotHtml(_))
+        ));
+    }
+
+    #[test]
+    fn walls_teasers_and_empty_pages_are_recognised() {
+        assert_eq!(
+            extract(&fixture("guard-consent.html"), None, &url()),
+            Err(ExtractError::ConsentWall)
+        );
+        assert_eq!(
+            extract(&fixture("guard-paywall.html"), None, &url()),
+            Err(ExtractError::Paywall)
+        );
+        assert_eq!(
+            extract(&fixture("guard-no-article.html"), None, &url()),
+            Err(ExtractError::NoArticle)
+        );
+    }
+
+    #[test]
+    fn oversized_pages_are_refused() {
+        let body = fixture("furniture-nav.html");
+        let opts = ExtractOptions {
+            max_bytes: 1000,
+            ..ExtractOptions::default()
+        };
+        assert_eq!(
+            extract_with(&body, None, &url(), &opts),
+            Err(ExtractError::TooLarge {
+                size: body.len(),
+                limit: 1000
+            })
+        );
+        assert!(extract_with(&body, None, &url(), &ExtractOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn feed_fragments_become_paragraphs() {
+        let ps = fragment_paragraphs(
+            "<p>First paragraph of the entry.</p><div class=\"share\"><a href=\"#\">Share</a></div>Loose text<br><br>after a break<ul><li>an item</li></ul>",
+        );
+        assert_eq!(
+            ps,
+            vec![
+                "First paragraph of the entry.",
+                "Loose text",
+                "after a break",
+                "an item"
+            ]
+        );
+    }
+
+    #[test]
+    fn pathological_nesting_is_refused() {
+        let depth = 100_000;
+        let mut body = String::from("<html><body>");
+        body.push_str(&"<div>".repeat(depth));
+        body.push_str("deep text");
+        body.push_str(&"</div>".repeat(depth));
+        body.push_str("<article><p>");
+        body.push_str(
+            &"Words of a real paragraph that is long enough to be an article body. ".repeat(10),
+        );
+        body.push_str("</p></article></body></html>");
+        assert_eq!(
+            extract(body.as_bytes(), None, &url()),
+            Err(ExtractError::TooDeep { limit: 4096 })
+        );
+        // Nesting within the limit is parsed, and the walk does not
+        // overflow the stack.
+        let page = |depth: usize| {
+            let mut p = String::from(
+                "<html><head><title>A page nested deep in wrappers</title></head><body>",
+            );
+            p.push_str(&"<div>".repeat(depth));
+            p.push_str("<article><p>");
+            p.push_str(
+                &"Words of a real paragraph that is long enough to be an article body. ".repeat(10),
+            );
+            p.push_str("</p></article>");
+            p.push_str(&"</div>".repeat(depth));
+            p.push_str("</body></html>");
+            p
+        };
+        assert!(extract(page(300).as_bytes(), None, &url()).is_ok());
+        // Deeper than the walks go: text past the walk depth is not read,
+        // but the page is handled without overflowing the stack.
+        assert_eq!(
+            extract(page(3000).as_bytes(), None, &url()),
+            Err(ExtractError::NoArticle)
+        );
+    }
+
+    #[test]
+    fn mangled_pages_never_panic() {
+        // Deterministic mutations of real fixtures: truncations, byte flips,
+        // inserted markup. Any result is fine; a panic is not.
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let inserts: [&[u8]; 6] = [
+            b"<",
+            b"</div>",
+            b"<script>",
+            b"\xFF\xFE",
+            b"<!--",
+            b"&#x110000;",
+        ];
+        for name in [
+            "furniture-comments.html",
+            "charset-koi8-r.html",
+            "guard-paywall.html",
+        ] {
+            let base = fixture(name);
+            for _ in 0..60 {
+                let mut b = base.clone();
+                for _ in 0..(next() % 8) {
+                    let at = (next() as usize) % b.len().max(1);
+                    match next() % 3 {
+                        0 => b.truncate(at),
+                        1 => {
+                            if let Some(x) = b.get_mut(at) {
+                                *x = next() as u8;
+                            }
+                        }
+                        _ => {
+                            let ins = inserts[(next() as usize) % inserts.len()];
+                            let at = at.min(b.len());
+                            b.splice(at..at, ins.iter().copied());
+                        }
+                    }
+                }
+                let _ = extract(&b, None, &url());
+                let _ = fragment_paragraphs(&String::from_utf8_lossy(&b));
+            }
+        }
+    }
+}
