@@ -174,11 +174,14 @@ fn main() {
         .unwrap()
         .count();
     println!("{}", String::from_utf8_lossy(&out.stdout).trim());
+    // Exit 3: some feeds failed; their articles are missing from the
+    // count, not from the rate, and the errors are shown.
     assert!(
-        out.status.success(),
+        matches!(out.status.code(), Some(0 | 3)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     println!("feeds {feeds}, articles per feed {articles}, stored {stored}");
     println!(
         "wall {:.2} s, {:.0} articles/s, CPU {:.2} s ({:.2} ms per article), peak RSS {:.1} MB",

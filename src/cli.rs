@@ -311,24 +311,11 @@ fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
     });
     match crate::feed::parse(&src.body, charset.as_deref(), &src.url) {
         Ok(feed) => {
-            let mut out = String::new();
-            if json {
-                out = serde_json::to_string_pretty(&feed.entries)?;
-                out.push('\n');
+            let out = if json {
+                serde_json::to_string_pretty(&feed.entries)? + "\n"
             } else {
-                for e in &feed.entries {
-                    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-                    out.push_str(&format!(
-                        "{}\t{}\t{}\t{}\n",
-                        clean(&e.key),
-                        e.published
-                            .map(crate::store::ts)
-                            .unwrap_or_else(|| "-".into()),
-                        e.link.as_deref().map(clean).unwrap_or_else(|| "-".into()),
-                        e.title.as_deref().map(clean).unwrap_or_else(|| "-".into())
-                    ));
-                }
-            }
+                crate::feed::format_tsv(&feed)
+            };
             print!("{out}");
             Ok(0)
         }
