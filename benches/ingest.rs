@@ -20,65 +20,13 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+#[path = "../tests/it/synthetic.rs"]
+mod synthetic;
+
 /// A page with realistic furniture around eight paragraphs of text of its
-/// own (words drawn by a generator seeded with the feed and article, so no
-/// two pages look like copies to dedup).
+/// own, so no two pages look like copies to dedup.
 fn page(feed: usize, art: usize) -> String {
-    const WORDS: &[&str] = &[
-        "Chechnya",
-        "gay",
-        "men",
-        "detained",
-        "police",
-        "families",
-        "lawyers",
-        "court",
-        "asylum",
-        "shelter",
-        "witness",
-        "report",
-        "Grozny",
-        "activists",
-        "evacuated",
-        "Moscow",
-        "Vienna",
-        "inquiry",
-        "prison",
-        "relatives",
-        "network",
-        "torture",
-        "released",
-        "charged",
-        "journalists",
-        "embassy",
-        "visa",
-        "threats",
-        "village",
-        "hearing",
-        "officials",
-        "denied",
-        "testimony",
-        "Kadyrov",
-        "campaign",
-        "sanctions",
-        "resolution",
-        "parliament",
-        "survivors",
-        "flight",
-    ];
-    let mut seed = (feed as u64 + 1).wrapping_mul(0x9E3779B97F4A7C15)
-        ^ (art as u64 + 1).wrapping_mul(0xC2B2AE3D27D4EB4F);
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        WORDS[(seed % WORDS.len() as u64) as usize]
-    };
-    let mut body = String::new();
-    for _ in 0..8 {
-        let words: Vec<&str> = (0..45).map(|_| next()).collect();
-        body.push_str(&format!("<p>{}.</p>\n", words.join(" ")));
-    }
+    let body = synthetic::paragraphs(synthetic::seed_of(&format!("{feed}/{art}")), 8, 45);
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Chechnya report {feed}-{art} | Outlet {feed}</title>\
          <meta property=\"og:title\" content=\"Chechnya report {feed}-{art}\"></head><body>\

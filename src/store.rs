@@ -877,28 +877,13 @@ impl Store {
         let mut out = Vec::new();
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story
-                 FROM articles WHERE state != 'pending' ORDER BY id",
-            )
+            .prepare(&format!(
+                "SELECT {} FROM articles WHERE state != 'pending' ORDER BY id",
+                Self::EXPORT_COLUMNS
+            ))
             .map_err(self.err())?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(ExportRecord {
-                    id: Some(r.get(0)?),
-                    file: Some(r.get(1)?),
-                    url: r.get(2)?,
-                    canonical_url: r.get(3)?,
-                    title: r.get(4)?,
-                    feed: r.get(5)?,
-                    published: r.get(6)?,
-                    fetched_at: r.get(7)?,
-                    language: r.get(8)?,
-                    words: r.get(9)?,
-                    duplicate_of: None,
-                    story: r.get(10)?,
-                })
-            })
+            .query_map([], Self::article_export_row)
             .map_err(self.err())?;
         for r in rows {
             out.push(r.map_err(self.err())?);
@@ -1179,29 +1164,37 @@ impl Store {
         Ok(hosts.len() as u32)
     }
 
+    /// Columns of the export record, in the order `article_export_row` reads.
+    const EXPORT_COLUMNS: &'static str =
+        "id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story";
+
+    fn article_export_row(r: &Row) -> rusqlite::Result<ExportRecord> {
+        Ok(ExportRecord {
+            id: Some(r.get(0)?),
+            file: Some(r.get(1)?),
+            url: r.get(2)?,
+            canonical_url: r.get(3)?,
+            title: r.get(4)?,
+            feed: r.get(5)?,
+            published: r.get(6)?,
+            fetched_at: r.get(7)?,
+            language: r.get(8)?,
+            words: r.get(9)?,
+            duplicate_of: None,
+            story: r.get(10)?,
+        })
+    }
+
     /// The export record of one article.
     pub fn article_record(&self, id: u64) -> Result<Option<ExportRecord>, StoreError> {
         self.conn
             .query_row(
-                "SELECT id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story
-                 FROM articles WHERE id = ?1",
+                &format!(
+                    "SELECT {} FROM articles WHERE id = ?1",
+                    Self::EXPORT_COLUMNS
+                ),
                 [id],
-                |r| {
-                    Ok(ExportRecord {
-                        id: Some(r.get(0)?),
-                        file: Some(r.get(1)?),
-                        url: r.get(2)?,
-                        canonical_url: r.get(3)?,
-                        title: r.get(4)?,
-                        feed: r.get(5)?,
-                        published: r.get(6)?,
-                        fetched_at: r.get(7)?,
-                        language: r.get(8)?,
-                        words: r.get(9)?,
-                        duplicate_of: None,
-                        story: r.get(10)?,
-                    })
-                },
+                Self::article_export_row,
             )
             .optional()
             .map_err(self.err())

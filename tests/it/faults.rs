@@ -61,7 +61,6 @@ impl Reply {
 #[derive(Clone, Debug)]
 pub struct Hit {
     pub path: String,
-    pub host: String,
     pub at: Instant,
     pub headers: HashMap<String, String>,
     /// Requests in flight when this one arrived (itself included).
@@ -144,10 +143,8 @@ fn serve(
         }
     }
     let now_in_flight = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    let host = headers.get("host").cloned().unwrap_or_default();
     hits.lock().unwrap().push(Hit {
         path: path.clone(),
-        host,
         at: Instant::now(),
         headers,
         in_flight: now_in_flight,

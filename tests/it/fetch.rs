@@ -6,58 +6,9 @@ use std::time::Duration;
 use crate::env::{stderr, stdout, Env};
 use crate::faults::{Body, FaultServer, Reply};
 
-/// A page whose text is its own: words drawn from a list by a generator
-/// seeded with the title, so two pages never look like copies.
+/// A page whose text is its own (see `synthetic`).
 fn page(title: &str) -> String {
-    const WORDS: &[&str] = &[
-        "Chechnya",
-        "gay",
-        "men",
-        "detained",
-        "police",
-        "families",
-        "lawyers",
-        "court",
-        "asylum",
-        "shelter",
-        "witness",
-        "report",
-        "Grozny",
-        "activists",
-        "evacuated",
-        "Moscow",
-        "Vienna",
-        "inquiry",
-        "prison",
-        "relatives",
-        "network",
-        "torture",
-        "released",
-        "charged",
-        "journalists",
-        "embassy",
-        "visa",
-        "threats",
-        "village",
-        "hearing",
-    ];
-    let mut seed: u64 = title.bytes().fold(1469598103934665603, |h, b| {
-        (h ^ b as u64).wrapping_mul(1099511628211)
-    });
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        WORDS[(seed % WORDS.len() as u64) as usize]
-    };
-    let body: String = (0..4)
-        .map(|_| {
-            format!(
-                "<p>{}.</p>",
-                (0..40).map(|_| next()).collect::<Vec<_>>().join(" ")
-            )
-        })
-        .collect();
+    let body = crate::synthetic::paragraphs(crate::synthetic::seed_of(title), 4, 40);
     format!("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>")
 }
 
@@ -106,7 +57,7 @@ fn requests_to_one_host_keep_the_politeness_budget() {
             s.route(
                 &path,
                 vec![Reply::ok("text/html", page(&format!("Report {f}-{a}")))
-                    .delay(Duration::from_millis(150))],
+                    .delay(Duration::from_millis(600))],
             );
         }
         s.route(
@@ -117,7 +68,7 @@ fn requests_to_one_host_keep_the_politeness_budget() {
     }
     let env = env_with(
         &feeds,
-        "per_host_connections = 2\nper_host_gap = \"100ms\"\nconcurrency = 3\n",
+        "per_host_connections = 2\nper_host_gap = \"250ms\"\nconcurrency = 3\n",
     );
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -133,7 +84,12 @@ fn requests_to_one_host_keep_the_politeness_budget() {
     let mut starts: Vec<_> = hits.iter().map(|h| h.at).collect();
     starts.sort();
     let min_gap = starts.windows(2).map(|w| w[1] - w[0]).min().unwrap();
-    assert!(min_gap >= Duration::from_millis(95), "gap {min_gap:?}");
+    assert!(
+        // What the server sees also carries its own accept latency, which
+        // swings on a loaded machine: allow 100 ms of it.
+        min_gap >= Duration::from_millis(150),
+        "gap {min_gap:?}"
+    );
 }
 
 #[test]

@@ -11,3 +11,4 @@ mod fetch;
 mod pipeline;
 mod service;
 mod smtp;
+mod synthetic;
