@@ -384,3 +384,135 @@ fn bodies_are_capped_while_streaming_and_bombs_defused() {
         stdout(&out)
     );
 }
+
+#[test]
+fn every_fault_at_once_spares_the_healthy_feeds() {
+    use std::io::Write;
+    let s = FaultServer::start();
+    // The faults live on one host name, the healthy feeds on another: a
+    // host that throttles several URLs is rightly held back as a whole.
+    let base = s.base("127.0.0.1");
+    let good = s.base("localhost");
+    let mut feeds: Vec<(&str, String)> = Vec::new();
+    // Healthy feeds, three articles each.
+    let healthy = ["h1", "h2", "h3"];
+    for h in healthy {
+        let links: Vec<String> = (0..3).map(|a| format!("{good}/{h}/a{a}")).collect();
+        for (a, l) in links.iter().enumerate() {
+            s.route(
+                l.trim_start_matches(&good),
+                vec![Reply::ok("text/html", page(&format!("{h} story {a}")))],
+            );
+        }
+        s.route(
+            &format!("/{h}.xml"),
+            vec![Reply::ok("application/rss+xml", rss(&links))],
+        );
+        feeds.push((h, format!("{good}/{h}.xml")));
+    }
+    // And one of every fault.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..64 {
+        gz.write_all(&[b' '; 1 << 20]).unwrap();
+    }
+    s.route(
+        "/bomb.xml",
+        vec![Reply::ok("application/rss+xml", gz.finish().unwrap())
+            .header("Content-Encoding", "gzip")],
+    );
+    s.route(
+        "/endless.xml",
+        vec![Reply {
+            body: Body::Endless {
+                chunk: 65536,
+                pause: Duration::ZERO,
+            },
+            ..Reply::ok("text/xml", "")
+        }],
+    );
+    s.route(
+        "/drip.xml",
+        vec![Reply {
+            body: Body::Endless {
+                chunk: 16,
+                pause: Duration::from_millis(200),
+            },
+            ..Reply::ok("text/xml", "")
+        }],
+    );
+    s.route(
+        "/slow.xml",
+        vec![Reply::ok("application/rss+xml", rss(&[])).delay(Duration::from_secs(5))],
+    );
+    s.route("/e500.xml", vec![Reply::status(500)]);
+    s.route(
+        "/e503.xml",
+        vec![Reply::status(503).header("Retry-After", "120")],
+    );
+    s.route(
+        "/e429.xml",
+        vec![Reply::status(429).header("Retry-After", "Wed, 21 Oct 2037 07:28:00 GMT")],
+    );
+    s.route("/gone.xml", vec![Reply::status(410)]);
+    s.route("/loop.xml", vec![Reply::redirect(302, "/loop.xml")]);
+    s.route(
+        "/html.xml",
+        vec![Reply::ok("text/html", page("Not a feed"))],
+    );
+    for f in [
+        "bomb", "endless", "drip", "slow", "e500", "e503", "e429", "gone", "loop", "html",
+        "missing",
+    ] {
+        feeds.push((f, format!("{base}/{f}.xml")));
+    }
+    let env = env_with(
+        &feeds,
+        "per_host_connections = 3\nper_host_gap = \"20ms\"\nconcurrency = 8\nmax_feed_size = \"1MiB\"\n",
+    );
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("timeout = \"10s\"", "timeout = \"2s\"");
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("polled 14 feeds (11 failed)"),
+        "{}",
+        stdout(&out)
+    );
+    // Every healthy feed's articles are in.
+    assert!(
+        stdout(&out).contains("9 new articles"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // No request broke the budget, whatever the faults did.
+    let hits = s.hits.lock().unwrap().clone();
+    assert!(
+        hits.iter().all(|h| h.in_flight <= 6),
+        "{:?}",
+        hits.iter().map(|h| h.in_flight).collect::<Vec<_>>()
+    );
+    // No feed is dropped for good: each has a next poll, but for a 410
+    // (retired, visibly) — which the host's throttling may have postponed.
+    for (f, _) in &feeds {
+        let row = status_row(&env, f);
+        let scheduled = chrono::DateTime::parse_from_rfc3339(&row[3]).is_ok();
+        assert!(
+            scheduled || (*f == "gone" && row[3] == "retired"),
+            "{f}: {row:?}"
+        );
+    }
+    // Memory stayed bounded: the bomb and the endless bodies were cut at the cap.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u
+    };
+    assert!(
+        usage.ru_maxrss < 150 * 1024,
+        "peak RSS of a tidings run {} KiB",
+        usage.ru_maxrss
+    );
+}
