@@ -11,8 +11,11 @@
 //! hours ahead, as a long-running daemon mostly is.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "../tests/it/faults.rs"]
+#[allow(dead_code)]
+mod faults;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -52,21 +55,16 @@ fn usage(pid: u32) -> (f64, u64) {
 fn main() {
     let feeds = env_u64("FEEDS", 10_000);
     let seconds = env_u64("SECONDS", 600);
-    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
-    let base = format!(
-        "http://127.0.0.1:{}",
-        server.server_addr().to_ip().unwrap().port()
-    );
-    for _ in 0..4 {
-        let s = server.clone();
-        std::thread::spawn(move || {
-            for req in s.incoming_requests() {
-                let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><ttl>1440</ttl></channel></rss>";
-                let h =
-                    tiny_http::Header::from_bytes("Content-Type", "application/rss+xml").unwrap();
-                let _ = req.respond(tiny_http::Response::from_string(body).with_header(h));
-            }
-        });
+    // The tests' hand-written server: one thread and one connection per
+    // request, nothing kept alive.
+    let server = faults::FaultServer::start();
+    let base = server.base("127.0.0.1");
+    let body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><ttl>1440</ttl></channel></rss>";
+    for f in 0..feeds {
+        server.route(
+            &format!("/f{f}.xml"),
+            vec![faults::Reply::ok("application/rss+xml", body)],
+        );
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = String::from(

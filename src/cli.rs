@@ -642,7 +642,15 @@ fn cmd_status(config: &Config) -> Result<i32> {
     println!(
         "FEED\tLAST SUCCESS\tLAST ERROR\tNEXT POLL\tENTRIES SEEN\tARTICLES STORED\tFAILURES\tURL"
     );
-    for f in store.feeds()? {
+    // Feeds removed from the config keep their rows (their articles keep
+    // their provenance) but are no longer shown.
+    let configured: std::collections::HashSet<&str> =
+        config.feeds.iter().map(|f| f.name.as_str()).collect();
+    for f in store
+        .feeds()?
+        .into_iter()
+        .filter(|f| configured.contains(f.name.as_str()))
+    {
         let next = match &f.retired {
             Some(_) => "retired".to_string(),
             None => opt(f.next_poll),

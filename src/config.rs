@@ -579,11 +579,12 @@ impl Config {
         };
 
         let mut feeds: Vec<FeedConfig> = Vec::new();
+        let mut names = std::collections::HashSet::new();
         for f in &raw.feeds {
             let name = f.name.get_ref().trim().to_string();
             if name.is_empty() {
                 problem(f.name.span(), "feeds.name: must not be empty".into());
-            } else if feeds.iter().any(|g| g.name == name) {
+            } else if !names.insert(name.clone()) {
                 problem(
                     f.name.span(),
                     format!("feeds.name: '{name}' is used by another feed"),

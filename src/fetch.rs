@@ -293,7 +293,7 @@ struct Politeness {
     overrides: HashMap<String, HostLimits>,
     /// Network-level failures and successes, for telling an outage from a
     /// broken feed: (when, host, ok).
-    recent: Mutex<Vec<(Instant, String, bool)>>,
+    recent: Mutex<std::collections::VecDeque<(Instant, String, bool)>>,
 }
 
 /// Held while a request runs; gives the host slot back when dropped.
@@ -415,8 +415,16 @@ impl Politeness {
     fn note(&self, host: &str, ok: bool) {
         let now = Instant::now();
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        recent.retain(|(t, _, _)| now.duration_since(*t) < OUTAGE_WINDOW);
-        recent.push((now, host.to_string(), ok));
+        // Oldest first: drop what fell out of the window, and keep the
+        // record small (a few hundred outcomes tell an outage as well).
+        while recent
+            .front()
+            .is_some_and(|(t, _, _)| now.duration_since(*t) >= OUTAGE_WINDOW)
+            || recent.len() >= 512
+        {
+            recent.pop_front();
+        }
+        recent.push_back((now, host.to_string(), ok));
     }
 
     /// The network looks down: nothing answered lately, and several hosts
