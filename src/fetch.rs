@@ -761,4 +761,70 @@ mod tests {
         assert!(literal_private_host(&Url::parse("http://[::1]/x").unwrap()).is_some());
         assert!(literal_private_host(&Url::parse("http://example.org/x").unwrap()).is_none());
     }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(now + chrono::Duration::seconds(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 22 Nov 2026 11:00:00 GMT", now),
+            Some(now + chrono::Duration::hours(1))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn freshness_from_cache_control_then_expires() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_freshness(Some("public, max-age=600"), None, now),
+            Some(now + chrono::Duration::seconds(600))
+        );
+        assert_eq!(
+            parse_freshness(Some("no-cache, max-age=600"), None, now),
+            None
+        );
+        assert_eq!(
+            parse_freshness(None, Some("Sun, 22 Nov 2026 12:00:00 GMT"), now),
+            Some(now + chrono::Duration::hours(2))
+        );
+        assert_eq!(
+            parse_freshness(None, Some("Sun, 22 Nov 2026 09:00:00 GMT"), now),
+            None,
+            "past"
+        );
+    }
+
+    #[test]
+    fn aggregator_links_give_the_publisher() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(
+            unwrap_aggregator(&u(
+                "https://www.google.com/url?q=https://news.example.org/a&sa=U"
+            )),
+            Some(u("https://news.example.org/a"))
+        );
+        assert_eq!(
+            unwrap_aggregator(&u("https://www.bing.com/news/apiclick.aspx?ref=FexRss&url=https%3a%2f%2fnews.example.org%2fb")),
+            Some(u("https://news.example.org/b"))
+        );
+        // An old-style Google News id: base64url of a record holding the URL.
+        use base64::Engine;
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(b"\x08\x13\x22\x1fhttps://news.example.org/c\xd2\x01\x00");
+        assert_eq!(
+            unwrap_aggregator(&u(&format!(
+                "https://news.google.com/rss/articles/{id}?oc=5"
+            ))),
+            Some(u("https://news.example.org/c"))
+        );
+        assert_eq!(unwrap_aggregator(&u("https://news.example.org/d")), None);
+    }
 }
