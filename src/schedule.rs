@@ -96,17 +96,6 @@ pub fn next_poll(
     not_before.map_or(at, |t| at.max(t))
 }
 
-/// The next poll after a successful one, from a feed's interval and ttl
-/// (kept for callers that know no more).
-pub fn after_success(
-    name: &str,
-    now: DateTime<Utc>,
-    interval: Duration,
-    ttl: Option<Duration>,
-) -> DateTime<Utc> {
-    next_poll(name, now, interval, ttl.map(|t| now + chrono(t)))
-}
-
 /// The next poll after a failure: the interval doubled per consecutive
 /// failure, capped at [`MAX_BACKOFF`] (but never shorter than the interval),
 /// and never before a Retry-After.
@@ -197,10 +186,6 @@ mod tests {
     fn never_sooner_than_ttl_cache_or_retry_after() {
         let later = t0() + ChronoDuration::hours(3);
         assert_eq!(next_poll("a", t0(), HOUR, Some(later)), later);
-        assert!(
-            after_success("a", t0(), HOUR, Some(Duration::from_secs(4 * 3600)))
-                >= t0() + ChronoDuration::hours(4)
-        );
         assert!(after_failure("a", t0(), HOUR, 1, Some(later)) >= later);
     }
 

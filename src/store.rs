@@ -603,18 +603,6 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// The article a sighting URL was already recorded for, if any.
-    pub fn sighting_by_canonical_url(&self, canonical: &str) -> Result<Option<u64>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT article FROM sightings WHERE canonical_url = ?1 LIMIT 1",
-                [canonical],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.err())
-    }
-
     /// The story an article belongs to.
     pub fn story_of(&self, id: u64) -> Result<Option<u64>, StoreError> {
         self.conn
