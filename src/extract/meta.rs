@@ -474,10 +474,10 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     if let Some(h) = usable.iter().filter(|h| !h.noise).find(plausible) {
         return h.text.clone();
     }
-    if H1_IN_NOISE {
-        if let Some(h) = usable.iter().find(plausible) {
-            return h.text.clone();
-        }
+    // Pages often wrap the article header in a <header> that looks like
+    // furniture; an h1 there still beats the metadata titles on the dev set.
+    if let Some(h) = usable.iter().find(plausible) {
+        return h.text.clone();
     }
     let candidates = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title];
     for c in candidates.into_iter().flatten() {
@@ -488,8 +488,6 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     }
     h1s.first().map(|h| h.text.clone()).unwrap_or_default()
 }
-
-const H1_IN_NOISE: bool = true;
 
 /// Decodes character references left in attribute values that were escaped
 /// twice by the publisher ("&amp;#8217;" arrives as "&#8217;").
