@@ -276,7 +276,6 @@ const NEGATIVE_WORDS: &[&str] = &[
 
 pub const MAX_DEPTH: usize = 400;
 const SOFT_MIN_CHARS: usize = 1000;
-const SOFT_SHARE: f64 = 0.0;
 
 fn attr_words(class: Option<&str>, id: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
@@ -491,8 +490,6 @@ fn is_footnote_marker(node: NodeRef<Node>) -> bool {
             .all(|c| c.is_ascii_digit() || c == ',' || c == '-')
 }
 
-const CARDS: bool = true;
-
 /// Teaser cards: three or more sibling containers of one tag and class, each
 /// a link with a little text (related posts, "more stories" grids, product
 /// tiles). Article prose never comes in that shape.
@@ -546,11 +543,7 @@ fn find_cards(doc: &Html) -> HashSet<NodeId> {
 
 /// Cuts the tree under `root` into text blocks.
 pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
-    let cards = if CARDS {
-        find_cards(doc)
-    } else {
-        HashSet::new()
-    };
+    let cards = find_cards(doc);
     let mut w = Walker {
         cards: &cards,
         blocks: Vec::new(),
@@ -577,19 +570,13 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
             e.1 += 1;
         }
     }
-    // The page's prose outside hard furniture: a soft element is the
-    // article's wrapper only if it holds most of it (a related-posts box of
-    // teasers holds prose too, but a small share).
-    let total: usize = blocks
-        .iter()
-        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
-        .map(|b| b.chars)
-        .sum();
+    // A soft-furniture element that holds real prose (four paragraphs, a
+    // thousand characters) is the article's wrapper despite its class name.
     for b in &mut blocks {
         b.soft.retain(|id| {
-            prose.get(id).is_none_or(|&(chars, n)| {
-                chars < SOFT_MIN_CHARS || n < 4 || (chars as f64) < SOFT_SHARE * total as f64
-            })
+            prose
+                .get(id)
+                .is_none_or(|&(chars, n)| chars < SOFT_MIN_CHARS || n < 4)
         });
         b.noise = b.hard || !b.soft.is_empty();
     }
@@ -691,10 +678,8 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
             best = Some((id, f));
         }
     }
-    if MODE == 1 {
-        if let Some(c) = coverage_best(doc, blocks) {
-            return emit(doc, blocks, &HashSet::from([c]), title);
-        }
+    if let Some(c) = coverage_best(doc, blocks) {
+        return emit(doc, blocks, &HashSet::from([c]), title);
     }
     let Some((mut top, top_score)) = best else {
         return Chosen {
@@ -759,8 +744,6 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     }
     emit(doc, blocks, &chosen, title)
 }
-
-const MODE: u8 = 1;
 
 fn emit(doc: &Html, blocks: &[Block], chosen: &HashSet<NodeId>, title: &str) -> Chosen {
     let in_chosen = |b: &Block| -> bool {
@@ -915,9 +898,6 @@ fn is_boilerplate_line(t: &str) -> bool {
             || l.starts_with("getty images")
             || l.contains("all rights reserved"))
 }
-
-const DROP_PRE: bool = false;
-const DROP_CELL: bool = false;
 
 /// Headings that open page furniture rather than a part of the article.
 fn is_furniture_heading(t: &str) -> bool {
@@ -1145,12 +1125,6 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
                 skipping = Some(l);
                 continue;
             }
-        }
-        if DROP_PRE && b.kind == Kind::Pre {
-            continue;
-        }
-        if DROP_CELL && b.kind == Kind::Cell {
-            continue;
         }
         if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
             continue;

@@ -298,14 +298,33 @@ fn norm(s: &str) -> String {
 /// Removes a site name before or after a separator: "Title | Site",
 /// "Title - Site", "Site: Title".
 pub fn strip_site(title: &str, site: Option<&str>, host: &str) -> String {
+    strip_site_with(title, site, host, true)
+}
+
+/// The site's own name in its host: the label before the public suffix
+/// ("news" in "news.example.co.uk" is a subdomain, "example" the name).
+fn host_name(host: &str) -> String {
+    let mut labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    if labels.len() > 1 {
+        labels.pop();
+    }
+    while labels.len() > 1
+        && matches!(
+            labels.last(),
+            Some(&("co" | "com" | "org" | "net" | "ac" | "gov" | "edu" | "or" | "ne"))
+        )
+    {
+        labels.pop();
+    }
+    norm(labels.last().copied().unwrap_or(""))
+}
+
+/// `guess`: also cut short tails after a separator when the site name is
+/// unknown (right for `<title>`, too eager for a visible h1).
+fn strip_site_with(title: &str, site: Option<&str>, host: &str, guess: bool) -> String {
     let title = title.trim();
     let site_n = site.map(norm).unwrap_or_default();
-    let host_n = norm(
-        host.trim_start_matches("www.")
-            .split('.')
-            .next()
-            .unwrap_or(""),
-    );
+    let host_n = host_name(host);
     let looks_like_site = |part: &str| {
         let n = norm(part);
         !n.is_empty()
@@ -318,15 +337,18 @@ pub fn strip_site(title: &str, site: Option<&str>, host: &str) -> String {
         if let Some(i) = title.rfind(sep) {
             let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
             if looks_like_site(tail) && !head.is_empty() {
-                return strip_site(head, site, host);
+                return strip_site_with(head, site, host, guess);
             }
         }
         if let Some(i) = title.find(sep) {
             let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
             if looks_like_site(head) && !tail.is_empty() {
-                return strip_site(tail, site, host);
+                return strip_site_with(tail, site, host, guess);
             }
         }
+    }
+    if !guess {
+        return title.to_string();
     }
     // Unknown site name: a short last segment after a strong separator is a
     // site, section or brand more often than part of the headline.
@@ -371,17 +393,57 @@ pub struct H1 {
 }
 
 pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
+    tidy(&pick_headline(m, h1s, host), m.site_name.as_deref(), host)
+}
+
+/// Cleans the chosen headline whatever its source: character references
+/// escaped twice by the publisher, the site's name at either end (an h1 can
+/// carry it as well as a `<title>`), short " | " sections ("… | Opinion")
+/// and a bare domain name before or after the words.
+fn tidy(h: &str, site: Option<&str>, host: &str) -> String {
+    let mut t = if h.contains('&') && h.contains(';') {
+        unescape(h)
+    } else {
+        h.trim().to_string()
+    };
+    t = strip_site_with(&t, site, host, false);
+    // A pipe is never part of a sentence: a short last segment after it is
+    // a section, a tag line or a brand.
+    while let Some(i) = t.rfind(" | ") {
+        let (head, tail) = (t[..i].trim(), t[i + 3..].trim());
+        if tail.split_whitespace().count() <= 4 && head.split_whitespace().count() >= 2 {
+            t = head.to_string();
+        } else {
+            break;
+        }
+    }
+    let host_n = host_name(host);
+    let is_domain = |w: &str| {
+        w.contains('.')
+            && w.chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+            && host_n.len() >= 3
+            && norm(w).contains(&host_n)
+    };
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.len() >= 3 {
+        if is_domain(words[0]) {
+            return words[1..].join(" ");
+        }
+        if words.last().is_some_and(|w| is_domain(w)) {
+            return words[..words.len() - 1].join(" ");
+        }
+    }
+    t
+}
+
+fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     let site = m.site_name.as_deref();
     let metas: Vec<&String> = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title]
         .into_iter()
         .flatten()
         .collect();
-    let host_n = norm(
-        host.trim_start_matches("www.")
-            .split('.')
-            .next()
-            .unwrap_or(""),
-    );
+    let host_n = host_name(host);
     let site_like = |h: &str| {
         let n = norm(h);
         n.is_empty()
@@ -412,10 +474,10 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     if let Some(h) = usable.iter().filter(|h| !h.noise).find(plausible) {
         return h.text.clone();
     }
-    if H1_IN_NOISE {
-        if let Some(h) = usable.iter().find(plausible) {
-            return h.text.clone();
-        }
+    // Pages often wrap the article header in a <header> that looks like
+    // furniture; an h1 there still beats the metadata titles on the dev set.
+    if let Some(h) = usable.iter().find(plausible) {
+        return h.text.clone();
     }
     let candidates = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title];
     for c in candidates.into_iter().flatten() {
@@ -426,8 +488,6 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     }
     h1s.first().map(|h| h.text.clone()).unwrap_or_default()
 }
-
-const H1_IN_NOISE: bool = true;
 
 /// Decodes character references left in attribute values that were escaped
 /// twice by the publisher ("&amp;#8217;" arrives as "&#8217;").
@@ -447,6 +507,35 @@ fn text_of(e: ElementRef) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headline_from_any_source_is_tidied() {
+        // Site name on a visible h1, after a subdomain host.
+        assert_eq!(
+            tidy("Raids resume – Example", None, "news.example.co.uk"),
+            "Raids resume"
+        );
+        // Short pipe sections, twice escaped references, a bare domain.
+        assert_eq!(
+            tidy("Raids in Grozny resume | Opinion | Region", None, "x.org"),
+            "Raids in Grozny resume"
+        );
+        assert_eq!(
+            tidy("Courts &#x26; rights", None, "x.org"),
+            "Courts & rights"
+        );
+        assert_eq!(
+            tidy("example.org Raids in Grozny", None, "example.org"),
+            "Raids in Grozny"
+        );
+        // A dash inside a headline stays when nothing says it is the site.
+        assert_eq!(
+            tidy("Wedding tools – a spreadsheet", None, "x.org"),
+            "Wedding tools – a spreadsheet"
+        );
+        assert_eq!(host_name("www.bbc.co.uk"), "bbc");
+        assert_eq!(host_name("promotions.newegg.com"), "newegg");
+    }
 
     #[test]
     fn site_suffixes_and_prefixes_are_cut() {
