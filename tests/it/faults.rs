@@ -174,8 +174,17 @@ fn serve(
     match &reply.body {
         Body::Bytes(b) => {
             head.push_str(&format!("Content-Length: {}\r\n\r\n", b.len()));
-            let _ = w.write_all(head.as_bytes());
-            let _ = w.write_all(b);
+            let mut all = head.into_bytes();
+            all.extend_from_slice(b);
+            let (most, last) = all.split_at(all.len() - 1);
+            let _ = w.write_all(most);
+            let _ = w.flush();
+            // Out of flight before the last byte goes: once the client has
+            // it, it may start its next request at once.
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            let _ = w.write_all(last);
+            let _ = w.flush();
+            return;
         }
         Body::Endless { chunk, pause } => {
             head.push_str("\r\n");
