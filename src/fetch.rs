@@ -482,8 +482,9 @@ impl Fetcher {
         let mut clients = HashMap::new();
         clients.insert(cfg.proxy.clone(), client(cfg, cfg.proxy.as_deref())?);
         for p in feed_proxies {
-            if !clients.contains_key(&Some(p.to_string())) {
-                clients.insert(Some(p.to_string()), client(cfg, Some(p))?);
+            if let std::collections::hash_map::Entry::Vacant(e) = clients.entry(Some(p.to_string()))
+            {
+                e.insert(client(cfg, Some(p))?);
             }
         }
         let politeness = Politeness {

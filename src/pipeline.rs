@@ -62,6 +62,9 @@ pub struct OpenReport {
     pub dropped_pending: usize,
 }
 
+/// Fingerprints computed at start, to be kept: (article id, blob).
+pub type Fingerprints = Vec<(u64, Vec<u8>)>;
+
 /// The row of a corpus file found in the directory.
 fn imported_row(name: &FileName, text: &str) -> NewArticle {
     let (title, _) = normalize::split(text);
@@ -95,7 +98,7 @@ fn imported_row(name: &FileName, text: &str) -> NewArticle {
 pub fn build_index(
     store: &Store,
     corpus: &Corpus,
-) -> Result<(dedup::Index, Vec<(u64, Vec<u8>)>), PipelineError> {
+) -> Result<(dedup::Index, Fingerprints), PipelineError> {
     let mut index = dedup::Index::new();
     let mut computed = Vec::new();
     let rows = store.fingerprints()?;

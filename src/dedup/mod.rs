@@ -710,7 +710,7 @@ fn sketch(tokens: &[u64]) -> (u32, Vec<u16>, Vec<u32>) {
         .collect();
     let mut anchors: Vec<u32> = sh
         .iter()
-        .filter(|&&x| mix64(x ^ 0xa5a5) % ANCHOR_RATE == 0)
+        .filter(|&&x| mix64(x ^ 0xa5a5).is_multiple_of(ANCHOR_RATE))
         .map(|&x| x as u32)
         .collect();
     anchors.sort_unstable();
