@@ -395,29 +395,41 @@ impl Store {
         Ok(())
     }
 
-    /// Makes the feeds table match the config: new feeds get a row, a
-    /// changed URL is updated (and its validators dropped).
-    pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<(), StoreError> {
+    /// Runs `f` in one transaction; an SQLite error names the database.
+    fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
         let path = self.path.clone();
         let e = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(e)?;
-        for (name, url) in feeds {
-            // A URL the config changed wins over one a permanent redirect
-            // taught us; an unchanged config keeps the redirect's.
-            tx.execute(
-                "INSERT INTO feeds (name, url, config_url) VALUES (?1, ?2, ?2)
-                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, config_url = excluded.url,
-                   etag = NULL, last_modified = NULL, retired = NULL, consecutive_failures = 0,
-                   next_poll = NULL, failing_since = NULL
-                 WHERE feeds.config_url IS NOT excluded.config_url",
-                params![name, url],
-            )
-            .map_err(e)?;
-        }
-        tx.commit().map_err(e)
+        let out = f(&tx).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(out)
+    }
+
+    /// Makes the feeds table match the config: new feeds get a row, a
+    /// changed URL is updated (and its validators dropped).
+    pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            for (name, url) in feeds {
+                // A URL the config changed wins over one a permanent redirect
+                // taught us; an unchanged config keeps the redirect's.
+                tx.execute(
+                    "INSERT INTO feeds (name, url, config_url) VALUES (?1, ?2, ?2)
+                     ON CONFLICT(name) DO UPDATE SET url = excluded.url, config_url = excluded.url,
+                       etag = NULL, last_modified = NULL, retired = NULL, consecutive_failures = 0,
+                       next_poll = NULL, failing_since = NULL
+                     WHERE feeds.config_url IS NOT excluded.config_url",
+                    params![name, url],
+                )?;
+            }
+
+            Ok(())
+        })
     }
 
     fn feed_row(r: &Row) -> rusqlite::Result<FeedRow> {
@@ -624,27 +636,22 @@ impl Store {
     /// numbers that were taken already (a file whose number another file
     /// has), which are not recorded.
     pub fn import_articles(&mut self, articles: &[NewArticle]) -> Result<Vec<u64>, StoreError> {
-        let path = self.path.clone();
-        let e = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(e)?;
-        let mut taken = Vec::new();
-        for a in articles {
-            let exists: bool = tx
-                .query_row("SELECT 1 FROM articles WHERE id = ?1", [a.id], |_| Ok(()))
-                .optional()
-                .map_err(e)?
-                .is_some();
-            if exists {
-                taken.push(a.id);
-            } else {
-                Self::insert_article_in(&tx, a, "imported").map_err(e)?;
+        self.transaction(|tx| {
+            let mut taken = Vec::new();
+            for a in articles {
+                let exists: bool = tx
+                    .query_row("SELECT 1 FROM articles WHERE id = ?1", [a.id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if exists {
+                    taken.push(a.id);
+                } else {
+                    Self::insert_article_in(tx, a, "imported")?;
+                }
             }
-        }
-        tx.commit().map_err(e)?;
-        Ok(taken)
+
+            Ok(taken)
+        })
     }
 
     /// Every corpus article's fingerprint and dedup facts, in number order:
@@ -682,20 +689,16 @@ impl Store {
 
     /// Keeps fingerprints computed at start, in one transaction.
     pub fn set_fingerprints(&mut self, blobs: &[(u64, Vec<u8>)]) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let e = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(e)?;
-        for (id, blob) in blobs {
-            tx.execute(
-                "UPDATE articles SET fingerprint = ?2 WHERE id = ?1",
-                params![id, blob],
-            )
-            .map_err(e)?;
-        }
-        tx.commit().map_err(e)
+        self.transaction(|tx| {
+            for (id, blob) in blobs {
+                tx.execute(
+                    "UPDATE articles SET fingerprint = ?2 WHERE id = ?1",
+                    params![id, blob],
+                )?;
+            }
+
+            Ok(())
+        })
     }
 
     fn insert_article(&mut self, a: &NewArticle, state: &str) -> Result<(), StoreError> {
@@ -741,37 +744,31 @@ impl Store {
         now: DateTime<Utc>,
         alerts: &[Outgoing],
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let e = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(e)?;
-        let (feed, key, url, title): (Option<String>, Option<String>, Option<String>, String) = tx
-            .query_row(
-                "SELECT feed, entry_key, url, title FROM articles WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .map_err(e)?;
-        tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])
-            .map_err(e)?;
-        Self::enqueue_in(&tx, alerts, now).map_err(e)?;
-        if let (Some(feed), Some(key)) = (feed, key) {
-            Self::upsert_entry(
-                &tx,
-                &feed,
-                &key,
-                url.as_deref(),
-                Some(&title),
-                EntryState::Stored,
-                Some(id),
-                None,
-                now,
-            )
-            .map_err(e)?;
-        }
-        tx.commit().map_err(e)
+        self.transaction(|tx| {
+            let (feed, key, url, title): (Option<String>, Option<String>, Option<String>, String) =
+                tx.query_row(
+                    "SELECT feed, entry_key, url, title FROM articles WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?;
+            tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])?;
+            Self::enqueue_in(tx, alerts, now)?;
+            if let (Some(feed), Some(key)) = (feed, key) {
+                Self::upsert_entry(
+                    tx,
+                    &feed,
+                    &key,
+                    url.as_deref(),
+                    Some(&title),
+                    EntryState::Stored,
+                    Some(id),
+                    None,
+                    now,
+                )?;
+            }
+
+            Ok(())
+        })
     }
 
     /// Drops a pending article whose file never appeared.
@@ -818,45 +815,42 @@ impl Store {
 
     /// Records a duplicate sighting and what became of its entry, at once.
     pub fn record_sighting(&mut self, s: &Sighting) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let e = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(e)?;
-        tx.execute(
-            "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score,
-             longer, newer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                s.article,
-                s.url,
-                s.canonical_url,
-                s.feed,
-                s.entry_key,
-                s.title,
-                s.published.map(ts),
-                ts(s.seen_at),
-                s.reason,
-                s.score,
-                s.longer,
-                s.newer
-            ],
-        )
-        .map_err(e)?;
-        Self::upsert_entry(
-            &tx,
-            &s.feed,
-            &s.entry_key,
-            s.url.as_deref(),
-            s.title.as_deref(),
-            EntryState::Duplicate,
-            Some(s.article),
-            None,
-            s.seen_at,
-        )
-        .map_err(e)?;
-        tx.commit().map_err(e)
+        self.transaction(|tx| {
+            tx.execute(
+                "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score,
+                 longer, newer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    s.article,
+                    s.url,
+                    s.canonical_url,
+                    s.feed,
+                    s.entry_key,
+                    s.title,
+                    s.published.map(ts),
+                    ts(s.seen_at),
+                    s.reason,
+                    s.score,
+                    s.longer,
+                    s.newer
+                ],
+            )
+            ?;
+            Self::upsert_entry(
+                tx,
+                &s.feed,
+                &s.entry_key,
+                s.url.as_deref(),
+                s.title.as_deref(),
+                EntryState::Duplicate,
+                Some(s.article),
+                None,
+                s.seen_at,
+            )
+            ?;
+
+            Ok(())
+        })
     }
 
     /// The export records: corpus articles in order, then (when asked)
