@@ -395,6 +395,18 @@ impl Store {
         Ok(())
     }
 
+    /// The first column of the first row, if there is a row.
+    fn query_one<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<T>, StoreError> {
+        self.conn
+            .query_row(sql, params, |r| r.get(0))
+            .optional()
+            .map_err(self.err())
+    }
+
     /// Runs `f` in one transaction; an SQLite error names the database.
     fn transaction<T>(
         &mut self,
@@ -518,15 +530,10 @@ impl Store {
 
     /// The state of an entry, if it was seen before.
     pub fn entry_state(&self, feed: &str, key: &str) -> Result<Option<EntryState>, StoreError> {
-        let s: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT state FROM entries WHERE feed = ?1 AND key = ?2",
-                [feed, key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.err())?;
+        let s: Option<String> = self.query_one(
+            "SELECT state FROM entries WHERE feed = ?1 AND key = ?2",
+            [feed, key],
+        )?;
         Ok(s.map(|s| match s.as_str() {
             "stored" => EntryState::Stored,
             "duplicate" => EntryState::Duplicate,
@@ -584,15 +591,10 @@ impl Store {
         feed: &str,
         key: &str,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let s: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT first_seen FROM entries WHERE feed = ?1 AND key = ?2",
-                [feed, key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.err())?;
+        let s: Option<String> = self.query_one(
+            "SELECT first_seen FROM entries WHERE feed = ?1 AND key = ?2",
+            [feed, key],
+        )?;
         Ok(parse_ts(s))
     }
 
@@ -605,14 +607,7 @@ impl Store {
 
     /// The article with this canonical URL, if any.
     pub fn article_by_canonical_url(&self, canonical: &str) -> Result<Option<u64>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT id FROM articles WHERE canonical_url = ?1 AND state != 'pending' ORDER BY id LIMIT 1",
-                [canonical],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.err())
+        self.query_one("SELECT id FROM articles WHERE canonical_url = ?1 AND state != 'pending' ORDER BY id LIMIT 1", [canonical])
     }
 
     /// The story an article belongs to.
@@ -966,15 +961,8 @@ impl Store {
 
     /// Since when a feed has been failing, if it is.
     pub fn failing_since(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let s: Option<Option<String>> = self
-            .conn
-            .query_row(
-                "SELECT failing_since FROM feeds WHERE name = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.err())?;
+        let s: Option<Option<String>> =
+            self.query_one("SELECT failing_since FROM feeds WHERE name = ?1", [name])?;
         Ok(parse_ts(s.flatten()))
     }
 
