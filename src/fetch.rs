@@ -232,46 +232,6 @@ pub fn parse_freshness(
         .filter(|d| *d > now)
 }
 
-/// Aggregator and redirector links (news search feeds, click trackers)
-/// carry the publisher's URL inside them: take it out, so dedup and
-/// extraction see the article's own address.
-pub fn unwrap_aggregator(url: &Url) -> Option<Url> {
-    let host = url.host_str()?.to_ascii_lowercase();
-    let param = |names: &[&str]| {
-        url.query_pairs()
-            .find(|(k, _)| names.contains(&k.as_ref()))
-            .and_then(|(_, v)| Url::parse(&v).ok())
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-    };
-    if host.ends_with("google.com") && url.path() == "/url" {
-        return param(&["q", "url"]);
-    }
-    if host.ends_with("bing.com") && url.path().contains("apiclick") {
-        return param(&["url"]);
-    }
-    if host == "news.google.com" {
-        if let Some(u) = param(&["url"]) {
-            return Some(u);
-        }
-        // Older article ids are base64url of a record that holds the URL.
-        let id = url.path_segments()?.next_back()?;
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(id.trim_end_matches('='))
-            .ok()?;
-        let start = bytes.windows(4).position(|w| w == b"http")?;
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| !(0x21..0x7f).contains(&b))
-            .map_or(bytes.len(), |e| start + e);
-        return Url::parse(std::str::from_utf8(&bytes[start..end]).ok()?).ok();
-    }
-    if host.ends_with("feedproxy.google.com") || host.ends_with("news.yahoo.com") {
-        return param(&["url", "u"]);
-    }
-    None
-}
-
 /// One host's share of the politeness budget.
 #[derive(Default)]
 struct HostState {
@@ -801,31 +761,5 @@ mod tests {
             None,
             "past"
         );
-    }
-
-    #[test]
-    fn aggregator_links_give_the_publisher() {
-        let u = |s: &str| Url::parse(s).unwrap();
-        assert_eq!(
-            unwrap_aggregator(&u(
-                "https://www.google.com/url?q=https://news.example.org/a&sa=U"
-            )),
-            Some(u("https://news.example.org/a"))
-        );
-        assert_eq!(
-            unwrap_aggregator(&u("https://www.bing.com/news/apiclick.aspx?ref=FexRss&url=https%3a%2f%2fnews.example.org%2fb")),
-            Some(u("https://news.example.org/b"))
-        );
-        // An old-style Google News id: base64url of a record holding the URL.
-        use base64::Engine;
-        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(b"\x08\x13\x22\x1fhttps://news.example.org/c\xd2\x01\x00");
-        assert_eq!(
-            unwrap_aggregator(&u(&format!(
-                "https://news.google.com/rss/articles/{id}?oc=5"
-            ))),
-            Some(u("https://news.example.org/c"))
-        );
-        assert_eq!(unwrap_aggregator(&u("https://news.example.org/d")), None);
     }
 }

@@ -747,7 +747,7 @@ impl Pipeline {
             .link
             .as_deref()
             .and_then(|l| Url::parse(l).ok())
-            .map(|l| crate::fetch::unwrap_aggregator(&l).unwrap_or(l));
+            .map(|l| dedup::unwrap_redirect(&l).unwrap_or(l));
         let published = entry.published.or(first_seen).or(Some(now));
         let result = match &link {
             Some(link) => self.article_for(&entry, link, feed.proxy.as_deref()).await,

@@ -793,6 +793,11 @@ fn redirect_target(u: &Url) -> Option<String> {
     let host = u.host_str()?.to_ascii_lowercase();
     let param = match (host.as_str(), u.path()) {
         ("www.google.com" | "google.com" | "news.google.com", "/url") => &["url", "q"][..],
+        ("news.google.com", p)
+            if p.starts_with("/rss/articles/") || p.starts_with("/articles/") =>
+        {
+            return google_news_target(u);
+        }
         (
             "l.facebook.com" | "lm.facebook.com" | "www.facebook.com" | "m.facebook.com",
             "/l.php",
@@ -806,6 +811,31 @@ fn redirect_target(u: &Url) -> Option<String> {
     u.query_pairs()
         .find(|(k, _)| param.contains(&k.as_ref()))
         .map(|(_, v)| v.into_owned())
+}
+
+/// Older Google News article ids are base64url of a record that holds the
+/// publisher's URL; newer ones cannot be decoded without asking Google.
+fn google_news_target(u: &Url) -> Option<String> {
+    use base64::Engine;
+    let id = u.path_segments()?.next_back()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.trim_end_matches('='))
+        .ok()?;
+    let start = bytes.windows(4).position(|w| w == b"http")?;
+    let end = bytes[start..]
+        .iter()
+        .position(|&b| !(0x21..0x7f).contains(&b))
+        .map_or(bytes.len(), |e| start + e);
+    Some(std::str::from_utf8(&bytes[start..end]).ok()?.to_string())
+}
+
+/// The publisher's URL inside an aggregator or click-redirector link
+/// (news search feeds, social link shorteners), if the link carries one:
+/// used before a page is fetched, and by `canonical_url`.
+pub fn unwrap_redirect(u: &Url) -> Option<Url> {
+    redirect_target(u)
+        .and_then(|t| Url::parse(&t).ok())
+        .filter(|t| matches!(t.scheme(), "http" | "https"))
 }
 
 /// The canonical form of an article URL: aggregator redirect links unwrapped,

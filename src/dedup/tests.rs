@@ -571,3 +571,34 @@ fn random_unicode_never_panics_and_empty_texts_copy_nothing() {
     empty.insert(1, "", &meta());
     assert_eq!(empty.check("\n\n", &meta()), Decision::New);
 }
+
+#[test]
+fn aggregator_links_give_the_publisher() {
+    let u = |s: &str| Url::parse(s).unwrap();
+    assert_eq!(
+        unwrap_redirect(&u(
+            "https://www.google.com/url?q=https://news.example.org/a&sa=U"
+        )),
+        Some(u("https://news.example.org/a"))
+    );
+    assert_eq!(
+        unwrap_redirect(&u(
+            "https://www.bing.com/news/apiclick.aspx?ref=FexRss&url=https%3a%2f%2fnews.example.org%2fb"
+        )),
+        Some(u("https://news.example.org/b"))
+    );
+    // An old-style Google News id: base64url of a record holding the URL.
+    use base64::Engine;
+    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(b"\x08\x13\x22\x1fhttps://news.example.org/c\xd2\x01\x00");
+    let link = u(&format!("https://news.google.com/rss/articles/{id}?oc=5"));
+    assert_eq!(
+        unwrap_redirect(&link),
+        Some(u("https://news.example.org/c"))
+    );
+    assert_eq!(
+        canonical_url(link.as_str()).as_deref(),
+        Some("https://news.example.org/c")
+    );
+    assert_eq!(unwrap_redirect(&u("https://news.example.org/d")), None);
+}
