@@ -931,30 +931,18 @@ enum EntryFailure {
 /// The feed entry's own content as the article, when it is the full text.
 fn feed_fallback(entry: &Entry, link: &Url) -> Option<(Article, Url)> {
     let html = entry.content.as_deref().or(entry.summary.as_deref())?;
-    let title = entry.title.clone().unwrap_or_default();
-    let page = format!(
-        "<html><head><title>{}</title></head><body><article>{html}</article></body></html>",
-        escape(&title)
-    );
-    let mut article = extract::extract(page.as_bytes(), Some("text/html"), link).ok()?;
-    let words: usize = article
-        .paragraphs
-        .iter()
-        .map(|p| normalize::word_count(p))
-        .sum();
+    let paragraphs = extract::fragment_paragraphs(html);
+    let words: usize = paragraphs.iter().map(|p| normalize::word_count(p)).sum();
     if words < FULL_TEXT_WORDS {
         return None;
     }
-    article.title = title;
-    article.canonical_url = None;
-    article.method = "feed";
+    let article = Article {
+        title: entry.title.clone().unwrap_or_default(),
+        paragraphs,
+        method: "feed",
+        ..Default::default()
+    };
     Some((article, link.clone()))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Oldest first, so sequence numbers follow publication where known; the
