@@ -356,9 +356,9 @@ fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -
             let cfg = load_config(config)?;
             let corpus = crate::corpus::Corpus::open(&cfg.corpus)?;
             let store = open_store(&cfg)?;
-            let (index, _) = crate::pipeline::build_index(&store, &corpus)?;
-            let names = corpus
-                .list()?
+            let listed = corpus.list()?;
+            let (index, _) = crate::pipeline::build_index(&store, &corpus, &listed)?;
+            let names = listed
                 .into_iter()
                 .map(|n| (n.seq, corpus.path_of(&n).display().to_string()))
                 .collect();

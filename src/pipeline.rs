@@ -94,22 +94,24 @@ fn imported_row(name: &FileName, text: &str) -> NewArticle {
 /// that per-source boilerplate is learnt as it was). An article without a
 /// readable fingerprint is fingerprinted from its file; those are returned
 /// so the caller can keep them. Corpus files the store does not know are
-/// indexed too (for read-only callers).
+/// indexed too (for read-only callers); `listed` is the directory's
+/// listing, which the caller has already made.
 pub fn build_index(
     store: &Store,
     corpus: &Corpus,
+    listed: &[FileName],
 ) -> Result<(dedup::Index, Fingerprints), PipelineError> {
     let mut index = dedup::Index::new();
     let mut computed = Vec::new();
-    let rows = store.fingerprints()?;
-    let known: std::collections::HashSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-    let mut extra = Vec::new();
-    for name in corpus.list()? {
-        if !known.contains(name.render().as_str()) {
-            extra.push((name.seq, name.render(), None, None, None));
-        }
-    }
-    let mut all = rows.clone();
+    let mut all = store.fingerprints()?;
+    let extra: Vec<_> = {
+        let known: std::collections::HashSet<&str> = all.iter().map(|r| r.1.as_str()).collect();
+        listed
+            .iter()
+            .filter(|n| !known.contains(n.render().as_str()))
+            .map(|n| (n.seq, n.render(), None, None, None))
+            .collect()
+    };
     all.extend(extra);
     all.sort_by_key(|r| r.0);
     for (id, file, blob, source, published) in all {
@@ -178,7 +180,7 @@ impl Ingest {
         }
         report.imported = imports.len();
         report.corpus_files = listed.len();
-        let (index, computed) = build_index(&store, &corpus)?;
+        let (index, computed) = build_index(&store, &corpus, &listed)?;
         store.set_fingerprints(&computed)?;
         let max_seq = store.max_article_id()?.max(listed.last().map(|n| n.seq));
         let next_id = max_seq.map_or(0, |m| m + 1);
@@ -431,7 +433,18 @@ impl Pipeline {
 
     /// Queues feed-health alerts for the sinks that asked: a feed failing
     /// longer than their limit, and its recovery after such an alert.
-    async fn check_feed_health(&self, feed: &FeedConfig, ok: bool, now: DateTime<Utc>) {
+    ///
+    /// `row` is the feed's state as read before this poll: on a failure the
+    /// failing period starts at `now` unless it had begun already; on a
+    /// success `failing_since` is the period that just ended.
+    async fn check_feed_health(
+        &self,
+        feed: &FeedConfig,
+        row: &crate::store::FeedRow,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) {
+        let ok = error.is_none();
         let sinks: Vec<(String, std::time::Duration)> = self
             .config
             .alerts
@@ -441,23 +454,21 @@ impl Pipeline {
         if sinks.is_empty() {
             return;
         }
+        let since = match (row.failing_since, ok) {
+            (Some(since), _) => since,
+            (None, false) => now,
+            (None, true) => return,
+        };
         let (name, url) = (feed.name.clone(), feed.url.to_string());
+        let last_error = error.map(str::to_string).or_else(|| row.last_error.clone());
         let queued = self
             .with_ingest(move |i| {
-                let Some(row) = i.store.feed(&name)? else {
-                    return Ok(false);
-                };
-                // On success the row is not yet updated: failing_since is the
-                // period that just ended.
-                let Some(since) = i.store.failing_since(&name)? else {
-                    return Ok(false);
-                };
                 let key = format!("failing:{name}:{}", crate::store::ts(since));
                 let health = alert::FeedHealth {
                     name: name.clone(),
                     url,
                     failing_since: crate::store::ts(since),
-                    last_error: row.last_error.clone(),
+                    last_error,
                 };
                 let mut out = Vec::new();
                 for (sink, limit) in sinks {
@@ -589,12 +600,12 @@ impl Pipeline {
                         next,
                     )
                 };
-                out.error = Some(error);
                 let name = feed.name.clone();
                 let _ = self
                     .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
                     .await;
-                self.check_feed_health(feed, false, now).await;
+                self.check_feed_health(feed, &row, Some(&error), now).await;
+                out.error = Some(error);
                 return out;
             }
         };
@@ -635,17 +646,13 @@ impl Pipeline {
                         None,
                     );
                     let name = feed.name.clone();
+                    let result = PollResult::Failure {
+                        error: error.clone(),
+                    };
                     let _ = self
-                        .with_ingest(move |i| {
-                            Ok(i.store.record_poll(
-                                &name,
-                                &PollResult::Failure { error },
-                                now,
-                                next,
-                            )?)
-                        })
+                        .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
                         .await;
-                    self.check_feed_health(feed, false, now).await;
+                    self.check_feed_health(feed, &row, Some(&error), now).await;
                     return out;
                 }
             };
@@ -684,7 +691,7 @@ impl Pipeline {
         let now = Utc::now();
         crate::service::metrics::global()
             .set_throttled_hosts(self.fetcher.throttled_hosts() as u64);
-        self.check_feed_health(feed, true, now).await;
+        self.check_feed_health(feed, &row, None, now).await;
         let min = sched
             .min_interval
             .min(feed.interval.unwrap_or(sched.min_interval));

@@ -959,13 +959,6 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// Since when a feed has been failing, if it is.
-    pub fn failing_since(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let s: Option<Option<String>> =
-            self.query_one("SELECT failing_since FROM feeds WHERE name = ?1", [name])?;
-        Ok(parse_ts(s.flatten()))
-    }
-
     fn enqueue_in(
         conn: &Connection,
         alerts: &[Outgoing],
