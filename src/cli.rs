@@ -302,14 +302,11 @@ fn cmd_extract(config: Option<&Path>, source: &str, base_url: Option<&str>) -> R
 
 fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
     let src = read_source(config, source, None, |c| c.max_feed_bytes)?;
-    let charset = src.content_type.as_deref().and_then(|ct| {
-        ct.split(';').find_map(|p| {
-            p.trim()
-                .strip_prefix("charset=")
-                .map(|c| c.trim_matches('"').to_string())
-        })
-    });
-    match crate::feed::parse(&src.body, charset.as_deref(), &src.url) {
+    let charset = src
+        .content_type
+        .as_deref()
+        .and_then(crate::fetch::charset_of);
+    match crate::feed::parse(&src.body, charset, &src.url) {
         Ok(feed) => {
             let out = if json {
                 serde_json::to_string_pretty(&feed.entries)? + "\n"

@@ -183,14 +183,18 @@ impl Fetched {
 
     /// The charset named by the Content-Type header, if any.
     pub fn charset(&self) -> Option<&str> {
-        let ct = self.content_type.as_deref()?;
-        ct.split(';').find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            k.trim()
-                .eq_ignore_ascii_case("charset")
-                .then(|| v.trim().trim_matches('"'))
-        })
+        charset_of(self.content_type.as_deref()?)
     }
+}
+
+/// The charset a Content-Type value names (`text/html; charset="utf-8"`).
+pub fn charset_of(content_type: &str) -> Option<&str> {
+    content_type.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"'))
+    })
 }
 
 const MAX_REDIRECTS: usize = 10;
