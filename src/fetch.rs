@@ -419,15 +419,31 @@ pub struct Fetcher {
     politeness: Arc<Politeness>,
 }
 
-fn client(cfg: &FetchConfig, proxy: Option<&str>) -> Result<reqwest::Client, FetchError> {
+/// Who a client is for: fetching (redirects by hand, private addresses
+/// refused unless allowed) or alerts (sinks the operator chose).
+#[derive(Clone, Copy, PartialEq)]
+enum Purpose {
+    Fetch,
+    Alert,
+}
+
+fn client(
+    cfg: &FetchConfig,
+    proxy: Option<&str>,
+    purpose: Purpose,
+) -> Result<reqwest::Client, FetchError> {
+    let redirects = match purpose {
+        // Followed by hand, so every hop is checked.
+        Purpose::Fetch => reqwest::redirect::Policy::none(),
+        Purpose::Alert => reqwest::redirect::Policy::limited(5),
+    };
     let mut b = reqwest::Client::builder()
         .user_agent(&cfg.user_agent)
         .timeout(cfg.timeout)
         .connect_timeout(cfg.connect_timeout)
-        // Redirects are followed by hand, so every hop is checked.
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(redirects)
         .use_rustls_tls();
-    if !cfg.allow_private_networks {
+    if purpose == Purpose::Fetch && !cfg.allow_private_networks {
         b = b.dns_resolver(Arc::new(GuardedResolver));
     }
     b = match proxy {
@@ -444,11 +460,14 @@ impl Fetcher {
     /// per-feed proxy.
     pub fn new(cfg: &FetchConfig, feed_proxies: &[&str]) -> Result<Fetcher, FetchError> {
         let mut clients = HashMap::new();
-        clients.insert(cfg.proxy.clone(), client(cfg, cfg.proxy.as_deref())?);
+        clients.insert(
+            cfg.proxy.clone(),
+            client(cfg, cfg.proxy.as_deref(), Purpose::Fetch)?,
+        );
         for p in feed_proxies {
             if let std::collections::hash_map::Entry::Vacant(e) = clients.entry(Some(p.to_string()))
             {
-                e.insert(client(cfg, Some(p))?);
+                e.insert(client(cfg, Some(p), Purpose::Fetch)?);
             }
         }
         let politeness = Politeness {
@@ -640,22 +659,8 @@ pub struct Poster {
 
 impl Poster {
     pub fn new(cfg: &FetchConfig) -> Result<Poster, FetchError> {
-        let mut b = reqwest::Client::builder()
-            .user_agent(&cfg.user_agent)
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .use_rustls_tls();
-        if let Some(p) = &cfg.proxy {
-            b = b.proxy(
-                reqwest::Proxy::all(p)
-                    .map_err(|e| FetchError::Client(format!("proxy {p}: {e}")))?,
-            );
-        } else {
-            b = b.no_proxy();
-        }
         Ok(Poster {
-            client: b.build().map_err(|e| FetchError::Client(e.to_string()))?,
+            client: client(cfg, cfg.proxy.as_deref(), Purpose::Alert)?,
         })
     }
 
