@@ -395,6 +395,18 @@ impl Store {
         Ok(())
     }
 
+    /// Every row of a query, mapped.
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(self.err())?;
+        let rows = stmt.query_map(params, map).map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
     /// The first column of the first row, if there is a row.
     fn query_one<T: rusqlite::types::FromSql>(
         &self,
@@ -480,9 +492,7 @@ impl Store {
 
     pub fn feeds(&self) -> Result<Vec<FeedRow>, StoreError> {
         let sql = format!("SELECT {} FROM feeds ORDER BY name", Self::FEED_COLUMNS);
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
-        let rows = stmt.query_map([], Self::feed_row).map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+        self.query_all(&sql, [], Self::feed_row)
     }
 
     /// Records the outcome of one poll of a feed.
@@ -664,12 +674,7 @@ impl Store {
         )>,
         StoreError,
     > {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, file, fingerprint, source, published FROM articles WHERE state != 'pending' ORDER BY id")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.query_all("SELECT id, file, fingerprint, source, published FROM articles WHERE state != 'pending' ORDER BY id", [], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -678,8 +683,6 @@ impl Store {
                     parse_ts(r.get(4)?),
                 ))
             })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
     /// Keeps fingerprints computed at start, in one transaction.
@@ -779,12 +782,10 @@ impl Store {
 
     /// Articles left pending by a crash.
     pub fn pending_articles(&self) -> Result<Vec<ArticleKey>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, file, feed, entry_key, url, title FROM articles WHERE state = 'pending'")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.query_all(
+            "SELECT id, file, feed, entry_key, url, title FROM articles WHERE state = 'pending'",
+            [],
+            |r| {
                 Ok(ArticleKey {
                     id: r.get(0)?,
                     file: r.get(1)?,
@@ -793,19 +794,13 @@ impl Store {
                     url: r.get(4)?,
                     title: r.get(5)?,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+            },
+        )
     }
 
     /// Every article file name the database knows.
     pub fn article_files(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT file FROM articles")
-            .map_err(self.err())?;
-        let rows = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+        self.query_all("SELECT file FROM articles", [], |r| r.get(0))
     }
 
     /// Records a duplicate sighting and what became of its entry, at once.
@@ -920,21 +915,14 @@ impl Store {
     /// What the scheduler needs of every feed (name, next poll, retired),
     /// cheaply: it asks often.
     pub fn feed_schedule(&self) -> Result<Vec<FeedRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT name, next_poll, retired FROM feeds")
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(FeedRow {
-                    name: r.get(0)?,
-                    next_poll: parse_ts(r.get(1)?),
-                    retired: r.get(2)?,
-                    ..Default::default()
-                })
+        self.query_all("SELECT name, next_poll, retired FROM feeds", [], |r| {
+            Ok(FeedRow {
+                name: r.get(0)?,
+                next_poll: parse_ts(r.get(1)?),
+                retired: r.get(2)?,
+                ..Default::default()
             })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+        })
     }
 
     /// A permanent redirect moved the feed: poll the new URL from now on.
@@ -998,15 +986,11 @@ impl Store {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, sink, event, payload, created_at, attempts FROM outbox
+        self.query_all(
+            "SELECT id, sink, event, payload, created_at, attempts FROM outbox
                  WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![ts(now), limit as i64], |r| {
+            params![ts(now), limit as i64],
+            |r| {
                 Ok(OutboxRow {
                     id: r.get(0)?,
                     sink: r.get(1)?,
@@ -1015,9 +999,8 @@ impl Store {
                     created_at: parse_ts(r.get(4)?).unwrap_or_default(),
                     attempts: r.get(5)?,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+            },
+        )
     }
 
     /// When the next pending alert is due, if any.
