@@ -41,6 +41,18 @@ struct Raw {
     feeds: Vec<RawFeed>,
     #[serde(default)]
     alerts: Vec<RawAlert>,
+    #[serde(default)]
+    archive: RawArchive,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawArchive {
+    enabled: Option<bool>,
+    dir: Option<Spanned<String>>,
+    max_file_size: Option<Spanned<String>>,
+    max_record_size: Option<Spanned<String>>,
+    capture_duplicates: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -146,6 +158,28 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub feeds: Vec<FeedConfig>,
     pub alerts: Vec<AlertConfig>,
+    pub archive: ArchiveConfig,
+}
+
+/// The WARC evidence archive: where, and how much it may hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchiveConfig {
+    pub enabled: bool,
+    /// Default: `warc/` beside the database.
+    pub dir: PathBuf,
+    /// A file that has reached this size is closed and the next record
+    /// starts a new one.
+    pub max_file_bytes: u64,
+    /// Response bodies beyond this are cut (the record says `WARC-Truncated:
+    /// length`).
+    pub max_record_bytes: u64,
+    /// Capture the pages of duplicate sightings too.
+    pub capture_duplicates: bool,
+}
+
+impl ArchiveConfig {
+    pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+    pub const DEFAULT_MAX_RECORD_BYTES: u64 = 10 << 20;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -918,10 +952,45 @@ impl Config {
             }
         }
 
+        let mut archive = ArchiveConfig {
+            enabled: raw.archive.enabled.unwrap_or(true),
+            dir: match &raw.archive.dir {
+                Some(d) => resolve(d.get_ref()),
+                None => database
+                    .parent()
+                    .map(|p| p.join("warc"))
+                    .unwrap_or_else(|| PathBuf::from("warc")),
+            },
+            max_file_bytes: ArchiveConfig::DEFAULT_MAX_FILE_BYTES,
+            max_record_bytes: ArchiveConfig::DEFAULT_MAX_RECORD_BYTES,
+            capture_duplicates: raw.archive.capture_duplicates.unwrap_or(false),
+        };
+        for (v, key, into) in [
+            (
+                &raw.archive.max_file_size,
+                "archive.max_file_size",
+                &mut archive.max_file_bytes,
+            ),
+            (
+                &raw.archive.max_record_size,
+                "archive.max_record_size",
+                &mut archive.max_record_bytes,
+            ),
+        ] {
+            if let Some(v) = v {
+                match parse_size(v.get_ref()) {
+                    Ok(0) => problem(v.span(), format!("{key}: must be more than zero")),
+                    Ok(n) => *into = n,
+                    Err(e) => problem(v.span(), format!("{key}: {e}")),
+                }
+            }
+        }
+
         if !problems.is_empty() {
             return Err(fail(problems));
         }
         Ok(Config {
+            archive,
             path: path.to_path_buf(),
             database,
             corpus,
@@ -948,6 +1017,29 @@ mod tests {
         let c = parse("[store]\ndatabase = \"../x.db\"\ncorpus = \"/srv/corpus\"\n").unwrap();
         assert_eq!(c.database, PathBuf::from("/etc/tidings/../x.db"));
         assert_eq!(c.corpus, PathBuf::from("/srv/corpus"));
+    }
+
+    #[test]
+    fn archive_sits_beside_the_database_unless_told() {
+        let c = parse("[store]\ndatabase = \"../x.db\"\n").unwrap();
+        assert_eq!(c.archive.dir, PathBuf::from("/etc/tidings/../warc"));
+        assert!(c.archive.enabled && !c.archive.capture_duplicates);
+        let c = parse(
+            "[archive]\nenabled = false\ndir = \"w\"\nmax_file_size = \"1MiB\"\nmax_record_size = \"2KiB\"\ncapture_duplicates = true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.archive,
+            ArchiveConfig {
+                enabled: false,
+                dir: PathBuf::from("/etc/tidings/w"),
+                max_file_bytes: 1 << 20,
+                max_record_bytes: 2048,
+                capture_duplicates: true,
+            }
+        );
+        let e = parse("[archive]\nmax_record_size = \"0\"\nmax_file_size = \"big\"\n").unwrap_err();
+        assert_eq!(e.problems.len(), 2, "{e}");
     }
 
     #[test]

@@ -174,6 +174,31 @@ pub struct Fetched {
     /// max-age, else Expires).
     pub fresh_until: Option<DateTime<Utc>>,
     pub body: Vec<u8>,
+    /// The exchange as it went over the wire, for the evidence archive.
+    pub exchange: Exchange,
+}
+
+/// The request tidings sent for a response and the response's status line
+/// and headers as received (the body is `Fetched::body`).
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    /// `HTTP/1.1`, `HTTP/2.0`.
+    pub version: String,
+    /// The status's reason phrase (the standard one: the client does not
+    /// keep the server's).
+    pub reason: String,
+    /// The request's headers: those tidings sets and the ones its client
+    /// adds to every request (Host, Accept, Accept-Encoding, User-Agent).
+    /// Connection-level headers the client may add are not known here.
+    pub request_headers: Vec<(String, String)>,
+    /// The response's headers in the order received (several values of one
+    /// name stay together), values as raw bytes.
+    pub response_headers: Vec<(String, Vec<u8>)>,
+    /// The server's address; `None` through a proxy (the address would be
+    /// the proxy's).
+    pub remote_ip: Option<IpAddr>,
+    /// When the response's headers arrived.
+    pub at: DateTime<Utc>,
 }
 
 impl Fetched {
@@ -417,6 +442,7 @@ pub struct Fetcher {
     default_proxy: Option<String>,
     allow_private: bool,
     politeness: Arc<Politeness>,
+    user_agent: String,
 }
 
 /// Who a client is for: fetching (redirects by hand, private addresses
@@ -483,7 +509,25 @@ impl Fetcher {
             default_proxy: cfg.proxy.clone(),
             allow_private: cfg.allow_private_networks,
             politeness: Arc::new(politeness),
+            user_agent: cfg.user_agent.clone(),
         })
+    }
+
+    /// The headers the client sends with every request to `url`, in the
+    /// form a server sees them (reqwest adds them itself, so they are
+    /// restated here for the archive).
+    fn request_headers(&self, url: &Url) -> Vec<(String, String)> {
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => String::new(),
+        };
+        vec![
+            ("Host".into(), host),
+            ("User-Agent".into(), self.user_agent.clone()),
+            ("Accept".into(), "*/*".into()),
+            ("Accept-Encoding".into(), "gzip, br, deflate".into()),
+        ]
     }
 
     /// Whether the network itself looks down (every host failing at once).
@@ -507,15 +551,15 @@ impl Fetcher {
         max_bytes: u64,
         proxy: Option<&str>,
     ) -> Result<Fetched, FetchError> {
-        let client = self
+        let wanted = proxy
+            .map(str::to_string)
+            .or_else(|| self.default_proxy.clone());
+        let (proxied, client) = self
             .clients
-            .get(
-                &proxy
-                    .map(str::to_string)
-                    .or_else(|| self.default_proxy.clone()),
-            )
-            .or_else(|| self.clients.get(&self.default_proxy))
+            .get_key_value(&wanted)
+            .or_else(|| self.clients.get_key_value(&self.default_proxy))
             .ok_or_else(|| FetchError::Client("no HTTP client".into()))?;
+        let proxied = proxied.is_some();
         let mut current = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
         let mut permanent = true;
@@ -542,13 +586,16 @@ impl Fetcher {
             }
             let slot = self.politeness.acquire(&current).await?;
             let mut req = client.get(current.clone());
+            let mut sent = self.request_headers(&current);
             // Validators belong to the URL they were given for: the first.
             if hop == 0 {
                 if let Some(etag) = &validators.etag {
                     req = req.header(IF_NONE_MATCH, etag);
+                    sent.push(("If-None-Match".into(), etag.clone()));
                 }
                 if let Some(lm) = &validators.last_modified {
                     req = req.header(IF_MODIFIED_SINCE, lm);
+                    sent.push(("If-Modified-Since".into(), lm.clone()));
                 }
             }
             let host = current.host_str().unwrap_or("").to_string();
@@ -565,6 +612,19 @@ impl Fetcher {
             self.politeness.note(&host, true);
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
+            let exchange = Exchange {
+                version: format!("{:?}", resp.version()),
+                reason: resp.status().canonical_reason().unwrap_or("").to_string(),
+                request_headers: sent,
+                response_headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
+                    .collect(),
+                remote_ip: (!proxied)
+                    .then(|| resp.remote_addr().map(|a| a.ip()))
+                    .flatten(),
+                at: Utc::now(),
+            };
             let header = |name| {
                 headers
                     .get(name)
@@ -603,6 +663,7 @@ impl Fetcher {
                 last_modified: header(LAST_MODIFIED),
                 fresh_until,
                 body: Vec::new(),
+                exchange,
             };
             if status == 304 {
                 return Ok(fetched);

@@ -40,6 +40,7 @@
 //!   naming the thing at fault, never a panic, and never stops other feeds.
 
 pub mod alert;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod corpus;
