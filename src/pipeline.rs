@@ -16,12 +16,13 @@ use tracing::{debug, error, info, warn};
 use url::Url;
 
 use crate::alert::{self, Event};
+use crate::archive::{self, Archive, ArchiveError, Capture};
 use crate::config::{Config, FeedConfig};
 use crate::corpus::{self, Corpus, CorpusError, FileName};
 use crate::dedup::{self, Decision, DocMeta};
 use crate::extract::{self, Article};
 use crate::feed::{self, Entry};
-use crate::fetch::{FetchError, Fetcher, Validators};
+use crate::fetch::{Exchange, FetchError, Fetcher, Validators};
 use crate::normalize;
 use crate::schedule;
 use crate::store::{EntryState, NewArticle, Outgoing, PollResult, Sighting, Store, StoreError};
@@ -34,6 +35,8 @@ pub enum PipelineError {
     Corpus(#[from] CorpusError),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -45,10 +48,14 @@ const FULL_TEXT_WORDS: usize = 80;
 const EXTRACT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The state that only one writer may touch at a time: the database, the
-/// corpus directory, the dedup index and the next sequence number.
+/// corpus directory, the archive, the dedup index and the next sequence
+/// number.
 pub struct Ingest {
     pub store: Store,
     corpus: Corpus,
+    /// `None` when `archive.enabled = false`.
+    archive: Option<Archive>,
+    capture_duplicates: bool,
     index: dedup::Index,
     next_id: u64,
 }
@@ -184,15 +191,39 @@ impl Ingest {
         store.set_fingerprints(&computed)?;
         let max_seq = store.max_article_id()?.max(listed.last().map(|n| n.seq));
         let next_id = max_seq.map_or(0, |m| m + 1);
+        let archive = if config.archive.enabled {
+            Some(Archive::open(&config.archive, |file| {
+                store.archive_end(file).unwrap_or(0)
+            })?)
+        } else {
+            None
+        };
         Ok((
             Ingest {
                 store,
                 corpus,
+                archive,
+                capture_duplicates: config.archive.capture_duplicates,
                 index,
                 next_id,
             },
             report,
         ))
+    }
+
+    /// Archives the page a candidate came from, when there is an archive
+    /// and a page (the feed's own text has none). The records are on disk
+    /// before this returns.
+    fn capture(&mut self, c: &Candidate) -> Result<Option<Capture>, PipelineError> {
+        let (Some(archive), Some(page)) = (self.archive.as_mut(), c.page.as_ref()) else {
+            return Ok(None);
+        };
+        Ok(Some(archive.capture(
+            &page.url,
+            page.status,
+            &page.exchange,
+            &page.body,
+        )?))
     }
 
     /// Stores a new article (or records it as a sighting when dedup finds
@@ -246,9 +277,11 @@ impl Ingest {
             fingerprint: Some(fp.to_bytes()),
             source,
         };
+        // The page is on disk before any row points at it.
+        let capture = self.capture(&c)?;
         // The number is spent even if the write fails: numbers are never reused.
         self.next_id += 1;
-        self.store.begin_article(&row)?;
+        self.store.begin_article(&row, capture.as_ref())?;
         if let Err(e) = self.corpus.write(&name, &c.text) {
             self.store.abandon_article(id)?;
             return Err(e.into());
@@ -311,6 +344,11 @@ impl Ingest {
         if longer || newer {
             info!(feed = %c.feed, url = %c.url, of, longer, newer, "a longer or newer version of an article");
         }
+        let capture = if self.capture_duplicates {
+            self.capture(&c)?
+        } else {
+            None
+        };
         self.store.record_sighting(&Sighting {
             article: of,
             url: Some(c.url.to_string()),
@@ -324,6 +362,7 @@ impl Ingest {
             score,
             longer,
             newer,
+            capture,
         })?;
         debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
         if let Some(story) = self.store.story_of(of)? {
@@ -347,6 +386,47 @@ struct Candidate {
     sinks: Vec<String>,
     /// The sinks that want a follow-up at a number of outlets.
     pickup: Vec<(String, u32)>,
+    /// The page the article was extracted from (none when the feed's own
+    /// text stood in).
+    page: Option<Page>,
+}
+
+/// A fetched page, kept for the archive.
+struct Page {
+    url: Url,
+    status: u16,
+    exchange: Exchange,
+    body: Vec<u8>,
+}
+
+/// The corpus text of an extracted article: its headline (else
+/// `fallback_title`, the feed entry's) and its paragraphs, normalized.
+/// Returns (title, text). `refresh_feed` and `tidings reextract` share it,
+/// so the archive reproduces what was stored.
+pub fn article_text(article: &Article, fallback_title: Option<&str>) -> (String, String) {
+    let mut title = normalize::line(&article.title);
+    if title.is_empty() {
+        title = fallback_title.map(normalize::line).unwrap_or_default();
+    }
+    let text = normalize::corpus_text(&title, &article.paragraphs);
+    (title, text)
+}
+
+/// Re-runs the current extractor over an archived response record, as
+/// `refresh_feed` ran it over the page: (title, text). `fallback_title` is
+/// the title the article was stored with, used as the entry's title was.
+pub fn reextract(
+    record: &archive::Record,
+    fallback_title: &str,
+) -> Result<(String, String), String> {
+    let http = archive::HttpResponse::parse(&record.block)?;
+    let url = record
+        .field("WARC-Target-URI")
+        .and_then(|u| Url::parse(u).ok())
+        .ok_or("the record has no WARC-Target-URI")?;
+    let article = extract::extract(&http.body, http.header("content-type"), &url)
+        .map_err(|e| format!("{url}: {e}"))?;
+    Ok(article_text(&article, Some(fallback_title)))
 }
 
 /// What became of one entry.
@@ -760,7 +840,7 @@ impl Pipeline {
             Some(link) => self.article_for(&entry, link, feed.proxy.as_deref()).await,
             None => Err(EntryFailure::NoArticle("the entry has no link".into())),
         };
-        let (article, page_url) = match result {
+        let (article, page_url, page) = match result {
             Ok(a) => a,
             Err(failure) => {
                 let (state, msg) = match &failure {
@@ -789,15 +869,7 @@ impl Pipeline {
                 });
             }
         };
-        let mut title = normalize::line(&article.title);
-        if title.is_empty() {
-            title = entry
-                .title
-                .as_deref()
-                .map(normalize::line)
-                .unwrap_or_default();
-        }
-        let text = normalize::corpus_text(&title, &article.paragraphs);
+        let (title, text) = article_text(&article, entry.title.as_deref());
         if let Some(q) = &self.config.topic {
             if !q.matches(&text) {
                 let (name, e) = (feed.name.clone(), entry.clone());
@@ -833,6 +905,7 @@ impl Pipeline {
             sinks: Vec::new(),
             pickup: Vec::new(),
             article,
+            page,
         };
         let mut candidate = candidate;
         if alert {
@@ -860,8 +933,8 @@ impl Pipeline {
         entry: &Entry,
         link: &Url,
         proxy: Option<&str>,
-    ) -> Result<(Article, Url), EntryFailure> {
-        let fallback = || feed_fallback(entry, link);
+    ) -> Result<(Article, Url, Option<Page>), EntryFailure> {
+        let fallback = || feed_fallback(entry, link).map(|(a, u)| (a, u, None));
         let page = match self
             .fetcher
             .get(
@@ -877,10 +950,22 @@ impl Pipeline {
         };
         let (body, ct, url) = (page.body, page.content_type, page.url);
         let u = url.clone();
-        let job = tokio::task::spawn_blocking(move || extract::extract(&body, ct.as_deref(), &u));
+        // The body comes back with the article, for the archive.
+        let job = tokio::task::spawn_blocking(move || {
+            let article = extract::extract(&body, ct.as_deref(), &u);
+            (article, body)
+        });
         match tokio::time::timeout(EXTRACT_TIMEOUT, job).await {
-            Ok(Ok(Ok(article))) => Ok((article, url)),
-            Ok(Ok(Err(e))) => {
+            Ok(Ok((Ok(article), body))) => {
+                let kept = Page {
+                    url: url.clone(),
+                    status: page.status,
+                    exchange: page.exchange,
+                    body,
+                };
+                Ok((article, url, Some(kept)))
+            }
+            Ok(Ok((Err(e), _))) => {
                 fallback().ok_or_else(|| EntryFailure::NoArticle(format!("{url}: {e}")))
             }
             Ok(Err(e)) => Err(EntryFailure::Failed(format!(

@@ -11,6 +11,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+use crate::archive::{Capture, Location};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database {path}: {source}")]
@@ -126,6 +128,33 @@ ALTER TABLE sightings ADD COLUMN newer INTEGER NOT NULL DEFAULT 0;
     r#"
 CREATE INDEX articles_feed ON articles(feed, state);
 "#,
+    r#"
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    article INTEGER NOT NULL REFERENCES articles(id),
+    sighting INTEGER REFERENCES sightings(id),
+    file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL,
+    request_offset INTEGER NOT NULL,
+    request_length INTEGER NOT NULL,
+    record_id TEXT NOT NULL,
+    target_uri TEXT NOT NULL,
+    captured_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    payload_digest TEXT NOT NULL,
+    payload_length INTEGER NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX captures_article ON captures(article) WHERE sighting IS NULL;
+CREATE INDEX captures_sighting ON captures(sighting);
+CREATE INDEX captures_file ON captures(file);
+CREATE TABLE original_texts (
+    article INTEGER PRIMARY KEY REFERENCES articles(id),
+    text TEXT NOT NULL,
+    replaced_at TEXT NOT NULL
+);
+"#,
 ];
 
 /// Timestamps are stored as RFC 3339 text in UTC, to the second.
@@ -203,6 +232,44 @@ pub struct Sighting {
     pub longer: bool,
     /// The copy was published after the article.
     pub newer: bool,
+    /// Its page in the archive, when duplicates are captured.
+    pub capture: Option<Capture>,
+}
+
+/// A sighting as `tidings show` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SightingRow {
+    pub url: Option<String>,
+    pub feed: Option<String>,
+    pub seen_at: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub score: Option<f64>,
+    pub capture: Option<Capture>,
+}
+
+/// An article whose page is in the archive, for `tidings reextract`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    pub id: u64,
+    pub file: String,
+    pub title: String,
+    pub capture: Capture,
+}
+
+/// What the archive holds, by the store's count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CaptureCounts {
+    pub articles: u64,
+    pub sightings: u64,
+    pub truncated: u64,
+    /// Response bodies as received, before any truncation.
+    pub payload_bytes: u64,
+    /// Stored articles (not imported) without a capture: fetched before the
+    /// archive existed, taken from the feed's own text, or archived with
+    /// the archive off.
+    pub articles_without: u64,
+    /// Corpus texts `reextract --write` replaced (the first text is kept).
+    pub rewritten: u64,
 }
 
 /// One line of `tidings export`: the record of design.md.
@@ -631,9 +698,238 @@ impl Store {
     }
 
     /// First phase of storing an article: the row, marked pending, before
-    /// its corpus file is written.
-    pub fn begin_article(&mut self, a: &NewArticle) -> Result<(), StoreError> {
-        self.insert_article(a, "pending")
+    /// its corpus file is written, with where its page was archived.
+    pub fn begin_article(
+        &mut self,
+        a: &NewArticle,
+        capture: Option<&Capture>,
+    ) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            Self::insert_article_in(tx, a, "pending")?;
+            if let Some(c) = capture {
+                Self::insert_capture(tx, a.id, None, c)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn insert_capture(
+        conn: &Connection,
+        article: u64,
+        sighting: Option<i64>,
+        c: &Capture,
+    ) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT INTO captures (article, sighting, file, warc_offset, warc_length, request_offset,
+             request_length, record_id, target_uri, captured_at, status, payload_digest, payload_length, truncated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                article,
+                sighting,
+                c.location.file,
+                c.location.offset,
+                c.location.length,
+                c.request.offset,
+                c.request.length,
+                c.record_id,
+                c.target_uri,
+                ts(c.captured_at),
+                c.status,
+                c.payload_digest,
+                c.payload_length,
+                c.truncated
+            ],
+        )
+        .map(drop)
+    }
+
+    const CAPTURE_COLUMNS: &'static str = "c.file, c.warc_offset, c.warc_length, c.request_offset,
+        c.request_length, c.record_id, c.target_uri, c.captured_at, c.status, c.payload_digest,
+        c.payload_length, c.truncated";
+
+    /// Reads `CAPTURE_COLUMNS` starting at column `at`.
+    fn capture_row(r: &Row, at: usize) -> rusqlite::Result<Capture> {
+        let file: String = r.get(at)?;
+        Ok(Capture {
+            location: Location {
+                file: file.clone(),
+                offset: r.get(at + 1)?,
+                length: r.get(at + 2)?,
+            },
+            request: Location {
+                file,
+                offset: r.get(at + 3)?,
+                length: r.get(at + 4)?,
+            },
+            record_id: r.get(at + 5)?,
+            target_uri: r.get(at + 6)?,
+            captured_at: parse_ts(r.get(at + 7)?).unwrap_or_default(),
+            status: r.get(at + 8)?,
+            payload_digest: r.get(at + 9)?,
+            payload_length: r.get(at + 10)?,
+            truncated: r.get(at + 11)?,
+        })
+    }
+
+    /// Where an article's own page was archived.
+    pub fn capture_of(&self, article: u64) -> Result<Option<Capture>, StoreError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {} FROM captures c WHERE c.article = ?1 AND c.sighting IS NULL",
+                    Self::CAPTURE_COLUMNS
+                ),
+                [article],
+                |r| Self::capture_row(r, 0),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// How far the store vouches for an archive file: the end of the last
+    /// record a row points at (0 when none does).
+    pub fn archive_end(&self, file: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .query_one(
+                "SELECT MAX(request_offset + request_length) FROM captures WHERE file = ?1",
+                [file],
+            )?
+            .flatten()
+            .unwrap_or(0))
+    }
+
+    /// Stored articles whose page is archived, in number order; with
+    /// `since`, only those captured then or later.
+    pub fn captured_articles(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Captured>, StoreError> {
+        self.query_all(
+            &format!(
+                "SELECT a.id, a.file, a.title, {} FROM articles a JOIN captures c ON c.article = a.id AND c.sighting IS NULL
+                 WHERE a.state = 'stored' AND (?1 IS NULL OR c.captured_at >= ?1) ORDER BY a.id",
+                Self::CAPTURE_COLUMNS
+            ),
+            [since.map(ts)],
+            |r| {
+                Ok(Captured {
+                    id: r.get(0)?,
+                    file: r.get(1)?,
+                    title: r.get(2)?,
+                    capture: Self::capture_row(r, 3)?,
+                })
+            },
+        )
+    }
+
+    /// An article's duplicate sightings, oldest first.
+    pub fn sightings_of(&self, article: u64) -> Result<Vec<SightingRow>, StoreError> {
+        self.query_all(
+            &format!(
+                "SELECT s.url, s.feed, s.seen_at, s.reason, s.score, c.file IS NOT NULL, {}
+                 FROM sightings s LEFT JOIN captures c ON c.sighting = s.id
+                 WHERE s.article = ?1 ORDER BY s.id",
+                Self::CAPTURE_COLUMNS
+            ),
+            [article],
+            |r| {
+                let captured: bool = r.get(5)?;
+                Ok(SightingRow {
+                    url: r.get(0)?,
+                    feed: r.get(1)?,
+                    seen_at: parse_ts(r.get(2)?),
+                    reason: r.get(3)?,
+                    score: r.get(4)?,
+                    capture: if captured {
+                        Some(Self::capture_row(r, 6)?)
+                    } else {
+                        None
+                    },
+                })
+            },
+        )
+    }
+
+    /// The articles of a story, in number order.
+    pub fn story_members(&self, story: u64) -> Result<Vec<u64>, StoreError> {
+        self.query_all(
+            "SELECT id FROM articles WHERE story = ?1 AND state != 'pending' ORDER BY id",
+            [story],
+            |r| r.get(0),
+        )
+    }
+
+    /// The method the article's text was extracted with (`feed` when the
+    /// feed's own text stood in for the page).
+    pub fn article_method(&self, id: u64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .query_one("SELECT method FROM articles WHERE id = ?1", [id])?
+            .flatten())
+    }
+
+    /// The text an article was first stored with, and when `reextract
+    /// --write` replaced it, if it did.
+    pub fn original_text(&self, id: u64) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT text, replaced_at FROM original_texts WHERE article = ?1",
+                [id],
+                |r| Ok((r.get(0)?, parse_ts(r.get(1)?).unwrap_or_default())),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Before `reextract --write` replaces a corpus text: keeps the text
+    /// first stored (a later rewrite keeps the first one) and records the
+    /// new text's facts. The fingerprint is cleared; the next start
+    /// computes it from the new file.
+    pub fn record_reextract(
+        &mut self,
+        id: u64,
+        original: &str,
+        title: &str,
+        words: u64,
+        text_hash: [u8; 16],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            tx.execute(
+                "INSERT INTO original_texts (article, text, replaced_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(article) DO NOTHING",
+                params![id, original, ts(now)],
+            )?;
+            tx.execute(
+                "UPDATE articles SET title = ?2, words = ?3, text_hash = ?4, fingerprint = NULL WHERE id = ?1",
+                params![id, title, words, &text_hash[..]],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// What the archive holds, counted from the captures table.
+    pub fn capture_counts(&self) -> Result<CaptureCounts, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FILTER (WHERE sighting IS NULL), COUNT(*) FILTER (WHERE sighting IS NOT NULL),
+                 COUNT(*) FILTER (WHERE truncated), COALESCE(SUM(payload_length), 0),
+                 (SELECT COUNT(*) FROM articles a WHERE a.state = 'stored'
+                    AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.article = a.id AND c.sighting IS NULL)),
+                 (SELECT COUNT(*) FROM original_texts)
+                 FROM captures",
+                [],
+                |r| {
+                    Ok(CaptureCounts {
+                        articles: r.get(0)?,
+                        sightings: r.get(1)?,
+                        truncated: r.get(2)?,
+                        payload_bytes: r.get(3)?,
+                        articles_without: r.get(4)?,
+                        rewritten: r.get(5)?,
+                    })
+                },
+            )
+            .map_err(self.err())
     }
 
     /// Records corpus files that were found in the directory (the seeds,
@@ -697,10 +993,6 @@ impl Store {
 
             Ok(())
         })
-    }
-
-    fn insert_article(&mut self, a: &NewArticle, state: &str) -> Result<(), StoreError> {
-        Self::insert_article_in(&self.conn, a, state).map_err(self.err())
     }
 
     fn insert_article_in(conn: &Connection, a: &NewArticle, state: &str) -> rusqlite::Result<()> {
@@ -769,15 +1061,21 @@ impl Store {
         })
     }
 
-    /// Drops a pending article whose file never appeared.
+    /// Drops a pending article whose file never appeared (its archived
+    /// page stays in the archive, unreferenced).
     pub fn abandon_article(&mut self, id: u64) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.transaction(|tx| {
+            tx.execute(
+                "DELETE FROM captures WHERE article = ?1 AND sighting IS NULL
+                 AND EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND state = 'pending')",
+                [id],
+            )?;
+            tx.execute(
                 "DELETE FROM articles WHERE id = ?1 AND state = 'pending'",
                 [id],
             )
             .map(drop)
-            .map_err(self.err())
+        })
     }
 
     /// Articles left pending by a crash.
@@ -826,6 +1124,9 @@ impl Store {
                 ],
             )
             ?;
+            if let Some(c) = &s.capture {
+                Self::insert_capture(tx, s.article, Some(tx.last_insert_rowid()), c)?;
+            }
             Self::upsert_entry(
                 tx,
                 &s.feed,
@@ -1202,7 +1503,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("t.db")).unwrap();
         let now = Utc::now();
-        s.begin_article(&article(5)).unwrap();
+        s.begin_article(&article(5), None).unwrap();
         assert_eq!(s.pending_articles().unwrap().len(), 1);
         assert_eq!(
             s.article_by_canonical_url("https://example.org/5").unwrap(),
@@ -1216,9 +1517,37 @@ mod tests {
             Some(5)
         );
         assert_eq!(s.max_article_id().unwrap(), Some(5));
-        s.begin_article(&article(6)).unwrap();
+        let capture = Capture {
+            location: Location {
+                file: "w.warc.gz".into(),
+                offset: 100,
+                length: 50,
+            },
+            request: Location {
+                file: "w.warc.gz".into(),
+                offset: 150,
+                length: 30,
+            },
+            record_id: "<urn:uuid:x>".into(),
+            target_uri: "https://example.org/6".into(),
+            captured_at: now,
+            status: 200,
+            payload_digest: "sha1:X".into(),
+            payload_length: 10,
+            truncated: false,
+        };
+        s.begin_article(&article(6), Some(&capture)).unwrap();
+        assert_eq!(s.archive_end("w.warc.gz").unwrap(), 180);
         s.abandon_article(6).unwrap();
         assert_eq!(s.max_article_id().unwrap(), Some(5));
+        assert_eq!(s.capture_of(6).unwrap(), None);
+        assert_eq!(s.archive_end("w.warc.gz").unwrap(), 0);
+        s.begin_article(&article(7), Some(&capture)).unwrap();
+        s.finish_article(7, now, &[]).unwrap();
+        let mut kept = capture.clone();
+        kept.captured_at = parse_ts(Some(ts(now))).unwrap();
+        assert_eq!(s.capture_of(7).unwrap(), Some(kept));
+        assert_eq!(s.captured_articles(None).unwrap().len(), 1);
     }
 
     #[test]
