@@ -2,7 +2,8 @@
 //!
 //! The only module that writes into the corpus directory. A file appears
 //! atomically (write to a hidden temporary name, fsync, rename, fsync the
-//! directory) and is never rewritten. Must not know about SQLite or HTTP.
+//! directory) and is never rewritten, except by [`Corpus::replace`] for
+//! `tidings reextract --write`. Must not know about SQLite or HTTP.
 
 use std::fs;
 use std::io::Write;
@@ -191,6 +192,41 @@ impl Corpus {
         result
     }
 
+    /// Replaces a corpus file's text atomically (a temporary file, fsynced,
+    /// renamed over it, the directory fsynced): a reader sees the old text
+    /// or the new, never a mix. Only `tidings reextract --write` calls it,
+    /// after the store has kept the text first stored; the name and number
+    /// stay. Refuses a file that does not exist.
+    pub fn replace(&self, name: &FileName, text: &str) -> Result<PathBuf, CorpusError> {
+        let final_path = self.path_of(name);
+        if !final_path.exists() {
+            return Err(CorpusError::Io {
+                path: final_path,
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        let tmp = self.dir.join(format!(
+            ".tidings-tmp-{}-{}",
+            std::process::id(),
+            name.render()
+        ));
+        let result = (|| {
+            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(text.as_bytes()).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+            drop(f);
+            fs::rename(&tmp, &final_path).map_err(io(&final_path))?;
+            fs::File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io(&self.dir))?;
+            Ok(final_path.clone())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
     /// Removes a corpus file that a crash left without its database row.
     pub fn remove(&self, name: &FileName) -> Result<(), CorpusError> {
         let p = self.path_of(name);
@@ -261,6 +297,21 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+    }
+
+    #[test]
+    fn replace_swaps_the_whole_text_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Corpus::open(dir.path()).unwrap();
+        let n = FileName {
+            seq: 5,
+            hex: "00000000000000ff".into(),
+        };
+        assert!(c.replace(&n, "new").is_err(), "only an existing file");
+        c.write(&n, "T\n\nOld body").unwrap();
+        c.replace(&n, "T\n\nNew").unwrap();
+        assert_eq!(c.read(&n).unwrap(), "T\n\nNew");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

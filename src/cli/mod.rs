@@ -9,6 +9,10 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, FetchConfig};
+
+mod reextract;
+mod show;
+pub mod stats_archive;
 use crate::fetch::{Fetcher, Validators};
 
 #[derive(Parser, Debug)]
@@ -89,6 +93,22 @@ enum Command {
     Status,
     /// Validate the config and say what is wrong, with line numbers.
     Check,
+    /// One article's provenance: URLs, feeds, sightings, capture, archive location, story.
+    Show {
+        /// The article's number (the NNN of its file).
+        id: u64,
+    },
+    /// Re-run the current extractor over the archived pages; report the texts that change.
+    Reextract {
+        /// Only pages captured on or after this date (2026-11-01) or time (RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Rewrite the changed corpus files (the text first stored is kept in the database).
+        #[arg(long)]
+        write: bool,
+    },
+    /// Figures about the corpus's storage (on this branch: the WARC archive).
+    Stats,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +233,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         }
         Command::Search { query } => cmd_search(&load_config(config)?, &query),
         Command::Status => cmd_status(&load_config(config)?),
+        Command::Show { id } => show::cmd_show(&load_config(config)?, id),
+        Command::Reextract { since, write } => {
+            reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)
+        }
+        Command::Stats => stats_archive::cmd_stats(&load_config(config)?),
         Command::Check => {
             let c = load_config(config)?;
             println!("{}: ok ({} feeds)", c.path.display(), c.feeds.len());

@@ -45,6 +45,8 @@ pub struct Route {
     pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
+    /// Headers sent besides Content-Type.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A real HTTP server on 127.0.0.1 with a random port.
@@ -102,15 +104,23 @@ impl Server {
                     .get(path.split('?').next().unwrap_or(""))
                     .cloned();
                 let resp = match route {
-                    Some(rt) => tiny_http::Response::from_data(rt.body)
-                        .with_status_code(rt.status)
-                        .with_header(
-                            tiny_http::Header::from_bytes(
-                                "Content-Type",
-                                rt.content_type.as_bytes(),
-                            )
-                            .unwrap(),
-                        ),
+                    Some(rt) => {
+                        let mut resp = tiny_http::Response::from_data(rt.body)
+                            .with_status_code(rt.status)
+                            .with_header(
+                                tiny_http::Header::from_bytes(
+                                    "Content-Type",
+                                    rt.content_type.as_bytes(),
+                                )
+                                .unwrap(),
+                            );
+                        for (k, v) in &rt.headers {
+                            resp = resp.with_header(
+                                tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap(),
+                            );
+                        }
+                        resp
+                    }
                     None => {
                         tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
                     }
@@ -130,10 +140,26 @@ impl Server {
     }
 
     pub fn route(&self, path: &str, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.route_with_headers(path, status, content_type, &[], body);
+    }
+
+    /// A route that sends more headers (Content-Encoding, …).
+    pub fn route_with_headers(
+        &self,
+        path: &str,
+        status: u16,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) {
         let route = Route {
             status,
             content_type: content_type.into(),
             body: body.into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         self.routes.lock().unwrap().insert(path.to_string(), route);
     }

@@ -6,6 +6,7 @@ mod env;
 mod faults;
 
 mod alert;
+mod archive;
 mod cli;
 mod fetch;
 mod pipeline;

@@ -49,7 +49,7 @@ pub const FEEDS: &[(&str, &str)] = &[
     ("pink-news", "/feed.json"),
 ];
 
-fn site_env() -> Env {
+pub fn site_env() -> Env {
     let env = Env::new();
     serve_site(&env);
     // One feed at a time, so sequence numbers are deterministic.

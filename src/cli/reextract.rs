@@ -1,0 +1,117 @@
+//! `tidings reextract [--since DATE] [--write]`: runs the current
+//! extractor and normalizer over the archived pages and says which stored
+//! texts they no longer reproduce. With `--write` it replaces those corpus
+//! files (atomically, through `corpus`), after the store has kept the text
+//! each was first stored with. Holds the database's writer lock while it
+//! writes, so it never races `tidings run`.
+
+use anyhow::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{open_store, UsageError};
+use crate::archive;
+use crate::config::Config;
+use crate::corpus::{Corpus, FileName};
+
+/// Reads `--since`: a date (`2026-11-01`, midnight UTC) or an RFC 3339 time.
+pub fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            format!(
+                "--since: '{s}' is not a date like 2026-11-01 or a time like 2026-11-01T12:00:00Z"
+            )
+        })
+}
+
+/// What became of one archived article.
+enum Verdict {
+    Unchanged,
+    Changed {
+        title: String,
+        text: String,
+        old: String,
+    },
+    Skipped(String),
+}
+
+pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Result<i32> {
+    let since = since.map(parse_since).transpose().map_err(UsageError)?;
+    // Taken before anything is read, so what is compared is what is written.
+    let _lock = if write {
+        Some(crate::service::lock::InstanceLock::acquire(
+            &config.database,
+        )?)
+    } else {
+        None
+    };
+    let mut store = open_store(config)?;
+    let corpus = Corpus::open(&config.corpus)?;
+    let captured = store.captured_articles(since)?;
+    let (mut changed, mut unchanged, mut skipped) = (0, 0, 0);
+    let now = Utc::now();
+    for a in &captured {
+        let verdict = (|| {
+            if a.capture.truncated {
+                return Verdict::Skipped(
+                    "the archived page was truncated (archive.max_record_size)".into(),
+                );
+            }
+            let Some(name) = FileName::parse(&a.file) else {
+                return Verdict::Skipped("not a corpus file name".into());
+            };
+            let old = match corpus.read(&name) {
+                Ok(t) => t,
+                Err(e) => return Verdict::Skipped(e.to_string()),
+            };
+            let record = match archive::read(&config.archive.dir, &a.capture.location) {
+                Ok(r) => r,
+                Err(e) => return Verdict::Skipped(e.to_string()),
+            };
+            match crate::pipeline::reextract(&record, &a.title) {
+                Ok((_, text)) if text == old => Verdict::Unchanged,
+                Ok((title, text)) => Verdict::Changed { title, text, old },
+                Err(e) => Verdict::Skipped(format!("extraction: {e}")),
+            }
+        })();
+        match verdict {
+            Verdict::Unchanged => unchanged += 1,
+            Verdict::Skipped(why) => {
+                skipped += 1;
+                println!("skipped\t{}\t{why}", a.file);
+            }
+            Verdict::Changed { title, text, old } => {
+                changed += 1;
+                println!("changed\t{}\t{}", a.file, a.capture.target_uri);
+                if write {
+                    let name = FileName::parse(&a.file).expect("parsed above");
+                    store.record_reextract(
+                        a.id,
+                        &old,
+                        &title,
+                        crate::normalize::word_count(&text) as u64,
+                        crate::dedup::text_hash(&text),
+                        now,
+                    )?;
+                    corpus.replace(&name, &text)?;
+                    println!("rewritten\t{}", a.file);
+                }
+            }
+        }
+    }
+    println!(
+        "reextract: {} archived articles: {changed} changed, {unchanged} unchanged, {skipped} skipped{}",
+        captured.len(),
+        if write && changed > 0 {
+            " (changed files rewritten; first texts kept in the database)"
+        } else {
+            ""
+        }
+    );
+    Ok(0)
+}

@@ -1,0 +1,122 @@
+//! `tidings show ID`: one article's provenance, one `key: value` line per
+//! fact: its URLs, feeds, sightings, capture time, where its page lies in
+//! the archive, its story, and whether `reextract --write` replaced its
+//! text. Reads the store only.
+
+use anyhow::Result;
+
+use super::{open_store, UsageError};
+use crate::archive::Capture;
+use crate::config::Config;
+use crate::store::ts;
+
+fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "-".into())
+}
+
+/// `FILE offset N length N (HTTP 200, <record id>, sha1:…[, truncated])`
+pub fn describe(c: &Capture) -> String {
+    format!(
+        "{} offset {} length {} (HTTP {}, {}, {}{})",
+        c.location.file,
+        c.location.offset,
+        c.location.length,
+        c.status,
+        c.record_id,
+        c.payload_digest,
+        if c.truncated { ", truncated" } else { "" }
+    )
+}
+
+pub fn cmd_show(config: &Config, id: u64) -> Result<i32> {
+    let store = open_store(config)?;
+    let Some(a) = store.article_record(id)? else {
+        return Err(UsageError(format!("no article numbered {id}")).into());
+    };
+    let capture = store.capture_of(id)?;
+    let sightings = store.sightings_of(id)?;
+    let story = store.story_members(a.story)?;
+    let method = store.article_method(id)?;
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k}: {v}\n"));
+    line("id", id.to_string());
+    line("file", or_dash(a.file.clone()));
+    line("title", a.title.clone());
+    line("url", or_dash(a.url.clone()));
+    line("canonical_url", or_dash(a.canonical_url.clone()));
+    line("feed", or_dash(a.feed.clone()));
+    line("published", or_dash(a.published.clone()));
+    line("fetched_at", or_dash(a.fetched_at.clone()));
+    line("method", or_dash(method.clone()));
+    match &capture {
+        Some(c) => {
+            line("captured_at", ts(c.captured_at));
+            line("capture_url", c.target_uri.clone());
+            line("warc", describe(c));
+        }
+        None => {
+            let why = match (a.url.is_some(), method.as_deref()) {
+                (false, _) => "none (a file found in the corpus directory)",
+                (true, Some("feed")) => "none (the feed's own text stood in for the page)",
+                _ => "none (stored while the archive was off, or before it existed)",
+            };
+            line("warc", why.into());
+        }
+    }
+    let others: Vec<String> = story
+        .iter()
+        .filter(|&&m| m != id)
+        .map(u64::to_string)
+        .collect();
+    line(
+        "story",
+        if others.is_empty() {
+            format!("{} (no other article)", a.story)
+        } else {
+            format!("{} (with {})", a.story, others.join(", "))
+        },
+    );
+    let mut feeds: Vec<String> = a.feed.iter().cloned().collect();
+    for s in &sightings {
+        if let Some(f) = &s.feed {
+            if !feeds.contains(f) {
+                feeds.push(f.clone());
+            }
+        }
+    }
+    line(
+        "feeds",
+        if feeds.is_empty() {
+            "-".into()
+        } else {
+            feeds.join(", ")
+        },
+    );
+    line("sightings", sightings.len().to_string());
+    for s in &sightings {
+        let mut v = format!(
+            "{} {} {} ({} {:.3})",
+            s.seen_at.map(ts).unwrap_or_else(|| "-".into()),
+            s.feed.as_deref().unwrap_or("-"),
+            s.url.as_deref().unwrap_or("-"),
+            s.reason,
+            s.score.unwrap_or(0.0)
+        );
+        if let Some(c) = &s.capture {
+            v.push_str(&format!(" warc {}", describe(c)));
+        }
+        line("sighting", v);
+    }
+    match store.original_text(id)? {
+        Some((_, at)) => line(
+            "text",
+            format!(
+                "rewritten by reextract --write at {} (the text first stored is kept in the database)",
+                ts(at)
+            ),
+        ),
+        None => line("text", "as first stored".into()),
+    }
+    print!("{out}");
+    Ok(0)
+}

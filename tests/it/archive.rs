@@ -1,0 +1,305 @@
+//! The WARC evidence archive end to end: a `--once` run over the fixture
+//! site, its files read back by warcio (an independent reader, installed
+//! by `.ci/run`), `reextract`, `show` and the archive section of `stats`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
+
+use crate::env::{read_fixture, stderr, stdout, Env};
+use crate::pipeline::site_env;
+
+/// The pages the fixture site serves, by URL, as served.
+fn served(env: &Env) -> BTreeMap<String, Vec<u8>> {
+    let base = &env.server.base;
+    let mut out = BTreeMap::new();
+    for (path, fixture) in [
+        ("/news/chechnya-detentions", "site/article-1.html"),
+        ("/reports/hague-testimony", "site/article-3.html"),
+        ("/opinion/world-fails", "site/article-4.html"),
+        ("/2026/11/eu-sanctions", "site/article-2.html"),
+    ] {
+        let body = read_fixture(fixture).replace("{{BASE}}", base);
+        out.insert(format!("{base}{path}"), body.into_bytes());
+    }
+    let copy = read_fixture("site/article-1.html")
+        .lines()
+        .filter(|l| !l.contains("rel=\"canonical\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("Rights Watch", "Wire Service");
+    out.insert(format!("{base}/wire/detentions-copy"), copy.into_bytes());
+    out
+}
+
+/// The site, with one page sent gzip-encoded (the client decodes it: the
+/// archive must say so honestly).
+fn archive_env(extra: &str) -> (Env, BTreeMap<String, Vec<u8>>) {
+    let env = site_env();
+    let served = served(&env);
+    let url = format!("{}/2026/11/eu-sanctions", env.server.base);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&served[&url]).unwrap();
+    env.server.route_with_headers(
+        "/2026/11/eu-sanctions",
+        200,
+        "text/html",
+        &[("Content-Encoding", "gzip")],
+        gz.finish().unwrap(),
+    );
+    if !extra.is_empty() {
+        let text = std::fs::read_to_string(env.config_path()).unwrap();
+        std::fs::write(env.config_path(), format!("{extra}\n{text}")).unwrap();
+    }
+    (env, served)
+}
+
+/// Runs the warcio check; panics with its message when it fails.
+fn warcio_check(env: &Env, served: &BTreeMap<String, Vec<u8>>) -> String {
+    let json: BTreeMap<&String, String> = served
+        .iter()
+        .map(|(u, b)| (u, base64::engine::general_purpose::STANDARD.encode(b)))
+        .collect();
+    let path = env.path("served.json");
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/warc_check.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(env.path("warc"))
+        .arg(env.path("tidings.db"))
+        .arg(&path)
+        .output()
+        .expect("python3 runs (CPython 3.11 with warcio: `python3 -m pip install warcio`)");
+    assert!(
+        out.status.success(),
+        "warcio check failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn warc_files(env: &Env) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(env.path("warc"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
+    let (env, served) = archive_env("");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("5 new articles, 1 duplicates"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Four articles came from pages (the fifth from its feed's own text).
+    let report = warcio_check(&env, &served);
+    assert!(
+        report.starts_with(
+            "checked 4 article responses (0 truncated); records: 1 warcinfo, 4 response, 4 request"
+        ),
+        "{report}"
+    );
+    let files = warc_files(&env);
+    assert_eq!(files.len(), 1);
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("tidings-") && name.ends_with("-00000.warc.gz") && name.len() == 36,
+        "{name}"
+    );
+
+    // The current extractor reproduces every stored text from the archive.
+    let out = env.tidings(&["reextract"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "reextract: 4 archived articles: 0 changed, 4 unchanged, 0 skipped\n"
+    );
+
+    // A stored text that no longer matches its page is reported, and only
+    // rewritten with --write, which keeps what was there.
+    let (file, original) = env
+        .corpus_files()
+        .into_iter()
+        .find(|(n, _)| n.starts_with("006_"))
+        .unwrap();
+    let path = env.corpus().join(&file);
+    let edited = format!("{original}\n\nA paragraph someone added by hand.");
+    std::fs::write(&path, &edited).unwrap();
+    let out = env.tidings(&["reextract", "--since", "2000-01-01"]);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "changed\t{file}\t{}/reports/hague-testimony\nreextract: 4 archived articles: 1 changed, 3 unchanged, 0 skipped\n",
+            env.server.base
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        edited,
+        "no --write, no change"
+    );
+    let out = env.tidings(&["reextract", "--since", "2999-01-01"]);
+    assert!(
+        stdout(&out).starts_with("reextract: 0 archived articles"),
+        "{}",
+        stdout(&out)
+    );
+    let out = env.tidings(&["reextract", "--write"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("rewritten\t{file}\n")),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    let out = env.tidings(&["reextract"]);
+    assert!(
+        stdout(&out).contains(": 0 changed, 4 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    let show = stdout(&env.tidings(&["show", "6"]));
+    assert!(
+        show.contains("\ntext: rewritten by reextract --write at "),
+        "{show}"
+    );
+
+    // Provenance of the article the wire service copied.
+    let out = env.tidings(&["show", "5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let show = stdout(&out);
+    let base = &env.server.base;
+    for want in [
+        "id: 5\n".to_string(),
+        format!("url: {base}/news/chechnya-detentions?utm_source=rss&utm_medium=feed\n"),
+        format!(
+            "canonical_url: https://{}/news/chechnya-detentions\n",
+            &base[7..]
+        ),
+        "feed: rights-watch\n".into(),
+        "feeds: rights-watch, caucasus\n".into(),
+        format!("capture_url: {base}/news/chechnya-detentions?utm_source=rss&utm_medium=feed\n"),
+        format!("warc: {name} offset "),
+        "sightings: 1\n".into(),
+        format!("/wire/detentions-copy (text "),
+        "text: as first stored\n".into(),
+    ] {
+        assert!(show.contains(&want), "missing {want:?} in:\n{show}");
+    }
+    let show9 = stdout(&env.tidings(&["show", "9"]));
+    assert!(
+        show9.contains("warc: none (the feed's own text stood in for the page)"),
+        "{show9}"
+    );
+    let seed = stdout(&env.tidings(&["show", "0"]));
+    assert!(
+        seed.contains("warc: none (a file found in the corpus directory)"),
+        "{seed}"
+    );
+
+    // Unknown ids are a usage error, on one line.
+    let out = env.tidings(&["show", "999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out), "tidings: no article numbered 999\n");
+    let out = env.tidings(&["reextract", "--since", "last tuesday"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // The stats section counts what is on disk.
+    let out = env.tidings(&["stats"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    let stats = stdout(&out);
+    for want in [
+        "archive_files: 1\n".to_string(),
+        format!("archive_bytes: {bytes}\n"),
+        "captured_articles: 4\n".into(),
+        "captured_sightings: 0\n".into(),
+        "articles_without_capture: 1\n".into(),
+        "texts_rewritten: 1\n".into(),
+    ] {
+        assert!(stats.contains(&want), "missing {want:?} in:\n{stats}");
+    }
+}
+
+#[test]
+fn oversize_pages_are_truncated_duplicates_captured_and_a_torn_tail_cut() {
+    let (env, served) = archive_env(
+        "[archive]\nmax_record_size = \"2KiB\"\ncapture_duplicates = true\nmax_file_size = \"4KiB\"\n",
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let pages_over = served.values().filter(|b| b.len() > 2048).count();
+    assert!(
+        pages_over == served.len(),
+        "the fixture pages are larger than the limit"
+    );
+    let report = warcio_check(&env, &served);
+    assert!(
+        report.starts_with("checked 4 article responses (4 truncated)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("5 response, 5 request"),
+        "the duplicate is captured: {report}"
+    );
+    let files = warc_files(&env);
+    assert!(files.len() >= 2, "rotated at 4KiB: {files:?}");
+    let show = stdout(&env.tidings(&["show", "5"]));
+    assert!(show.contains("/wire/detentions-copy (text "), "{show}");
+    assert!(show.contains(", truncated)\n"), "{show}");
+    let out = env.tidings(&["reextract"]);
+    assert!(
+        stdout(&out)
+            .ends_with("reextract: 4 archived articles: 0 changed, 0 unchanged, 4 skipped\n"),
+        "{}",
+        stdout(&out)
+    );
+    let stats = stdout(&env.tidings(&["stats"]));
+    assert!(
+        stats.contains("truncated_records: 5\n") && stats.contains("captured_sightings: 1\n"),
+        "{stats}"
+    );
+
+    // A crash mid-record: the last file ends in half a gzip member. The
+    // next start cuts it off, so every file reads whole again.
+    let last = files.last().unwrap();
+    let whole = std::fs::metadata(last).unwrap().len();
+    let mut f = std::fs::OpenOptions::new().append(true).open(last).unwrap();
+    f.write_all(&[
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x01, 0x02,
+    ])
+    .unwrap();
+    drop(f);
+    let out = env.tidings(&["run", "--once", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(std::fs::metadata(last).unwrap().len(), whole);
+    warcio_check(&env, &served);
+}
+
+#[test]
+fn a_disabled_archive_writes_nothing() {
+    let (env, _) = archive_env("[archive]\nenabled = false\n");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(!env.path("warc").exists());
+    let stats = stdout(&env.tidings(&["stats"]));
+    assert!(
+        stats.contains("(disabled)") && stats.contains("articles_without_capture: 5\n"),
+        "{stats}"
+    );
+}
