@@ -192,7 +192,7 @@ fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
         format!("capture_url: {base}/news/chechnya-detentions?utm_source=rss&utm_medium=feed\n"),
         format!("warc: {name} offset "),
         "sightings: 1\n".into(),
-        format!("/wire/detentions-copy (text "),
+        "/wire/detentions-copy (text ".into(),
         "text: as first stored\n".into(),
     ] {
         assert!(show.contains(&want), "missing {want:?} in:\n{show}");
