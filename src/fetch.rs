@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, EXPIRES, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    LOCATION, RETRY_AFTER,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, EXPIRES,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use url::Url;
 
@@ -223,6 +223,77 @@ pub fn charset_of(content_type: &str) -> Option<&str> {
 }
 
 const MAX_REDIRECTS: usize = 10;
+
+/// The encodings pages and feeds are asked for, and decoded here.
+const ACCEPTED_ENCODINGS: &str = "gzip, deflate, br";
+
+/// A body's Content-Encoding, undone while it streams so that the size cap
+/// applies to what it decodes to (a gzip bomb costs no more than the cap).
+/// Decoded here rather than by the client because the client drops the
+/// Content-Encoding and Content-Length headers when it decodes, and the
+/// archive must record them as received. An encoding not known here
+/// leaves the body as it came.
+enum Decoding {
+    Identity(Vec<u8>),
+    Gzip(flate2::write::MultiGzDecoder<Vec<u8>>),
+    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
+    Brotli(Box<brotli_decompressor::DecompressorWriter<Vec<u8>>>),
+}
+
+/// How much compressed input is decoded at once: a slice this size
+/// inflates to at most about a megabyte, so the cap is checked often.
+const DECODE_SLICE: usize = 1024;
+
+impl Decoding {
+    fn new(content_encoding: Option<&str>) -> Decoding {
+        let enc = content_encoding.unwrap_or("").trim().to_ascii_lowercase();
+        match enc.as_str() {
+            "gzip" | "x-gzip" => Decoding::Gzip(flate2::write::MultiGzDecoder::new(Vec::new())),
+            "deflate" => Decoding::Deflate(flate2::write::ZlibDecoder::new(Vec::new())),
+            "br" => Decoding::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
+                Vec::new(),
+                4096,
+            ))),
+            _ => Decoding::Identity(Vec::new()),
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        match self {
+            Decoding::Identity(v) => {
+                v.extend_from_slice(bytes);
+                Ok(())
+            }
+            Decoding::Gzip(d) => d.write_all(bytes),
+            Decoding::Deflate(d) => d.write_all(bytes),
+            Decoding::Brotli(d) => d.write_all(bytes),
+        }
+    }
+
+    /// Bytes decoded so far.
+    fn len(&self) -> usize {
+        match self {
+            Decoding::Identity(v) => v.len(),
+            Decoding::Gzip(d) => d.get_ref().len(),
+            Decoding::Deflate(d) => d.get_ref().len(),
+            Decoding::Brotli(d) => d.get_ref().len(),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Decoding::Identity(v) => Ok(v),
+            Decoding::Gzip(d) => d.finish(),
+            Decoding::Deflate(d) => d.finish(),
+            Decoding::Brotli(mut d) => {
+                d.close()?;
+                d.into_inner()
+                    .map_err(|_| std::io::Error::other("brotli stream left unfinished"))
+            }
+        }
+    }
+}
 
 /// Reads Retry-After: delay-seconds or an HTTP date.
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -469,8 +540,12 @@ fn client(
         .connect_timeout(cfg.connect_timeout)
         .redirect(redirects)
         .use_rustls_tls();
-    if purpose == Purpose::Fetch && !cfg.allow_private_networks {
-        b = b.dns_resolver(Arc::new(GuardedResolver));
+    if purpose == Purpose::Fetch {
+        // Bodies are decoded by `Decoding`, which keeps the headers.
+        b = b.no_gzip().no_brotli().no_deflate();
+        if !cfg.allow_private_networks {
+            b = b.dns_resolver(Arc::new(GuardedResolver));
+        }
     }
     b = match proxy {
         Some(p) => b.proxy(
@@ -526,7 +601,7 @@ impl Fetcher {
             ("Host".into(), host),
             ("User-Agent".into(), self.user_agent.clone()),
             ("Accept".into(), "*/*".into()),
-            ("Accept-Encoding".into(), "gzip, br, deflate".into()),
+            ("Accept-Encoding".into(), ACCEPTED_ENCODINGS.into()),
         ]
     }
 
@@ -585,7 +660,9 @@ impl Fetcher {
                 });
             }
             let slot = self.politeness.acquire(&current).await?;
-            let mut req = client.get(current.clone());
+            let mut req = client
+                .get(current.clone())
+                .header(ACCEPT_ENCODING, ACCEPTED_ENCODINGS);
             let mut sent = self.request_headers(&current);
             // Validators belong to the URL they were given for: the first.
             if hop == 0 {
@@ -682,24 +759,44 @@ impl Fetcher {
                 });
             }
             let mut resp = resp;
-            if resp.content_length().is_some_and(|n| n > max_bytes) {
-                return Err(FetchError::TooLarge {
-                    url: current.to_string(),
-                    limit: max_bytes,
-                });
+            let too_large = || FetchError::TooLarge {
+                url: current.to_string(),
+                limit: max_bytes,
+            };
+            let encoding = header(CONTENT_ENCODING);
+            // Content-Length counts encoded bytes: only an unencoded one
+            // tells the decoded size in advance.
+            if encoding.is_none() && resp.content_length().is_some_and(|n| n > max_bytes) {
+                return Err(too_large());
             }
+            let mut decoding = Decoding::new(encoding.as_deref());
+            let bad_body = |e: std::io::Error| FetchError::Network {
+                url: current.to_string(),
+                message: format!(
+                    "body does not decode as {}: {e}",
+                    encoding.as_deref().unwrap_or("sent")
+                ),
+            };
+            let mut received: u64 = 0;
             while let Some(chunk) = resp
                 .chunk()
                 .await
                 .map_err(|e| FetchError::from_reqwest(&current, e))?
             {
-                if fetched.body.len() as u64 + chunk.len() as u64 > max_bytes {
-                    return Err(FetchError::TooLarge {
-                        url: current.to_string(),
-                        limit: max_bytes,
-                    });
+                received += chunk.len() as u64;
+                if received > max_bytes {
+                    return Err(too_large());
                 }
-                fetched.body.extend_from_slice(&chunk);
+                for slice in chunk.chunks(DECODE_SLICE) {
+                    decoding.write(slice).map_err(bad_body)?;
+                    if decoding.len() as u64 > max_bytes {
+                        return Err(too_large());
+                    }
+                }
+            }
+            fetched.body = decoding.finish().map_err(bad_body)?;
+            if fetched.body.len() as u64 > max_bytes {
+                return Err(too_large());
             }
             return Ok(fetched);
         }
@@ -763,6 +860,37 @@ impl Poster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_decode_in_slices_and_bad_ones_are_errors() {
+        use std::io::Write;
+        let text = b"<p>hello, archive</p>".repeat(200);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&text).unwrap();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&text).unwrap();
+        for (enc, bytes) in [
+            (Some("gzip"), gz.finish().unwrap()),
+            (Some("Deflate"), z.finish().unwrap()),
+            (None, text.clone()),
+            (Some("identity"), text.clone()),
+        ] {
+            let mut d = Decoding::new(enc);
+            for slice in bytes.chunks(7) {
+                d.write(slice).unwrap();
+            }
+            assert_eq!(d.finish().unwrap(), text, "{enc:?}");
+        }
+        let mut d = Decoding::new(Some("gzip"));
+        let garbage = d
+            .write(b"this is not gzip at all")
+            .and_then(|_| d.finish().map(drop));
+        assert!(garbage.is_err());
+        // An encoding not known here leaves the body as it came.
+        let mut d = Decoding::new(Some("zstd"));
+        d.write(b"\x28\xb5\x2f\xfd").unwrap();
+        assert_eq!(d.finish().unwrap(), b"\x28\xb5\x2f\xfd");
+    }
 
     #[test]
     fn private_addresses_are_recognised() {

@@ -118,6 +118,31 @@ fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
         "{name}"
     );
 
+    // The gzip-encoded page is stored decoded, and its record says so.
+    let show8 = stdout(&env.tidings(&["show", "8"]));
+    let warc = show8
+        .lines()
+        .find_map(|l| l.strip_prefix("warc: "))
+        .unwrap_or_else(|| panic!("no warc line: {show8}"));
+    let parts: Vec<&str> = warc.split_whitespace().collect();
+    let at = tidings::archive::Location {
+        file: parts[0].to_string(),
+        offset: parts[2].parse().unwrap(),
+        length: parts[4].parse().unwrap(),
+    };
+    let record = tidings::archive::read(&env.path("warc"), &at).unwrap();
+    assert_eq!(
+        record.field("WARC-Target-URI"),
+        Some(format!("{}/2026/11/eu-sanctions", env.server.base).as_str())
+    );
+    assert_eq!(
+        record.field("WARC-Tidings-Original-Content-Encoding"),
+        Some("gzip")
+    );
+    let http = tidings::archive::HttpResponse::parse(&record.block).unwrap();
+    assert_eq!(http.header("content-encoding"), None);
+    assert_eq!(http.body, served[record.field("WARC-Target-URI").unwrap()]);
+
     // The current extractor reproduces every stored text from the archive.
     let out = env.tidings(&["reextract"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
