@@ -15,6 +15,9 @@
 //! * [`dedup`]: canonical URLs, exact and near-duplicate decisions (pure).
 //! * [`corpus`]: the corpus directory: scanning, naming, atomic writes (the
 //!   only module that writes corpus files).
+//! * [`archive`]: the evidence archive: each stored article's page as a
+//!   WARC 1.1 record pair in rotating `.warc.gz` files (the only module
+//!   that writes WARC files), and their reader.
 //! * [`store`]: SQLite, the source of truth for metadata and state (the only
 //!   module that knows rusqlite).
 //! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
@@ -33,9 +36,18 @@
 //!   `schedule`) do no I/O and never read the clock: what they need comes in
 //!   as arguments. They are tested with plain values.
 //! * Only `fetch` speaks HTTP, only `store` speaks SQL, only `corpus` writes
-//!   into the corpus directory.
+//!   into the corpus directory, only `archive` writes WARC files.
 //! * A corpus file is never rewritten once it exists, and the sequence number
-//!   of a file is never reused.
+//!   of a file is never reused. The one exception is `tidings reextract
+//!   --write`: it may replace the text of a stored article's file (same
+//!   name, same number; atomically, through `corpus::Corpus::replace`) with
+//!   what the current extractor makes of the archived page, and only after
+//!   the store has kept the text the file held first (`original_texts`).
+//!   Files with no archived page (seeds, imports, feed-text fallbacks) are
+//!   never rewritten.
+//! * A WARC record is appended and fsynced before any row that points at it
+//!   commits; archive files are only appended to (a torn last record left by
+//!   a crash is cut off at the next start).
 //! * Bad input from the outside (a feed, a page, a config) is an error value
 //!   naming the thing at fault, never a panic, and never stops other feeds.
 

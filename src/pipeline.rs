@@ -3,7 +3,7 @@
 //!
 //! This is the I/O shell around the pure stages: it fetches, calls
 //! `feed`, `extract`, `normalize`, `topic` and `dedup`, and records the
-//! outcome through `store` and `corpus`. The order follows what is cheap:
+//! outcome through `store`, `corpus` and `archive`. The order follows what is cheap:
 //! an entry seen before is skipped before its page is fetched, and a known
 //! canonical URL is a sighting before anything is extracted. Blocking work
 //! (SQLite, files, parsing, extraction) runs off the async threads.
