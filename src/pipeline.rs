@@ -980,8 +980,8 @@ impl Pipeline {
     /// A pipeline for a reloaded config sharing this one's store, corpus and
     /// dedup index: feeds added or removed, the topic, intervals and fetch
     /// settings take effect at once (polls in flight finish with the old
-    /// ones). `store.database` and `store.corpus` are not reopened: the
-    /// caller keeps the old paths. New feeds get their row in the store.
+    /// ones). `store.database`, `store.corpus` and the `[archive]` table
+    /// are not reopened: the caller keeps the old ones. New feeds get their row in the store.
     pub async fn reconfigure(&self, config: Config) -> Result<Pipeline, PipelineError> {
         let proxies = |c: &Config| -> Vec<String> {
             c.feeds.iter().filter_map(|f| f.proxy.clone()).collect()

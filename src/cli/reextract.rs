@@ -33,6 +33,7 @@ pub fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
 enum Verdict {
     Unchanged,
     Changed {
+        name: FileName,
         title: String,
         text: String,
         old: String,
@@ -75,7 +76,12 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
             };
             match crate::pipeline::reextract(&record, &a.title) {
                 Ok((_, text)) if text == old => Verdict::Unchanged,
-                Ok((title, text)) => Verdict::Changed { title, text, old },
+                Ok((title, text)) => Verdict::Changed {
+                    name,
+                    title,
+                    text,
+                    old,
+                },
                 Err(e) => Verdict::Skipped(format!("extraction: {e}")),
             }
         })();
@@ -85,11 +91,15 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
                 skipped += 1;
                 println!("skipped\t{}\t{why}", a.file);
             }
-            Verdict::Changed { title, text, old } => {
+            Verdict::Changed {
+                name,
+                title,
+                text,
+                old,
+            } => {
                 changed += 1;
                 println!("changed\t{}\t{}", a.file, a.capture.target_uri);
                 if write {
-                    let name = FileName::parse(&a.file).expect("parsed above");
                     store.record_reextract(
                         a.id,
                         &old,
