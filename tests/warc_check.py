@@ -8,7 +8,9 @@ checking on (a wrong WARC-Block-Digest or WARC-Payload-Digest raises);
 every stored article whose text came from a page must have its response
 record at the offset the database gives, for its URL, with a payload equal
 to what was served (a prefix of it when the record says it was truncated)
-and a payload digest that this script recomputes. Prints one summary line.
+and a payload digest that this script recomputes; each of those records is
+also read on its own from its offset (every record is its own gzip member),
+and so is every captured duplicate sighting's. Prints one summary line.
 """
 
 import base64
@@ -26,6 +28,14 @@ except ImportError:
 
 def sha1_b32(data):
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+def read_alone(path, offset):
+    """The one record at an offset, read by seeking there."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        rec = next(iter(ArchiveIterator(f, check_digests="raise")))
+        return rec.rec_headers.get_header("WARC-Record-ID"), rec.content_stream().read()
 
 
 def main(warc_dir, database, served_json):
@@ -86,9 +96,23 @@ def main(warc_dir, database, served_json):
                 sys.exit(f"article {article}: truncated payload is not a prefix of what was served")
         elif r["payload"] != body:
             sys.exit(f"article {article}: payload differs from what was served")
+        _, alone = read_alone(os.path.join(warc_dir, file), offset)
+        if alone != r["payload"]:
+            sys.exit(f"article {article}: the record read alone at {offset} differs")
         checked += 1
+    sightings = db.execute(
+        "SELECT c.file, c.warc_offset, c.target_uri, c.payload_digest, c.record_id FROM captures c"
+        " WHERE c.sighting IS NOT NULL"
+    ).fetchall()
+    for file, offset, uri, digest, record_id in sightings:
+        r = responses.get((file, offset))
+        if r is None or r["uri"] != uri or r["digest"] != digest:
+            sys.exit(f"sighting capture {record_id}: no matching response at {file} {offset}")
+        if read_alone(os.path.join(warc_dir, file), offset)[0] != record_id:
+            sys.exit(f"sighting capture {record_id}: another record at {file} {offset}")
     print(
-        f"checked {checked} article responses ({truncated} truncated);"
+        f"checked {checked} article responses ({truncated} truncated),"
+        f" {len(sightings)} sighting responses;"
         f" records: {counts.get('warcinfo', 0)} warcinfo,"
         f" {counts.get('response', 0)} response, {counts.get('request', 0)} request"
     )

@@ -106,7 +106,7 @@ fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
     let report = warcio_check(&env, &served);
     assert!(
         report.starts_with(
-            "checked 4 article responses (0 truncated); records: 1 warcinfo, 4 response, 4 request"
+            "checked 4 article responses (0 truncated), 0 sighting responses; records: 1 warcinfo, 4 response, 4 request"
         ),
         "{report}"
     );
@@ -275,7 +275,7 @@ fn oversize_pages_are_truncated_duplicates_captured_and_a_torn_tail_cut() {
     );
     let report = warcio_check(&env, &served);
     assert!(
-        report.starts_with("checked 4 article responses (4 truncated)"),
+        report.starts_with("checked 4 article responses (4 truncated), 1 sighting responses;"),
         "{report}"
     );
     assert!(
