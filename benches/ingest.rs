@@ -5,6 +5,7 @@
 //!
 //!     cargo bench --bench ingest                 # 100 feeds x 50 articles
 //!     FEEDS=20 ARTICLES=10 cargo bench --bench ingest
+//!     ARCHIVE=off cargo bench --bench ingest     # without the WARC archive
 //!
 //! The server answers from memory on 127.0.0.1, one thread per request, so
 //! the figures are tidings' own cost, not the network's.
@@ -91,6 +92,12 @@ fn main() {
     let mut cfg = String::from(
         "[store]\ndatabase = \"t.db\"\ncorpus = \"corpus\"\n[fetch]\nallow_private_networks = true\nconcurrency = 16\nper_host_gap = \"0s\"\nper_host_connections = 16\nmax_connections = 32\n",
     );
+    // The archive is on by default, as in a real run; ARCHIVE=off shows
+    // what it costs.
+    let archive = std::env::var("ARCHIVE").as_deref() != Ok("off");
+    if !archive {
+        cfg.push_str("[archive]\nenabled = false\n");
+    }
     for f in 0..feeds {
         cfg.push_str(&format!(
             "[[feeds]]\nname = \"f{f}\"\nurl = \"{base}/f{f}.xml\"\n"
@@ -131,6 +138,14 @@ fn main() {
     );
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     println!("feeds {feeds}, articles per feed {articles}, stored {stored}");
+    let warc = tidings::archive::disk_use(&dir.path().join("warc")).unwrap_or_default();
+    println!(
+        "archive {}: {} files, {} bytes ({:.1} KB per article)",
+        if archive { "on" } else { "off" },
+        warc.files,
+        warc.bytes,
+        warc.bytes as f64 / 1024.0 / stored.max(1) as f64
+    );
     println!(
         "wall {:.2} s, {:.0} articles/s, CPU {:.2} s ({:.2} ms per article), peak RSS {:.1} MB",
         wall.as_secs_f64(),
