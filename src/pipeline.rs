@@ -1006,10 +1006,23 @@ impl Summary {
     }
 }
 
-/// Polls every configured feed once, several at a time.
+/// What `run_once` reports as it goes (for a progress bar).
+#[derive(Debug)]
+pub enum OnceProgress<'a> {
+    /// This many feeds are about to be polled.
+    Start(usize),
+    /// One feed's poll is done.
+    Polled(&'a FeedOutcome),
+}
+
 /// Polls every configured feed that is due (every one with `force`), several
-/// at a time; retired feeds are left alone.
-pub async fn run_once(pipeline: &Pipeline, force: bool) -> Summary {
+/// at a time; retired feeds are left alone. `progress` hears of the start
+/// and of each feed as it finishes.
+pub async fn run_once(
+    pipeline: &Pipeline,
+    force: bool,
+    progress: &(dyn Fn(OnceProgress) + Sync),
+) -> Summary {
     use futures_util::stream::{self, StreamExt};
     let rows = pipeline.feed_rows().await.unwrap_or_default();
     let now = Utc::now();
@@ -1028,12 +1041,14 @@ pub async fn run_once(pipeline: &Pipeline, force: bool) -> Summary {
         }
     }
     let limit = pipeline.config.fetch.concurrency;
+    progress(OnceProgress::Start(feeds.len()));
     let outcomes: Vec<FeedOutcome> = stream::iter(feeds)
         .map(|f| {
             let p = pipeline.clone();
             async move { p.refresh_feed(&f).await }
         })
         .buffer_unordered(limit)
+        .inspect(|o| progress(OnceProgress::Polled(o)))
         .collect()
         .await;
     let mut feeds = outcomes;

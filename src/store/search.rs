@@ -192,7 +192,8 @@ impl Store {
                 record: Store::article_export_row(r)?,
                 score: -r.get::<_, f64>(11)?,
                 title_marked: r.get(12)?,
-                snippet: r.get(13)?,
+                // Paragraphs are indexed one per line; a passage is one line.
+                snippet: r.get::<_, String>(13)?.replace('\n', " "),
             })
         });
         // The query was rendered by us, so FTS5 should accept it; if it
