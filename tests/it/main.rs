@@ -12,3 +12,4 @@ mod pipeline;
 mod service;
 mod smtp;
 mod synthetic;
+mod tools;
