@@ -22,7 +22,8 @@ pub fn wanted() -> bool {
 pub fn install() {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} feeds  {msg}  {elapsed}")
+        // Narrow enough for an 80-column terminal, message included.
+        ProgressStyle::with_template("{spinner} {pos}/{len} feeds [{bar:20}] {msg} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
@@ -59,7 +60,7 @@ pub fn report(event: OnceProgress) {
             t.duplicates += o.duplicates;
             t.failed += usize::from(o.error.is_some());
             bar.set_message(format!(
-                "{} new, {} duplicates, {} feeds failed",
+                "{} new, {} dup, {} failed",
                 t.stored, t.duplicates, t.failed
             ));
             bar.inc(1);

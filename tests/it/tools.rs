@@ -48,6 +48,13 @@ fn usage_error(mut cmd: Command, needle: &str) {
     assert!(!err.to_lowercase().contains("sql"), "no SQL in: {err}");
 }
 
+/// Asserts the command succeeds and says `needle` on standard output.
+fn succeeds_with(mut cmd: Command, needle: &str) {
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(needle), "{}", stdout(&out));
+}
+
 fn search_json(env: &Env, args: &[&str]) -> Vec<Value> {
     let mut a = vec!["search", "--json"];
     a.extend_from_slice(args);
@@ -182,8 +189,13 @@ fn search_refuses_bad_input_in_one_line() {
 fn a_database_from_before_the_index_is_indexed_on_first_search() {
     let env = corpus_env();
     {
-        // The schema as it was before full-text search (migration 6).
         let db = rusqlite::Connection::open(env.path("tidings.db")).unwrap();
+        // Articles are indexed as they are stored, not only at the next open.
+        let indexed: i64 = db
+            .query_row("SELECT COUNT(*) FROM article_text", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(indexed, 10);
+        // The schema as it was before full-text search (migration 6).
         db.execute_batch("DROP TABLE article_text; PRAGMA user_version = 5;")
             .unwrap();
     }
@@ -315,5 +327,288 @@ fn stats_count_what_the_corpus_holds() {
         text.lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["duplicates", "1"]),
         "{text}"
+    );
+}
+
+/// A config a person wrote: comments, blank lines, a feed, an alert sink.
+const HANDMADE: &str = "# Our monitoring config.\n[store]\ndatabase = \"tidings.db\"   # next to this file\ncorpus = \"corpus\"\n\n[fetch]\nallow_private_networks = true  # the test site is local\n\n# The feeds we read.\n[[feeds]]\nname = \"caucasus\"\nurl = \"BASE/atom.xml\"\n";
+
+fn handmade_env() -> Env {
+    let env = Env::new();
+    crate::pipeline::serve_site(&env);
+    std::fs::write(
+        env.config_path(),
+        HANDMADE.replace("BASE", &env.server.base),
+    )
+    .unwrap();
+    env
+}
+
+fn config_text(env: &Env) -> String {
+    std::fs::read_to_string(env.config_path()).unwrap()
+}
+
+#[test]
+fn feeds_add_discovers_checks_and_appends_keeping_the_file() {
+    let env = handmade_env();
+    let base = env.server.base.clone();
+    let before = config_text(&env);
+    env.server.route(
+        "/news/some-story",
+        200,
+        "text/html",
+        "<html><head><title>A story</title>\
+         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"Comments\" href=\"/comments/feed\">\
+         <link rel=\"alternate\" type=\"application/rss+xml\" href=\"/rss.xml\">\
+         </head><body><p>Text.</p></body></html>",
+    );
+    let out = tidings(
+        &env,
+        &[
+            "feeds",
+            "add",
+            &format!("{base}/news/some-story"),
+            "--tag",
+            "europe",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "added feed 'rights-watch': {base}/rss.xml (3 entries, \"Rights Watch\")"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    let after = config_text(&env);
+    assert_eq!(
+        after,
+        format!("{before}\n[[feeds]]\nname = \"rights-watch\"\nurl = \"{base}/rss.xml\"\ntags = [\"europe\"]\n"),
+        "appended; comments and layout kept"
+    );
+    succeeds_with(tidings(&env, &["check"]), "ok (2 feeds)");
+    // A feed URL is taken as it is; its name comes from its title.
+    let out = tidings(&env, &["feeds", "add", &format!("{base}/feed.json")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(config_text(&env).contains("name = \"pink-news-daily\""));
+    // Duplicates, by URL (given or discovered) and by name.
+    usage_error(
+        tidings(&env, &["feeds", "add", &format!("{base}/rss.xml")]),
+        "is in the config already, as 'rights-watch'",
+    );
+    usage_error(
+        tidings(&env, &["feeds", "add", &format!("{base}/news/some-story")]),
+        "is in the config already, as 'rights-watch'",
+    );
+    usage_error(
+        tidings(
+            &env,
+            &[
+                "feeds",
+                "add",
+                &format!("{base}/rdf.xml"),
+                "--name",
+                "caucasus",
+            ],
+        ),
+        "a feed is already named 'caucasus'",
+    );
+    let unchanged = config_text(&env);
+    // Pages without a feed, or whose feeds do not parse.
+    env.server
+        .route("/plain", 200, "text/html", "<p>No feeds here.</p>");
+    usage_error(
+        tidings(&env, &["feeds", "add", &format!("{base}/plain")]),
+        "is not a feed and announces none",
+    );
+    env.server.route(
+        "/broken",
+        200,
+        "text/html",
+        "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/missing.xml\">",
+    );
+    usage_error(
+        tidings(&env, &["feeds", "add", &format!("{base}/broken")]),
+        "none of the feeds",
+    );
+    usage_error(
+        tidings(&env, &["feeds", "add", "ftp://example.org/"]),
+        "not an http(s) URL",
+    );
+    assert_eq!(
+        config_text(&env),
+        unchanged,
+        "refusals leave the file alone"
+    );
+}
+
+#[test]
+fn opml_round_trips_through_export_and_import() {
+    let site = site_env();
+    let out = tidings(&site, &["feeds", "export"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let opml = stdout(&out);
+    assert!(opml.starts_with("<?xml"), "{opml}");
+    assert_eq!(opml.matches("xmlUrl=").count(), 4, "{opml}");
+    let env = handmade_env();
+    let file = env.path("subscriptions.opml");
+    // The same site, served by this test's server.
+    std::fs::write(&file, opml.replace(&site.server.base, &env.server.base)).unwrap();
+    let before = config_text(&env);
+    let out = tidings(&env, &["feeds", "import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("added 3 feeds") && stdout(&out).contains("1 configured already"),
+        "{}",
+        stdout(&out)
+    );
+    let after = config_text(&env);
+    assert!(after.starts_with(&before), "the old text is kept:\n{after}");
+    for name in ["rights-watch", "open-media", "pink-news"] {
+        assert!(after.contains(&format!("name = \"{name}\"")), "{after}");
+    }
+    succeeds_with(tidings(&env, &["check"]), "ok (4 feeds)");
+    // Again: nothing new.
+    succeeds_with(
+        tidings(&env, &["feeds", "import", file.to_str().unwrap()]),
+        "added 0 feeds",
+    );
+    assert_eq!(config_text(&env), after);
+}
+
+#[test]
+fn opml_import_refuses_unreadable_and_foreign_files() {
+    let env = handmade_env();
+    let missing = env.path("nope.opml");
+    usage_error(
+        tidings(&env, &["feeds", "import", missing.to_str().unwrap()]),
+        "nope.opml: cannot read",
+    );
+    usage_error(
+        tidings(&env, &["feeds", "import", env.corpus().to_str().unwrap()]),
+        "cannot read",
+    );
+    let rss = env.path("feed.xml");
+    std::fs::write(&rss, "<rss version=\"2.0\"><channel/></rss>").unwrap();
+    usage_error(
+        tidings(&env, &["feeds", "import", rss.to_str().unwrap()]),
+        "feed.xml: not OPML",
+    );
+    let broken = env.path("broken.opml");
+    std::fs::write(&broken, "<opml><body><outline xmlUrl=\"x\"></body></opml>").unwrap();
+    usage_error(
+        tidings(&env, &["feeds", "import", broken.to_str().unwrap()]),
+        "broken.opml: malformed XML",
+    );
+}
+
+#[test]
+fn check_lists_every_problem_with_its_line() {
+    let env = Env::new();
+    std::fs::write(
+        env.config_path(),
+        "[store]\ndatabase = \"x.db\"\n[fetch]\ntimeout = \"soon\"\n\n[[feeds]]\nname = \"a\"\nurl = \"https://a.example/\"\ninterval = \"often\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b.example/\"\n",
+    )
+    .unwrap();
+    let out = tidings(&env, &["check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains("tidings.toml:4:") && lines[0].contains("timeout"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("tidings.toml:9:") && lines[1].contains("interval"),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains("tidings.toml:11:") && lines[2].contains("'a' is used by another feed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_commands() {
+    let env = Env::new();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef tidings"),
+        ("fish", "complete -c tidings"),
+    ] {
+        let out = tidings(&env, &["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: {script}");
+        for sub in ["search", "stats", "feeds", "since"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    tidings(&env, &["completions", "cmd.exe"]).assert().code(2);
+    let out = tidings(&env, &["man"]).output().unwrap();
+    let page = stdout(&out);
+    assert!(page.contains(".TH tidings 1"), "{page}");
+    for section in ["TIDINGS SEARCH", "TIDINGS FEEDS", "TIDINGS STATS"] {
+        assert!(page.contains(&format!(".SH \"{section}\"")), "{section}");
+    }
+    assert!(page.contains("\\-\\-since"), "options are listed");
+    // --help answers with examples.
+    let help = stdout(&tidings(&env, &["search", "--help"]).output().unwrap());
+    assert!(
+        help.contains("Examples:") && help.contains("--feed"),
+        "{help}"
+    );
+}
+
+/// Runs `tidings run --once` on a pseudo-terminal (script(1)), as a
+/// person at a terminal would; returns what the terminal showed.
+fn once_on_a_terminal(env: &Env, journal: bool) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("tidings");
+    let line = format!(
+        "{} --config {} run --once --force",
+        bin.display(),
+        env.config_path().display()
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env("TIDINGS_LOG", "warn")
+        .env_remove("TIDINGS_CONFIG");
+    if journal {
+        cmd.env("JOURNAL_STREAM", "8:12345");
+    } else {
+        cmd.env_remove("JOURNAL_STREAM");
+    }
+    let out = cmd.output().expect("script(1) from util-linux");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    stdout(&out)
+}
+
+#[test]
+fn progress_bar_only_for_a_person_at_a_terminal() {
+    let env = site_env();
+    let shown = once_on_a_terminal(&env, false);
+    assert!(shown.contains("/4 feeds"), "a bar on a terminal: {shown:?}");
+    assert!(shown.contains("polled 4 feeds"), "{shown:?}");
+    let journal = once_on_a_terminal(&env, true);
+    assert!(
+        !journal.contains("/4 feeds"),
+        "none under systemd: {journal:?}"
+    );
+    assert!(journal.contains("polled 4 feeds"), "{journal:?}");
+    let piped = tidings(&env, &["run", "--once", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(
+        !stderr(&piped).contains("feeds"),
+        "none in a pipe: {}",
+        stderr(&piped)
     );
 }
