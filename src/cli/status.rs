@@ -133,7 +133,7 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
     }
     let paint = Paint::stdout();
     let table: Vec<[String; 9]> = rows.iter().map(cells).collect();
-    if !paint.on() {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         writeln!(w, "{}", HEADER.join("\t"))?;
         for r in &table {
             writeln!(w, "{}", r.join("\t"))?;
@@ -141,7 +141,8 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
         w.flush()?;
         return Ok(0);
     }
-    // On a terminal: aligned columns, long errors cut, health in colour.
+    // On a terminal: aligned columns, long errors cut, health in colour
+    // (unless NO_COLOR).
     let table: Vec<[String; 9]> = table
         .into_iter()
         .map(|mut r| {

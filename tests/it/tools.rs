@@ -567,12 +567,13 @@ fn completions_and_man_page_come_from_the_commands() {
     );
 }
 
-/// Runs `tidings run --once` on a pseudo-terminal (script(1)), as a
-/// person at a terminal would; returns what the terminal showed.
-fn once_on_a_terminal(env: &Env, journal: bool) -> String {
+/// Runs tidings on a pseudo-terminal (script(1)), as a person at a
+/// terminal would, with `vars` set (`None` removes one); returns what the
+/// terminal showed.
+fn on_a_terminal(env: &Env, args: &str, vars: &[(&str, Option<&str>)]) -> String {
     let bin = assert_cmd::cargo::cargo_bin("tidings");
     let line = format!(
-        "{} --config {} run --once --force",
+        "{} --config {} {args}",
         bin.display(),
         env.config_path().display()
     );
@@ -580,14 +581,50 @@ fn once_on_a_terminal(env: &Env, journal: bool) -> String {
     cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
         .env("TIDINGS_LOG", "warn")
         .env_remove("TIDINGS_CONFIG");
-    if journal {
-        cmd.env("JOURNAL_STREAM", "8:12345");
-    } else {
-        cmd.env_remove("JOURNAL_STREAM");
+    for (k, v) in vars {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
     }
     let out = cmd.output().expect("script(1) from util-linux");
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stdout(&out));
     stdout(&out)
+}
+
+fn once_on_a_terminal(env: &Env, journal: bool) -> String {
+    let stream = if journal { Some("8:12345") } else { None };
+    on_a_terminal(
+        env,
+        "run --once --force",
+        &[("JOURNAL_STREAM", stream), ("NO_COLOR", None)],
+    )
+}
+
+#[test]
+fn status_is_a_coloured_table_on_a_terminal_unless_no_color() {
+    let env = corpus_env();
+    let text = std::fs::read_to_string(env.config_path()).unwrap();
+    std::fs::write(
+        env.config_path(),
+        format!("{text}\n[[feeds]]\nname = \"dead\"\nurl = \"http://127.0.0.1:9/x\"\n"),
+    )
+    .unwrap();
+    tidings(&env, &["run", "--once", "--force"])
+        .assert()
+        .code(3);
+    let coloured = on_a_terminal(
+        &env,
+        "status",
+        &[("NO_COLOR", None), ("TERM", Some("xterm"))],
+    );
+    assert!(coloured.contains("\x1b[31mfailing"), "{coloured:?}");
+    assert!(coloured.contains("\x1b[32mok"), "{coloured:?}");
+    let plain = on_a_terminal(&env, "status", &[("NO_COLOR", Some("1"))]);
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    let dead = plain.lines().find(|l| l.starts_with("dead ")).unwrap();
+    assert!(!dead.contains('\t'), "aligned, not tab-separated: {dead:?}");
+    assert!(dead.contains("  failing  "), "{dead:?}");
 }
 
 #[test]
