@@ -84,6 +84,14 @@ Examples:
         command: AlertCommand,
     },
     /// Print one page's article in the corpus format.
+    #[command(
+        long_about = "Print one page's article in the corpus format: the headline, a blank line, one paragraph per line. What `run` would store for that page, so it answers \"why does this article look like that?\". Exit status 1 when the page holds no article.
+
+Examples:
+  tidings extract https://example.org/news/story
+  tidings extract page.html --base-url https://example.org/news/story
+  curl -s https://example.org/a | tidings extract - --base-url https://example.org/a"
+    )]
     Extract {
         /// A URL, a file, or - for standard input.
         source: String,
@@ -92,6 +100,13 @@ Examples:
         base_url: Option<String>,
     },
     /// Print what tidings sees in one feed: KEY, PUBLISHED, LINK, TITLE per entry.
+    #[command(
+        long_about = "Print what tidings sees in one feed: one line per entry, KEY<TAB>PUBLISHED<TAB>LINK<TAB>TITLE (--json for every field). Exit status 2 when it is not a feed.
+
+Examples:
+  tidings feed https://example.org/feed.xml
+  tidings feed saved-feed.xml --json"
+    )]
     Feed {
         /// A URL or a file.
         source: String,
@@ -99,6 +114,13 @@ Examples:
         json: bool,
     },
     /// Say for each text file whether the corpus has it already.
+    #[command(
+        long_about = "Say for each text file whether the corpus has it already: one line FILE<TAB>VERDICT<TAB>MATCH<TAB>SCORE, VERDICT being duplicate (of MATCH), story (new, same story as MATCH) or new.
+
+Examples:
+  tidings dedup draft.txt
+  tidings dedup --against other-corpus/ *.txt"
+    )]
     Dedup {
         /// Compare against every .txt file in this directory instead of the configured corpus.
         #[arg(long)]
@@ -191,6 +213,12 @@ Examples:
 #[derive(Subcommand, Debug)]
 enum AlertCommand {
     /// Send a sample alert to a sink and say what it answered.
+    #[command(
+        long_about = "Send a sample alert to a sink and say what it answered, to check a webhook, chat, email or command sink before real articles arrive.
+
+Example:
+  tidings alert test newsroom-slack"
+    )]
     Test {
         /// The sink's name (its `name`, or its kind when unnamed).
         sink: String,
