@@ -103,15 +103,16 @@ impl Store {
     /// most articles first.
     pub fn per_feed(&self) -> Result<Vec<FeedCount>, StoreError> {
         self.query_all(
-            "WITH names AS (
-               SELECT feed FROM articles WHERE state != 'pending'
-               UNION SELECT feed FROM sightings UNION SELECT feed FROM entries WHERE state = 'offtopic'
-             )
-             SELECT n.feed,
-               (SELECT COUNT(*) FROM articles a WHERE a.feed IS n.feed AND a.state != 'pending') AS articles,
-               (SELECT COUNT(*) FROM sightings s WHERE s.feed IS n.feed),
-               (SELECT COUNT(*) FROM entries e WHERE e.feed IS n.feed AND e.state = 'offtopic')
-             FROM names n ORDER BY articles DESC, n.feed",
+            // One pass over each table, grouped, then joined by feed (a
+            // correlated count per feed would rescan them per feed).
+            "WITH a AS (SELECT feed, COUNT(*) AS n FROM articles WHERE state != 'pending' GROUP BY feed),
+                  s AS (SELECT feed, COUNT(*) AS n FROM sightings GROUP BY feed),
+                  e AS (SELECT feed, COUNT(*) AS n FROM entries WHERE state = 'offtopic' GROUP BY feed),
+                  names AS (SELECT feed FROM a UNION SELECT feed FROM s UNION SELECT feed FROM e)
+             SELECT names.feed, COALESCE(a.n, 0) AS articles, COALESCE(s.n, 0), COALESCE(e.n, 0)
+             FROM names LEFT JOIN a ON a.feed IS names.feed LEFT JOIN s ON s.feed IS names.feed
+               LEFT JOIN e ON e.feed IS names.feed
+             ORDER BY articles DESC, names.feed",
             [],
             |r| {
                 Ok(FeedCount {
@@ -128,11 +129,12 @@ impl Store {
     /// with their first article's headline.
     pub fn top_stories(&self, top: usize) -> Result<Vec<StoryCount>, StoreError> {
         self.query_all(
-            "SELECT a.story, COALESCE(f.title, ''), COUNT(*),
-               (SELECT COUNT(*) FROM sightings s JOIN articles b ON b.id = s.article WHERE b.story = a.story) AS dups
-             FROM articles a LEFT JOIN articles f ON f.id = a.story
-             WHERE a.state != 'pending'
-             GROUP BY a.story ORDER BY COUNT(*) + dups DESC, a.story LIMIT ?1",
+            "WITH arts AS (SELECT story, COUNT(*) AS n FROM articles WHERE state != 'pending' GROUP BY story),
+                  dups AS (SELECT a.story, COUNT(*) AS n FROM sightings s JOIN articles a ON a.id = s.article
+                           GROUP BY a.story)
+             SELECT arts.story, COALESCE(f.title, ''), arts.n, COALESCE(dups.n, 0) AS d
+             FROM arts LEFT JOIN dups ON dups.story = arts.story LEFT JOIN articles f ON f.id = arts.story
+             ORDER BY arts.n + d DESC, arts.story LIMIT ?1",
             [top.min(i64::MAX as usize) as i64],
             |r| {
                 Ok(StoryCount {
