@@ -25,10 +25,10 @@ pub enum FeedsCommand {
     #[command(
         long_about = "Find the feed of a site or article page, check that it parses, and add it to the config.
 
-URL may be a feed itself, or a page that announces its feeds with <link rel=\"alternate\"> (RSS, Atom or JSON Feed); the first feed that parses is added. The new [[feeds]] table goes after the last feed in the config file; the file's comments and layout are kept. A feed whose URL or name is in the config already is refused.
+URL may be a feed itself, or a page that announces its feeds with <link rel=\"alternate\"> (RSS, Atom or JSON Feed); the first feed that parses is added. Without a scheme, https:// is assumed. The new [[feeds]] table goes after the last feed in the config file; the file's comments and layout are kept. A feed whose URL or name is in the config already is refused.
 
 Examples:
-  tidings feeds add https://www.example.org/
+  tidings feeds add www.example.org
   tidings feeds add https://example.org/news/story-123 --name example --tag europe"
     )]
     Add {
@@ -104,6 +104,19 @@ fn default_name(title: Option<&str>, url: &Url) -> String {
     slug(host.strip_prefix("www.").unwrap_or(host))
 }
 
+/// The URL a person typed: `example.org/news` is taken as https.
+fn url_of(arg: &str) -> Option<Url> {
+    let arg = arg.trim();
+    let full = if arg.contains("://") {
+        arg.to_string()
+    } else {
+        format!("https://{arg}")
+    };
+    Url::parse(&full)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 /// Whether a configured feed has this URL.
 fn configured_url(config: &Config, url: &Url) -> Option<String> {
     config
@@ -154,9 +167,7 @@ struct Checked {
 }
 
 fn add(config: &Config, url: &str, name: Option<&str>, tags: &[String]) -> Result<i32> {
-    let start = Url::parse(url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
+    let start = url_of(url)
         .ok_or_else(|| UsageError(format!("feeds add: '{url}' is not an http(s) URL")))?;
     if let Some(n) = configured_url(config, &start) {
         return Err(UsageError(format!(
@@ -320,6 +331,22 @@ fn import(config: &Config, file: &str) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_host_is_https() {
+        let u = |s| url_of(s).map(|u| u.to_string());
+        assert_eq!(u("example.org"), Some("https://example.org/".into()));
+        assert_eq!(
+            u("example.org/news?a=1"),
+            Some("https://example.org/news?a=1".into())
+        );
+        assert_eq!(
+            u("http://example.org/x"),
+            Some("http://example.org/x".into())
+        );
+        assert_eq!(u("ftp://example.org/"), None);
+        assert_eq!(u("not a url"), None);
+    }
 
     #[test]
     fn names_are_easy_to_type() {
