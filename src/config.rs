@@ -5,6 +5,9 @@
 //! reported at once, each with its file and line. Reads one file; must not
 //! open the database, the corpus or the network.
 
+pub mod edit;
+pub mod opml;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

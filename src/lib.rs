@@ -5,10 +5,12 @@
 //! The pipeline, in the order an entry travels through it:
 //!
 //! * [`config`]: TOML → validated [`config::Config`]; every problem at once,
-//!   with file and line.
+//!   with file and line. Also the feed list's other forms: adding feeds to
+//!   the file with its layout kept (`config::edit`) and OPML (`config::opml`).
 //! * [`schedule`]: when each feed is due (pure decisions; time is an argument).
 //! * [`fetch`]: the one HTTP client (reqwest lives here and nowhere else).
-//! * [`feed`]: feed bytes → entries with stable keys (pure).
+//! * [`feed`]: feed bytes → entries with stable keys (pure); a page's
+//!   announced feeds (`feed::discover`).
 //! * [`extract`]: page bytes → article: headline, paragraphs, metadata (pure).
 //! * [`normalize`]: article → the corpus (seed) text format (pure).
 //! * [`topic`]: the boolean topic query and its matcher (pure).
@@ -19,7 +21,8 @@
 //!   WARC 1.1 record pair in rotating `.warc.gz` files (the only module
 //!   that writes WARC files), and their reader.
 //! * [`store`]: SQLite, the source of truth for metadata and state (the only
-//!   module that knows rusqlite).
+//!   module that knows rusqlite), with the full-text index (`store::search`)
+//!   and the counts of `tidings stats` (`store::stats`).
 //! * [`pipeline`]: `refresh_feed`, the one path from a feed to stored
 //!   articles, used by the daemon and by `run --once` alike.
 //! * [`daemon`]: `tidings run`: the schedule loop, signals, reload, shutdown.

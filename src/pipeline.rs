@@ -147,6 +147,29 @@ pub fn build_index(
     Ok((index, computed))
 }
 
+/// Indexes for search the articles whose text the full-text index lacks
+/// (stored before the index existed, imported from the directory, or
+/// repaired after a crash), from their corpus files; returns how many. A
+/// file deleted by hand is skipped (its article is not searchable).
+pub fn index_text(store: &mut Store, corpus: &Corpus) -> Result<usize, PipelineError> {
+    // In batches, so a large corpus is not held in memory at once.
+    const BATCH: usize = 256;
+    let mut done = 0;
+    for chunk in store.unindexed_articles()?.chunks(BATCH) {
+        let texts: Vec<(u64, String)> = chunk
+            .iter()
+            .filter_map(|(id, file)| {
+                let name = FileName::parse(file)?;
+                corpus.read(&name).ok().map(|t| (*id, t))
+            })
+            .collect();
+        let refs: Vec<(u64, &str)> = texts.iter().map(|(i, t)| (*i, t.as_str())).collect();
+        store.index_texts(&refs)?;
+        done += refs.len();
+    }
+    Ok(done)
+}
+
 impl Ingest {
     /// Opens the store and the corpus, repairs what a crash left, imports
     /// corpus files the database does not know (the seeds on a first run),
@@ -167,7 +190,7 @@ impl Ingest {
         for p in store.pending_articles()? {
             let name = FileName::parse(&p.file);
             if name.as_ref().is_some_and(|n| corpus.exists(n)) {
-                store.finish_article(p.id, now, &[])?;
+                store.finish_article(p.id, now, &[], None)?;
                 report.repaired_pending += 1;
             } else {
                 store.abandon_article(p.id)?;
@@ -189,6 +212,7 @@ impl Ingest {
         report.corpus_files = listed.len();
         let (index, computed) = build_index(&store, &corpus, &listed)?;
         store.set_fingerprints(&computed)?;
+        index_text(&mut store, &corpus)?;
         let max_seq = store.max_article_id()?.max(listed.last().map(|n| n.seq));
         let next_id = max_seq.map_or(0, |m| m + 1);
         let archive = if config.archive.enabled {
@@ -296,7 +320,8 @@ impl Ingest {
                 payload: Event::new_article(&row.record()).webhook_body(),
             })
             .collect();
-        self.store.finish_article(id, now, &outgoing)?;
+        self.store
+            .finish_article(id, now, &outgoing, Some(&c.text))?;
         self.index.insert_fingerprint(id, fp, &meta);
         self.check_pickup(&c.pickup, row.story, now)?;
         info!(feed = %c.feed, file = %row.file, url = %c.url, "stored article");
@@ -1066,10 +1091,23 @@ impl Summary {
     }
 }
 
-/// Polls every configured feed once, several at a time.
+/// What `run_once` reports as it goes (for a progress bar).
+#[derive(Debug)]
+pub enum OnceProgress<'a> {
+    /// This many feeds are about to be polled.
+    Start(usize),
+    /// One feed's poll is done.
+    Polled(&'a FeedOutcome),
+}
+
 /// Polls every configured feed that is due (every one with `force`), several
-/// at a time; retired feeds are left alone.
-pub async fn run_once(pipeline: &Pipeline, force: bool) -> Summary {
+/// at a time; retired feeds are left alone. `progress` hears of the start
+/// and of each feed as it finishes.
+pub async fn run_once(
+    pipeline: &Pipeline,
+    force: bool,
+    progress: &(dyn Fn(OnceProgress) + Sync),
+) -> Summary {
     use futures_util::stream::{self, StreamExt};
     let rows = pipeline.feed_rows().await.unwrap_or_default();
     let now = Utc::now();
@@ -1088,12 +1126,14 @@ pub async fn run_once(pipeline: &Pipeline, force: bool) -> Summary {
         }
     }
     let limit = pipeline.config.fetch.concurrency;
+    progress(OnceProgress::Start(feeds.len()));
     let outcomes: Vec<FeedOutcome> = stream::iter(feeds)
         .map(|f| {
             let p = pipeline.clone();
             async move { p.refresh_feed(&f).await }
         })
         .buffer_unordered(limit)
+        .inspect(|o| progress(OnceProgress::Polled(o)))
         .collect()
         .await;
     let mut feeds = outcomes;

@@ -12,6 +12,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::archive::{Capture, Location};
+mod search;
+mod stats;
+pub use search::{fts5_query, ArticleFilter, SearchHit, SearchOptions};
+pub use stats::{DayCount, FeedCount, StoryCount, Totals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -20,6 +24,9 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    /// A search query SQLite's full-text index refused.
+    #[error("search query {query}: {message}")]
+    Query { query: String, message: String },
     #[error(
         "database {path} was written by a newer tidings (schema {found}, this one knows {known})"
     )]
@@ -154,6 +161,14 @@ CREATE TABLE original_texts (
     text TEXT NOT NULL,
     replaced_at TEXT NOT NULL
 );
+"#,
+    // Full-text search over headline and body, its rowid the article id.
+    // The body lives in the corpus file, which SQL cannot read: rows that
+    // lack theirs (every article when this step runs) are indexed from their
+    // files by `pipeline::index_text` at the next open or search.
+    // `remove_diacritics 2` folds case and accents as the topic query does.
+    r#"
+CREATE VIRTUAL TABLE article_text USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
 "#,
 ];
 
@@ -889,6 +904,7 @@ impl Store {
         id: u64,
         original: &str,
         title: &str,
+        text: &str,
         words: u64,
         text_hash: [u8; 16],
         now: DateTime<Utc>,
@@ -903,6 +919,8 @@ impl Store {
                 "UPDATE articles SET title = ?2, words = ?3, text_hash = ?4, fingerprint = NULL WHERE id = ?1",
                 params![id, title, words, &text_hash[..]],
             )?;
+            // Search must find the text the file now holds, not the first.
+            search::index_text_in(tx, id, text)?;
             Ok(())
         })
     }
@@ -1027,12 +1045,15 @@ impl Store {
     }
 
     /// Second phase: the file is in place; the article and its entry are
-    /// stored, in one transaction.
+    /// stored, and its text (the corpus file's, when the caller has it)
+    /// indexed for search, in one transaction. Without the text the
+    /// article is left for `unindexed_articles`.
     pub fn finish_article(
         &mut self,
         id: u64,
         now: DateTime<Utc>,
         alerts: &[Outgoing],
+        text: Option<&str>,
     ) -> Result<(), StoreError> {
         self.transaction(|tx| {
             let (feed, key, url, title): (Option<String>, Option<String>, Option<String>, String) =
@@ -1042,6 +1063,9 @@ impl Store {
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )?;
             tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])?;
+            if let Some(text) = text {
+                search::index_text_in(tx, id, text)?;
+            }
             Self::enqueue_in(tx, alerts, now)?;
             if let (Some(feed), Some(key)) = (feed, key) {
                 Self::upsert_entry(
@@ -1147,52 +1171,7 @@ impl Store {
     /// The export records: corpus articles in order, then (when asked)
     /// duplicate sightings.
     pub fn export(&self, duplicates: bool) -> Result<Vec<ExportRecord>, StoreError> {
-        let mut out = Vec::new();
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {} FROM articles WHERE state != 'pending' ORDER BY id",
-                Self::EXPORT_COLUMNS
-            ))
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], Self::article_export_row)
-            .map_err(self.err())?;
-        for r in rows {
-            out.push(r.map_err(self.err())?);
-        }
-        if duplicates {
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT s.url, s.canonical_url, COALESCE(s.title, a.title), s.feed, s.published, s.seen_at,
-                     a.language, a.words, s.article, a.story
-                     FROM sightings s JOIN articles a ON a.id = s.article ORDER BY s.id",
-                )
-                .map_err(self.err())?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok(ExportRecord {
-                        id: None,
-                        file: None,
-                        url: r.get(0)?,
-                        canonical_url: r.get(1)?,
-                        title: r.get(2)?,
-                        feed: r.get(3)?,
-                        published: r.get(4)?,
-                        fetched_at: r.get(5)?,
-                        language: r.get(6)?,
-                        words: r.get(7)?,
-                        duplicate_of: Some(r.get(8)?),
-                        story: r.get(9)?,
-                    })
-                })
-                .map_err(self.err())?;
-            for r in rows {
-                out.push(r.map_err(self.err())?);
-            }
-        }
-        Ok(out)
+        self.export_filtered(&ArticleFilter::default(), duplicates)
     }
 
     /// Counts for tests and summaries: (articles, entries, sightings).
@@ -1452,7 +1431,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn article(id: u64) -> NewArticle {
+    pub(crate) fn article(id: u64) -> NewArticle {
         NewArticle {
             id,
             file: format!("{id:03}_00000000000000aa.txt"),
@@ -1509,7 +1488,7 @@ mod tests {
             s.article_by_canonical_url("https://example.org/5").unwrap(),
             None
         );
-        s.finish_article(5, now, &[]).unwrap();
+        s.finish_article(5, now, &[], None).unwrap();
         assert!(s.pending_articles().unwrap().is_empty());
         assert_eq!(s.entry_state("f", "k5").unwrap(), Some(EntryState::Stored));
         assert_eq!(
@@ -1543,7 +1522,7 @@ mod tests {
         assert_eq!(s.capture_of(6).unwrap(), None);
         assert_eq!(s.archive_end("w.warc.gz").unwrap(), 0);
         s.begin_article(&article(7), Some(&capture)).unwrap();
-        s.finish_article(7, now, &[]).unwrap();
+        s.finish_article(7, now, &[], None).unwrap();
         let mut kept = capture.clone();
         kept.captured_at = parse_ts(Some(ts(now))).unwrap();
         assert_eq!(s.capture_of(7).unwrap(), Some(kept));

@@ -8,8 +8,10 @@ use std::collections::HashSet;
 
 use unicode_normalization::UnicodeNormalization;
 
+/// A parsed query's tree, for those that render it in another syntax (the
+/// store's full-text index).
 #[derive(Debug, Clone, PartialEq)]
-enum Expr {
+pub enum Expr {
     /// A word, or a phrase of several words in order; the last may be a prefix.
     Phrase {
         words: Vec<String>,
@@ -250,6 +252,10 @@ impl Query {
 
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+
+    pub fn expr(&self) -> &Expr {
+        &self.expr
     }
 
     /// Whether the text (headline and body together) matches.

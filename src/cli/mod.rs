@@ -2,6 +2,15 @@
 //! codes (0 success, 2 usage or config error, 1 anything else, 3 some feeds
 //! failed). Must hold no pipeline logic of its own.
 
+mod docs;
+mod feeds;
+mod filter;
+mod paint;
+mod progress;
+mod search;
+mod stats;
+mod status;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -12,15 +21,27 @@ use crate::config::{Config, ConfigError, FetchConfig};
 
 mod reextract;
 mod show;
-pub mod stats_archive;
+mod stats_archive;
 use crate::fetch::{Fetcher, Validators};
+use paint::Paint;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "tidings",
     version,
     about = "Watch news feeds; grow a clean, deduplicated plain-text corpus of the coverage they carry",
-    after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 1 anything else."
+    long_about = "Watch news feeds; grow a clean, deduplicated plain-text corpus of the coverage they carry.
+
+tidings polls the feeds of its config, fetches each new article's page, keeps what matches the topic query, and writes every genuinely new article once, as a plain-text file, with its provenance in SQLite.
+
+Getting started:
+  tidings check                        is the config right? (every problem, with its line)
+  tidings feeds add https://example.org/    find a site's feed and add it to the config
+  tidings run --once                   poll what is due, ingest, print a summary
+  tidings status                       how each feed is doing
+  tidings search 'chechnya AND gay*'   find articles, best first
+  tidings export --since 7d > week.jsonl    the records, for other tools",
+    after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 1 anything else.\nMore: `tidings man | man -l -`, and README.md."
 )]
 struct Cli {
     /// The config file.
@@ -33,6 +54,16 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Poll the feeds: forever (until SIGTERM or SIGINT), or once with --once.
+    #[command(
+        long_about = "Poll the feeds: forever (until SIGTERM or SIGINT), or once with --once.
+
+As a daemon, each feed is polled when it is due; SIGHUP reloads the config. With --once, every feed that is due is polled, everything new is ingested, a summary is printed, and the exit status says how it went (0 all polled, 3 some failed, 1 none could be). On a terminal, --once shows a progress bar on standard error.
+
+Examples:
+  tidings run --once            poll what is due now
+  tidings run --once --force    poll every feed, due or not
+  tidings run --metrics         the daemon, with /metrics on 127.0.0.1:9100"
+    )]
     Run {
         /// Poll every feed once, ingest everything new, print a summary, exit.
         #[arg(long)]
@@ -57,6 +88,14 @@ enum Command {
         command: AlertCommand,
     },
     /// Print one page's article in the corpus format.
+    #[command(
+        long_about = "Print one page's article in the corpus format: the headline, a blank line, one paragraph per line. What `run` would store for that page, so it answers \"why does this article look like that?\". Exit status 1 when the page holds no article.
+
+Examples:
+  tidings extract https://example.org/news/story
+  tidings extract page.html --base-url https://example.org/news/story
+  curl -s https://example.org/a | tidings extract - --base-url https://example.org/a"
+    )]
     Extract {
         /// A URL, a file, or - for standard input.
         source: String,
@@ -65,6 +104,13 @@ enum Command {
         base_url: Option<String>,
     },
     /// Print what tidings sees in one feed: KEY, PUBLISHED, LINK, TITLE per entry.
+    #[command(
+        long_about = "Print what tidings sees in one feed: one line per entry, KEY<TAB>PUBLISHED<TAB>LINK<TAB>TITLE (--json for every field). Exit status 2 when it is not a feed.
+
+Examples:
+  tidings feed https://example.org/feed.xml
+  tidings feed saved-feed.xml --json"
+    )]
     Feed {
         /// A URL or a file.
         source: String,
@@ -72,6 +118,13 @@ enum Command {
         json: bool,
     },
     /// Say for each text file whether the corpus has it already.
+    #[command(
+        long_about = "Say for each text file whether the corpus has it already: one line FILE<TAB>VERDICT<TAB>MATCH<TAB>SCORE, VERDICT being duplicate (of MATCH), story (new, same story as MATCH) or new.
+
+Examples:
+  tidings dedup draft.txt
+  tidings dedup --against other-corpus/ *.txt"
+    )]
     Dedup {
         /// Compare against every .txt file in this directory instead of the configured corpus.
         #[arg(long)]
@@ -79,19 +132,67 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Every stored article as JSON Lines (or CSV).
+    /// Stored articles as JSON Lines (or CSV), for other tools.
+    #[command(long_about = "Stored articles as JSON Lines (or CSV), for other tools.
+
+One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story. Dates filter on the publication time, else the fetch time; seeds and other imported files have neither, so a date filter leaves them out.
+
+Examples:
+  tidings export > corpus.jsonl
+  tidings export --format csv --since 2026-11-01 --until 2026-11-30 > november.csv
+  tidings export --feed rights-watch --duplicates
+  tidings export --story 12          every article and copy of story 12")]
     Export {
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
         /// Include duplicate sightings (with duplicate_of set).
         #[arg(long)]
         duplicates: bool,
+        #[command(flatten)]
+        filter: filter::FilterArgs,
     },
-    /// Find articles whose headline or text holds all the words of QUERY.
-    Search { query: String },
-    /// One row per feed: last success, last error, next poll, entries seen, articles stored.
-    Status,
+    /// Full-text search over headlines and bodies, best first.
+    #[command(
+        long_about = "Full-text search over headlines and bodies, best first (bm25; the headline weighs more).
+
+The query is the topic query language: words (all must occur), prefix*, \"a phrase\", AND, OR, NOT (as in 'gay NOT football') and parentheses; case and accents do not matter. Each result shows its date, feed, story and file, the headline and a passage, the matched words marked (bold on a terminal, [between brackets] otherwise). Exit status 1 when nothing matched.
+
+Examples:
+  tidings search chechnya
+  tidings search '\"sexual orientation\" AND (chechnya OR chechen*)' --since 30d
+  tidings search grozny --feed rights-watch --json | jq .file"
+    )]
+    Search(search::SearchArgs),
+    /// One row per feed: health, last success, last error, next poll, entries seen, articles stored.
+    #[command(
+        long_about = "One row per configured feed: health (ok, failing, retired, new), last success, last error, next poll, entries seen, articles stored, consecutive failures and the URL polled.
+
+On a terminal: an aligned table, health in colour (unless NO_COLOR is set). In a pipe: tab-separated, one header line. --json: an array of objects with every stored field."
+    )]
+    Status {
+        /// An array of JSON objects, one per feed.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the corpus holds: totals, articles per day, per feed and per story.
+    #[command(
+        long_about = "What the corpus holds: totals (articles, stories, duplicates, off-topic pages), articles per day (by publication, else fetch date), per feed (articles, duplicates, off-topic) and the stories carried most widely.
+
+Examples:
+  tidings stats
+  tidings stats --days 7 --top 5
+  tidings stats --json | jq .totals"
+    )]
+    Stats(stats::StatsArgs),
+    /// Manage the feed list: add a site's feed, import or export OPML.
+    Feeds {
+        #[command(subcommand)]
+        command: feeds::FeedsCommand,
+    },
     /// Validate the config and say what is wrong, with line numbers.
+    #[command(
+        long_about = "Validate the config and say what is wrong: every problem at once, each with its file and line. Exit status 2 when there is any."
+    )]
     Check,
     /// One article's provenance: URLs, feeds, sightings, capture, archive location, story.
     Show {
@@ -107,13 +208,35 @@ enum Command {
         #[arg(long)]
         write: bool,
     },
-    /// Figures about the corpus's storage (on this branch: the WARC archive).
-    Stats,
+    /// Print a shell completion script.
+    #[command(long_about = "Print a shell completion script.
+
+Examples:
+  tidings completions bash > ~/.local/share/bash-completion/completions/tidings
+  tidings completions zsh > ~/.zfunc/_tidings
+  tidings completions fish > ~/.config/fish/completions/tidings.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(long_about = "Print the man page (roff), every command included.
+
+Examples:
+  tidings man | man -l -
+  tidings man > /usr/local/share/man/man1/tidings.1")]
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
 enum AlertCommand {
     /// Send a sample alert to a sink and say what it answered.
+    #[command(
+        long_about = "Send a sample alert to a sink and say what it answered, to check a webhook, chat, email or command sink before real articles arrive.
+
+Example:
+  tidings alert test newsroom-slack"
+    )]
     Test {
         /// The sink's name (its `name`, or its kind when unnamed).
         sink: String,
@@ -134,7 +257,7 @@ pub const EXIT_PARTIAL: i32 = 3;
 /// A failure that is the user's input: exit status 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct UsageError(String);
+pub(crate) struct UsageError(String);
 
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -146,10 +269,16 @@ pub fn main() -> i32 {
         }
     };
     let verbose = matches!(cli.command, Command::Run { .. });
-    init_logging(verbose);
+    if matches!(cli.command, Command::Run { once: true, .. }) && progress::wanted() {
+        progress::install();
+        crate::service::log::init_to(verbose, progress::LogWriter);
+    } else {
+        init_logging(verbose);
+    }
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
+            progress::finish();
             let usage = e.downcast_ref::<ConfigError>().is_some()
                 || e.downcast_ref::<UsageError>().is_some();
             if let Some(c) = e.downcast_ref::<ConfigError>() {
@@ -228,21 +357,26 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Extract { source, base_url } => cmd_extract(config, &source, base_url.as_deref()),
         Command::Feed { source, json } => cmd_feed(config, &source, json),
         Command::Dedup { against, files } => cmd_dedup(config, against.as_deref(), &files),
-        Command::Export { format, duplicates } => {
-            cmd_export(&load_config(config)?, format, duplicates)
-        }
-        Command::Search { query } => cmd_search(&load_config(config)?, &query),
-        Command::Status => cmd_status(&load_config(config)?),
+        Command::Export {
+            format,
+            duplicates,
+            filter,
+        } => cmd_export(&load_config(config)?, format, duplicates, &filter),
+        Command::Search(args) => search::run(&load_config(config)?, &args),
+        Command::Status { json } => status::run(&load_config(config)?, json),
+        Command::Stats(args) => stats::run(&load_config(config)?, &args),
+        Command::Feeds { command } => feeds::run(&load_config(config)?, &command),
         Command::Show { id } => show::cmd_show(&load_config(config)?, id),
         Command::Reextract { since, write } => {
             reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)
         }
-        Command::Stats => stats_archive::cmd_stats(&load_config(config)?),
         Command::Check => {
             let c = load_config(config)?;
             println!("{}: ok ({} feeds)", c.path.display(), c.feeds.len());
             Ok(0)
         }
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
     }
 }
 
@@ -487,7 +621,9 @@ fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
         );
         crate::service::metrics::global().set_corpus_files(report.corpus_files);
         if run.once {
-            let summary = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await?;
+            let summary = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await;
+            progress::finish();
+            let summary = summary?;
             let code = summary.map_or(0, |s| print_summary(&s));
             if !config.alerts.is_empty() {
                 let poster = crate::fetch::Poster::new(&config.fetch)?;
@@ -523,7 +659,7 @@ async fn once_until_signal(
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).context("installing signal handlers")?;
     let mut int = signal(SignalKind::interrupt()).context("installing signal handlers")?;
-    let run = crate::pipeline::run_once(pipeline, force);
+    let run = crate::pipeline::run_once(pipeline, force, &progress::report);
     tokio::pin!(run);
     tokio::select! {
         s = &mut run => return Ok(Some(s)),
@@ -589,9 +725,15 @@ fn open_store(config: &Config) -> Result<crate::store::Store> {
     Ok(crate::store::Store::open(&config.database)?)
 }
 
-fn cmd_export(config: &Config, format: Format, duplicates: bool) -> Result<i32> {
+fn cmd_export(
+    config: &Config,
+    format: Format,
+    duplicates: bool,
+    filter: &filter::FilterArgs,
+) -> Result<i32> {
     let store = open_store(config)?;
-    let records = store.export(duplicates)?;
+    let filter = filter.resolve(config, &store, chrono::Utc::now())?;
+    let records = store.export_filtered(&filter, duplicates)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     use std::io::Write;
@@ -636,61 +778,4 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-fn cmd_search(config: &Config, query: &str) -> Result<i32> {
-    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-    if words.is_empty() {
-        return Err(UsageError("search: the query is empty".into()).into());
-    }
-    let corpus = crate::corpus::Corpus::open(&config.corpus)?;
-    let mut hits = 0;
-    for f in corpus.scan()? {
-        let lower = f.text.to_lowercase();
-        if words.iter().all(|w| lower.contains(w.as_str())) {
-            let (title, _) = crate::normalize::split(&f.text);
-            println!("{}\t{}", f.name.render(), title);
-            hits += 1;
-        }
-    }
-    Ok(if hits > 0 { 0 } else { 1 })
-}
-
-fn cmd_status(config: &Config) -> Result<i32> {
-    let store = open_store(config)?;
-    let opt = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(crate::store::ts).unwrap_or_else(|| "-".into())
-    };
-    println!(
-        "FEED\tLAST SUCCESS\tLAST ERROR\tNEXT POLL\tENTRIES SEEN\tARTICLES STORED\tFAILURES\tURL"
-    );
-    // Feeds removed from the config keep their rows (their articles keep
-    // their provenance) but are no longer shown.
-    let configured: std::collections::HashSet<&str> =
-        config.feeds.iter().map(|f| f.name.as_str()).collect();
-    for f in store
-        .feeds()?
-        .into_iter()
-        .filter(|f| configured.contains(f.name.as_str()))
-    {
-        let next = match &f.retired {
-            Some(_) => "retired".to_string(),
-            None => opt(f.next_poll),
-        };
-        println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            f.name,
-            opt(f.last_success),
-            f.last_error
-                .as_deref()
-                .unwrap_or("-")
-                .replace(['\t', '\n'], " "),
-            next,
-            f.entries_seen,
-            f.articles_stored,
-            f.consecutive_failures,
-            f.url
-        );
-    }
-    Ok(0)
 }

@@ -104,6 +104,7 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
                         a.id,
                         &old,
                         &title,
+                        &text,
                         crate::normalize::word_count(&text) as u64,
                         crate::dedup::text_hash(&text),
                         now,

@@ -25,6 +25,7 @@
 
 pub mod date;
 pub mod decode;
+pub mod discover;
 pub mod json;
 pub mod repair;
 pub mod salvage;

@@ -94,13 +94,23 @@ where
 
 /// Installs the global subscriber (once; later calls do nothing).
 pub fn init(verbose: bool) {
+    init_to(verbose, std::io::stderr)
+}
+
+/// As `init`, with lines written through `writer` (which must end on
+/// stderr: the format is chosen for it), e.g. one that lifts a progress bar
+/// out of the way.
+pub fn init_to<W>(verbose: bool, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     let default = if verbose { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("TIDINGS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let asked = std::env::var("TIDINGS_LOG_FORMAT").ok();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = match choose(asked.as_deref(), stderr_is_journal()) {
         Format::Json => builder
             .json()

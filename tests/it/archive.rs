@@ -242,23 +242,25 @@ fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 
     // The stats section counts what is on disk.
-    let out = env.tidings(&["stats"]);
+    let out = env.tidings(&["stats", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let bytes: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).unwrap().len())
         .sum();
-    let stats = stdout(&out);
-    for want in [
-        "archive_files: 1\n".to_string(),
-        format!("archive_bytes: {bytes}\n"),
-        "captured_articles: 4\n".into(),
-        "captured_sightings: 0\n".into(),
-        "articles_without_capture: 1\n".into(),
-        "texts_rewritten: 1\n".into(),
-    ] {
-        assert!(stats.contains(&want), "missing {want:?} in:\n{stats}");
-    }
+    let a = archive_stats(&env);
+    assert_eq!(a["files"], 1, "{a}");
+    assert_eq!(a["bytes"], bytes, "{a}");
+    assert_eq!(a["counts"]["articles"], 4, "{a}");
+    assert_eq!(a["counts"]["sightings"], 0, "{a}");
+    assert_eq!(a["counts"]["articles_without"], 1, "{a}");
+    assert_eq!(a["counts"]["rewritten"], 1, "{a}");
+    let text = stdout(&env.tidings(&["stats"]));
+    assert!(
+        text.contains("Evidence archive (")
+            && text.contains(&format!("{:<18}{bytes:>12}", "bytes on disk")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -294,11 +296,9 @@ fn oversize_pages_are_truncated_duplicates_captured_and_a_torn_tail_cut() {
         "{}",
         stdout(&out)
     );
-    let stats = stdout(&env.tidings(&["stats"]));
-    assert!(
-        stats.contains("truncated_records: 5\n") && stats.contains("captured_sightings: 1\n"),
-        "{stats}"
-    );
+    let a = archive_stats(&env);
+    assert_eq!(a["counts"]["truncated"], 5, "{a}");
+    assert_eq!(a["counts"]["sightings"], 1, "{a}");
 
     // A crash mid-record: the last file ends in half a gzip member. The
     // next start cuts it off, so every file reads whole again.
@@ -322,9 +322,16 @@ fn a_disabled_archive_writes_nothing() {
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(!env.path("warc").exists());
-    let stats = stdout(&env.tidings(&["stats"]));
-    assert!(
-        stats.contains("(disabled)") && stats.contains("articles_without_capture: 5\n"),
-        "{stats}"
-    );
+    let a = archive_stats(&env);
+    assert_eq!(a["enabled"], false, "{a}");
+    assert_eq!(a["counts"]["articles_without"], 5, "{a}");
+    assert!(stdout(&env.tidings(&["stats"])).contains(", disabled)"));
+}
+
+/// The archive section of `tidings stats --json`.
+fn archive_stats(env: &Env) -> serde_json::Value {
+    let out = env.tidings(&["stats", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats --json is JSON");
+    v["archive"].clone()
 }

@@ -265,14 +265,55 @@ impl Env {
         std::fs::write(self.config_path(), text).unwrap();
     }
 
-    pub fn tidings(&self, args: &[&str]) -> Output {
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
         cmd.arg("--config")
             .arg(self.config_path())
             .args(args)
             .env_remove("TIDINGS_CONFIG")
             .env("TIDINGS_LOG", "warn");
-        cmd.output().expect("run tidings")
+        cmd
+    }
+
+    pub fn tidings(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run tidings")
+    }
+
+    /// Runs tidings and returns its output with its own peak RSS in KiB.
+    /// Reaped with wait4 so that the figure is this process's alone: the
+    /// process-wide RUSAGE_CHILDREN also counts what tests running beside
+    /// this one started (a Python WARC reader, other tidings runs).
+    pub fn tidings_with_peak_rss(&self, args: &[&str]) -> (Output, u64) {
+        use std::io::Read;
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::Stdio;
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run tidings");
+        let drain = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                r.read_to_end(&mut v).expect("read tidings output");
+                v
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().unwrap()));
+        let err = drain(Box::new(child.stderr.take().unwrap()));
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: rusage is plain data; wait4 fills it for the child we own.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        assert_eq!(reaped, pid, "wait4 on tidings");
+        let output = Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        };
+        (output, usage.ru_maxrss as u64)
     }
 
     /// The corpus files: name → content, in name order.

@@ -13,3 +13,4 @@ mod pipeline;
 mod service;
 mod smtp;
 mod synthetic;
+mod tools;

@@ -232,7 +232,7 @@ fn once_skips_feeds_that_are_not_due_unless_forced() {
         .unwrap()
         .split('\t')
         .collect();
-    let next = chrono::DateTime::parse_from_rfc3339(row[3]).unwrap();
+    let next = chrono::DateTime::parse_from_rfc3339(row[4]).unwrap();
     // The feed's <ttl> is 60 minutes: never sooner.
     assert!(
         next > chrono::Utc::now() + chrono::Duration::minutes(55),

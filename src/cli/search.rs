@@ -1,0 +1,100 @@
+//! `tidings search`: full-text search over the corpus, best first, with the
+//! matched words marked. Reads the query in the topic query language;
+//! brings the search index up to date first (articles stored before it
+//! existed). Holds no SQL.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::filter::FilterArgs;
+use super::{open_store, Paint, UsageError};
+use crate::config::Config;
+use crate::store::{SearchOptions, StoreError};
+use crate::topic::Query;
+
+#[derive(clap::Args, Debug)]
+pub struct SearchArgs {
+    /// What to find: words (all must occur), prefix*, "a phrase", AND, OR,
+    /// NOT, parentheses, as in the topic query.
+    #[arg(required = true, value_name = "QUERY")]
+    pub query: Vec<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Show at most N results.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON object per result (the export record with `score`,
+    /// `title_marked` and `snippet`; matches between [ and ]).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
+    let text = args.query.join(" ");
+    let query = Query::parse(&text).map_err(|e| {
+        UsageError(format!(
+            "search: {}",
+            e.to_string().replace("topic query: ", "")
+        ))
+    })?;
+    let mut store = open_store(config)?;
+    let filter = args.filter.resolve(config, &store, chrono::Utc::now())?;
+    let corpus = crate::corpus::Corpus::open(&config.corpus)?;
+    crate::pipeline::index_text(&mut store, &corpus)?;
+    let paint = Paint::stdout();
+    let marks = if args.json || !paint.on() {
+        ("[", "]")
+    } else {
+        ("\x1b[1;33m", "\x1b[0m")
+    };
+    let hits = match store.search(
+        &query,
+        &SearchOptions {
+            filter,
+            limit: args.limit,
+            marks,
+        },
+    ) {
+        Err(StoreError::Query { message, .. }) => {
+            return Err(UsageError(format!("search: {text}: {message}")).into())
+        }
+        r => r?,
+    };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    for (i, h) in hits.iter().enumerate() {
+        if args.json {
+            serde_json::to_writer(&mut w, h)?;
+            writeln!(w)?;
+            continue;
+        }
+        if i > 0 {
+            writeln!(w)?;
+        }
+        let r = &h.record;
+        let day = r
+            .published
+            .as_deref()
+            .or(r.fetched_at.as_deref())
+            .map_or("undated", |d| d.get(..10).unwrap_or(d));
+        let file = r
+            .file
+            .as_deref()
+            .map(|f| config.corpus.join(f).display().to_string())
+            .unwrap_or_default();
+        let meta = format!(
+            "{day}  {}  story {}  {file}",
+            r.feed.as_deref().unwrap_or("(imported)"),
+            r.story
+        );
+        writeln!(w, "{}", paint.dim(&meta))?;
+        writeln!(w, "{}", h.title_marked)?;
+        if !h.snippet.is_empty() {
+            writeln!(w, "    {}", h.snippet)?;
+        }
+    }
+    w.flush()?;
+    // As grep: 1 when nothing matched.
+    Ok(if hits.is_empty() { 1 } else { 0 })
+}

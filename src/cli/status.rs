@@ -1,0 +1,200 @@
+//! `tidings status`: one row per configured feed: its health, last
+//! success, last error, next poll, entries seen and articles stored. An
+//! aligned, coloured table on a terminal; tab-separated in a pipe; JSON
+//! with --json. Holds no SQL.
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{open_store, Paint};
+use crate::config::Config;
+use crate::store::FeedRow;
+
+/// How a feed is doing, in a word.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    /// Its last poll worked.
+    Ok,
+    /// Its last poll failed (it is retried with backoff).
+    Failing,
+    /// It answered 410 Gone and is not polled until its URL changes.
+    Retired,
+    /// Never polled yet.
+    New,
+}
+
+impl Health {
+    pub fn of(row: &FeedRow) -> Health {
+        if row.retired.is_some() {
+            Health::Retired
+        } else if row.last_attempt.is_none() {
+            Health::New
+        } else if row.consecutive_failures > 0 || row.last_error.is_some() {
+            Health::Failing
+        } else {
+            Health::Ok
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Health::Ok => "ok",
+            Health::Failing => "failing",
+            Health::Retired => "retired",
+            Health::New => "new",
+        }
+    }
+
+    fn paint(self, p: &Paint, s: &str) -> String {
+        match self {
+            Health::Ok => p.green(s),
+            Health::Failing => p.red(s),
+            Health::Retired => p.yellow(s),
+            Health::New => p.cyan(s),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    health: Health,
+    #[serde(flatten)]
+    row: &'a FeedRow,
+}
+
+const HEADER: [&str; 9] = [
+    "FEED",
+    "HEALTH",
+    "LAST SUCCESS",
+    "LAST ERROR",
+    "NEXT POLL",
+    "ENTRIES SEEN",
+    "ARTICLES STORED",
+    "FAILURES",
+    "URL",
+];
+
+/// The cells of one row, as printed.
+fn cells(f: &FeedRow) -> [String; 9] {
+    let opt = |t: Option<DateTime<Utc>>| t.map(crate::store::ts).unwrap_or_else(|| "-".into());
+    let next = match &f.retired {
+        Some(_) => "retired".to_string(),
+        None => opt(f.next_poll),
+    };
+    [
+        f.name.clone(),
+        Health::of(f).word().to_string(),
+        opt(f.last_success),
+        f.last_error
+            .as_deref()
+            .unwrap_or("-")
+            .replace(['\t', '\n'], " "),
+        next,
+        f.entries_seen.to_string(),
+        f.articles_stored.to_string(),
+        f.consecutive_failures.to_string(),
+        f.url.clone(),
+    ]
+}
+
+/// The widest a LAST ERROR cell gets on a terminal (the full text is in
+/// the pipe and JSON forms).
+const ERROR_WIDTH: usize = 40;
+
+pub fn run(config: &Config, json: bool) -> Result<i32> {
+    let store = open_store(config)?;
+    // Feeds removed from the config keep their rows (their articles keep
+    // their provenance) but are no longer shown.
+    let configured: std::collections::HashSet<&str> =
+        config.feeds.iter().map(|f| f.name.as_str()).collect();
+    let rows: Vec<FeedRow> = store
+        .feeds()?
+        .into_iter()
+        .filter(|f| configured.contains(f.name.as_str()))
+        .collect();
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    if json {
+        let out: Vec<JsonRow> = rows
+            .iter()
+            .map(|row| JsonRow {
+                health: Health::of(row),
+                row,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut w, &out)?;
+        writeln!(w)?;
+        w.flush()?;
+        return Ok(0);
+    }
+    let paint = Paint::stdout();
+    let table: Vec<[String; 9]> = rows.iter().map(cells).collect();
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        writeln!(w, "{}", HEADER.join("\t"))?;
+        for r in &table {
+            writeln!(w, "{}", r.join("\t"))?;
+        }
+        w.flush()?;
+        return Ok(0);
+    }
+    // On a terminal: aligned columns, long errors cut, health in colour
+    // (unless NO_COLOR).
+    let table: Vec<[String; 9]> = table
+        .into_iter()
+        .map(|mut r| {
+            if r[3].chars().count() > ERROR_WIDTH {
+                r[3] = r[3].chars().take(ERROR_WIDTH - 1).collect::<String>() + "…";
+            }
+            r
+        })
+        .collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for r in &table {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w - s.chars().count()));
+    let header: Vec<String> = HEADER.iter().zip(widths).map(|(h, w)| pad(h, w)).collect();
+    writeln!(w, "{}", paint.bold(header.join("  ").trim_end()))?;
+    for (r, row) in table.iter().zip(&rows) {
+        let line: Vec<String> = r
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, wd))| {
+                let padded = pad(c, wd);
+                if i == 1 {
+                    Health::of(row).paint(&paint, &padded)
+                } else {
+                    padded
+                }
+            })
+            .collect();
+        writeln!(w, "{}", line.join("  ").trim_end())?;
+    }
+    w.flush()?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_reads_the_row() {
+        let now = Utc::now();
+        let mut r = FeedRow::default();
+        assert_eq!(Health::of(&r), Health::New);
+        r.last_attempt = Some(now);
+        assert_eq!(Health::of(&r), Health::Ok);
+        r.consecutive_failures = 2;
+        assert_eq!(Health::of(&r), Health::Failing);
+        r.retired = Some("HTTP 410".into());
+        assert_eq!(Health::of(&r), Health::Retired);
+    }
+}
