@@ -99,7 +99,7 @@ fn fill(dir: &std::path::Path, n: usize, index: bool) -> (Duration, u64, Store) 
     let now = Utc::now();
     let t = Instant::now();
     for (i, text) in texts.iter().enumerate() {
-        store.begin_article(&row(i)).expect("begin");
+        store.begin_article(&row(i), None).expect("begin");
         let text = index.then_some(text.as_str());
         store
             .finish_article(i as u64, now, &[], text)

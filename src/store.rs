@@ -182,6 +182,17 @@ fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// A corpus text `reextract --write` replaces: the text the file held,
+/// and the new text with its facts.
+#[derive(Debug, Clone, Copy)]
+pub struct Rewrite<'a> {
+    pub original: &'a str,
+    pub title: &'a str,
+    pub text: &'a str,
+    pub words: u64,
+    pub text_hash: [u8; 16],
+}
+
 /// What became of a feed entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryState {
@@ -902,13 +913,16 @@ impl Store {
     pub fn record_reextract(
         &mut self,
         id: u64,
-        original: &str,
-        title: &str,
-        text: &str,
-        words: u64,
-        text_hash: [u8; 16],
+        r: &Rewrite,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let Rewrite {
+            original,
+            title,
+            text,
+            words,
+            text_hash,
+        } = *r;
         self.transaction(|tx| {
             tx.execute(
                 "INSERT INTO original_texts (article, text, replaced_at) VALUES (?1, ?2, ?3)

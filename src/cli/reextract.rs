@@ -102,11 +102,13 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
                 if write {
                     store.record_reextract(
                         a.id,
-                        &old,
-                        &title,
-                        &text,
-                        crate::normalize::word_count(&text) as u64,
-                        crate::dedup::text_hash(&text),
+                        &crate::store::Rewrite {
+                            original: &old,
+                            title: &title,
+                            text: &text,
+                            words: crate::normalize::word_count(&text) as u64,
+                            text_hash: crate::dedup::text_hash(&text),
+                        },
                         now,
                     )?;
                     corpus.replace(&name, &text)?;

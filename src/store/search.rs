@@ -449,16 +449,14 @@ mod tests {
         };
         let find = |s: &Store, q: &str| ids(&s.search(&Query::parse(q).unwrap(), &opts).unwrap());
         assert_eq!(find(&s, "old"), [1]);
-        s.record_reextract(
-            1,
-            "Grozny report\n\nold words",
-            "Grozny report",
-            "Grozny report\n\nfresh paragraph",
-            4,
-            [0; 16],
-            Utc::now(),
-        )
-        .unwrap();
+        let rewrite = crate::store::Rewrite {
+            original: "Grozny report\n\nold words",
+            title: "Grozny report",
+            text: "Grozny report\n\nfresh paragraph",
+            words: 4,
+            text_hash: [0; 16],
+        };
+        s.record_reextract(1, &rewrite, Utc::now()).unwrap();
         assert!(find(&s, "old").is_empty(), "the replaced text is gone");
         assert_eq!(find(&s, "fresh"), [1]);
     }

@@ -283,6 +283,8 @@ impl Env {
     /// Reaped with wait4 so that the figure is this process's alone: the
     /// process-wide RUSAGE_CHILDREN also counts what tests running beside
     /// this one started (a Python WARC reader, other tidings runs).
+    // Reaped by wait4 below, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
     pub fn tidings_with_peak_rss(&self, args: &[&str]) -> (Output, u64) {
         use std::io::Read;
         use std::os::unix::process::ExitStatusExt;
