@@ -182,6 +182,8 @@ impl Measure {
 fn measured(mut cmd: std::process::Command) -> (std::process::Output, Measure) {
     use std::io::Read;
     let start = Instant::now();
+    // Reaped by the wait4 below, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())

@@ -81,6 +81,20 @@ def score_dedup(name, pred):
     return float(r.stdout.split()[-1]), float(story.split()[-1]) if story else None
 
 
+def machine():
+    """The lines BENCHMARKS.md wants about where the figures come from."""
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+    osname = next((l.split("=", 1)[1].strip().strip('"') for l in open("/etc/os-release")
+                   if l.startswith("PRETTY_NAME=")), "?") if os.path.exists("/etc/os-release") else "?"
+    out = lambda *a: subprocess.run(a, capture_output=True, text=True).stdout.strip()
+    py = out(PY, "--version")
+    return [f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+            f"- machine: {os.cpu_count()} cores, {cpu}, {mem / 1048576:.0f} GiB RAM, {osname}, Linux {os.uname().release}",
+            f"- {out('rustc', '--version')}; {py} (feedparser, trafilatura, datasketch: bench/compare/requirements.txt)",
+            f"- command: `bench/compare/run{' --quick' if QUICK else ''}`"]
+
+
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
@@ -92,9 +106,10 @@ def main():
     # Feed parsing ----------------------------------------------------------
     feeds = os.path.join(EVAL, "feeds/bench")
     rt = bench("feed_parse-tidings", "feed_parse", env={"TIDINGS_FEED_BENCH": feeds})
-    rp = peer("feed_parse-python", "feeds", feeds, "1" if QUICK else "5")
+    rp = peer("feed_parse-python", "feeds", feeds, "1" if QUICK else "3")
     for s, label in (("large", "4 large feeds (RSS, Atom, RDF, JSON Feed; 500 items each)"),
-                     ("typical", "60 typical feeds")):
+                     ("typical", "60 typical feeds (15 of them JSON Feed)"),
+                     ("xml", "the 48 XML feeds of both sets (no JSON Feed)")):
         t, p = pick(rt, set=s), pick(rp, set=s)
         x = t["mb_per_s"] / p["mb_per_s"]
         row("feed parsing", f"MB/s, {label}, {t['bytes'] / 1e6:.1f} MB; entries {t['entries']} vs {p['entries']}",
@@ -113,13 +128,20 @@ def main():
     tx, px = os.path.join(OUT, "extract-tidings"), os.path.join(OUT, "extract-python")
     t = pick(bench("extract-tidings", "extract", env={"EXTRACT_OUT": tx, "EXTRACT_LIMIT": str(limit)}), stage="extract")
     p = pick(peer("extract-python", "extract", html, px, str(limit), "1"), stage="extract")
+    pfx = os.path.join(OUT, "extract-python-fast")
+    pf = pick(peer("extract-python-fast", "extract", html, pfx, str(limit), "1", "fast"), stage="extract")
     st, sp = score_extraction("extract-score-tidings", gold, tx), score_extraction("extract-score-python", gold, px)
+    spf = score_extraction("extract-score-python-fast", gold, pfx)
     x = t["pages_per_s"] / p["pages_per_s"]
     ft, fp = st["f1"], sp["f1"]
     row("extraction", f"pages/s per core, {t['pages']} pages, one thread", f"{t['pages_per_s']:.1f}",
         f"{p['pages_per_s']:.1f}", f"{x:.1f}x", ">= 2x", "yes" if x >= 2 else "**no**")
     row("extraction", "F1 (kit's score.py, body, 4-word shingles)", f"{ft:.3f}", f"{fp:.3f}", "",
         "equal or better", "yes" if ft >= fp else "**no**")
+    xf = t["pages_per_s"] / pf["pages_per_s"]
+    row("extraction", "pages/s per core, trafilatura with `fast=True` (no fallbacks)", f"{t['pages_per_s']:.1f}",
+        f"{pf['pages_per_s']:.1f}", f"{xf:.1f}x")
+    row("extraction", "F1, trafilatura with `fast=True`", f"{ft:.3f}", f"{spf['f1']:.3f}")
     row("extraction", "peak RSS, MB (page set held in memory)", f"{t['peak_rss_mb']:.0f}", f"{p['peak_rss_mb']:.0f}")
 
     # Dedup: F1 on the dev kit ------------------------------------------------
@@ -189,6 +211,7 @@ def main():
 
     print(f"\n{'QUICK MODE (small sizes, smoke test only) — ' if QUICK else ''}"
           f"tidings vs Python (feedparser, trafilatura, datasketch); ratio = how many times better tidings is\n")
+    print("\n".join(machine()) + "\n")
     print("| stage | measure | tidings | Python | ratio | target | met |")
     print("| --- | --- | ---: | ---: | ---: | --- | --- |")
     for r in rows:

@@ -6,7 +6,7 @@ Each subcommand runs in its own process (so its peak memory is its own)
 and ends with one `bench-result {json}` line, like the Rust benches:
 
     peers.py feeds DIR RUNS                 feedparser.parse over DIR/* and DIR/typical/*
-    peers.py extract HTML_DIR OUT_DIR LIMIT [ROUNDS]  trafilatura over the extraction pages
+    peers.py extract HTML_DIR OUT_DIR LIMIT [ROUNDS [fast]]  trafilatura over the extraction pages
     peers.py dedup-dev SET_DIR SCORER OUT   the MinHashLSH predictor on the dedup kit
     peers.py dedup-bench DUMP_DIR N K T     MinHashLSH on tidings' synthetic articles
     peers.py cron BASE_URL FEEDS OUT_DIR    the cron-job equivalent of `run --once`
@@ -48,10 +48,12 @@ def rss_bytes():
 # --- feed parsing ----------------------------------------------------------
 
 
-def files_in(d):
+def files_in(d, xml_only=False):
     if not os.path.isdir(d):
         return []
     names = sorted(n for n in os.listdir(d) if os.path.isfile(os.path.join(d, n)))
+    if xml_only:
+        names = [n for n in names if not n.endswith(".json")]
     out = []
     for n in names:
         with open(os.path.join(d, n), "rb") as f:
@@ -62,7 +64,9 @@ def files_in(d):
 def cmd_feeds(d, runs):
     import feedparser
 
-    for name, docs in (("large", files_in(d)), ("typical", files_in(os.path.join(d, "typical")))):
+    typical = os.path.join(d, "typical")
+    xml = files_in(d, xml_only=True) + files_in(typical, xml_only=True)
+    for name, docs in (("large", files_in(d)), ("typical", files_in(typical)), ("xml", xml)):
         if not docs:
             continue
         entries = sum(len(feedparser.parse(b).entries) for b in docs)  # warm-up
@@ -89,8 +93,9 @@ def corpus_shape(title, text):
     return "\n\n".join(lines)
 
 
-def cmd_extract(html_dir, out_dir, limit, rounds="1"):
+def cmd_extract(html_dir, out_dir, limit, rounds="1", mode="default"):
     n_rounds = int(rounds)
+    fast = mode == "fast"
     import trafilatura
 
     urls = {}
@@ -114,7 +119,9 @@ def cmd_extract(html_dir, out_dir, limit, rounds="1"):
             # The call a user makes for text plus headline: defaults
             # (fallbacks on, comments and tables kept, neither favor_*),
             # with_metadata for the title. Raw bytes: it decodes them itself.
-            doc = trafilatura.bare_extraction(body, url=urls.get(i), with_metadata=True)
+            # mode "fast": fast=True, trafilatura's switch that skips its
+            # fallback extractors.
+            doc = trafilatura.bare_extraction(body, url=urls.get(i), with_metadata=True, fast=fast)
             per_page.append(time.perf_counter() - t)
             if rnd == 0:
                 docs[i] = doc
