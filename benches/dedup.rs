@@ -4,7 +4,14 @@
 //!
 //! Run: `cargo bench --bench dedup` (all sizes) or
 //! `cargo bench --bench dedup -- 10000 100000` (chosen sizes).
-//! Plain `std::time::Instant`; medians and 99th percentiles are printed.
+//! Plain `std::time::Instant`; medians and 99th percentiles are printed,
+//! and per size a `bench-result {json}` line that `bench/compare/run` reads.
+//!
+//! `DEDUP_DUMP=DIR cargo bench --bench dedup -- SIZES` times nothing: it
+//! writes the same articles (`DIR/corpus.txt`, one per line, paragraphs
+//! separated by tabs) and each size's 1000 probes (`DIR/queries-N.tsv`:
+//! `copy|new<TAB>TARGET<TAB>TEXT`) so that another dedup library can be
+//! timed on exactly these inputs.
 
 use std::time::{Duration, Instant};
 
@@ -109,6 +116,45 @@ fn copy_of(v: &Vocab, seed: u64) -> String {
     p.join("\n\n")
 }
 
+/// The 1000 probes at corpus size `n`: 500 copies of random corpus
+/// articles (with the article they copy), 500 new articles.
+fn probes(v: &Vocab, n: usize) -> Vec<(bool, u64, String)> {
+    let mut r = Rng(n as u64);
+    (0..1000u64)
+        .map(|k| {
+            let is_copy = k % 2 == 0;
+            let target = r.below(n as u64);
+            let text = if is_copy {
+                copy_of(v, target)
+            } else {
+                article(v, 10_000_000_000 + k).join("\n\n")
+            };
+            (is_copy, target, text)
+        })
+        .collect()
+}
+
+fn dump(dir: &std::path::Path, v: &Vocab, sizes: &[usize]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let max = sizes.iter().copied().max().unwrap_or(0);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("corpus.txt"))?);
+    for i in 0..max {
+        writeln!(w, "{}", article(v, i as u64).join("\t"))?;
+    }
+    w.flush()?;
+    for &n in sizes {
+        let mut w =
+            std::io::BufWriter::new(std::fs::File::create(dir.join(format!("queries-{n}.tsv")))?);
+        for (is_copy, target, text) in probes(v, n) {
+            let kind = if is_copy { "copy" } else { "new" };
+            writeln!(w, "{kind}\t{target}\t{}", text.replace("\n\n", "\t"))?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
 fn rss_bytes() -> Option<u64> {
     // Bench binary only (the index itself does no I/O): resident set size.
     let s = std::fs::read_to_string("/proc/self/statm").ok()?;
@@ -138,6 +184,18 @@ fn main() {
         }
     };
     let vocab = Vocab::new(50_000);
+    if let Some(dir) = std::env::var_os("DEDUP_DUMP") {
+        let dir = std::path::PathBuf::from(dir);
+        if let Err(e) = dump(&dir, &vocab, &sizes) {
+            eprintln!("dedup bench: cannot write {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+        println!(
+            "dedup bench: wrote the inputs for {sizes:?} to {}",
+            dir.display()
+        );
+        return;
+    }
     let meta = DocMeta::default();
     let mut idx = Index::new();
     let mut blobs: Vec<u8> = Vec::new();
@@ -165,20 +223,11 @@ fn main() {
             .unwrap_or(0)
             .saturating_sub(rss0)
             .saturating_sub(blobs.capacity() as u64);
-        // 500 copies of random corpus articles, 500 new articles.
-        let mut r = Rng(n as u64);
         let mut t_dup = Vec::new();
         let mut t_new = Vec::new();
         let mut t_assess = Vec::new();
         let (mut found, mut false_dup) = (0, 0);
-        for k in 0..1000u64 {
-            let is_copy = k % 2 == 0;
-            let target = r.below(n as u64);
-            let text = if is_copy {
-                copy_of(&vocab, target)
-            } else {
-                article(&vocab, 10_000_000_000 + k).join("\n\n")
-            };
+        for (is_copy, target, text) in probes(&vocab, n) {
             let t = Instant::now();
             let fp = idx.fingerprint(&text, &meta);
             let ta = Instant::now();
@@ -196,6 +245,8 @@ fn main() {
                 t_new.push(el)
             }
         }
+        let all: Vec<Duration> = t_dup.iter().chain(&t_new).copied().collect();
+        let (all_m, _) = stats(all);
         let (dm, d99) = stats(t_dup);
         let (nm, n99) = stats(t_new);
         let (am, a99) = stats(t_assess);
@@ -212,6 +263,21 @@ fn main() {
             build.as_secs_f64(),
             words as f64 / n as f64,
             blobs.len() as f64 / n as f64,
+        );
+        println!(
+            "bench-result {}",
+            serde_json::json!({
+                "stage": "dedup",
+                "n": n,
+                "decision_us": all_m,
+                "copy_us": dm,
+                "new_us": nm,
+                "heap_b_per_article": heap as f64 / n as f64,
+                "rss_b_per_article": rss as f64 / n as f64,
+                "found": found,
+                "false_dups": false_dup,
+                "build_s": build.as_secs_f64(),
+            })
         );
     }
     // Start-up: rebuild the index from the stored fingerprint blobs, as the

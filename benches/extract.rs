@@ -6,9 +6,17 @@
 //! median and 99th-percentile time per page, and the peak resident memory of
 //! the process. Skips with a message when the page set is absent (a fresh
 //! clone without `../shared`).
+//!
+//! For `bench/compare/run` (the side-by-side with Python's trafilatura):
+//! `TIDINGS_EVAL` points at the eval kits instead of `../shared/eval`,
+//! `EXTRACT_LIMIT=N` takes the first N pages only (its quick mode), and
+//! `EXTRACT_OUT=DIR` writes each page's article as `DIR/ID.txt` in the corpus
+//! shape, rendered after the timed rounds, so the kit's score.py can give
+//! the F1 of exactly what was timed. The last line, `bench-result {json}`,
+//! is for that script.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn peak_rss_mb() -> Option<f64> {
@@ -19,7 +27,15 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 fn main() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/extraction/dev/html");
+    let eval = std::env::var_os("TIDINGS_EVAL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval"));
+    let dir = eval.join("extraction/dev/html");
+    let limit = std::env::var("EXTRACT_LIMIT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(usize::MAX);
+    let out_dir = std::env::var_os("EXTRACT_OUT").map(PathBuf::from);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         println!("extract bench: skipped, no page set at {}", dir.display());
         return;
@@ -37,8 +53,9 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "html"))
         .collect();
     paths.sort();
+    paths.truncate(limit);
     let fallback = url::Url::parse("https://example.org/").expect("static URL");
-    let pages: Vec<(Vec<u8>, url::Url)> = paths
+    let pages: Vec<(String, Vec<u8>, url::Url)> = paths
         .iter()
         .filter_map(|p| {
             let body = std::fs::read(p).ok()?;
@@ -47,16 +64,16 @@ fn main() {
                 .get(id)
                 .and_then(|u| url::Url::parse(u).ok())
                 .unwrap_or_else(|| fallback.clone());
-            Some((body, u))
+            Some((id.to_string(), body, u))
         })
         .collect();
-    let bytes: usize = pages.iter().map(|(b, _)| b.len()).sum();
+    let bytes: usize = pages.iter().map(|(_, b, _)| b.len()).sum();
     let mut rounds = Vec::new();
     let mut per_page = Vec::new();
     let mut ok = 0;
     for round in 0..3 {
         let start = Instant::now();
-        for (body, u) in &pages {
+        for (_, body, u) in &pages {
             let t = Instant::now();
             let r = tidings::extract::extract(body, Some("text/html"), u);
             per_page.push(t.elapsed());
@@ -66,6 +83,12 @@ fn main() {
             std::hint::black_box(r.ok());
         }
         rounds.push(start.elapsed());
+    }
+    if let Some(out) = &out_dir {
+        if let Err(e) = write_articles(out, &pages) {
+            eprintln!("extract bench: cannot write {}: {e}", out.display());
+            std::process::exit(1);
+        }
     }
     rounds.sort();
     per_page.sort();
@@ -88,4 +111,28 @@ fn main() {
         pct(1.0).as_secs_f64() * 1e3,
         peak_rss_mb().map_or_else(|| "n/a".to_string(), |m| format!("{m:.0} MB (includes the {:.0} MB page set held in memory)", bytes as f64 / 1048576.0)),
     );
+    println!(
+        "bench-result {}",
+        serde_json::json!({
+            "stage": "extract",
+            "pages": pages.len(),
+            "articles": ok,
+            "pages_per_s": pages.len() as f64 / median_round.as_secs_f64(),
+            "median_ms": pct(0.5).as_secs_f64() * 1e3,
+            "peak_rss_mb": peak_rss_mb(),
+        })
+    );
+}
+
+/// One `ID.txt` per page, as `tidings extract` prints it; a page with no
+/// article gets an empty file (the scorer counts it as an empty prediction).
+fn write_articles(out: &Path, pages: &[(String, Vec<u8>, url::Url)]) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    for (id, body, u) in pages {
+        let text = tidings::extract::extract(body, Some("text/html"), u)
+            .map(|a| tidings::normalize::corpus_text(&a.title, &a.paragraphs))
+            .unwrap_or_default();
+        std::fs::write(out.join(format!("{id}.txt")), text)?;
+    }
+    Ok(())
 }

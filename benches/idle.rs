@@ -8,7 +8,8 @@
 //!
 //! A first `run --once` polls every feed (each answers an empty feed with a
 //! long <ttl>), so that the daemon then starts with every feed scheduled
-//! hours ahead, as a long-running daemon mostly is.
+//! hours ahead, as a long-running daemon mostly is. The last line,
+//! `bench-result {json}`, is for `bench/compare/run`.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -128,5 +129,16 @@ fn main() {
         rss as f64 / 1024.0,
         peak as f64 / 1024.0,
         rss as f64 * 1.024 / feeds as f64
+    );
+    println!(
+        "bench-result {}",
+        serde_json::json!({
+            "stage": "idle",
+            "feeds": feeds,
+            "seconds": wall,
+            "cpu_pct": 100.0 * (cpu1 - cpu0) / wall,
+            "rss_mb": rss as f64 / 1024.0,
+            "peak_rss_mb": peak as f64 / 1024.0,
+        })
     );
 }

@@ -7,11 +7,15 @@
 //!     FEEDS=20 ARTICLES=10 cargo bench --bench ingest
 //!     ARCHIVE=off cargo bench --bench ingest     # without the WARC archive
 //!
-//! The server answers from memory on 127.0.0.1, one thread per request, so
+//! The server answers from memory on 127.0.0.1, one thread per connection, so
 //! the figures are tidings' own cost, not the network's.
+//!
+//! `INGEST_COMPARE='CMD'` then runs `CMD BASE_URL FEEDS OUT_DIR` (through
+//! `sh -c`, so CMD may carry arguments) against the same server and prints
+//! the same figures for it: how `bench/compare/run` times the Python
+//! cron-job equivalent. Each side also gets a `bench-result {json}` line.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Instant;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -23,6 +27,10 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 #[path = "../tests/it/synthetic.rs"]
 mod synthetic;
+
+#[path = "../tests/it/faults.rs"]
+#[allow(dead_code)]
+mod faults;
 
 /// A page with realistic furniture around eight paragraphs of text of its
 /// own, so no two pages look like copies to dedup.
@@ -55,38 +63,26 @@ fn feed(base: &str, feed: usize, articles: usize) -> String {
 fn main() {
     let feeds = env_usize("FEEDS", 100);
     let articles = env_usize("ARTICLES", 50);
-    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
-    let base = format!(
-        "http://127.0.0.1:{}",
-        server.server_addr().to_ip().unwrap().port()
-    );
-    for _ in 0..8 {
-        let (s, base) = (server.clone(), base.clone());
-        std::thread::spawn(move || {
-            for req in s.incoming_requests() {
-                let path = req.url().trim_start_matches('/').to_string();
-                let parts: Vec<&str> = path.split('/').collect();
-                let num =
-                    |s: &str, p: char| s.strip_prefix(p).and_then(|n| n.parse::<usize>().ok());
-                let (body, ct) = match parts.as_slice() {
-                    [f] if f.ends_with(".xml") => (
-                        feed(
-                            &base,
-                            num(f.trim_end_matches(".xml"), 'f').unwrap_or(0),
-                            articles,
-                        ),
-                        "application/rss+xml",
-                    ),
-                    [f, a] => (
-                        page(num(f, 'f').unwrap_or(0), num(a, 'a').unwrap_or(0)),
-                        "text/html; charset=utf-8",
-                    ),
-                    _ => (String::new(), "text/plain"),
-                };
-                let h = tiny_http::Header::from_bytes("Content-Type", ct).unwrap();
-                let _ = req.respond(tiny_http::Response::from_string(body).with_header(h));
-            }
-        });
+    // The tests' hand-written server: a thread per connection, one request
+    // each. (tiny_http's task pool, used here before, now and then left a
+    // new connection unread behind idle ones until the client's 30 s
+    // timeout, which timed the server, not tidings.)
+    let server = faults::FaultServer::start();
+    let base = server.base("127.0.0.1");
+    for f in 0..feeds {
+        server.route(
+            &format!("/f{f}.xml"),
+            vec![faults::Reply::ok(
+                "application/rss+xml",
+                feed(&base, f, articles),
+            )],
+        );
+        for a in 0..articles {
+            server.route(
+                &format!("/f{f}/a{a}"),
+                vec![faults::Reply::ok("text/html; charset=utf-8", page(f, a))],
+            );
+        }
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = String::from(
@@ -109,22 +105,16 @@ fn main() {
         .write_all(cfg.as_bytes())
         .unwrap();
 
-    let start = Instant::now();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+    let mut tidings = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"));
+    tidings
         .arg("--config")
         .arg(&cfg_path)
         .args(["run", "--once"])
-        .env("TIDINGS_LOG", "error")
-        .output()
-        .expect("run tidings");
-    let wall = start.elapsed();
-    let usage = unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
-        u
-    };
-    let cpu = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) as f64
-        + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) as f64 / 1e6;
+        .env(
+            "TIDINGS_LOG",
+            std::env::var("TIDINGS_LOG").unwrap_or_else(|_| "error".into()),
+        );
+    let (out, m) = measured(tidings);
     let stored = std::fs::read_dir(dir.path().join("corpus"))
         .unwrap()
         .count();
@@ -146,12 +136,109 @@ fn main() {
         warc.bytes,
         warc.bytes as f64 / 1024.0 / stored.max(1) as f64
     );
-    println!(
-        "wall {:.2} s, {:.0} articles/s, CPU {:.2} s ({:.2} ms per article), peak RSS {:.1} MB",
-        wall.as_secs_f64(),
-        stored as f64 / wall.as_secs_f64(),
-        cpu,
-        cpu * 1000.0 / stored.max(1) as f64,
-        usage.ru_maxrss as f64 / 1024.0
-    );
+    m.print("tidings", stored);
+
+    if let Ok(cmd) = std::env::var("INGEST_COMPARE") {
+        let out_dir = dir.path().join("compare");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut c = std::process::Command::new("sh");
+        c.arg("-c")
+            .arg(format!("exec {cmd} \"$@\""))
+            .arg("sh")
+            .arg(&base)
+            .arg(feeds.to_string())
+            .arg(&out_dir);
+        let (out, m) = measured(c);
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "INGEST_COMPARE command failed");
+        let stored = std::fs::read_dir(&out_dir).unwrap().count();
+        println!("compare: stored {stored}");
+        m.print("compare", stored);
+    }
+}
+
+/// Wall time, CPU time (user + system) and peak resident memory of one
+/// process run to its end.
+struct Measure {
+    wall: f64,
+    cpu: f64,
+    peak_kb: i64,
+}
+
+impl Measure {
+    fn print(&self, who: &str, stored: usize) {
+        println!(
+            "{who}: wall {:.2} s, {:.0} articles/s, CPU {:.2} s ({:.2} ms per article), peak RSS {:.1} MB",
+            self.wall,
+            stored as f64 / self.wall,
+            self.cpu,
+            self.cpu * 1000.0 / stored.max(1) as f64,
+            self.peak_kb as f64 / 1024.0
+        );
+        println!(
+            "bench-result {}",
+            serde_json::json!({
+                "stage": "ingest",
+                "who": who,
+                "stored": stored,
+                "wall_s": self.wall,
+                "articles_per_s": stored as f64 / self.wall,
+                "cpu_s": self.cpu,
+                "cpu_ms_per_article": self.cpu * 1000.0 / stored.max(1) as f64,
+                "peak_rss_mb": self.peak_kb as f64 / 1024.0,
+            })
+        );
+    }
+}
+
+/// Runs `cmd` with its output captured and reaps it with wait4, which gives
+/// this one child's own usage (RUSAGE_CHILDREN would add up every child).
+fn measured(mut cmd: std::process::Command) -> (std::process::Output, Measure) {
+    use std::io::Read;
+    let start = Instant::now();
+    // Reaped by the wait4 below, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Drain both pipes on threads so a chatty child never blocks on a full
+    // pipe while we wait for it.
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let to = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = so.read_to_end(&mut b);
+        b
+    });
+    let te = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = se.read_to_end(&mut b);
+        b
+    });
+    let mut status = 0;
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u);
+        u
+    };
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) as f64
+        + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) as f64 / 1e6;
+    let out = std::process::Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw(status),
+        stdout: to.join().unwrap(),
+        stderr: te.join().unwrap(),
+    };
+    (
+        out,
+        Measure {
+            wall,
+            cpu,
+            peak_kb: usage.ru_maxrss,
+        },
+    )
 }
