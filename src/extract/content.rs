@@ -583,6 +583,21 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     blocks
 }
 
+/// The same blocks with only the hard furniture marks kept (navigation,
+/// comments, cookie notices). For the second look at a page whose article sits
+/// inside a wrapper named like furniture ("content-sidebar-wrap",
+/// "hub--header") and is too short or too broken up by images to be
+/// recognised as the article's wrapper.
+pub fn without_soft_furniture(blocks: &[Block]) -> Vec<Block> {
+    blocks
+        .iter()
+        .map(|b| Block {
+            noise: b.hard,
+            ..b.clone()
+        })
+        .collect()
+}
+
 fn class_weight(el: &scraper::node::Element) -> f64 {
     let words = attr_words(el.attr("class"), el.attr("id"));
     let mut w = 0.0;

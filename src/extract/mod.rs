@@ -32,7 +32,9 @@ pub struct Article {
     pub site_name: Option<String>,
     /// Which method produced the body, for diagnostics and metrics:
     /// `density` (content scoring), `json-ld` (the page's own articleBody),
-    /// `fallback` (all non-furniture text of a page with no clear container).
+    /// `relaxed` (content scoring again with only the hard furniture marks,
+    /// when the first pass found next to nothing), `fallback` (all
+    /// non-furniture text of a page with no clear container).
     pub method: &'static str,
 }
 
@@ -117,6 +119,15 @@ pub fn extract_with(
     let chosen = content::choose(&doc, &blocks, &title);
     let (mut paragraphs, mut method) = (chosen.paragraphs, "density");
     let mut chars = chosen.chars;
+    // Second look when nearly nothing was found: the article may sit inside a
+    // wrapper named like furniture. Only the hard marks (navigation,
+    // comments, consent) still hold.
+    if words(&paragraphs) < opts.min_words {
+        let relaxed = content::choose(&doc, &content::without_soft_furniture(&blocks), &title);
+        if words(&relaxed.paragraphs) >= opts.min_words {
+            (paragraphs, chars, method) = (relaxed.paragraphs, relaxed.chars, "relaxed");
+        }
+    }
 
     // Second opinion: the page's own JSON-LD articleBody, when our container
     // holds much less than the publisher says the article is.
@@ -458,6 +469,8 @@ mod tests {
             "related",
             "cookie",
             "comments",
+            // The article inside a wrapper named like furniture.
+            "wrapper",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
