@@ -1010,7 +1010,7 @@ const MONTHS: &[&str] = &[
 ];
 
 /// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
-fn is_byline_or_date(t: &str) -> bool {
+pub(crate) fn is_byline_or_date(t: &str) -> bool {
     let words: Vec<String> = t
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -414,11 +414,29 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
 /// - A short h1 (four words or fewer) that shares under half its words with
 ///   the metadata title is a section label or a tag line ("Lessons
 ///   Learned", "Index funds"), not the headline.
+/// - An h1 that is the metadata title behind a kicker label ("Blog: …") or a
+///   date ("Dec 18 2025 …") carries page furniture glued to the headline.
 fn second_look(picked: &str, metas: &[String]) -> String {
     if let Some(typed) = metas.iter().find(|t| {
         t.as_str() != picked && t.contains(['\'', '"']) && fold_quotes(t) == fold_quotes(picked)
     }) {
         return typed.clone();
+    }
+    for t in metas.iter().filter(|t| t.split_whitespace().count() >= 3) {
+        let Some(prefix) = picked
+            .strip_suffix(t.as_str())
+            .filter(|p| p.ends_with(' '))
+            .map(str::trim)
+        else {
+            continue;
+        };
+        let label = prefix.ends_with(':') && prefix.split_whitespace().count() <= 2;
+        // A bare year in front ("2025 Price Guide") is part of the headline.
+        let dateline =
+            prefix.split_whitespace().count() >= 2 && super::content::is_byline_or_date(prefix);
+        if label || dateline {
+            return t.clone();
+        }
     }
     let Some(first) = metas.first() else {
         return picked.to_string();
@@ -644,6 +662,37 @@ mod tests {
         assert_eq!(
             headline(&m, &[h1("Lessons Learned")], "x.org"),
             "The lean startup"
+        );
+        // A kicker label or a date glued in front of the title.
+        let kicker = PageMeta {
+            og_title: Some("Preparing a transition in the archive".into()),
+            ..PageMeta::default()
+        };
+        for h in [
+            "Dec 18 2025 Preparing a transition in the archive",
+            "Blog: Preparing a transition in the archive",
+        ] {
+            assert_eq!(
+                headline(&kicker, &[h1(h)], "x.org"),
+                "Preparing a transition in the archive"
+            );
+        }
+        // Longer words or a bare year in front are part of the headline.
+        assert_eq!(
+            headline(
+                &kicker,
+                &[h1("2025 Preparing a transition in the archive")],
+                "x.org"
+            ),
+            "2025 Preparing a transition in the archive"
+        );
+        assert_eq!(
+            headline(
+                &kicker,
+                &[h1("Why we are Preparing a transition in the archive")],
+                "x.org"
+            ),
+            "Why we are Preparing a transition in the archive"
         );
         // A short h1 that is the title's words stays.
         assert_eq!(
