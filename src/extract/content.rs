@@ -583,6 +583,21 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     blocks
 }
 
+/// The same blocks with only the hard furniture marks kept (navigation,
+/// comments, cookie notices). For the second look at a page whose article sits
+/// inside a wrapper named like furniture ("content-sidebar-wrap",
+/// "hub--header") and is too short or too broken up by images to be
+/// recognised as the article's wrapper.
+pub fn without_soft_furniture(blocks: &[Block]) -> Vec<Block> {
+    blocks
+        .iter()
+        .map(|b| Block {
+            noise: b.hard,
+            ..b.clone()
+        })
+        .collect()
+}
+
 fn class_weight(el: &scraper::node::Element) -> f64 {
     let words = attr_words(el.attr("class"), el.attr("id"));
     let mut w = 0.0;
@@ -995,7 +1010,7 @@ const MONTHS: &[&str] = &[
 ];
 
 /// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
-fn is_byline_or_date(t: &str) -> bool {
+pub(crate) fn is_byline_or_date(t: &str) -> bool {
     let words: Vec<String> = t
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -3,6 +3,8 @@
 //!
 //! Pure: works on a parsed document, no I/O, no clock.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
@@ -393,7 +395,82 @@ pub struct H1 {
 }
 
 pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
-    tidy(&pick_headline(m, h1s, host), m.site_name.as_deref(), host)
+    let site = m.site_name.as_deref();
+    let picked = pick_headline(m, h1s, host);
+    let metas: Vec<String> = [&m.ld_headline, &m.og_title, &m.twitter_title, &m.html_title]
+        .into_iter()
+        .flatten()
+        .map(|t| strip_site(t, site, host))
+        .filter(|t| !t.is_empty() && site.is_none_or(|s| norm(t) != norm(s)))
+        .collect();
+    tidy(&second_look(&picked, &metas), site, host)
+}
+
+/// Two checks of a visible `<h1>` against the titles in the page's metadata
+/// (`metas`, site names cut, in order of trust).
+/// - The same words with other quote marks: the metadata keeps the quotes as
+///   the publisher typed them, while themes curl them on display
+///   (WordPress's texturize), so the typed title wins.
+/// - A short h1 (four words or fewer) that shares under half its words with
+///   the metadata title is a section label or a tag line ("Lessons
+///   Learned", "Index funds"), not the headline.
+/// - An h1 that is the metadata title behind a kicker label ("Blog: …") or a
+///   date ("Dec 18 2025 …") carries page furniture glued to the headline.
+fn second_look(picked: &str, metas: &[String]) -> String {
+    if let Some(typed) = metas.iter().find(|t| {
+        t.as_str() != picked && t.contains(['\'', '"']) && fold_quotes(t) == fold_quotes(picked)
+    }) {
+        return typed.clone();
+    }
+    for t in metas.iter().filter(|t| t.split_whitespace().count() >= 3) {
+        let Some(prefix) = picked
+            .strip_suffix(t.as_str())
+            .filter(|p| p.ends_with(' '))
+            .map(str::trim)
+        else {
+            continue;
+        };
+        let label = prefix.ends_with(':') && prefix.split_whitespace().count() <= 2;
+        // A bare year in front ("2025 Price Guide") is part of the headline.
+        let dateline =
+            prefix.split_whitespace().count() >= 2 && super::content::is_byline_or_date(prefix);
+        if label || dateline {
+            return t.clone();
+        }
+    }
+    let Some(first) = metas.first() else {
+        return picked.to_string();
+    };
+    let words = |s: &str| -> HashSet<String> {
+        s.split_whitespace()
+            .map(norm)
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (h, t) = (words(picked), words(first));
+    if !h.is_empty()
+        && picked.split_whitespace().count() <= 4
+        && h.intersection(&t).count() * 2 < h.len()
+    {
+        return first.clone();
+    }
+    picked.to_string()
+}
+
+/// Lower case with typographic quotes made straight, for comparing titles
+/// that differ only in quote style.
+fn fold_quotes(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Cleans the chosen headline whatever its source: character references
@@ -535,6 +612,93 @@ mod tests {
         );
         assert_eq!(host_name("www.bbc.co.uk"), "bbc");
         assert_eq!(host_name("promotions.newegg.com"), "newegg");
+    }
+
+    fn h1(text: &str) -> H1 {
+        H1 {
+            text: text.to_string(),
+            noise: false,
+            link: false,
+        }
+    }
+
+    #[test]
+    fn typed_quotes_and_section_labels_yield_to_the_metadata_title() {
+        let m = PageMeta {
+            og_title: Some("Yoga won't fix the plumbing, but it might save your sanity".into()),
+            html_title: Some(
+                "Yoga won't fix the plumbing, but it might save your sanity – Pathways".into(),
+            ),
+            site_name: Some("Pathways".into()),
+            ..PageMeta::default()
+        };
+        // The theme curled the apostrophe of the visible h1.
+        assert_eq!(
+            headline(
+                &m,
+                &[h1(
+                    "Yoga won\u{2019}t fix the plumbing, but it might save your sanity"
+                )],
+                "pathways.example"
+            ),
+            "Yoga won't fix the plumbing, but it might save your sanity"
+        );
+        // A curled h1 with no straight twin in the metadata stays as published.
+        let curly = PageMeta {
+            og_title: Some("Yoga won\u{2019}t fix the plumbing".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&curly, &[h1("Yoga won\u{2019}t fix the plumbing")], "x.org"),
+            "Yoga won\u{2019}t fix the plumbing"
+        );
+
+        let m = PageMeta {
+            og_title: Some("The lean startup".into()),
+            html_title: Some("Lessons Learned: The lean startup".into()),
+            ..PageMeta::default()
+        };
+        // A short h1 that shares no word with the title is the blog's tag line.
+        assert_eq!(
+            headline(&m, &[h1("Lessons Learned")], "x.org"),
+            "The lean startup"
+        );
+        // A kicker label or a date glued in front of the title.
+        let kicker = PageMeta {
+            og_title: Some("Preparing a transition in the archive".into()),
+            ..PageMeta::default()
+        };
+        for h in [
+            "Dec 18 2025 Preparing a transition in the archive",
+            "Blog: Preparing a transition in the archive",
+        ] {
+            assert_eq!(
+                headline(&kicker, &[h1(h)], "x.org"),
+                "Preparing a transition in the archive"
+            );
+        }
+        // Longer words or a bare year in front are part of the headline.
+        assert_eq!(
+            headline(
+                &kicker,
+                &[h1("2025 Preparing a transition in the archive")],
+                "x.org"
+            ),
+            "2025 Preparing a transition in the archive"
+        );
+        assert_eq!(
+            headline(
+                &kicker,
+                &[h1("Why we are Preparing a transition in the archive")],
+                "x.org"
+            ),
+            "Why we are Preparing a transition in the archive"
+        );
+        // A short h1 that is the title's words stays.
+        assert_eq!(
+            headline(&m, &[h1("The Lean Startup")], "x.org"),
+            "The Lean Startup"
+        );
     }
 
     #[test]
