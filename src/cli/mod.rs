@@ -430,7 +430,9 @@ fn read_source(
     } else {
         std::fs::read(source).map_err(|e| UsageError(format!("{source}: {e}")))?
     };
-    let url = match base_url {
+    // An empty --base-url (a script's template with no URL to fill in)
+    // means "no base", as if the flag were not given.
+    let url = match base_url.filter(|b| !b.trim().is_empty()) {
         Some(b) => url::Url::parse(b).map_err(|e| UsageError(format!("--base-url {b}: {e}")))?,
         None => {
             let abs = std::path::absolute(source).unwrap_or_else(|_| PathBuf::from("/stdin"));

@@ -84,6 +84,19 @@ fn extract_prints_what_would_be_stored() {
 }
 
 #[test]
+fn extract_with_an_empty_base_url_is_not_refused() {
+    // Scripts fill --base-url from a list; a page with no URL there gave
+    // `--base-url ''`, which was exit 2 ("relative URL without a base").
+    let env = Env::new();
+    let page = fixture("site/article-1.html");
+    let out = env.tidings(&["extract", "--base-url", "", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), read_fixture("site/article-1.expected.txt"));
+    let bad = env.tidings(&["extract", "--base-url", "not a url", page.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[test]
 fn extract_fetches_a_url() {
     let env = Env::new();
     env.server.fixture("/a", "text/html", "site/article-2.html");
