@@ -362,20 +362,74 @@ impl Default for Index {
 }
 
 /// Odd multipliers and xor masks of the NUM_HASHES hash functions, derived
-/// from fixed seeds so that fingerprints are stable across builds.
-fn hash_family() -> &'static [(u64, u64); NUM_HASHES] {
-    static FAMILY: std::sync::OnceLock<[(u64, u64); NUM_HASHES]> = std::sync::OnceLock::new();
+/// from fixed seeds so that fingerprints are stable across builds. Kept as
+/// two arrays (not pairs) so that the minimum loop runs in vector lanes.
+struct HashFamily {
+    mul: [u64; NUM_HASHES],
+    xor: [u64; NUM_HASHES],
+}
+
+fn hash_family() -> &'static HashFamily {
+    static FAMILY: std::sync::OnceLock<HashFamily> = std::sync::OnceLock::new();
     FAMILY.get_or_init(|| {
-        let mut f = [(0u64, 0u64); NUM_HASHES];
+        let mut f = HashFamily {
+            mul: [0; NUM_HASHES],
+            xor: [0; NUM_HASHES],
+        };
         let mut s: u64 = 0x7469_6469_6e67_7321; // "tidings!"
-        for e in f.iter_mut() {
+        for i in 0..NUM_HASHES {
             s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let a = mix64(s) | 1;
+            f.mul[i] = mix64(s) | 1;
             s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            *e = (a, mix64(s));
+            f.xor[i] = mix64(s);
         }
         f
     })
+}
+
+/// The minimum of each hash function over the shingles. (x ^ b) * a is a
+/// bijection of u64 per function: a permutation of the shingle space, so
+/// the minimum is a MinHash sample. This loop is most of a fingerprint's
+/// cost; where the CPU has 64-bit vector multiplies (AVX-512 DQ) the same
+/// code is compiled for them and picked at run time. Every variant gives
+/// the same minimums (a unit test holds them to it).
+fn minimums(sh: &[u64]) -> [u64; NUM_HASHES] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512dq") {
+            // SAFETY: the CPU was just found to have AVX-512 F and DQ.
+            return unsafe { minimums_avx512(sh, hash_family()) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU was just found to have AVX2.
+            return unsafe { minimums_avx2(sh, hash_family()) };
+        }
+    }
+    minimums_portable(sh, hash_family())
+}
+
+#[inline(always)]
+fn minimums_portable(sh: &[u64], fam: &HashFamily) -> [u64; NUM_HASHES] {
+    let mut mins = [u64::MAX; NUM_HASHES];
+    for &x in sh {
+        for i in 0..NUM_HASHES {
+            let v = (x ^ fam.xor[i]).wrapping_mul(fam.mul[i]);
+            mins[i] = mins[i].min(v);
+        }
+    }
+    mins
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn minimums_avx512(sh: &[u64], fam: &HashFamily) -> [u64; NUM_HASHES] {
+    minimums_portable(sh, fam)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn minimums_avx2(sh: &[u64], fam: &HashFamily) -> [u64; NUM_HASHES] {
+    minimums_portable(sh, fam)
 }
 
 fn band_key(band: usize, vals: &[u16]) -> u32 {
@@ -684,18 +738,7 @@ fn sketch(tokens: &[u64]) -> (u32, Vec<u16>, Vec<u32>) {
     };
     sh.sort_unstable();
     sh.dedup();
-    let fam = hash_family();
-    let mut mins = [u64::MAX; NUM_HASHES];
-    for &x in &sh {
-        // (x ^ b) * a is a bijection of u64 per function: a permutation of the
-        // shingle space, so the minimum is a MinHash sample.
-        for (m, &(a, b)) in mins.iter_mut().zip(fam.iter()) {
-            let v = (x ^ b).wrapping_mul(a);
-            if v < *m {
-                *m = v;
-            }
-        }
-    }
+    let mins = minimums(&sh);
     // b-bit MinHash: the low bits of the minimum are uniform even though the
     // minimum itself is small, so 16 of them identify it (false match 2^-16).
     let minhash = mins
