@@ -610,6 +610,7 @@ mod minimum_variants {
     use proptest::prelude::*;
 
     /// The loop as first written: one shingle at a time, every function.
+    #[allow(clippy::needless_range_loop)]
     fn reference(sh: &[u64]) -> [u64; NUM_HASHES] {
         let fam = hash_family();
         let mut mins = [u64::MAX; NUM_HASHES];
