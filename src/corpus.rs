@@ -152,22 +152,41 @@ impl Corpus {
         self.path_of(name).exists()
     }
 
+    /// Writes `text` to a hidden temporary file for `name` and fsyncs it;
+    /// removes it again if that fails. `open` sweeps any a crash leaves.
+    fn write_temporary(&self, name: &FileName, text: &str) -> Result<PathBuf, CorpusError> {
+        let tmp = self.dir.join(format!(
+            ".tidings-tmp-{}-{}",
+            std::process::id(),
+            name.render()
+        ));
+        let written = (|| {
+            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(text.as_bytes()).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))
+        })();
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(tmp)
+    }
+
+    /// Makes a name's appearance durable: fsync of the directory.
+    fn sync_dir(&self) -> Result<(), CorpusError> {
+        fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(&self.dir))
+    }
+
     /// Writes a new corpus file atomically. Refuses to replace one.
     pub fn write(&self, name: &FileName, text: &str) -> Result<PathBuf, CorpusError> {
         let final_path = self.path_of(name);
         if final_path.exists() {
             return Err(CorpusError::Exists(final_path));
         }
-        let tmp = self.dir.join(format!(
-            ".tidings-tmp-{}-{}",
-            std::process::id(),
-            name.render()
-        ));
+        let tmp = self.write_temporary(name, text)?;
         let result = (|| {
-            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
-            f.write_all(text.as_bytes()).map_err(io(&tmp))?;
-            f.sync_all().map_err(io(&tmp))?;
-            drop(f);
             // hard_link fails if the target exists, unlike rename: a file is
             // never replaced even if two writers race.
             fs::hard_link(&tmp, &final_path).map_err(|e| {
@@ -181,9 +200,7 @@ impl Corpus {
                 }
             })?;
             fs::remove_file(&tmp).map_err(io(&tmp))?;
-            fs::File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io(&self.dir))?;
+            self.sync_dir()?;
             Ok(final_path.clone())
         })();
         if result.is_err() {
@@ -205,20 +222,10 @@ impl Corpus {
                 source: std::io::Error::from(std::io::ErrorKind::NotFound),
             });
         }
-        let tmp = self.dir.join(format!(
-            ".tidings-tmp-{}-{}",
-            std::process::id(),
-            name.render()
-        ));
+        let tmp = self.write_temporary(name, text)?;
         let result = (|| {
-            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
-            f.write_all(text.as_bytes()).map_err(io(&tmp))?;
-            f.sync_all().map_err(io(&tmp))?;
-            drop(f);
             fs::rename(&tmp, &final_path).map_err(io(&final_path))?;
-            fs::File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io(&self.dir))?;
+            self.sync_dir()?;
             Ok(final_path.clone())
         })();
         if result.is_err() {
