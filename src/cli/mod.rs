@@ -201,7 +201,7 @@ Examples:
     },
     /// Re-run the current extractor over the archived pages; report the texts that change.
     Reextract {
-        /// Only pages captured on or after this date (2026-11-01) or time (RFC 3339).
+        /// Only pages captured since WHEN: a day (2026-11-01), a time (RFC 3339) or an age (7d).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
         /// Rewrite the changed corpus files (the text first stored is kept in the database).

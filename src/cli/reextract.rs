@@ -6,28 +6,13 @@
 //! writes, so it never races `tidings run`.
 
 use anyhow::Result;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 
+use super::filter::{parse_when, End};
 use super::{open_store, UsageError};
 use crate::archive;
 use crate::config::Config;
 use crate::corpus::{Corpus, FileName};
-
-/// Reads `--since`: a date (`2026-11-01`, midnight UTC) or an RFC 3339 time.
-pub fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            format!(
-                "--since: '{s}' is not a date like 2026-11-01 or a time like 2026-11-01T12:00:00Z"
-            )
-        })
-}
 
 /// What became of one archived article.
 enum Verdict {
@@ -42,7 +27,11 @@ enum Verdict {
 }
 
 pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Result<i32> {
-    let since = since.map(parse_since).transpose().map_err(UsageError)?;
+    // The same WHEN as search's and export's --since (a day, a time, an age).
+    let since = since
+        .map(|s| parse_when(s, End::Since, Utc::now()))
+        .transpose()
+        .map_err(|e| UsageError(format!("--since: {e}")))?;
     // Taken before anything is read, so what is compared is what is written.
     let _lock = if write {
         Some(crate::service::lock::InstanceLock::acquire(
