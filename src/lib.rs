@@ -71,3 +71,13 @@ pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod topic;
+
+/// How many cases each property test runs: 256, or TIDINGS_PROPTEST_CASES
+/// for long fuzz-like runs. One knob for every parser's properties.
+#[cfg(test)]
+pub(crate) fn proptest_cases() -> u32 {
+    std::env::var("TIDINGS_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}

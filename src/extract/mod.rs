@@ -690,14 +690,6 @@ mod tests {
             .collect()
         }
 
-        fn cases() -> u32 {
-            // TIDINGS_PROPTEST_CASES raises the count for long fuzz-like runs.
-            std::env::var("TIDINGS_PROPTEST_CASES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(256)
-        }
-
         /// Markup that steers the tree builder and the walks into their odd
         /// corners: unclosed and stray tags, comments, scripts, references
         /// past the Unicode range, byte order marks.
@@ -716,7 +708,7 @@ mod tests {
         ];
 
         proptest! {
-            #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+            #![proptest_config(ProptestConfig { cases: crate::proptest_cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
             #[test]
             fn arbitrary_bytes_never_panic(

@@ -556,16 +556,8 @@ mod props {
         .collect()
     }
 
-    fn cases() -> u32 {
-        // TIDINGS_PROPTEST_CASES raises the count for long fuzz-like runs.
-        std::env::var("TIDINGS_PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256)
-    }
-
     proptest! {
-        #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::proptest_cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..2048), cs in proptest::option::of("[a-z0-9-]{0,12}")) {
