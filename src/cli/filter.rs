@@ -85,15 +85,8 @@ impl FilterArgs {
             known.sort();
             known.dedup();
             if !known.contains(name) {
-                return Err(UsageError(format!(
-                    "--feed: no feed is named '{name}' (known: {})",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ))
-                .into());
+                let e = super::unknown_name("feed", name, &known);
+                return Err(UsageError(format!("--feed: {e}")).into());
             }
         }
         if let Some(story) = self.story {

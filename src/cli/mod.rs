@@ -259,6 +259,18 @@ pub const EXIT_PARTIAL: i32 = 3;
 #[error("{0}")]
 pub(crate) struct UsageError(String);
 
+/// "no feed is named 'x' (known: a, b)": the one wording for a name that
+/// matches nothing, listing what would have matched.
+pub(crate) fn unknown_name<S: AsRef<str>>(what: &str, name: &str, known: &[S]) -> String {
+    let known: Vec<&str> = known.iter().map(AsRef::as_ref).collect();
+    let list = if known.is_empty() {
+        "none".to_string()
+    } else {
+        known.join(", ")
+    };
+    format!("no {what} is named '{name}' (known: {list})")
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -542,15 +554,7 @@ fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -
 fn cmd_alert_test(config: &Config, name: &str) -> Result<i32> {
     let Some(sink) = config.alerts.iter().find(|a| a.name == name) else {
         let names: Vec<&str> = config.alerts.iter().map(|a| a.name.as_str()).collect();
-        return Err(UsageError(format!(
-            "no alert sink is named '{name}' (configured: {})",
-            if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
-            }
-        ))
-        .into());
+        return Err(UsageError(unknown_name("alert sink", name, &names)).into());
     };
     let poster = crate::fetch::Poster::new(&config.fetch)?;
     let event = crate::alert::sample(chrono::Utc::now());

@@ -311,7 +311,7 @@ fn alert_test_sends_a_sample_and_says_what_the_sink_answered() {
     let out = env.tidings(&["alert", "test", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no alert sink is named 'nope' (configured: ops)"),
+        stderr(&out).contains("no alert sink is named 'nope' (known: ops)"),
         "{}",
         stderr(&out)
     );
