@@ -20,6 +20,9 @@ pub struct PageMeta {
     pub ld_headline: Option<String>,
     pub html_title: Option<String>,
     pub h1s: Vec<String>,
+    /// The texts of the page's `<h2>` and `<h3>` headings, in order (the
+    /// first [`HEADINGS_MAX`]).
+    pub headings: Vec<String>,
     pub site_name: Option<String>,
     pub canonical_url: Option<String>,
     pub published: Option<DateTime<Utc>>,
@@ -34,6 +37,10 @@ pub struct PageMeta {
 /// JSON-LD is walked to this depth at most, so a hostile nesting cannot
 /// blow the stack.
 const LD_MAX_DEPTH: usize = 24;
+
+/// Sub-headings kept for the headline's checks: the article's title, when it
+/// is not the `<h1>`, sits near the top of the page.
+const HEADINGS_MAX: usize = 64;
 
 pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
     let mut m = PageMeta::default();
@@ -91,6 +98,13 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
         .map(|e| fold_space(&e.text().collect::<String>()))
         .filter(|t| !t.is_empty())
         .take(8)
+        .collect();
+    let sub = Selector::parse("h2, h3").expect("static selector");
+    m.headings = doc
+        .select(&sub)
+        .map(|e| fold_space(&e.text().collect::<String>()))
+        .filter(|t| !t.is_empty())
+        .take(HEADINGS_MAX)
         .collect();
 
     let canon = Selector::parse("link[rel]").expect("static selector");
@@ -403,7 +417,30 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         .map(|t| strip_site(t, site, host))
         .filter(|t| !t.is_empty() && site.is_none_or(|s| norm(t) != norm(s)))
         .collect();
+    if let Some(shown) = echoed(&picked, &metas, &m.headings) {
+        return tidy(shown, site, host);
+    }
     tidy(&second_look(&picked, &metas), site, host)
+}
+
+const ECHO_MIN_WORDS: usize = 5;
+
+/// A metadata title that the page also shows as a sub-heading (`<h2>`,
+/// `<h3>`) is declared by the publisher and visible to the reader, which
+/// beats a different pick: themes that give the post title an `<h2>` leave
+/// the `<h1>` to a section name, a teaser or a heading inside the text, and
+/// a metadata headline cut short has its full form on the page. Titles
+/// under [`ECHO_MIN_WORDS`] words are left out: short ones ("What is X?")
+/// recur as the sections of an explainer and match them by chance.
+fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<&'a String> {
+    let p = norm(picked);
+    metas
+        .iter()
+        .filter(|t| t.split_whitespace().count() >= ECHO_MIN_WORDS)
+        .map(|t| (t, norm(t)))
+        .filter(|(_, n)| *n != p)
+        .find(|(_, n)| headings.iter().any(|h| norm(h) == *n))
+        .map(|(t, _)| t)
 }
 
 /// Two checks of a visible `<h1>` against the titles in the page's metadata
@@ -698,6 +735,72 @@ mod tests {
         assert_eq!(
             headline(&m, &[h1("The Lean Startup")], "x.org"),
             "The Lean Startup"
+        );
+    }
+
+    #[test]
+    fn a_metadata_title_shown_as_a_sub_heading_beats_the_h1() {
+        let m = PageMeta {
+            og_title: Some("Why the river towns flood every spring | The Ledger".into()),
+            headings: vec![
+                "Share this".into(),
+                "Why the river towns flood every spring".into(),
+                "What the council plans".into(),
+            ],
+            ..PageMeta::default()
+        };
+        // The theme gave the title an <h2>; the <h1> is a heading in the text.
+        let h = [h1("Sandbags were stacked along the quay by noon")];
+        assert_eq!(
+            headline(&m, &h, "ledger.example"),
+            "Why the river towns flood every spring"
+        );
+        // A headline in the JSON-LD cut short yields to the full title the page shows.
+        let cut = PageMeta {
+            ld_headline: Some("Why the river towns flood every spring (and what".into()),
+            og_title: Some("Why the river towns flood every spring (and what helps)".into()),
+            headings: vec!["Why the river towns flood every spring (and what helps)".into()],
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&cut, &[], "ledger.example"),
+            "Why the river towns flood every spring (and what helps)"
+        );
+        // Without the echo the h1 stays.
+        let quiet = PageMeta {
+            headings: vec!["What the council plans".into()],
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&quiet, &h, "ledger.example"),
+            "Sandbags were stacked along the quay by noon"
+        );
+        // A short title matches an explainer's section heading by chance.
+        let short = PageMeta {
+            og_title: Some("What is flood insurance".into()),
+            headings: vec!["What is flood insurance?".into()],
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(
+                &short,
+                &[h1("A plain guide to flood insurance for renters")],
+                "x.org"
+            ),
+            "A plain guide to flood insurance for renters"
+        );
+    }
+
+    #[test]
+    fn sub_headings_are_read_in_order() {
+        let doc = Html::parse_document(
+            "<html><body><h2>Share  this</h2><article><h3>Why the river\n towns flood</h3>\
+             <h2></h2><h4>Not kept</h4></article></body></html>",
+        );
+        let url = Url::parse("https://ledger.example/a").expect("url");
+        assert_eq!(
+            read(&doc, &url).headings,
+            ["Share this", "Why the river towns flood"]
         );
     }
 
