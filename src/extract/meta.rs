@@ -340,13 +340,21 @@ fn host_name(host: &str) -> String {
 fn strip_site_with(title: &str, site: Option<&str>, host: &str, guess: bool) -> String {
     let title = title.trim();
     let site_n = site.map(norm).unwrap_or_default();
+    let site_words = site.map_or(0, |s| s.split_whitespace().count());
     let host_n = host_name(host);
+    // A part that holds the site's name among a few more words ("Example
+    // News Blog", "example.com") is the site; one that holds it among many
+    // is a headline that mentions the site ("example.com - The five best …").
     let looks_like_site = |part: &str| {
         let n = norm(part);
+        let words = part.split_whitespace().count();
         !n.is_empty()
-            && ((!site_n.is_empty() && (n == site_n || site_n.contains(&n) || n.contains(&site_n)))
+            && ((!site_n.is_empty()
+                && (n == site_n
+                    || site_n.contains(&n)
+                    || n.contains(&site_n) && words <= site_words + 3))
                 || (host_n.len() >= 3
-                    && (n.contains(&host_n) || host_n.contains(&n) && n.len() >= 3)))
+                    && (n.contains(&host_n) && words <= 4 || host_n.contains(&n) && n.len() >= 3)))
     };
     // The site side of the separator: try the rightmost split first, then the leftmost.
     for sep in SEPARATORS {
@@ -829,6 +837,24 @@ mod tests {
         assert_eq!(
             strip_site("Spider-Man - a review", None, "x.org"),
             "Spider-Man - a review"
+        );
+        // Brand and domain both before the headline.
+        assert_eq!(
+            strip_site(
+                "River Ledger | RiverLedger.example - Five towns that rebuilt after the flood",
+                None,
+                "www.riverledger.example"
+            ),
+            "Five towns that rebuilt after the flood"
+        );
+        // A part naming the site among many words is the headline's.
+        assert_eq!(
+            strip_site(
+                "Flood defences fail again - The Ledger looks back at ten years of repairs",
+                Some("The Ledger"),
+                "ledger.example"
+            ),
+            "Flood defences fail again - The Ledger looks back at ten years of repairs"
         );
     }
 
