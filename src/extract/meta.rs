@@ -425,7 +425,13 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         .map(|t| strip_site(t, site, host))
         .filter(|t| !t.is_empty() && site.is_none_or(|s| norm(t) != norm(s)))
         .collect();
-    if let Some(shown) = echoed(&picked, &metas, &m.headings) {
+    // The echo settles a disagreement; an h1 that a metadata title repeats
+    // word for word has no disagreement to settle.
+    let confirmed = {
+        let p = norm(&picked);
+        h1s.iter().any(|h| norm(&h.text) == p) && metas.iter().any(|t| norm(t) == p)
+    };
+    if let Some(shown) = echoed(&picked, &metas, &m.headings).filter(|_| !confirmed) {
         return tidy(shown, site, host);
     }
     tidy(&second_look(&picked, &metas), site, host)
@@ -781,6 +787,16 @@ mod tests {
         };
         assert_eq!(
             headline(&quiet, &h, "ledger.example"),
+            "Sandbags were stacked along the quay by noon"
+        );
+        // An h1 that the JSON-LD headline repeats keeps its place even when
+        // the <title>'s wording is shown further down.
+        let agreed = PageMeta {
+            ld_headline: Some("Sandbags were stacked along the quay by noon".into()),
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&agreed, &h, "ledger.example"),
             "Sandbags were stacked along the quay by noon"
         );
         // A short title matches an explainer's section heading by chance.
