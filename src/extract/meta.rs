@@ -20,6 +20,9 @@ pub struct PageMeta {
     pub ld_headline: Option<String>,
     pub html_title: Option<String>,
     pub h1s: Vec<String>,
+    /// The texts of the page's `<h2>` and `<h3>` headings, in order (the
+    /// first [`HEADINGS_MAX`]).
+    pub headings: Vec<String>,
     pub site_name: Option<String>,
     pub canonical_url: Option<String>,
     pub published: Option<DateTime<Utc>>,
@@ -34,6 +37,10 @@ pub struct PageMeta {
 /// JSON-LD is walked to this depth at most, so a hostile nesting cannot
 /// blow the stack.
 const LD_MAX_DEPTH: usize = 24;
+
+/// Sub-headings kept for the headline's checks: the article's title, when it
+/// is not the `<h1>`, sits near the top of the page.
+const HEADINGS_MAX: usize = 64;
 
 pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
     let mut m = PageMeta::default();
@@ -91,6 +98,13 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
         .map(|e| fold_space(&e.text().collect::<String>()))
         .filter(|t| !t.is_empty())
         .take(8)
+        .collect();
+    let sub = Selector::parse("h2, h3").expect("static selector");
+    m.headings = doc
+        .select(&sub)
+        .map(|e| fold_space(&e.text().collect::<String>()))
+        .filter(|t| !t.is_empty())
+        .take(HEADINGS_MAX)
         .collect();
 
     let canon = Selector::parse("link[rel]").expect("static selector");
@@ -326,13 +340,21 @@ fn host_name(host: &str) -> String {
 fn strip_site_with(title: &str, site: Option<&str>, host: &str, guess: bool) -> String {
     let title = title.trim();
     let site_n = site.map(norm).unwrap_or_default();
+    let site_words = site.map_or(0, |s| s.split_whitespace().count());
     let host_n = host_name(host);
+    // A part that holds the site's name among a few more words ("Example
+    // News Blog", "example.com") is the site; one that holds it among many
+    // is a headline that mentions the site ("example.com - The five best …").
     let looks_like_site = |part: &str| {
         let n = norm(part);
+        let words = part.split_whitespace().count();
         !n.is_empty()
-            && ((!site_n.is_empty() && (n == site_n || site_n.contains(&n) || n.contains(&site_n)))
+            && ((!site_n.is_empty()
+                && (n == site_n
+                    || site_n.contains(&n)
+                    || n.contains(&site_n) && words <= site_words + 3))
                 || (host_n.len() >= 3
-                    && (n.contains(&host_n) || host_n.contains(&n) && n.len() >= 3)))
+                    && (n.contains(&host_n) && words <= 4 || host_n.contains(&n) && n.len() >= 3)))
     };
     // The site side of the separator: try the rightmost split first, then the leftmost.
     for sep in SEPARATORS {
@@ -403,7 +425,36 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         .map(|t| strip_site(t, site, host))
         .filter(|t| !t.is_empty() && site.is_none_or(|s| norm(t) != norm(s)))
         .collect();
+    // The echo settles a disagreement; an h1 that a metadata title repeats
+    // word for word has no disagreement to settle.
+    let confirmed = {
+        let p = norm(&picked);
+        h1s.iter().any(|h| norm(&h.text) == p) && metas.iter().any(|t| norm(t) == p)
+    };
+    if let Some(shown) = echoed(&picked, &metas, &m.headings).filter(|_| !confirmed) {
+        return tidy(shown, site, host);
+    }
     tidy(&second_look(&picked, &metas), site, host)
+}
+
+const ECHO_MIN_WORDS: usize = 5;
+
+/// A metadata title that the page also shows as a sub-heading (`<h2>`,
+/// `<h3>`) is declared by the publisher and visible to the reader, which
+/// beats a different pick: themes that give the post title an `<h2>` leave
+/// the `<h1>` to a section name, a teaser or a heading inside the text, and
+/// a metadata headline cut short has its full form on the page. Titles
+/// under [`ECHO_MIN_WORDS`] words are left out: short ones ("What is X?")
+/// recur as the sections of an explainer and match them by chance.
+fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<&'a String> {
+    let p = norm(picked);
+    metas
+        .iter()
+        .filter(|t| t.split_whitespace().count() >= ECHO_MIN_WORDS)
+        .map(|t| (t, norm(t)))
+        .filter(|(_, n)| *n != p)
+        .find(|(_, n)| headings.iter().any(|h| norm(h) == *n))
+        .map(|(t, _)| t)
 }
 
 /// Two checks of a visible `<h1>` against the titles in the page's metadata
@@ -702,6 +753,82 @@ mod tests {
     }
 
     #[test]
+    fn a_metadata_title_shown_as_a_sub_heading_beats_the_h1() {
+        let m = PageMeta {
+            og_title: Some("Why the river towns flood every spring | The Ledger".into()),
+            headings: vec![
+                "Share this".into(),
+                "Why the river towns flood every spring".into(),
+                "What the council plans".into(),
+            ],
+            ..PageMeta::default()
+        };
+        // The theme gave the title an <h2>; the <h1> is a heading in the text.
+        let h = [h1("Sandbags were stacked along the quay by noon")];
+        assert_eq!(
+            headline(&m, &h, "ledger.example"),
+            "Why the river towns flood every spring"
+        );
+        // A headline in the JSON-LD cut short yields to the full title the page shows.
+        let cut = PageMeta {
+            ld_headline: Some("Why the river towns flood every spring (and what".into()),
+            og_title: Some("Why the river towns flood every spring (and what helps)".into()),
+            headings: vec!["Why the river towns flood every spring (and what helps)".into()],
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&cut, &[], "ledger.example"),
+            "Why the river towns flood every spring (and what helps)"
+        );
+        // Without the echo the h1 stays.
+        let quiet = PageMeta {
+            headings: vec!["What the council plans".into()],
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&quiet, &h, "ledger.example"),
+            "Sandbags were stacked along the quay by noon"
+        );
+        // An h1 that the JSON-LD headline repeats keeps its place even when
+        // the <title>'s wording is shown further down.
+        let agreed = PageMeta {
+            ld_headline: Some("Sandbags were stacked along the quay by noon".into()),
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&agreed, &h, "ledger.example"),
+            "Sandbags were stacked along the quay by noon"
+        );
+        // A short title matches an explainer's section heading by chance.
+        let short = PageMeta {
+            og_title: Some("What is flood insurance".into()),
+            headings: vec!["What is flood insurance?".into()],
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(
+                &short,
+                &[h1("A plain guide to flood insurance for renters")],
+                "x.org"
+            ),
+            "A plain guide to flood insurance for renters"
+        );
+    }
+
+    #[test]
+    fn sub_headings_are_read_in_order() {
+        let doc = Html::parse_document(
+            "<html><body><h2>Share  this</h2><article><h3>Why the river\n towns flood</h3>\
+             <h2></h2><h4>Not kept</h4></article></body></html>",
+        );
+        let url = Url::parse("https://ledger.example/a").expect("url");
+        assert_eq!(
+            read(&doc, &url).headings,
+            ["Share this", "Why the river towns flood"]
+        );
+    }
+
+    #[test]
     fn site_suffixes_and_prefixes_are_cut() {
         assert_eq!(
             strip_site(
@@ -726,6 +853,24 @@ mod tests {
         assert_eq!(
             strip_site("Spider-Man - a review", None, "x.org"),
             "Spider-Man - a review"
+        );
+        // Brand and domain both before the headline.
+        assert_eq!(
+            strip_site(
+                "River Ledger | RiverLedger.example - Five towns that rebuilt after the flood",
+                None,
+                "www.riverledger.example"
+            ),
+            "Five towns that rebuilt after the flood"
+        );
+        // A part naming the site among many words is the headline's.
+        assert_eq!(
+            strip_site(
+                "Flood defences fail again - The Ledger looks back at ten years of repairs",
+                Some("The Ledger"),
+                "ledger.example"
+            ),
+            "Flood defences fail again - The Ledger looks back at ten years of repairs"
         );
     }
 
