@@ -1339,6 +1339,44 @@ pub fn prompt_text(blocks: &[Block]) -> String {
         .join(" ")
 }
 
+/// How far from the end of the body an author's bio is looked for.
+const BIO_WINDOW: usize = 3;
+/// A bio is a sentence about the author, not a lone name or "Jane Writer
+/// contributed reporting".
+const BIO_MIN_WORDS: usize = 8;
+
+/// Cuts the author's bio off the end of the body: one of the last few
+/// paragraphs opens with the full name of an author the page names in its
+/// metadata ("Jane Writer covers the North Caucasus for ..."). Themes print
+/// the author box inside the article's container, often with nothing in its
+/// markup to show it; what follows the bio is more of the box (a contact
+/// line, a call to action). `authors` is the metadata's author field, names
+/// joined by ", "; names of one word are too loose to go by.
+pub fn without_author_bio(mut paragraphs: Vec<String>, authors: &str) -> Vec<String> {
+    let names: Vec<&str> = authors
+        .split(", ")
+        .map(str::trim)
+        .filter(|n| n.split_whitespace().count() >= 2)
+        .collect();
+    if names.is_empty() {
+        return paragraphs;
+    }
+    let opens_with_name = |p: &str| {
+        let p = p.trim_start_matches(['(', '*', '_', ' ']);
+        names.iter().any(|n| {
+            p.strip_prefix(n)
+                .is_some_and(|rest| rest.starts_with([' ', ',']))
+        })
+    };
+    let start = paragraphs.len().saturating_sub(BIO_WINDOW);
+    if let Some(cut) = (start..paragraphs.len()).find(|&i| {
+        paragraphs[i].split_whitespace().count() >= BIO_MIN_WORDS && opens_with_name(&paragraphs[i])
+    }) {
+        paragraphs.truncate(cut);
+    }
+    paragraphs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1410,5 +1448,33 @@ mod tests {
             word_tokens("officers.Lawyers at lululemon.comLululemon"),
             ["officers", "lawyers", "at", "lululemon", "com", "lululemon"]
         );
+    }
+}
+
+#[cfg(test)]
+mod bio_tests {
+    use super::*;
+
+    #[test]
+    fn the_author_bio_at_the_end_is_cut() {
+        let body: Vec<String> = [
+            "Police in Grozny detained at least twelve men last month, according to two rights groups.",
+            "Jane Writer spoke to relatives of four of the men, who described the detentions.",
+            "Officials denied that any detentions had taken place.",
+            "Jane Writer covers the North Caucasus for the Ledger and has reported from the region since 2015.",
+            "Write to her at jane@example.org",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        // The name opening an article paragraph further up is left alone.
+        assert_eq!(
+            without_author_bio(body.clone(), "A. Reporter, Jane Writer"),
+            body[..3].to_vec()
+        );
+        // No author, a one-word author, or an author not named: unchanged.
+        assert_eq!(without_author_bio(body.clone(), ""), body);
+        assert_eq!(without_author_bio(body.clone(), "Jane"), body);
+        assert_eq!(without_author_bio(body.clone(), "Ivan Petrov"), body);
     }
 }

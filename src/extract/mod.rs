@@ -151,6 +151,9 @@ pub fn extract_with(
             paragraphs = content::vet_by_reference(paragraphs, ld);
         }
     }
+    if let Some(author) = m.author.as_deref() {
+        paragraphs = content::without_author_bio(paragraphs, author);
+    }
     if words(&paragraphs) < opts.min_words {
         let all = content::all_text(&blocks, false);
         if words(&all) >= opts.min_words
@@ -479,6 +482,9 @@ mod tests {
             // container with nothing in their markup to show it; the
             // page's JSON-LD articleBody lacks them.
             "unmarked",
+            // The author's bio box at the end of the article, under a class
+            // name that says nothing.
+            "bio",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
