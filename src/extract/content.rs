@@ -1229,3 +1229,252 @@ pub fn all_text(blocks: &[Block], include_noise: bool) -> Vec<String> {
         .map(|b| b.text.clone())
         .collect()
 }
+
+/// Lower-cased words of a text: runs of letters and digits, so that
+/// punctuation, quotes and line wrapping do not matter. A lower-case letter
+/// followed by a capital also ends a word: `articleBody` texts are often
+/// block texts glued without a space ("…at lululemon.comLululemon Review").
+fn word_tokens(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if (!c.is_alphanumeric() || (prev_lower && c.is_uppercase())) && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        }
+        prev_lower = c.is_lowercase();
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The publisher's `articleBody` must hold at least this share of what the
+/// container gave before it is trusted to vet paragraphs: a shorter one is a
+/// summary or a teaser, and would throw away real text.
+const REFERENCE_MIN_COVER: f64 = 0.6;
+/// If vetting would drop more than half the text, the reference is another
+/// text (an older version, a translation), not ours with furniture removed.
+const REFERENCE_MAX_DROP: f64 = 0.5;
+/// Text after the last paragraph the reference holds is furniture (a bio, a
+/// sign-up box: a paragraph or three) when it is short; at this many
+/// paragraphs and this share of the whole, it is the rest of an article whose
+/// reference stops early (an older version).
+const REFERENCE_TAIL_PARAGRAPHS: usize = 4;
+const REFERENCE_TAIL_SHARE: f64 = 0.1;
+/// Paragraphs shorter than this say too little to show where the reference
+/// ends: a heading's words turn up anywhere in it.
+const REFERENCE_ANCHOR_WORDS: usize = 8;
+
+/// Keeps the paragraphs that the publisher's own article text (JSON-LD
+/// `articleBody`) also holds. Furniture set inside the article's container
+/// with nothing in its markup to show it (product tiles, author bios, sign-up
+/// calls, "jump to" lists) is not in the publisher's text. A paragraph counts
+/// as present when at least half its word trigrams are in the reference (the
+/// reference often drops link text or wraps lines mid-sentence); one of one
+/// or two words must occur there as it stands. A long run after the last
+/// paragraph found is kept (the reference stopped early). The paragraphs come
+/// back unchanged when the reference is too short to judge by or disagrees
+/// with most of them.
+pub fn vet_by_reference(paragraphs: Vec<String>, reference: &str) -> Vec<String> {
+    let ref_words = word_tokens(reference);
+    let ref_chars: usize = ref_words.iter().map(|w| w.chars().count() + 1).sum();
+    let chars = |ps: &[String]| -> usize { ps.iter().map(|p| p.chars().count()).sum() };
+    let total = chars(&paragraphs);
+    if total == 0 || (ref_chars as f64) < total as f64 * REFERENCE_MIN_COVER {
+        return paragraphs;
+    }
+    let trigrams: HashSet<[&str; 3]> = ref_words
+        .windows(3)
+        .map(|w| [w[0].as_str(), w[1].as_str(), w[2].as_str()])
+        .collect();
+    let joined = format!(" {} ", ref_words.join(" "));
+    let present = |p: &String| -> bool {
+        let ws = word_tokens(p);
+        if ws.len() < 3 {
+            return ws.is_empty() || joined.contains(&format!(" {} ", ws.join(" ")));
+        }
+        let found = ws
+            .windows(3)
+            .filter(|w| trigrams.contains(&[w[0].as_str(), w[1].as_str(), w[2].as_str()]))
+            .count();
+        found * 2 >= ws.len() - 2
+    };
+    let mut keep: Vec<bool> = paragraphs.iter().map(present).collect();
+    let last_anchor = (0..paragraphs.len())
+        .rev()
+        .find(|&i| keep[i] && word_tokens(&paragraphs[i]).len() >= REFERENCE_ANCHOR_WORDS);
+    let tail_start = last_anchor.map_or(0, |i| i + 1);
+    let tail = &paragraphs[tail_start..];
+    if tail.len() >= REFERENCE_TAIL_PARAGRAPHS
+        && chars(tail) as f64 > total as f64 * REFERENCE_TAIL_SHARE
+    {
+        keep[tail_start..].iter_mut().for_each(|k| *k = true);
+    }
+    let kept: Vec<String> = paragraphs
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .map(|(p, _)| p.clone())
+        .collect();
+    if (chars(&kept) as f64) < total as f64 * (1.0 - REFERENCE_MAX_DROP) {
+        return paragraphs;
+    }
+    kept
+}
+
+/// The page's text where a paywall prompt could be, lower-cased: every block
+/// except hard furniture. Comments are left out because readers talk about
+/// paywalls and subscriptions there.
+pub fn prompt_text(blocks: &[Block]) -> String {
+    blocks
+        .iter()
+        .filter(|b| !b.hard)
+        .map(|b| b.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How far from the end of the body an author's bio is looked for.
+const BIO_WINDOW: usize = 3;
+/// A bio is a sentence about the author, not a lone name or "Jane Writer
+/// contributed reporting".
+const BIO_MIN_WORDS: usize = 8;
+
+/// Cuts the author's bio off the end of the body: one of the last few
+/// paragraphs opens with the full name of an author the page names in its
+/// metadata ("Jane Writer covers the North Caucasus for ..."). Themes print
+/// the author box inside the article's container, often with nothing in its
+/// markup to show it; what follows the bio is more of the box (a contact
+/// line, a call to action). `authors` is the metadata's author field, names
+/// joined by ", "; names of one word are too loose to go by.
+pub fn without_author_bio(mut paragraphs: Vec<String>, authors: &str) -> Vec<String> {
+    let names: Vec<&str> = authors
+        .split(", ")
+        .map(str::trim)
+        .filter(|n| n.split_whitespace().count() >= 2)
+        .collect();
+    if names.is_empty() {
+        return paragraphs;
+    }
+    let opens_with_name = |p: &str| {
+        let p = p.trim_start_matches(['(', '*', '_', ' ']);
+        names.iter().any(|n| {
+            p.strip_prefix(n)
+                .is_some_and(|rest| rest.starts_with([' ', ',']))
+        })
+    };
+    let start = paragraphs.len().saturating_sub(BIO_WINDOW);
+    if let Some(cut) = (start..paragraphs.len()).find(|&i| {
+        paragraphs[i].split_whitespace().count() >= BIO_MIN_WORDS && opens_with_name(&paragraphs[i])
+    }) {
+        paragraphs.truncate(cut);
+    }
+    paragraphs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(ps: &[&str]) -> Vec<String> {
+        ps.iter().map(|p| p.to_string()).collect()
+    }
+
+    const REFERENCE: &str = "Police in Grozny detained at least twelve men last month, according to two rights groups.\n\
+        The men were held for several days without charge, and some were returned to their families only after paying officers.Lawyers' account\n\
+        Lawyers for two families said they had been refused access to their clients and that a complaint went unanswered.";
+
+    #[test]
+    fn paragraphs_missing_from_the_reference_are_dropped() {
+        let ps = owned(&[
+            "Police in Grozny detained at least twelve men last month, according to two rights groups.",
+            "Get our morning briefing, free in your inbox every weekday.",
+            // Wrapped and with a link's text left out in the reference.
+            "The men were held for several days without any charge, and some were returned to their families only after paying officers.",
+            // Glued to the end of the previous block in the reference.
+            "Lawyers' account",
+            "Lawyers for two families said they had been refused access to their clients and that a complaint went unanswered.",
+            "Jane Writer covers the region.",
+        ]);
+        let mut want = ps.clone();
+        want.remove(5);
+        want.remove(1);
+        assert_eq!(vet_by_reference(ps, REFERENCE), want);
+    }
+
+    #[test]
+    fn a_long_run_past_the_end_of_the_reference_is_kept() {
+        // The reference is an older, shorter version: the added section is
+        // article text, not furniture.
+        let mut ps = owned(&[
+            "Police in Grozny detained at least twelve men last month, according to two rights groups.",
+            "The men were held for several days without charge, and some were returned to their families only after paying officers.",
+            "Lawyers for two families said they had been refused access to their clients and that a complaint went unanswered.",
+        ]);
+        for p in [
+            "Update: prosecutors opened an inquiry on Friday.",
+            "Officers involved would be questioned.",
+            "The rights groups welcomed the step.",
+            "Relatives said nobody had told them.",
+        ] {
+            ps.push(p.to_string());
+        }
+        assert_eq!(vet_by_reference(ps.clone(), REFERENCE), ps);
+    }
+
+    #[test]
+    fn a_short_or_different_reference_changes_nothing() {
+        let ps = owned(&[
+            "Police in Grozny detained at least twelve men last month, according to two rights groups.",
+            "A second paragraph that the short summary does not hold, long enough to matter in the count.",
+            "A third paragraph that the short summary does not hold either, and it is longer than the others.",
+        ]);
+        assert_eq!(
+            vet_by_reference(ps.clone(), "Twelve men detained in Grozny."),
+            ps
+        );
+        let other = "Entirely different words that share nothing with the article at all, written as a translation might be, and just as long as it or longer still so that it covers it. More words follow here, none of them from the article, to make the length plain.";
+        assert_eq!(vet_by_reference(ps.clone(), other), ps);
+    }
+
+    #[test]
+    fn glued_words_are_split() {
+        assert_eq!(
+            word_tokens("officers.Lawyers at lululemon.comLululemon"),
+            ["officers", "lawyers", "at", "lululemon", "com", "lululemon"]
+        );
+    }
+}
+
+#[cfg(test)]
+mod bio_tests {
+    use super::*;
+
+    #[test]
+    fn the_author_bio_at_the_end_is_cut() {
+        let body: Vec<String> = [
+            "Police in Grozny detained at least twelve men last month, according to two rights groups.",
+            "Jane Writer spoke to relatives of four of the men, who described the detentions.",
+            "Officials denied that any detentions had taken place.",
+            "Jane Writer covers the North Caucasus for the Ledger and has reported from the region since 2015.",
+            "Write to her at jane@example.org",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        // The name opening an article paragraph further up is left alone.
+        assert_eq!(
+            without_author_bio(body.clone(), "A. Reporter, Jane Writer"),
+            body[..3].to_vec()
+        );
+        // No author, a one-word author, or an author not named: unchanged.
+        assert_eq!(without_author_bio(body.clone(), ""), body);
+        assert_eq!(without_author_bio(body.clone(), "Jane"), body);
+        assert_eq!(without_author_bio(body.clone(), "Ivan Petrov"), body);
+    }
+}

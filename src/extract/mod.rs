@@ -144,6 +144,16 @@ pub fn extract_with(
             method = "json-ld";
         }
     }
+    // The reverse check: when the publisher's articleBody covers what our
+    // container holds, paragraphs it lacks are furniture inside the container.
+    if method != "json-ld" {
+        if let Some(ld) = m.ld_body.as_deref().filter(|ld| !looks_like_markup(ld)) {
+            paragraphs = content::vet_by_reference(paragraphs, ld);
+        }
+    }
+    if let Some(author) = m.author.as_deref() {
+        paragraphs = content::without_author_bio(paragraphs, author);
+    }
     if words(&paragraphs) < opts.min_words {
         let all = content::all_text(&blocks, false);
         if words(&all) >= opts.min_words
@@ -175,15 +185,9 @@ pub fn extract_with(
             return Err(ExtractError::ConsentWall);
         }
     }
-    if body_words < PAYWALL_TEASER_WORDS {
-        let page_lower: String = blocks
-            .iter()
-            .map(|b| b.text.to_lowercase())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if is_paywall(&page_lower, m.paywalled) {
-            return Err(ExtractError::Paywall);
-        }
+    if body_words < PAYWALL_TEASER_WORDS && is_paywall(&content::prompt_text(&blocks), m.paywalled)
+    {
+        return Err(ExtractError::Paywall);
     }
     if title.is_empty() || body_words < opts.min_words {
         return Err(ExtractError::NoArticle);
@@ -335,6 +339,11 @@ fn consent_hits(text: &str) -> usize {
 
 /// A body shorter than this with a paywall marker is the teaser, not the
 /// article.
+///
+/// The markers are the prompts a paywall shows. Bare words that articles and
+/// readers use about paywalls ("paywall", "this article is for ...") are not
+/// markers: a short article on a site's pricing, or one with a comment
+/// grumbling about a paywall, is still an article.
 const PAYWALL_TEASER_WORDS: usize = 150;
 
 const PAYWALL_PHRASES: &[&str] = &[
@@ -345,7 +354,6 @@ const PAYWALL_PHRASES: &[&str] = &[
     "for subscribers",
     "already a subscriber",
     "already subscribed",
-    "this article is for",
     "premium content",
     "unlock this article",
     "register to continue",
@@ -354,7 +362,6 @@ const PAYWALL_PHRASES: &[&str] = &[
     "create a free account to continue",
     "start your subscription",
     "become a subscriber",
-    "paywall",
 ];
 
 fn is_paywall(text: &str, ld_paywalled: bool) -> bool {
@@ -471,6 +478,13 @@ mod tests {
             "comments",
             // The article inside a wrapper named like furniture.
             "wrapper",
+            // A sign-up call and an author bio inside the article's
+            // container with nothing in their markup to show it; the
+            // page's JSON-LD articleBody lacks them.
+            "unmarked",
+            // The author's bio box at the end of the article, under a class
+            // name that says nothing.
+            "bio",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
@@ -595,6 +609,16 @@ mod tests {
         assert_eq!(
             extract(&fixture("guard-no-article.html"), None, &url()),
             Err(ExtractError::NoArticle)
+        );
+    }
+
+    #[test]
+    fn an_article_about_a_paywall_is_not_a_paywall() {
+        // A short article that says "paywall", carries a "this article is
+        // for ..." note, and has comments with subscription prompts in them.
+        assert_eq!(
+            stored("guard-paywall-talk", None),
+            expected("guard-paywall-talk.txt")
         );
     }
 
