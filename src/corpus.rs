@@ -71,6 +71,22 @@ pub struct Found {
     pub text: String,
 }
 
+/// A text written and fsynced under a hidden temporary name, waiting for
+/// its corpus name ([`Corpus::stage`], [`Corpus::place`]). Removed when
+/// dropped unplaced (a duplicate needs no file).
+#[derive(Debug)]
+pub struct Staged {
+    tmp: Option<PathBuf>,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
 /// The corpus directory.
 #[derive(Debug, Clone)]
 pub struct Corpus {
@@ -154,12 +170,10 @@ impl Corpus {
 
     /// Writes `text` to a hidden temporary file for `name` and fsyncs it;
     /// removes it again if that fails. `open` sweeps any a crash leaves.
-    fn write_temporary(&self, name: &FileName, text: &str) -> Result<PathBuf, CorpusError> {
-        let tmp = self.dir.join(format!(
-            ".tidings-tmp-{}-{}",
-            std::process::id(),
-            name.render()
-        ));
+    fn write_temporary(&self, tag: &str, text: &str) -> Result<PathBuf, CorpusError> {
+        let tmp = self
+            .dir
+            .join(format!(".tidings-tmp-{}-{tag}", std::process::id()));
         let written = (|| {
             let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
             f.write_all(text.as_bytes()).map_err(io(&tmp))?;
@@ -185,7 +199,42 @@ impl Corpus {
         if final_path.exists() {
             return Err(CorpusError::Exists(final_path));
         }
-        let tmp = self.write_temporary(name, text)?;
+        let tmp = self.write_temporary(&name.render(), text)?;
+        self.place_temporary(tmp, name)
+    }
+
+    /// The first half of [`Corpus::write`], for a text whose name is not
+    /// known yet: the text in a hidden temporary file, fsynced. The caller
+    /// can do this without holding up other writers (the fsync is most of
+    /// a write's time), then give it its name with [`Corpus::place`].
+    /// Dropping the result unplaced removes the file.
+    pub fn stage(&self, text: &str) -> Result<Staged, CorpusError> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Staged {
+            tmp: Some(self.write_temporary(&format!("staged-{n}"), text)?),
+        })
+    }
+
+    /// The second half of [`Corpus::write`]: the staged text appears under
+    /// `name` (linked into place, the directory fsynced). Refuses to replace
+    /// a file.
+    pub fn place(&self, mut staged: Staged, name: &FileName) -> Result<PathBuf, CorpusError> {
+        let final_path = self.path_of(name);
+        let Some(tmp) = staged.tmp.take() else {
+            return Err(CorpusError::Exists(final_path));
+        };
+        if final_path.exists() {
+            let _ = fs::remove_file(&tmp);
+            return Err(CorpusError::Exists(final_path));
+        }
+        self.place_temporary(tmp, name)
+    }
+
+    /// Links a fsynced temporary file to its name, removes the temporary
+    /// name and fsyncs the directory; removes the temporary file on failure.
+    fn place_temporary(&self, tmp: PathBuf, name: &FileName) -> Result<PathBuf, CorpusError> {
+        let final_path = self.path_of(name);
         let result = (|| {
             // hard_link fails if the target exists, unlike rename: a file is
             // never replaced even if two writers race.
@@ -222,7 +271,7 @@ impl Corpus {
                 source: std::io::Error::from(std::io::ErrorKind::NotFound),
             });
         }
-        let tmp = self.write_temporary(name, text)?;
+        let tmp = self.write_temporary(&name.render(), text)?;
         let result = (|| {
             fs::rename(&tmp, &final_path).map_err(io(&final_path))?;
             self.sync_dir()?;
@@ -304,6 +353,42 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+    }
+
+    #[test]
+    fn staged_text_is_placed_once_and_an_unplaced_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Corpus::open(dir.path()).unwrap();
+        let n = FileName {
+            seq: 7,
+            hex: "00000000000000aa".into(),
+        };
+        let names = || -> Vec<_> {
+            fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        let staged = c.stage("T\n\nStaged body").unwrap();
+        assert_eq!(names().len(), 1, "the staged text is on disk");
+        assert!(c.list().unwrap().is_empty(), "but not a corpus file yet");
+        c.place(staged, &n).unwrap();
+        assert_eq!(
+            fs::read_to_string(c.path_of(&n)).unwrap(),
+            "T\n\nStaged body"
+        );
+        assert_eq!(names(), [n.render()], "no temporary file is left");
+        // A name in use is refused, the file kept, the staged text removed.
+        let again = c.stage("other").unwrap();
+        assert!(matches!(c.place(again, &n), Err(CorpusError::Exists(_))));
+        assert_eq!(
+            fs::read_to_string(c.path_of(&n)).unwrap(),
+            "T\n\nStaged body"
+        );
+        assert_eq!(names(), [n.render()]);
+        // Dropped unplaced (a duplicate): removed.
+        drop(c.stage("a duplicate").unwrap());
+        assert_eq!(names(), [n.render()]);
     }
 
     #[test]

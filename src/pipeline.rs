@@ -18,7 +18,7 @@ use url::Url;
 use crate::alert::{self, Event};
 use crate::archive::{self, Archive, ArchiveError, Capture};
 use crate::config::{Config, FeedConfig};
-use crate::corpus::{self, Corpus, CorpusError, FileName};
+use crate::corpus::{self, Corpus, CorpusError, FileName, Staged};
 use crate::dedup::{self, Decision, DocMeta};
 use crate::extract::{self, Article};
 use crate::feed::{self, Entry};
@@ -253,7 +253,11 @@ impl Ingest {
     /// Stores a new article (or records it as a sighting when dedup finds
     /// it in the corpus): the decision and the write happen under one lock,
     /// so two feeds cannot store the same article twice.
-    fn commit(&mut self, c: Candidate, now: DateTime<Utc>) -> Result<EntryOutcome, PipelineError> {
+    fn commit(
+        &mut self,
+        mut c: Candidate,
+        now: DateTime<Utc>,
+    ) -> Result<EntryOutcome, PipelineError> {
         // Boilerplate is learnt per outlet: the canonical host names it.
         let source = Url::parse(&c.canonical_url)
             .ok()
@@ -306,7 +310,11 @@ impl Ingest {
         // The number is spent even if the write fails: numbers are never reused.
         self.next_id += 1;
         self.store.begin_article(&row, capture.as_ref())?;
-        if let Err(e) = self.corpus.write(&name, &c.text) {
+        let written = match c.staged.take() {
+            Some(staged) => self.corpus.place(staged, &name),
+            None => self.corpus.write(&name, &c.text),
+        };
+        if let Err(e) = written {
             self.store.abandon_article(id)?;
             return Err(e.into());
         }
@@ -414,6 +422,9 @@ struct Candidate {
     /// The page the article was extracted from (none when the feed's own
     /// text stood in).
     page: Option<Page>,
+    /// The text already in a fsynced temporary corpus file, when staging
+    /// worked (else `commit` writes it whole).
+    staged: Option<Staged>,
 }
 
 /// A fetched page, kept for the archive.
@@ -486,6 +497,8 @@ pub struct Pipeline {
     config: Arc<Config>,
     fetcher: Fetcher,
     ingest: Arc<Mutex<Ingest>>,
+    /// The ingest's corpus directory, for staging texts outside the lock.
+    corpus: Corpus,
     /// Alert even on a feed's first poll (`--alert`).
     force_alerts: bool,
     /// Wakes the delivery loop when alerts are queued.
@@ -519,6 +532,7 @@ impl Pipeline {
         let pipeline = Pipeline {
             config,
             fetcher,
+            corpus: ingest.corpus.clone(),
             ingest: Arc::new(Mutex::new(ingest)),
             force_alerts,
             queued: Arc::default(),
@@ -931,6 +945,7 @@ impl Pipeline {
             pickup: Vec::new(),
             article,
             page,
+            staged: None,
         };
         let mut candidate = candidate;
         if alert {
@@ -943,6 +958,20 @@ impl Pipeline {
             }
         }
         let alerts = !candidate.sinks.is_empty();
+        // Commits take turns (one lock), and each waits for its fsyncs; the
+        // text's own file is written and fsynced here first, while other
+        // articles commit, so the turn only links it into place. Should
+        // staging fail, the commit writes the file whole as before.
+        let corpus = self.corpus.clone();
+        let text = candidate.text.clone();
+        candidate.staged = match tokio::task::spawn_blocking(move || corpus.stage(&text)).await {
+            Ok(Ok(staged)) => Some(staged),
+            Ok(Err(e)) => {
+                warn!(feed = %feed.name, "staging the text failed, writing it at commit: {e}");
+                None
+            }
+            Err(_) => None,
+        };
         let outcome = self.with_ingest(move |i| i.commit(candidate, now)).await;
         if alerts {
             self.queued.notify_one();
@@ -1032,6 +1061,7 @@ impl Pipeline {
             config: Arc::new(config),
             fetcher,
             ingest: self.ingest.clone(),
+            corpus: self.corpus.clone(),
             force_alerts: self.force_alerts,
             queued: self.queued.clone(),
         })

@@ -594,23 +594,22 @@ impl Index {
         // only mark presence.
         let mut cands: HashMap<u32, (u32, u32)> = HashMap::new();
         let limit = self.params.max_postings_per_key;
-        for b in 0..BANDS {
-            let key = band_key(b, &fp.minhash[b * ROWS..(b + 1) * ROWS]);
-            self.bands.for_each(key, limit, |s| {
+        let band_keys: Vec<u32> = (0..BANDS)
+            .map(|b| band_key(b, &fp.minhash[b * ROWS..(b + 1) * ROWS]))
+            .collect();
+        self.bands.for_each_of(&band_keys, limit, |_, slots| {
+            for &s in slots {
                 cands.entry(s).or_insert((0, 0));
-            });
-        }
-        let mut slots = Vec::new();
-        for &a in &fp.anchors {
-            slots.clear();
-            self.anchors.for_each(a, limit, |s| slots.push(s));
+            }
+        });
+        self.anchors.for_each_of(&fp.anchors, limit, |_, slots| {
             let rare = u32::from(slots.len() <= self.params.story_max_anchor_df);
-            for &s in &slots {
+            for &s in slots {
                 let e = cands.entry(s).or_insert((0, 0));
                 e.0 += 1;
                 e.1 += rare;
             }
-        }
+        });
         let p = &self.params;
         let q = f64::from(fp.shingles);
         let mut best_dup: Option<(f64, f64, u32)> = None; // (containment, resemblance, slot)
