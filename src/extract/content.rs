@@ -1293,8 +1293,10 @@ pub fn vet_by_reference(paragraphs: Vec<String>, reference: &str) -> Vec<String>
         .map(|w| [w[0].as_str(), w[1].as_str(), w[2].as_str()])
         .collect();
     let joined = format!(" {} ", ref_words.join(" "));
-    let present = |p: &String| -> bool {
-        let ws = word_tokens(p);
+    // Each paragraph's words, once: both the presence test and the search
+    // for the last anchor read them.
+    let words: Vec<Vec<String>> = paragraphs.iter().map(|p| word_tokens(p)).collect();
+    let present = |ws: &Vec<String>| -> bool {
         if ws.len() < 3 {
             return ws.is_empty() || joined.contains(&format!(" {} ", ws.join(" ")));
         }
@@ -1304,10 +1306,10 @@ pub fn vet_by_reference(paragraphs: Vec<String>, reference: &str) -> Vec<String>
             .count();
         found * 2 >= ws.len() - 2
     };
-    let mut keep: Vec<bool> = paragraphs.iter().map(present).collect();
+    let mut keep: Vec<bool> = words.iter().map(present).collect();
     let last_anchor = (0..paragraphs.len())
         .rev()
-        .find(|&i| keep[i] && word_tokens(&paragraphs[i]).len() >= REFERENCE_ANCHOR_WORDS);
+        .find(|&i| keep[i] && words[i].len() >= REFERENCE_ANCHOR_WORDS);
     let tail_start = last_anchor.map_or(0, |i| i + 1);
     let tail = &paragraphs[tail_start..];
     if tail.len() >= REFERENCE_TAIL_PARAGRAPHS
@@ -1449,24 +1451,16 @@ mod tests {
             ["officers", "lawyers", "at", "lululemon", "com", "lululemon"]
         );
     }
-}
-
-#[cfg(test)]
-mod bio_tests {
-    use super::*;
 
     #[test]
     fn the_author_bio_at_the_end_is_cut() {
-        let body: Vec<String> = [
+        let body = owned(&[
             "Police in Grozny detained at least twelve men last month, according to two rights groups.",
             "Jane Writer spoke to relatives of four of the men, who described the detentions.",
             "Officials denied that any detentions had taken place.",
             "Jane Writer covers the North Caucasus for the Ledger and has reported from the region since 2015.",
             "Write to her at jane@example.org",
-        ]
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
+        ]);
         // The name opening an article paragraph further up is left alone.
         assert_eq!(
             without_author_bio(body.clone(), "A. Reporter, Jane Writer"),
