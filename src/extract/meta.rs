@@ -448,13 +448,14 @@ const ECHO_MIN_WORDS: usize = 5;
 /// recur as the sections of an explainer and match them by chance.
 fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<&'a String> {
     let p = norm(picked);
+    let shown: std::collections::HashSet<String> = headings.iter().map(|h| norm(h)).collect();
     metas
         .iter()
         .filter(|t| t.split_whitespace().count() >= ECHO_MIN_WORDS)
-        .map(|t| (t, norm(t)))
-        .filter(|(_, n)| *n != p)
-        .find(|(_, n)| headings.iter().any(|h| norm(h) == *n))
-        .map(|(t, _)| t)
+        .find(|t| {
+            let n = norm(t);
+            n != p && shown.contains(&n)
+        })
 }
 
 /// Two checks of a visible `<h1>` against the titles in the page's metadata
