@@ -502,6 +502,9 @@ struct Current {
     name: String,
     file: File,
     len: u64,
+    /// How much of it is known to be on disk: records appended past this
+    /// wait for [`Archive::sync`].
+    synced: u64,
     warcinfo_id: String,
     /// Where the first record after the warcinfo starts.
     records_from: u64,
@@ -586,6 +589,7 @@ impl Archive {
             name: name.to_string(),
             file,
             len,
+            synced: len,
             warcinfo_id: id,
             records_from: info_len,
         }))
@@ -595,8 +599,10 @@ impl Archive {
         &self.dir
     }
 
-    /// Starts a new file with its warcinfo record.
+    /// Starts a new file with its warcinfo record. Records still waiting
+    /// in the old one are synced first.
     fn start_file(&mut self, now: DateTime<Utc>) -> Result<(), ArchiveError> {
+        self.sync()?;
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let name = file_name(now, self.next_serial);
         self.next_serial += 1;
@@ -617,6 +623,7 @@ impl Archive {
             name,
             file,
             len: info.len() as u64,
+            synced: info.len() as u64,
             warcinfo_id: id,
             records_from: info.len() as u64,
         });
@@ -626,6 +633,41 @@ impl Archive {
     /// Appends the response and request records of one exchange and
     /// fsyncs them; returns where the response record lies.
     pub fn capture(
+        &mut self,
+        url: &Url,
+        status: u16,
+        exchange: &Exchange,
+        body: &[u8],
+    ) -> Result<Capture, ArchiveError> {
+        let c = self.append(url, status, exchange, body)?;
+        self.sync()?;
+        Ok(c)
+    }
+
+    /// Makes every record appended so far durable (one fsync for all of
+    /// them). Should that fail, the unsynced records are cut off again, so
+    /// that no row comes to point at a record that may not be on disk.
+    pub fn sync(&mut self) -> Result<(), ArchiveError> {
+        let Some(current) = self.current.as_mut() else {
+            return Ok(());
+        };
+        if current.synced == current.len {
+            return Ok(());
+        }
+        let path = self.dir.join(&current.name);
+        if let Err(e) = current.file.sync_data() {
+            let _ = current.file.set_len(current.synced);
+            current.len = current.synced;
+            return Err(io(&path)(e));
+        }
+        current.synced = current.len;
+        Ok(())
+    }
+
+    /// [`Archive::capture`] without the fsync: the records are written, and
+    /// durable once [`Archive::sync`] returns. Several captures then share
+    /// one fsync; no row may point at them before it.
+    pub fn append(
         &mut self,
         url: &Url,
         status: u16,
@@ -685,11 +727,7 @@ impl Archive {
         let mut both = response_gz;
         let response_len = both.len() as u64;
         both.extend_from_slice(&request_gz);
-        let written = current
-            .file
-            .write_all(&both)
-            .and_then(|_| current.file.sync_data());
-        if let Err(e) = written {
+        if let Err(e) = current.file.write_all(&both) {
             // Leave no torn record behind for the next one to follow.
             let _ = current.file.set_len(current.len);
             return Err(io(&path)(e));

@@ -219,7 +219,17 @@ impl Corpus {
     /// The second half of [`Corpus::write`]: the staged text appears under
     /// `name` (linked into place, the directory fsynced). Refuses to replace
     /// a file.
-    pub fn place(&self, mut staged: Staged, name: &FileName) -> Result<PathBuf, CorpusError> {
+    pub fn place(&self, staged: Staged, name: &FileName) -> Result<PathBuf, CorpusError> {
+        let path = self.link(staged, name)?;
+        self.sync_dir()?;
+        Ok(path)
+    }
+
+    /// [`Corpus::place`] without the directory fsync: the name is there
+    /// for readers at once, and durable once [`Corpus::sync`] returns, so
+    /// several files placed together share one fsync. Refuses to replace a
+    /// file.
+    pub fn link(&self, mut staged: Staged, name: &FileName) -> Result<PathBuf, CorpusError> {
         let final_path = self.path_of(name);
         let Some(tmp) = staged.tmp.take() else {
             return Err(CorpusError::Exists(final_path));
@@ -228,12 +238,25 @@ impl Corpus {
             let _ = fs::remove_file(&tmp);
             return Err(CorpusError::Exists(final_path));
         }
-        self.place_temporary(tmp, name)
+        self.link_temporary(tmp, name)
+    }
+
+    /// Makes the names placed by [`Corpus::link`] durable.
+    pub fn sync(&self) -> Result<(), CorpusError> {
+        self.sync_dir()
     }
 
     /// Links a fsynced temporary file to its name, removes the temporary
     /// name and fsyncs the directory; removes the temporary file on failure.
     fn place_temporary(&self, tmp: PathBuf, name: &FileName) -> Result<PathBuf, CorpusError> {
+        let path = self.link_temporary(tmp, name)?;
+        self.sync_dir()?;
+        Ok(path)
+    }
+
+    /// Links a fsynced temporary file to its name and removes the
+    /// temporary name (or the temporary file, on failure).
+    fn link_temporary(&self, tmp: PathBuf, name: &FileName) -> Result<PathBuf, CorpusError> {
         let final_path = self.path_of(name);
         let result = (|| {
             // hard_link fails if the target exists, unlike rename: a file is
@@ -249,7 +272,6 @@ impl Corpus {
                 }
             })?;
             fs::remove_file(&tmp).map_err(io(&tmp))?;
-            self.sync_dir()?;
             Ok(final_path.clone())
         })();
         if result.is_err() {

@@ -262,6 +262,17 @@ pub struct Sighting {
     pub capture: Option<Capture>,
 }
 
+/// An article whose corpus file is in place, for [`Store::finish_round`]:
+/// the alerts it queues and its text for the search index (without it the
+/// article is left for `unindexed_articles`).
+pub struct Finished<'a> {
+    pub id: u64,
+    /// When it was fetched: the time its entry and alerts are recorded at.
+    pub at: DateTime<Utc>,
+    pub alerts: &'a [Outgoing],
+    pub text: Option<&'a str>,
+}
+
 /// A sighting as `tidings show` lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SightingRow {
@@ -730,10 +741,27 @@ impl Store {
         a: &NewArticle,
         capture: Option<&Capture>,
     ) -> Result<(), StoreError> {
+        self.begin_round(&[(a, capture)], &[])
+    }
+
+    /// The first phase for articles committed together, in one
+    /// transaction (one fsync for the lot): each row pending, with its
+    /// capture, and the round's duplicate sightings, which point only at
+    /// articles already stored.
+    pub fn begin_round(
+        &mut self,
+        articles: &[(&NewArticle, Option<&Capture>)],
+        sightings: &[Sighting],
+    ) -> Result<(), StoreError> {
         self.transaction(|tx| {
-            Self::insert_article_in(tx, a, "pending")?;
-            if let Some(c) = capture {
-                Self::insert_capture(tx, a.id, None, c)?;
+            for (a, capture) in articles {
+                Self::insert_article_in(tx, a, "pending")?;
+                if let Some(c) = capture {
+                    Self::insert_capture(tx, a.id, None, c)?;
+                }
+            }
+            for s in sightings {
+                Self::insert_sighting_in(tx, s)?;
             }
             Ok(())
         })
@@ -1069,51 +1097,83 @@ impl Store {
         alerts: &[Outgoing],
         text: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.transaction(|tx| {
-            let (feed, key, url, title): (Option<String>, Option<String>, Option<String>, String) =
-                tx.query_row(
-                    "SELECT feed, entry_key, url, title FROM articles WHERE id = ?1",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )?;
-            tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])?;
-            if let Some(text) = text {
-                search::index_text_in(tx, id, text)?;
-            }
-            Self::enqueue_in(tx, alerts, now)?;
-            if let (Some(feed), Some(key)) = (feed, key) {
-                Self::upsert_entry(
-                    tx,
-                    &feed,
-                    &key,
-                    url.as_deref(),
-                    Some(&title),
-                    EntryState::Stored,
-                    Some(id),
-                    None,
-                    now,
-                )?;
-            }
+        self.finish_round(
+            &[Finished {
+                id,
+                at: now,
+                alerts,
+                text,
+            }],
+            &[],
+        )
+    }
 
+    /// The second phase for articles committed together, in one
+    /// transaction: those whose files are in place are stored (as
+    /// [`Store::finish_article`]), the `abandoned` ones, whose files never
+    /// appeared, are dropped (as [`Store::abandon_article`]).
+    pub fn finish_round(
+        &mut self,
+        stored: &[Finished<'_>],
+        abandoned: &[u64],
+    ) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            for f in stored {
+                Self::finish_article_in(tx, f)?;
+            }
+            for &id in abandoned {
+                Self::abandon_article_in(tx, id)?;
+            }
             Ok(())
         })
+    }
+
+    fn finish_article_in(tx: &Connection, f: &Finished<'_>) -> rusqlite::Result<()> {
+        let (id, now) = (f.id, f.at);
+        let (feed, key, url, title): (Option<String>, Option<String>, Option<String>, String) = tx
+            .query_row(
+                "SELECT feed, entry_key, url, title FROM articles WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        tx.execute("UPDATE articles SET state = 'stored' WHERE id = ?1", [id])?;
+        if let Some(text) = f.text {
+            search::index_text_in(tx, id, text)?;
+        }
+        Self::enqueue_in(tx, f.alerts, now)?;
+        if let (Some(feed), Some(key)) = (feed, key) {
+            Self::upsert_entry(
+                tx,
+                &feed,
+                &key,
+                url.as_deref(),
+                Some(&title),
+                EntryState::Stored,
+                Some(id),
+                None,
+                now,
+            )?;
+        }
+        Ok(())
     }
 
     /// Drops a pending article whose file never appeared (its archived
     /// page stays in the archive, unreferenced).
     pub fn abandon_article(&mut self, id: u64) -> Result<(), StoreError> {
-        self.transaction(|tx| {
-            tx.execute(
-                "DELETE FROM captures WHERE article = ?1 AND sighting IS NULL
-                 AND EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND state = 'pending')",
-                [id],
-            )?;
-            tx.execute(
-                "DELETE FROM articles WHERE id = ?1 AND state = 'pending'",
-                [id],
-            )
-            .map(drop)
-        })
+        self.transaction(|tx| Self::abandon_article_in(tx, id))
+    }
+
+    fn abandon_article_in(tx: &Connection, id: u64) -> rusqlite::Result<()> {
+        tx.execute(
+            "DELETE FROM captures WHERE article = ?1 AND sighting IS NULL
+             AND EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND state = 'pending')",
+            [id],
+        )?;
+        tx.execute(
+            "DELETE FROM articles WHERE id = ?1 AND state = 'pending'",
+            [id],
+        )
+        .map(drop)
     }
 
     /// Articles left pending by a crash.
@@ -1141,45 +1201,43 @@ impl Store {
 
     /// Records a duplicate sighting and what became of its entry, at once.
     pub fn record_sighting(&mut self, s: &Sighting) -> Result<(), StoreError> {
-        self.transaction(|tx| {
-            tx.execute(
-                "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score,
-                 longer, newer)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    s.article,
-                    s.url,
-                    s.canonical_url,
-                    s.feed,
-                    s.entry_key,
-                    s.title,
-                    s.published.map(ts),
-                    ts(s.seen_at),
-                    s.reason,
-                    s.score,
-                    s.longer,
-                    s.newer
-                ],
-            )
-            ?;
-            if let Some(c) = &s.capture {
-                Self::insert_capture(tx, s.article, Some(tx.last_insert_rowid()), c)?;
-            }
-            Self::upsert_entry(
-                tx,
-                &s.feed,
-                &s.entry_key,
-                s.url.as_deref(),
-                s.title.as_deref(),
-                EntryState::Duplicate,
-                Some(s.article),
-                None,
-                s.seen_at,
-            )
-            ?;
+        self.transaction(|tx| Self::insert_sighting_in(tx, s))
+    }
 
-            Ok(())
-        })
+    fn insert_sighting_in(tx: &Connection, s: &Sighting) -> rusqlite::Result<()> {
+        tx.execute(
+            "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score,
+             longer, newer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                s.article,
+                s.url,
+                s.canonical_url,
+                s.feed,
+                s.entry_key,
+                s.title,
+                s.published.map(ts),
+                ts(s.seen_at),
+                s.reason,
+                s.score,
+                s.longer,
+                s.newer
+            ],
+        )?;
+        if let Some(c) = &s.capture {
+            Self::insert_capture(tx, s.article, Some(tx.last_insert_rowid()), c)?;
+        }
+        Self::upsert_entry(
+            tx,
+            &s.feed,
+            &s.entry_key,
+            s.url.as_deref(),
+            s.title.as_deref(),
+            EntryState::Duplicate,
+            Some(s.article),
+            None,
+            s.seen_at,
+        )
     }
 
     /// The export records: corpus articles in order, then (when asked)
