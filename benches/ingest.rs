@@ -6,6 +6,7 @@
 //!     cargo bench --bench ingest                 # 100 feeds x 50 articles
 //!     FEEDS=20 ARTICLES=10 cargo bench --bench ingest
 //!     ARCHIVE=off cargo bench --bench ingest     # without the WARC archive
+//!     TIDINGS_BIN=/path/to/old/tidings cargo bench --bench ingest
 //!
 //! The server answers from memory on 127.0.0.1, one thread per connection, so
 //! the figures are tidings' own cost, not the network's.
@@ -105,7 +106,11 @@ fn main() {
         .write_all(cfg.as_bytes())
         .unwrap();
 
-    let mut tidings = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"));
+    // TIDINGS_BIN runs another build (an older commit's, say) against the
+    // same server, for a before/after in one sitting.
+    let bin =
+        std::env::var_os("TIDINGS_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_tidings").into());
+    let mut tidings = std::process::Command::new(bin);
     tidings
         .arg("--config")
         .arg(&cfg_path)
