@@ -485,6 +485,9 @@ mod tests {
             // The author's bio box at the end of the article, under a class
             // name that says nothing.
             "bio",
+            // Teasers under a section title set in bold text rather than a
+            // heading, then a reference list under its heading.
+            "endmatter",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
