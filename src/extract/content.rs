@@ -572,12 +572,48 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     }
     // A soft-furniture element that holds real prose (four paragraphs, a
     // thousand characters) is the article's wrapper despite its class name.
+    let mut released: HashSet<NodeId> = prose
+        .iter()
+        .filter(|(_, &(chars, n))| chars >= SOFT_MIN_CHARS && n >= 4)
+        .map(|(&id, _)| id)
+        .collect();
+    // Its siblings of the same tag and class are more of the same wrapper:
+    // an article cut into sections ("toc-para" chapters), each too short to
+    // pass on its own.
+    let mut kin = Vec::new();
+    for &id in &released {
+        let Some(node) = doc.tree.get(id) else {
+            continue;
+        };
+        let Node::Element(el) = node.value() else {
+            continue;
+        };
+        let Some(parent) = node.parent() else {
+            continue;
+        };
+        let hidden = is_hidden(el);
+        for sib in parent.children() {
+            let Node::Element(e) = sib.value() else {
+                continue;
+            };
+            // Without a class, siblings of one tag say nothing about each
+            // other, unless both are hidden: pages streamed in chunks ship
+            // each chunk in a hidden, classless <div> and reveal it by script.
+            let same = e.name() == el.name()
+                && if hidden {
+                    is_hidden(e)
+                } else {
+                    el.attr("class").is_some_and(|c| !c.trim().is_empty())
+                        && e.attr("class") == el.attr("class")
+                };
+            if same {
+                kin.push(sib.id());
+            }
+        }
+    }
+    released.extend(kin);
     for b in &mut blocks {
-        b.soft.retain(|id| {
-            prose
-                .get(id)
-                .is_none_or(|&(chars, n)| chars < SOFT_MIN_CHARS || n < 4)
-        });
+        b.soft.retain(|id| !released.contains(id));
         b.noise = b.hard || !b.soft.is_empty();
     }
     blocks
