@@ -572,12 +572,48 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     }
     // A soft-furniture element that holds real prose (four paragraphs, a
     // thousand characters) is the article's wrapper despite its class name.
+    let mut released: HashSet<NodeId> = prose
+        .iter()
+        .filter(|(_, &(chars, n))| chars >= SOFT_MIN_CHARS && n >= 4)
+        .map(|(&id, _)| id)
+        .collect();
+    // Its siblings of the same tag and class are more of the same wrapper:
+    // an article cut into sections ("toc-para" chapters), each too short to
+    // pass on its own.
+    let mut kin = Vec::new();
+    for &id in &released {
+        let Some(node) = doc.tree.get(id) else {
+            continue;
+        };
+        let Node::Element(el) = node.value() else {
+            continue;
+        };
+        let Some(parent) = node.parent() else {
+            continue;
+        };
+        let hidden = is_hidden(el);
+        for sib in parent.children() {
+            let Node::Element(e) = sib.value() else {
+                continue;
+            };
+            // Without a class, siblings of one tag say nothing about each
+            // other, unless both are hidden: pages streamed in chunks ship
+            // each chunk in a hidden, classless <div> and reveal it by script.
+            let same = e.name() == el.name()
+                && if hidden {
+                    is_hidden(e)
+                } else {
+                    el.attr("class").is_some_and(|c| !c.trim().is_empty())
+                        && e.attr("class") == el.attr("class")
+                };
+            if same {
+                kin.push(sib.id());
+            }
+        }
+    }
+    released.extend(kin);
     for b in &mut blocks {
-        b.soft.retain(|id| {
-            prose
-                .get(id)
-                .is_none_or(|&(chars, n)| chars < SOFT_MIN_CHARS || n < 4)
-        });
+        b.soft.retain(|id| !released.contains(id));
         b.noise = b.hard || !b.soft.is_empty();
     }
     blocks
@@ -979,8 +1015,78 @@ fn is_furniture_heading(t: &str) -> bool {
         "comments (",
         "popular ",
     ];
-    EXACT.contains(&l.as_str()) || PREFIX.iter().any(|p| l.starts_with(p))
+    EXACT.contains(&l.as_str())
+        || END_MATTER.contains(&l.as_str())
+        || PREFIX.iter().any(|p| l.starts_with(p))
 }
+
+/// Titles of the sections after the article: reference lists and the small
+/// print are citations and legal text, not its prose.
+const END_MATTER: &[&str] = &[
+    "references",
+    "footnotes",
+    "citations",
+    "sources",
+    "article sources",
+    "works cited",
+    "bibliography",
+    "further reading",
+    "disclaimer",
+    "was this page helpful",
+    "was this article helpful",
+    "contact us",
+];
+
+/// Furniture section titles that are still plain to read as titles when set
+/// as a line of text rather than a heading. Not the one-word labels of the
+/// furniture heading list ("Share", "Comments", "Subscribe"): on a line of
+/// their own those are as often the text of a button or a counter.
+const SECTION_LINES: &[&str] = &[
+    "also in the news",
+    "in other news",
+    "you may also like",
+    "you might also like",
+    "what to read next",
+    "recommended for you",
+    "related posts",
+    "related articles",
+    "related stories",
+    "recent posts",
+    "recent articles",
+    "latest posts",
+    "latest articles",
+    "latest news",
+    "popular posts",
+    "most popular",
+    "most read",
+    "more stories",
+    "more news",
+    "about the author",
+    "leave a reply",
+    "leave a comment",
+];
+
+/// A line of text, not a heading, that titles a furniture section ("ALSO
+/// IN THE NEWS" in a bold `<div>`): themes style section titles without
+/// heading tags. Short and free of links: a linked "Contact us" is a button.
+fn is_section_title_line(b: &Block) -> bool {
+    if b.kind != Kind::Para || b.chars > SECTION_LINE_CHARS || b.link_chars > 0 {
+        return false;
+    }
+    let l = b
+        .text
+        .trim()
+        .trim_end_matches([':', '.', '!', '?', '›', '»', '→'])
+        .trim()
+        .to_lowercase();
+    SECTION_LINES.contains(&l.as_str()) || END_MATTER.contains(&l.as_str())
+}
+
+/// A furniture section title set as a line of text is short.
+const SECTION_LINE_CHARS: usize = 40;
+/// The rank a section title line is given: its real rank is unknown, so only
+/// a major heading ends the section it opens.
+const SECTION_LINE_RANK: u8 = 3;
 
 const MONTHS: &[&str] = &[
     "jan",
@@ -1140,6 +1246,9 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
                 skipping = Some(l);
                 continue;
             }
+        } else if is_section_title_line(b) {
+            skipping = Some(SECTION_LINE_RANK);
+            continue;
         }
         if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
             continue;

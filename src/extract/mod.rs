@@ -485,6 +485,12 @@ mod tests {
             // The author's bio box at the end of the article, under a class
             // name that says nothing.
             "bio",
+            // Teasers under a section title set in bold text rather than a
+            // heading, then a reference list under its heading.
+            "endmatter",
+            // An article cut into sections named like furniture ("toc"):
+            // the short section goes with the long one of its class.
+            "sections",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
