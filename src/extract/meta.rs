@@ -568,19 +568,26 @@ fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<
         })
 }
 
-/// Two checks of a visible `<h1>` against the titles in the page's metadata
+/// Checks of a visible `<h1>` against the titles in the page's metadata
 /// (`metas`, site names cut, in order of trust).
 /// - The same words with other quote marks: the metadata keeps the quotes as
 ///   the publisher typed them, while themes curl them on display
-///   (WordPress's texturize), so the typed title wins.
+///   (WordPress's texturize), so the typed title wins — unless a metadata
+///   title has the h1's curled form too.
 /// - A short h1 (four words or fewer) that shares under half its words with
 ///   the metadata title is a section label or a tag line ("Lessons
 ///   Learned", "Index funds"), not the headline.
 /// - An h1 that is the metadata title behind a kicker label ("Blog: …") or a
 ///   date ("Dec 18 2025 …") carries page furniture glued to the headline.
 fn second_look(picked: &str, metas: &[String]) -> String {
+    // A metadata title with the h1's curled quotes shows that the curling is
+    // the publisher's own, not the theme's: no typed form to prefer.
+    let curled_in_meta = metas.iter().any(|t| t == picked);
     if let Some(typed) = metas.iter().find(|t| {
-        t.as_str() != picked && t.contains(['\'', '"']) && fold_quotes(t) == fold_quotes(picked)
+        !curled_in_meta
+            && t.as_str() != picked
+            && t.contains(['\'', '"'])
+            && fold_quotes(t) == fold_quotes(picked)
     }) {
         return typed.clone();
     }
@@ -1063,6 +1070,19 @@ mod tests {
         assert_eq!(
             headline(&one, &h, "ledger.example"),
             "Top River Towns of 2025 (US) Your Guide to the Best Quays"
+        );
+    }
+
+    #[test]
+    fn curled_quotes_that_the_metadata_also_has_stay() {
+        let m = PageMeta {
+            ld_headline: Some("Why the quay\u{2019}s walls failed".into()),
+            og_title: Some("Why the quay's walls failed".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&m, &[h1("Why the quay\u{2019}s walls failed")], "x.org"),
+            "Why the quay\u{2019}s walls failed"
         );
     }
 
