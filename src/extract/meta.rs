@@ -574,6 +574,8 @@ fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<
 ///   the publisher typed them, while themes curl them on display
 ///   (WordPress's texturize), so the typed title wins — unless a metadata
 ///   title has the h1's curled form too.
+/// - An h1 with characters lost to "?" by a broken encoding yields to the
+///   metadata title.
 /// - A short h1 (four words or fewer) that shares under half its words with
 ///   the metadata title is a section label or a tag line ("Lessons
 ///   Learned", "Index funds"), not the headline.
@@ -590,6 +592,9 @@ fn second_look(picked: &str, metas: &[String]) -> String {
             && fold_quotes(t) == fold_quotes(picked)
     }) {
         return typed.clone();
+    }
+    if let Some(t) = metas.iter().find(|t| lost_to_question_marks(picked, t)) {
+        return t.clone();
     }
     for t in metas.iter().filter(|t| t.split_whitespace().count() >= 3) {
         let Some(prefix) = picked
@@ -624,6 +629,31 @@ fn second_look(picked: &str, metas: &[String]) -> String {
         return first.clone();
     }
     picked.to_string()
+}
+
+/// Whether `h1` is `title` with some characters lost to "?" (or U+FFFD) by a
+/// broken encoding on the publisher's side ("Planning? Beginner? Guide" for
+/// "Planning: Beginner's Guide"): each mark stands for one to three
+/// characters of the title and everything else is equal. A mark at the very
+/// end is the headline's own question mark and does not count.
+fn lost_to_question_marks(h1: &str, title: &str) -> bool {
+    let h: Vec<char> = h1.trim_end_matches('?').chars().collect();
+    let marks = h.iter().filter(|c| matches!(c, '?' | '\u{FFFD}')).count();
+    if marks == 0 || marks > 4 || h1 == title {
+        return false;
+    }
+    let t: Vec<char> = title.chars().collect();
+    // Backtracking over at most 3^4 spans per start: titles are short.
+    fn fits(h: &[char], t: &[char]) -> bool {
+        match h.split_first() {
+            None => t.is_empty() || t == ['?'],
+            Some((&c, rest)) if c == '?' || c == '\u{FFFD}' => {
+                (1..=3.min(t.len())).any(|k| fits(rest, &t[k..]))
+            }
+            Some((&c, rest)) => t.first() == Some(&c) && fits(rest, &t[1..]),
+        }
+    }
+    fits(&h, &t)
 }
 
 /// Lower case with typographic quotes made straight, for comparing titles
@@ -1084,6 +1114,32 @@ mod tests {
             headline(&m, &[h1("Why the quay\u{2019}s walls failed")], "x.org"),
             "Why the quay\u{2019}s walls failed"
         );
+    }
+
+    #[test]
+    fn characters_lost_to_question_marks_come_from_the_metadata() {
+        let m = PageMeta {
+            og_title: Some("The Basics Of Flood Planning: Beginner's Guide".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(
+                &m,
+                &[h1("The Basics Of Flood Planning? Beginner? Guide")],
+                "x.org"
+            ),
+            "The Basics Of Flood Planning: Beginner's Guide"
+        );
+        // Real question marks, and other words, are not losses.
+        assert!(!lost_to_question_marks(
+            "Is the quay safe? Experts weigh in",
+            "Is the quay safe? Experts weigh in on it"
+        ));
+        assert!(!lost_to_question_marks(
+            "Is the quay safe?",
+            "Is the quay safe"
+        ));
+        assert!(lost_to_question_marks("Caf? owners", "Caf\u{e9} owners"));
     }
 
     #[test]
