@@ -574,8 +574,8 @@ fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<
 ///   the publisher typed them, while themes curl them on display
 ///   (WordPress's texturize), so the typed title wins — unless a metadata
 ///   title has the h1's curled form too.
-/// - An h1 with characters lost to "?" by a broken encoding yields to the
-///   metadata title.
+/// - An h1 with characters lost to "?" by a broken encoding, or without the
+///   list count that the metadata title puts in front, yields to that title.
 /// - A short h1 (four words or fewer) that shares under half its words with
 ///   the metadata title is a section label or a tag line ("Lessons
 ///   Learned", "Index funds"), not the headline.
@@ -594,6 +594,18 @@ fn second_look(picked: &str, metas: &[String]) -> String {
         return typed.clone();
     }
     if let Some(t) = metas.iter().find(|t| lost_to_question_marks(picked, t)) {
+        return t.clone();
+    }
+    // The metadata title is the h1 behind a list count ("8 Recent Trends…"
+    // over an h1 "Recent Trends…"): themes show the count apart from the
+    // heading, and the count is part of a list article's headline.
+    if let Some(t) = metas.iter().find(|t| {
+        t.split_once(' ').is_some_and(|(n, rest)| {
+            n.len() <= 3
+                && n.chars().all(|c| c.is_ascii_digit())
+                && fold_quotes(rest) == fold_quotes(picked)
+        })
+    }) {
         return t.clone();
     }
     for t in metas.iter().filter(|t| t.split_whitespace().count() >= 3) {
@@ -1140,6 +1152,29 @@ mod tests {
             "Is the quay safe"
         ));
         assert!(lost_to_question_marks("Caf? owners", "Caf\u{e9} owners"));
+    }
+
+    #[test]
+    fn a_list_count_in_the_metadata_title_is_kept() {
+        let m = PageMeta {
+            og_title: Some("8 Recent Trends in Flood Defence - Ledger".into()),
+            site_name: Some("Ledger".into()),
+            ..PageMeta::default()
+        };
+        let h = [h1("Recent Trends in Flood Defence")];
+        assert_eq!(
+            headline(&m, &h, "ledger.example"),
+            "8 Recent Trends in Flood Defence"
+        );
+        // A year in front is another title, not a count.
+        let year = PageMeta {
+            og_title: Some("2025 Recent Trends in Flood Defence".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&year, &h, "ledger.example"),
+            "Recent Trends in Flood Defence"
+        );
     }
 
     #[test]
