@@ -705,6 +705,21 @@ fn tidy(h: &str, site: Option<&str>, host: &str) -> String {
             break;
         }
     }
+    // A dash before a short capitalised tail after a headline of four words
+    // or more: a tag line ("… - Personally Tested", "… — Strength
+    // Training"), the cut that `<title>`s get when the site is unknown.
+    for sep in [" - ", " – ", " — "] {
+        if let Some(i) = t.rfind(sep) {
+            let (head, tail) = (t[..i].trim(), t[i + sep.len()..].trim());
+            if tail.split_whitespace().count() <= 3
+                && head.split_whitespace().count() >= 4
+                && tail.chars().next().is_some_and(char::is_uppercase)
+            {
+                t = head.to_string();
+                break;
+            }
+        }
+    }
     let host_n = host_name(host);
     let is_domain = |w: &str| {
         w.contains('.')
@@ -1175,6 +1190,30 @@ mod tests {
             headline(&year, &h, "ledger.example"),
             "Recent Trends in Flood Defence"
         );
+    }
+
+    #[test]
+    fn a_short_tag_line_after_a_dash_is_cut_from_any_headline() {
+        assert_eq!(
+            tidy("15 Flood Maps Compared - Personally Tested", None, "x.org"),
+            "15 Flood Maps Compared"
+        );
+        assert_eq!(
+            tidy(
+                "Flood Defences for Beginners — Sandbag Basics",
+                None,
+                "x.org"
+            ),
+            "Flood Defences for Beginners"
+        );
+        // A short headline, a long or lower-case tail: part of the headline.
+        for t in [
+            "Best Flood Maps – My Favorites!",
+            "Flood Defences for Beginners - Features, Costs, and Honest Comparison",
+            "The quay walls failed again — and the council knew",
+        ] {
+            assert_eq!(tidy(t, None, "x.org"), t);
+        }
     }
 
     #[test]
