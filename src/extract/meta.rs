@@ -20,6 +20,9 @@ pub struct PageMeta {
     pub ld_headline: Option<String>,
     pub html_title: Option<String>,
     pub h1s: Vec<String>,
+    /// The `<h1>`s set as a title line and a subtitle line (see
+    /// [`two_lines`]), each as its two lines.
+    pub two_line_h1s: Vec<[String; 2]>,
     /// The texts of the page's `<h2>` and `<h3>` headings, in order (the
     /// first [`HEADINGS_MAX`]).
     pub headings: Vec<String>,
@@ -93,12 +96,19 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
         .map(|e| fold_space(&e.text().collect::<String>()))
         .find(|t| !t.is_empty());
     let h1 = Selector::parse("h1").expect("static selector");
-    m.h1s = doc
-        .select(&h1)
-        .map(|e| fold_space(&e.text().collect::<String>()))
-        .filter(|t| !t.is_empty())
-        .take(8)
-        .collect();
+    for e in doc.select(&h1) {
+        let t = fold_space(&e.text().collect::<String>());
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(lines) = two_lines(e) {
+            m.two_line_h1s.push(lines);
+        }
+        m.h1s.push(t);
+        if m.h1s.len() >= 8 {
+            break;
+        }
+    }
     let sub = Selector::parse("h2, h3").expect("static selector");
     m.headings = doc
         .select(&sub)
@@ -162,6 +172,69 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
         .and_then(normalize_lang)
         .or(m.language.take());
     m
+}
+
+/// Inline elements that style words inside a line rather than start a new one.
+const PHRASING: &[&str] = &[
+    "a", "abbr", "b", "cite", "code", "em", "i", "mark", "q", "s", "sub", "sup", "time", "u",
+];
+
+/// An `<h1>` whose direct content is two lines of three words or more: text
+/// then a `<br>` then text, or two sibling elements ("<span>Title</span>
+/// <span>Subtitle</span>"), as themes set a headline over its subtitle.
+/// Returns the two lines, or `None` for anything else (one line, three or
+/// more parts, a short label part). Reads only the heading's direct children.
+fn two_lines(h1: ElementRef) -> Option<[String; 2]> {
+    let mut lines: Vec<String> = vec![String::new()];
+    // Whether the current line may take more text: a block-like child fills
+    // a line of its own.
+    let mut open = true;
+    for child in h1.children() {
+        if let Some(t) = child.value().as_text() {
+            if t.trim().is_empty() {
+                continue;
+            }
+            if !open {
+                lines.push(String::new());
+                open = true;
+            }
+            lines.last_mut()?.push_str(t);
+        } else if let Some(e) = ElementRef::wrap(child) {
+            let name = e.value().name();
+            if name == "br" {
+                lines.push(String::new());
+                open = true;
+                continue;
+            }
+            let text: String = e.text().collect();
+            if text.trim().is_empty() {
+                continue;
+            }
+            if PHRASING.contains(&name) && open {
+                lines.last_mut()?.push_str(&text);
+                continue;
+            }
+            if !lines.last()?.trim().is_empty() {
+                lines.push(String::new());
+            }
+            lines.last_mut()?.push_str(&text);
+            open = false;
+        }
+        if lines.len() > 3 {
+            return None;
+        }
+    }
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| fold_space(l))
+        .filter(|l| !l.is_empty())
+        .collect();
+    match lines.as_slice() {
+        [a, b] if a.split_whitespace().count() >= 3 && b.split_whitespace().count() >= 3 => {
+            Some([a.clone(), b.clone()])
+        }
+        _ => None,
+    }
 }
 
 /// "en-US" → "en", "pt_BR" → "pt": the corpus records the language, not the region.
@@ -431,10 +504,47 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         let p = norm(&picked);
         h1s.iter().any(|h| norm(&h.text) == p) && metas.iter().any(|t| norm(t) == p)
     };
+    if let Some(t) = over_subtitle(&picked, &metas, &m.two_line_h1s) {
+        return tidy(t, site, host);
+    }
     if let Some(shown) = echoed(&picked, &metas, &m.headings).filter(|_| !confirmed) {
         return tidy(shown, site, host);
     }
     tidy(&second_look(&picked, &metas), site, host)
+}
+
+/// The distinct words of a title, lower-cased, punctuation dropped.
+fn word_set(s: &str) -> HashSet<String> {
+    s.split_whitespace()
+        .map(norm)
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// An `<h1>` set as a title line over a subtitle line reads as one run-on
+/// sentence once its lines are joined ("Top MBA Programs of 2025 (US) Your
+/// Guide to…"); the publisher's headline is the metadata title, which either
+/// writes the two lines with their separator ("Title - Subtitle") or words
+/// them anew. The metadata title must share half its words with the h1, and
+/// a metadata title that is the joined lines word for word keeps the h1.
+fn over_subtitle<'a>(
+    picked: &str,
+    metas: &'a [String],
+    two_line: &[[String; 2]],
+) -> Option<&'a String> {
+    let p = norm(picked);
+    let [a, b] = two_line
+        .iter()
+        .find(|[a, b]| norm(&format!("{a}{b}")) == p)?;
+    let joined = fold_quotes(&format!("{a} {b}"));
+    if metas.iter().any(|t| fold_quotes(t) == joined) {
+        return None;
+    }
+    let h = word_set(picked);
+    metas.iter().find(|t| {
+        let w = word_set(t);
+        !w.is_empty() && w.intersection(&h).count() * 2 >= w.len()
+    })
 }
 
 const ECHO_MIN_WORDS: usize = 5;
@@ -458,21 +568,45 @@ fn echoed<'a>(picked: &str, metas: &'a [String], headings: &[String]) -> Option<
         })
 }
 
-/// Two checks of a visible `<h1>` against the titles in the page's metadata
+/// Checks of a visible `<h1>` against the titles in the page's metadata
 /// (`metas`, site names cut, in order of trust).
 /// - The same words with other quote marks: the metadata keeps the quotes as
 ///   the publisher typed them, while themes curl them on display
-///   (WordPress's texturize), so the typed title wins.
+///   (WordPress's texturize), so the typed title wins — unless a metadata
+///   title has the h1's curled form too.
+/// - An h1 with characters lost to "?" by a broken encoding, or without the
+///   list count that the metadata title puts in front, yields to that title.
 /// - A short h1 (four words or fewer) that shares under half its words with
 ///   the metadata title is a section label or a tag line ("Lessons
 ///   Learned", "Index funds"), not the headline.
 /// - An h1 that is the metadata title behind a kicker label ("Blog: …") or a
 ///   date ("Dec 18 2025 …") carries page furniture glued to the headline.
 fn second_look(picked: &str, metas: &[String]) -> String {
+    // A metadata title with the h1's curled quotes shows that the curling is
+    // the publisher's own, not the theme's: no typed form to prefer.
+    let curled_in_meta = metas.iter().any(|t| t == picked);
     if let Some(typed) = metas.iter().find(|t| {
-        t.as_str() != picked && t.contains(['\'', '"']) && fold_quotes(t) == fold_quotes(picked)
+        !curled_in_meta
+            && t.as_str() != picked
+            && t.contains(['\'', '"'])
+            && fold_quotes(t) == fold_quotes(picked)
     }) {
         return typed.clone();
+    }
+    if let Some(t) = metas.iter().find(|t| lost_to_question_marks(picked, t)) {
+        return t.clone();
+    }
+    // The metadata title is the h1 behind a list count ("8 Recent Trends…"
+    // over an h1 "Recent Trends…"): themes show the count apart from the
+    // heading, and the count is part of a list article's headline.
+    if let Some(t) = metas.iter().find(|t| {
+        t.split_once(' ').is_some_and(|(n, rest)| {
+            n.len() <= 3
+                && n.chars().all(|c| c.is_ascii_digit())
+                && fold_quotes(rest) == fold_quotes(picked)
+        })
+    }) {
+        return t.clone();
     }
     for t in metas.iter().filter(|t| t.split_whitespace().count() >= 3) {
         let Some(prefix) = picked
@@ -507,6 +641,31 @@ fn second_look(picked: &str, metas: &[String]) -> String {
         return first.clone();
     }
     picked.to_string()
+}
+
+/// Whether `h1` is `title` with some characters lost to "?" (or U+FFFD) by a
+/// broken encoding on the publisher's side ("Planning? Beginner? Guide" for
+/// "Planning: Beginner's Guide"): each mark stands for one to three
+/// characters of the title and everything else is equal. A mark at the very
+/// end is the headline's own question mark and does not count.
+fn lost_to_question_marks(h1: &str, title: &str) -> bool {
+    let h: Vec<char> = h1.trim_end_matches('?').chars().collect();
+    let marks = h.iter().filter(|c| matches!(c, '?' | '\u{FFFD}')).count();
+    if marks == 0 || marks > 4 || h1 == title {
+        return false;
+    }
+    let t: Vec<char> = title.chars().collect();
+    // Backtracking over at most 3^4 spans per start: titles are short.
+    fn fits(h: &[char], t: &[char]) -> bool {
+        match h.split_first() {
+            None => t.is_empty() || t == ['?'],
+            Some((&c, rest)) if c == '?' || c == '\u{FFFD}' => {
+                (1..=3.min(t.len())).any(|k| fits(rest, &t[k..]))
+            }
+            Some((&c, rest)) => t.first() == Some(&c) && fits(rest, &t[1..]),
+        }
+    }
+    fits(&h, &t)
 }
 
 /// Lower case with typographic quotes made straight, for comparing titles
@@ -544,6 +703,21 @@ fn tidy(h: &str, site: Option<&str>, host: &str) -> String {
             t = head.to_string();
         } else {
             break;
+        }
+    }
+    // A dash before a short capitalised tail after a headline of four words
+    // or more: a tag line ("… - Personally Tested", "… — Strength
+    // Training"), the cut that `<title>`s get when the site is unknown.
+    for sep in [" - ", " – ", " — "] {
+        if let Some(i) = t.rfind(sep) {
+            let (head, tail) = (t[..i].trim(), t[i + sep.len()..].trim());
+            if tail.split_whitespace().count() <= 3
+                && head.split_whitespace().count() >= 4
+                && tail.chars().next().is_some_and(char::is_uppercase)
+            {
+                t = head.to_string();
+                break;
+            }
         }
     }
     let host_n = host_name(host);
@@ -873,6 +1047,173 @@ mod tests {
             ),
             "Flood defences fail again - The Ledger looks back at ten years of repairs"
         );
+    }
+
+    #[test]
+    fn a_two_line_h1_is_read_as_title_and_subtitle() {
+        let url = Url::parse("https://ledger.example/a").expect("url");
+        let lines = |body: &str| {
+            read(
+                &Html::parse_document(&format!("<html><body>{body}</body></html>")),
+                &url,
+            )
+            .two_line_h1s
+        };
+        let two = |a: &str, b: &str| vec![[a.to_string(), b.to_string()]];
+        assert_eq!(
+            lines("<h1>Top river towns of 2025<br>Your guide to the quays</h1>"),
+            two("Top river towns of 2025", "Your guide to the quays")
+        );
+        assert_eq!(
+            lines("<h1><span>Why towns flood</span> <span>and what the council plans</span></h1>"),
+            two("Why towns flood", "and what the council plans")
+        );
+        assert_eq!(
+            lines("<h1>The best river towns<span class=block>Five quays worth a visit</span></h1>"),
+            two("The best river towns", "Five quays worth a visit")
+        );
+        // One line, links and emphasis inside a line, a short label, three parts.
+        for body in [
+            "<h1><span>Why the river towns flood</span></h1>",
+            "<h1>Why the <em>river towns</em> flood <a href=/x>every spring</a></h1>",
+            "<h1>Flood guide: <span>Spanish</span></h1>",
+            "<h1>Top <span>10</span> river towns to visit</h1>",
+        ] {
+            assert!(lines(body).is_empty(), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_title_over_a_subtitle_yields_to_the_metadata_title() {
+        let m = PageMeta {
+            og_title: Some("Top River Towns of 2025: Rankings & Guides | Ledger".into()),
+            site_name: Some("Ledger".into()),
+            two_line_h1s: vec![[
+                "Top River Towns of 2025 (US)".into(),
+                "Your Guide to the Best Quays".into(),
+            ]],
+            ..PageMeta::default()
+        };
+        let h = [h1(
+            "Top River Towns of 2025 (US) Your Guide to the Best Quays",
+        )];
+        assert_eq!(
+            headline(&m, &h, "ledger.example"),
+            "Top River Towns of 2025: Rankings & Guides"
+        );
+        // The metadata writes the two lines with their separator.
+        let sep = PageMeta {
+            og_title: Some("Top River Towns of 2025 (US) - Your Guide to the Best Quays".into()),
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&sep, &h, "ledger.example"),
+            "Top River Towns of 2025 (US) - Your Guide to the Best Quays"
+        );
+        // A metadata title that is the joined lines keeps the h1.
+        let same = PageMeta {
+            og_title: Some("Top River Towns of 2025 (US) Your Guide to the Best Quays".into()),
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&same, &h, "ledger.example"),
+            "Top River Towns of 2025 (US) Your Guide to the Best Quays"
+        );
+        // A one-line h1 with the same words stays.
+        let one = PageMeta {
+            two_line_h1s: Vec::new(),
+            ..m.clone()
+        };
+        assert_eq!(
+            headline(&one, &h, "ledger.example"),
+            "Top River Towns of 2025 (US) Your Guide to the Best Quays"
+        );
+    }
+
+    #[test]
+    fn curled_quotes_that_the_metadata_also_has_stay() {
+        let m = PageMeta {
+            ld_headline: Some("Why the quay\u{2019}s walls failed".into()),
+            og_title: Some("Why the quay's walls failed".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&m, &[h1("Why the quay\u{2019}s walls failed")], "x.org"),
+            "Why the quay\u{2019}s walls failed"
+        );
+    }
+
+    #[test]
+    fn characters_lost_to_question_marks_come_from_the_metadata() {
+        let m = PageMeta {
+            og_title: Some("The Basics Of Flood Planning: Beginner's Guide".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(
+                &m,
+                &[h1("The Basics Of Flood Planning? Beginner? Guide")],
+                "x.org"
+            ),
+            "The Basics Of Flood Planning: Beginner's Guide"
+        );
+        // Real question marks, and other words, are not losses.
+        assert!(!lost_to_question_marks(
+            "Is the quay safe? Experts weigh in",
+            "Is the quay safe? Experts weigh in on it"
+        ));
+        assert!(!lost_to_question_marks(
+            "Is the quay safe?",
+            "Is the quay safe"
+        ));
+        assert!(lost_to_question_marks("Caf? owners", "Caf\u{e9} owners"));
+    }
+
+    #[test]
+    fn a_list_count_in_the_metadata_title_is_kept() {
+        let m = PageMeta {
+            og_title: Some("8 Recent Trends in Flood Defence - Ledger".into()),
+            site_name: Some("Ledger".into()),
+            ..PageMeta::default()
+        };
+        let h = [h1("Recent Trends in Flood Defence")];
+        assert_eq!(
+            headline(&m, &h, "ledger.example"),
+            "8 Recent Trends in Flood Defence"
+        );
+        // A year in front is another title, not a count.
+        let year = PageMeta {
+            og_title: Some("2025 Recent Trends in Flood Defence".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&year, &h, "ledger.example"),
+            "Recent Trends in Flood Defence"
+        );
+    }
+
+    #[test]
+    fn a_short_tag_line_after_a_dash_is_cut_from_any_headline() {
+        assert_eq!(
+            tidy("15 Flood Maps Compared - Personally Tested", None, "x.org"),
+            "15 Flood Maps Compared"
+        );
+        assert_eq!(
+            tidy(
+                "Flood Defences for Beginners — Sandbag Basics",
+                None,
+                "x.org"
+            ),
+            "Flood Defences for Beginners"
+        );
+        // A short headline, a long or lower-case tail: part of the headline.
+        for t in [
+            "Best Flood Maps – My Favorites!",
+            "Flood Defences for Beginners - Features, Costs, and Honest Comparison",
+            "The quay walls failed again — and the council knew",
+        ] {
+            assert_eq!(tidy(t, None, "x.org"), t);
+        }
     }
 
     #[test]
