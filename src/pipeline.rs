@@ -1577,6 +1577,13 @@ mod tests {
             }
         }
 
+        /// `n` candidates of one outlet, entries `e0…`, no two alike.
+        fn distinct(n: u64) -> Vec<Candidate> {
+            (0..n)
+                .map(|n| candidate(&format!("e{n}"), &format!("https://a.example/{n}"), n))
+                .collect()
+        }
+
         /// Queues the candidates as one batch, commits it, and returns each
         /// one's outcome in queue order.
         fn commit_together(i: &mut Ingest, cs: Vec<Candidate>) -> Vec<EntryOutcome> {
@@ -1606,12 +1613,7 @@ mod tests {
         fn articles_committed_together_are_each_stored_with_file_row_and_capture() {
             let dir = tempfile::tempdir().unwrap();
             let mut i = ingest_in(dir.path());
-            let out = commit_together(
-                &mut i,
-                (0..3)
-                    .map(|n| candidate(&format!("e{n}"), &format!("https://a.example/{n}"), n))
-                    .collect(),
-            );
+            let out = commit_together(&mut i, distinct(3));
             assert_eq!(
                 out,
                 [
@@ -1681,12 +1683,7 @@ mod tests {
                 hex: corpus::identifier("https://a.example/1"),
             };
             std::fs::write(i.corpus.path_of(&taken), "not ours").unwrap();
-            let out = commit_together(
-                &mut i,
-                (0..3)
-                    .map(|n| candidate(&format!("e{n}"), &format!("https://a.example/{n}"), n))
-                    .collect(),
-            );
+            let out = commit_together(&mut i, distinct(3));
             assert_eq!(out[0], EntryOutcome::Stored(0));
             assert!(
                 matches!(&out[1], EntryOutcome::Failed(e) if e.contains("1_")),
