@@ -446,16 +446,18 @@ impl Ingest {
         }
         // The numbers are spent even if the writes fail: never reused.
         self.next_id += begun.len() as u64;
-        let rows: Vec<(&NewArticle, Option<&Capture>)> =
-            begun.iter().map(|(r, c)| (*r, c.as_ref())).collect();
-        let begin = self.store.begin_round(&rows, &sightings);
-        drop(rows);
+        let begin = {
+            let rows: Vec<(&NewArticle, Option<&Capture>)> =
+                begun.iter().map(|(r, c)| (*r, c.as_ref())).collect();
+            self.store.begin_round(&rows, &sightings)
+        };
         drop(begun);
         if let Err(e) = begin {
             return fail_all(round, e.into());
         }
         // Files into place; one directory fsync makes them all durable.
-        let mut placed = Vec::new();
+        // From here on a new article without an outcome is stored.
+        let mut placed: Vec<Placed> = Vec::new();
         let mut abandoned = Vec::new();
         for (k, d) in round.iter_mut().enumerate() {
             let Verdict::New { row, name, .. } = &d.verdict else {
@@ -470,7 +472,21 @@ impl Ingest {
                     .and_then(|staged| self.corpus.link(staged, name)),
             };
             match linked {
-                Ok(path) => placed.push((k, path)),
+                Ok(path) => placed.push(Placed {
+                    k,
+                    id: row.id,
+                    path,
+                    alerts: c
+                        .sinks
+                        .iter()
+                        .map(|sink| Outgoing {
+                            sink: sink.clone(),
+                            event: alert::NEW_ARTICLE.into(),
+                            key: format!("article:{}", row.id),
+                            payload: Event::new_article(&row.record()).webhook_body(),
+                        })
+                        .collect(),
+                }),
                 Err(e) => {
                     abandoned.push(row.id);
                     outcomes[k] = Some(Err(e.into()));
@@ -482,78 +498,42 @@ impl Ingest {
                 // Whether the names reached the disk is unknown: take them
                 // back, so no row stands for a file that may vanish.
                 let e = Arc::new(PipelineError::from(e));
-                for (k, path) in placed.drain(..) {
-                    let _ = std::fs::remove_file(path);
-                    if let Verdict::New { row, .. } = &round[k].verdict {
-                        abandoned.push(row.id);
-                    }
-                    outcomes[k] = Some(Err(PipelineError::Shared(e.clone())));
+                for p in placed.drain(..) {
+                    let _ = std::fs::remove_file(&p.path);
+                    abandoned.push(p.id);
+                    outcomes[p.k] = Some(Err(PipelineError::Shared(e.clone())));
                 }
             }
         }
-        let alerts: Vec<Vec<Outgoing>> = placed
-            .iter()
-            .map(|&(k, _)| {
-                let d = &round[k];
-                let Verdict::New { row, .. } = &d.verdict else {
-                    return Vec::new();
-                };
-                d.q.candidate
-                    .sinks
-                    .iter()
-                    .map(|sink| Outgoing {
-                        sink: sink.clone(),
-                        event: alert::NEW_ARTICLE.into(),
-                        key: format!("article:{}", row.id),
-                        payload: Event::new_article(&row.record()).webhook_body(),
-                    })
-                    .collect()
-            })
-            .collect();
         let finished: Vec<Finished> = placed
             .iter()
-            .zip(&alerts)
-            .filter_map(|(&(k, _), alerts)| {
-                let d = &round[k];
-                let Verdict::New { row, .. } = &d.verdict else {
-                    return None;
-                };
-                Some(Finished {
-                    id: row.id,
-                    at: d.q.now,
-                    alerts,
-                    text: Some(&d.q.candidate.text),
-                })
+            .map(|p| Finished {
+                id: p.id,
+                at: round[p.k].q.now,
+                alerts: &p.alerts,
+                text: Some(&round[p.k].q.candidate.text),
             })
             .collect();
-        let finish = self.store.finish_round(&finished, &abandoned);
-        drop(finished);
-        let stored: std::collections::HashSet<usize> = match finish {
-            Ok(()) => placed.iter().map(|&(k, _)| k).collect(),
-            Err(e) => {
-                // The rows stay pending beside their files: the next start
-                // finishes them.
-                let e = Arc::new(PipelineError::from(e));
-                for &(k, _) in &placed {
-                    outcomes[k] = Some(Err(PipelineError::Shared(e.clone())));
-                }
-                Default::default()
+        if let Err(e) = self.store.finish_round(&finished, &abandoned) {
+            // The rows stay pending beside their files: the next start
+            // finishes them.
+            let e = Arc::new(PipelineError::from(e));
+            for p in &placed {
+                outcomes[p.k] = Some(Err(PipelineError::Shared(e.clone())));
             }
-        };
-        for (k, d) in round.into_iter().enumerate() {
+        }
+        drop(finished);
+        for (d, failed) in round.into_iter().zip(outcomes) {
             let Decided { q, verdict } = d;
-            let outcome = match (outcomes[k].take(), verdict) {
+            let outcome = match (failed, verdict) {
                 (Some(failed), _) => failed,
-                (None, Verdict::New { row, fp, meta, .. }) if stored.contains(&k) => {
+                (None, Verdict::New { row, fp, meta, .. }) => {
                     self.index.insert_fingerprint(row.id, fp, &meta);
                     info!(feed = %q.candidate.feed, file = %row.file, url = %q.candidate.url, "stored article");
                     crate::service::metrics::global().article_extracted(q.candidate.article.method);
                     self.check_pickup(&q.candidate.pickup, row.story, q.now)
                         .map(|()| EntryOutcome::Stored(row.id))
                 }
-                (None, Verdict::New { .. }) => Err(PipelineError::Task(
-                    "the article was neither stored nor failed".into(),
-                )),
                 (None, Verdict::Sight { of, reason, .. }) => {
                     let c = &q.candidate;
                     debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
@@ -621,6 +601,15 @@ struct Queued {
     candidate: Candidate,
     now: DateTime<Utc>,
     reply: tokio::sync::oneshot::Sender<Result<EntryOutcome, PipelineError>>,
+}
+
+/// A new article of a round whose file is linked into place: its index in
+/// the round, its id, its file and the alerts it queues once stored.
+struct Placed {
+    k: usize,
+    id: u64,
+    path: std::path::PathBuf,
+    alerts: Vec<Outgoing>,
 }
 
 /// A candidate in a round, with what the round made of it.
