@@ -1199,11 +1199,8 @@ impl Store {
         self.query_all("SELECT file FROM articles", [], |r| r.get(0))
     }
 
-    /// Records a duplicate sighting and what became of its entry, at once.
-    pub fn record_sighting(&mut self, s: &Sighting) -> Result<(), StoreError> {
-        self.transaction(|tx| Self::insert_sighting_in(tx, s))
-    }
-
+    /// Records a duplicate sighting and what became of its entry (in a
+    /// round's first transaction, [`Store::begin_round`]).
     fn insert_sighting_in(tx: &Connection, s: &Sighting) -> rusqlite::Result<()> {
         tx.execute(
             "INSERT INTO sightings (article, url, canonical_url, feed, entry_key, title, published, seen_at, reason, score,
