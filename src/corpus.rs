@@ -72,7 +72,7 @@ pub struct Found {
 }
 
 /// A text written and fsynced under a hidden temporary name, waiting for
-/// its corpus name ([`Corpus::stage`], [`Corpus::place`]). Removed when
+/// its corpus name ([`Corpus::stage`], [`Corpus::link`]). Removed when
 /// dropped unplaced (a duplicate needs no file).
 #[derive(Debug)]
 pub struct Staged {
@@ -186,8 +186,9 @@ impl Corpus {
         Ok(tmp)
     }
 
-    /// Makes a name's appearance durable: fsync of the directory.
-    fn sync_dir(&self) -> Result<(), CorpusError> {
+    /// Makes the names linked so far durable (by [`Corpus::link`] among
+    /// them): fsync of the directory.
+    pub fn sync(&self) -> Result<(), CorpusError> {
         fs::File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(io(&self.dir))
@@ -206,7 +207,7 @@ impl Corpus {
     /// The first half of [`Corpus::write`], for a text whose name is not
     /// known yet: the text in a hidden temporary file, fsynced. The caller
     /// can do this without holding up other writers (the fsync is most of
-    /// a write's time), then give it its name with [`Corpus::place`].
+    /// a write's time), then give it its name with [`Corpus::link`].
     /// Dropping the result unplaced removes the file.
     pub fn stage(&self, text: &str) -> Result<Staged, CorpusError> {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -217,18 +218,9 @@ impl Corpus {
     }
 
     /// The second half of [`Corpus::write`]: the staged text appears under
-    /// `name` (linked into place, the directory fsynced). Refuses to replace
-    /// a file.
-    pub fn place(&self, staged: Staged, name: &FileName) -> Result<PathBuf, CorpusError> {
-        let path = self.link(staged, name)?;
-        self.sync_dir()?;
-        Ok(path)
-    }
-
-    /// [`Corpus::place`] without the directory fsync: the name is there
-    /// for readers at once, and durable once [`Corpus::sync`] returns, so
-    /// several files placed together share one fsync. Refuses to replace a
-    /// file.
+    /// `name` (linked into place) for readers at once, and durably once
+    /// [`Corpus::sync`] returns, so several files placed together share one
+    /// directory fsync. Refuses to replace a file.
     pub fn link(&self, mut staged: Staged, name: &FileName) -> Result<PathBuf, CorpusError> {
         let final_path = self.path_of(name);
         let Some(tmp) = staged.tmp.take() else {
@@ -241,16 +233,11 @@ impl Corpus {
         self.link_temporary(tmp, name)
     }
 
-    /// Makes the names placed by [`Corpus::link`] durable.
-    pub fn sync(&self) -> Result<(), CorpusError> {
-        self.sync_dir()
-    }
-
     /// Links a fsynced temporary file to its name, removes the temporary
     /// name and fsyncs the directory; removes the temporary file on failure.
     fn place_temporary(&self, tmp: PathBuf, name: &FileName) -> Result<PathBuf, CorpusError> {
         let path = self.link_temporary(tmp, name)?;
-        self.sync_dir()?;
+        self.sync()?;
         Ok(path)
     }
 
@@ -296,7 +283,7 @@ impl Corpus {
         let tmp = self.write_temporary(&name.render(), text)?;
         let result = (|| {
             fs::rename(&tmp, &final_path).map_err(io(&final_path))?;
-            self.sync_dir()?;
+            self.sync()?;
             Ok(final_path.clone())
         })();
         if result.is_err() {
@@ -394,7 +381,8 @@ mod tests {
         let staged = c.stage("T\n\nStaged body").unwrap();
         assert_eq!(names().len(), 1, "the staged text is on disk");
         assert!(c.list().unwrap().is_empty(), "but not a corpus file yet");
-        c.place(staged, &n).unwrap();
+        c.link(staged, &n).unwrap();
+        c.sync().unwrap();
         assert_eq!(
             fs::read_to_string(c.path_of(&n)).unwrap(),
             "T\n\nStaged body"
@@ -402,7 +390,7 @@ mod tests {
         assert_eq!(names(), [n.render()], "no temporary file is left");
         // A name in use is refused, the file kept, the staged text removed.
         let again = c.stage("other").unwrap();
-        assert!(matches!(c.place(again, &n), Err(CorpusError::Exists(_))));
+        assert!(matches!(c.link(again, &n), Err(CorpusError::Exists(_))));
         assert_eq!(
             fs::read_to_string(c.path_of(&n)).unwrap(),
             "T\n\nStaged body"
