@@ -593,6 +593,9 @@ fn second_look(picked: &str, metas: &[String]) -> String {
     }) {
         return typed.clone();
     }
+    if let Some(straight) = typed_words(picked, metas) {
+        return straight;
+    }
     if let Some(t) = metas.iter().find(|t| lost_to_question_marks(picked, t)) {
         return t.clone();
     }
@@ -666,6 +669,43 @@ fn lost_to_question_marks(h1: &str, title: &str) -> bool {
         }
     }
     fits(&h, &t)
+}
+
+/// The h1 with its quotes made straight when the metadata titles, worded
+/// otherwise, type one of the h1's quoted words straight ("Visitor's" in
+/// og:title, "Visitor’s" in the h1) and none of them has it curled: the same
+/// word typed two ways on one page is the theme curling what the publisher
+/// typed.
+fn typed_words(picked: &str, metas: &[String]) -> Option<String> {
+    let is_curly = |c: char| matches!(c, '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}');
+    let word = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let curled: Vec<String> = picked
+        .split_whitespace()
+        .map(word)
+        .filter(|w| w.contains(is_curly))
+        .collect();
+    if curled.is_empty() {
+        return None;
+    }
+    let meta_words: HashSet<String> = metas
+        .iter()
+        .flat_map(|t| t.split_whitespace().map(word))
+        .collect();
+    let curled_there = curled.iter().any(|w| meta_words.contains(w));
+    let typed_there = curled.iter().any(|w| meta_words.contains(&fold_quotes(w)));
+    (typed_there && !curled_there).then(|| {
+        picked
+            .chars()
+            .map(|c| match c {
+                '\u{2018}' | '\u{2019}' => '\'',
+                '\u{201C}' | '\u{201D}' => '"',
+                c => c,
+            })
+            .collect()
+    })
 }
 
 /// Lower case with typographic quotes made straight, for comparing titles
@@ -1141,6 +1181,32 @@ mod tests {
             headline(&m, &[h1("Why the quay\u{2019}s walls failed")], "x.org"),
             "Why the quay\u{2019}s walls failed"
         );
+    }
+
+    #[test]
+    fn a_word_the_metadata_types_straight_straightens_the_curled_h1() {
+        // Worded otherwise than the h1, but the same word typed straight.
+        let m = PageMeta {
+            og_title: Some("Your first trip to Tbilisi: a visitor's guide".into()),
+            ..PageMeta::default()
+        };
+        let curled = "Your first trip to Tbilisi- a visitor\u{2019}s guide";
+        assert_eq!(
+            headline(&m, &[h1(curled)], "x.org"),
+            "Your first trip to Tbilisi- a visitor's guide"
+        );
+        // A metadata title with the curled word too: the publisher curled it.
+        let both = PageMeta {
+            ld_headline: Some("A visitor\u{2019}s guide to Tbilisi".into()),
+            ..m.clone()
+        };
+        assert_eq!(headline(&both, &[h1(curled)], "x.org"), curled);
+        // No quoted word in common: nothing tells the typed form.
+        let other = PageMeta {
+            og_title: Some("Tbilisi for the first time: it's easy".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(headline(&other, &[h1(curled)], "x.org"), curled);
     }
 
     #[test]
