@@ -811,9 +811,17 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     }
     // Unconfirmed by the metadata: a one- or two-word h1 is more often a
     // section label ("Webcams", "Our Blog") than the headline, and an h1 that
-    // is all link is a logo, when the metadata offers a title instead.
+    // is all link is a logo, when the metadata offers a title instead. Two
+    // words that the metadata title uses both are its short form, not a label.
     let has_meta = !metas.is_empty();
-    let plausible = |h: &&&H1| !h.link && (!has_meta || h.text.split_whitespace().count() >= 3);
+    let in_meta = |h: &str| {
+        let w = word_set(h);
+        metas.iter().any(|t| w.is_subset(&word_set(t)))
+    };
+    let plausible = |h: &&&H1| {
+        let words = h.text.split_whitespace().count();
+        !h.link && (!has_meta || words >= 3 || words == 2 && in_meta(&h.text))
+    };
     if let Some(h) = usable.iter().filter(|h| !h.noise).find(plausible) {
         return h.text.clone();
     }
@@ -1207,6 +1215,23 @@ mod tests {
             ..PageMeta::default()
         };
         assert_eq!(headline(&other, &[h1(curled)], "x.org"), curled);
+    }
+
+    #[test]
+    fn a_two_word_h1_whose_words_the_metadata_title_uses_is_the_headline() {
+        let m = PageMeta {
+            og_title: Some("Affordable food: nutrition for families on low incomes".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&m, &[h1("Affordable nutrition")], "x.org"),
+            "Affordable nutrition"
+        );
+        // Two words the title does not use are a section label.
+        assert_eq!(
+            headline(&m, &[h1("Our stories")], "x.org"),
+            "Affordable food: nutrition for families on low incomes"
+        );
     }
 
     #[test]
