@@ -614,7 +614,7 @@ fn second_look(picked: &str, metas: &[String]) -> String {
     for t in metas.iter().filter(|t| t.split_whitespace().count() >= 3) {
         let Some(prefix) = picked
             .strip_suffix(t.as_str())
-            .filter(|p| p.ends_with(' '))
+            .filter(|p| p.ends_with([' ', ':']))
             .map(str::trim)
         else {
             continue;
@@ -795,7 +795,9 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     };
     let usable: Vec<&H1> = h1s
         .iter()
-        .filter(|h| !site_like(&h.text) && h.text.split_whitespace().count() <= 40)
+        .filter(|h| {
+            !site_like(&h.text) && !breadcrumb(&h.text) && h.text.split_whitespace().count() <= 40
+        })
         .collect();
     for H1 { text: h, .. } in &usable {
         let hn = norm(h);
@@ -838,6 +840,19 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         }
     }
     h1s.first().map(|h| h.text.clone()).unwrap_or_default()
+}
+
+/// A trail of short section names ("Computer Science > Artificial
+/// Intelligence", "News › Europe"): where the page sits, not what it says.
+fn breadcrumb(h: &str) -> bool {
+    let parts: Vec<&str> = h.split([' ', '\u{a0}']).collect();
+    let marks = parts
+        .iter()
+        .filter(|w| matches!(**w, ">" | "›" | "»"))
+        .count();
+    marks > 0
+        && h.split(['>', '›', '»'])
+            .all(|seg| (1..=4).contains(&seg.split_whitespace().count()))
 }
 
 /// Decodes character references left in attribute values that were escaped
@@ -1232,6 +1247,29 @@ mod tests {
             headline(&m, &[h1("Our stories")], "x.org"),
             "Affordable food: nutrition for families on low incomes"
         );
+    }
+
+    #[test]
+    fn a_breadcrumb_h1_is_passed_over_and_a_glued_label_cut() {
+        // An archive's abstract page: the subject trail is the first h1, the
+        // paper's title the second, behind a "Title:" label with no space.
+        let m = PageMeta {
+            og_title: Some("Merging models under geometric constraints".into()),
+            ..PageMeta::default()
+        };
+        let h1s = [
+            h1("Computer Science > Artificial Intelligence"),
+            h1("Title:Merging models under geometric constraints"),
+        ];
+        assert_eq!(
+            headline(&m, &h1s, "x.org"),
+            "Merging models under geometric constraints"
+        );
+        assert!(breadcrumb("News \u{203a} Europe \u{203a} Caucasus"));
+        // A ">" inside a sentence is not a trail.
+        assert!(!breadcrumb(
+            "Why 5 > 3 matters when voters rank the candidates in the election"
+        ));
     }
 
     #[test]
