@@ -94,10 +94,21 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Opens (creating if needed) the corpus directory, and removes the
-    /// temporary files a crash may have left.
+    /// Opens (creating if needed) the corpus directory. Reading only: a
+    /// reader (`search`, `dedup`) opening it while the daemon runs must not
+    /// touch the daemon's half-written files, so the sweep is apart.
     pub fn open(dir: &Path) -> Result<Corpus, CorpusError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
+        Ok(Corpus {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Removes the temporary files a crash left. Only the holder of the
+    /// instance lock calls it (the daemon's start, `reextract --write`):
+    /// anyone else could delete a file the running writer is about to link.
+    pub fn sweep_temporaries(&self) -> Result<(), CorpusError> {
+        let dir = &self.dir;
         for entry in fs::read_dir(dir).map_err(io(dir))? {
             let entry = entry.map_err(io(dir))?;
             if entry
@@ -109,9 +120,7 @@ impl Corpus {
                 fs::remove_file(&p).map_err(io(&p))?;
             }
         }
-        Ok(Corpus {
-            dir: dir.to_path_buf(),
-        })
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -417,7 +426,7 @@ mod tests {
     }
 
     #[test]
-    fn open_sweeps_temporaries_and_scan_orders_by_number() {
+    fn only_the_sweep_removes_temporaries_and_scan_orders_by_number() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(
             dir.path().join(".tidings-tmp-1-010_0000000000000001.txt"),
@@ -431,9 +440,12 @@ mod tests {
         let found = c.scan().unwrap();
         let seqs: Vec<_> = found.iter().map(|f| f.name.seq).collect();
         assert_eq!(seqs, vec![2, 10]);
-        assert!(!dir
-            .path()
-            .join(".tidings-tmp-1-010_0000000000000001.txt")
-            .exists());
+        let tmp = dir.path().join(".tidings-tmp-1-010_0000000000000001.txt");
+        // Regression: `search` opening the corpus beside a running daemon
+        // swept the daemon's staged file, and its article failed to link.
+        assert!(tmp.exists(), "a reader's open removed a writer's file");
+        c.sweep_temporaries().unwrap();
+        assert!(!tmp.exists());
+        assert_eq!(c.scan().unwrap().len(), 2);
     }
 }

@@ -186,6 +186,7 @@ impl Ingest {
     ) -> Result<(Ingest, OpenReport), PipelineError> {
         let mut store = Store::open(&config.database)?;
         let corpus = Corpus::open(&config.corpus)?;
+        corpus.sweep_temporaries()?;
         let feeds: Vec<(String, String)> = config
             .feeds
             .iter()

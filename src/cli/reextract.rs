@@ -42,6 +42,9 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
     };
     let mut store = open_store(config)?;
     let corpus = Corpus::open(&config.corpus)?;
+    if write {
+        corpus.sweep_temporaries()?;
+    }
     let captured = store.captured_articles(since)?;
     let (mut changed, mut unchanged, mut skipped) = (0, 0, 0);
     let now = Utc::now();
