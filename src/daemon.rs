@@ -10,7 +10,8 @@
 //!   round marks the daemon healthy, and only a healthy daemon pings the
 //!   systemd watchdog and answers 200 on `/healthz`.
 //! * SIGHUP reloads the config: feeds added or removed take effect without
-//!   a restart; a config that does not load leaves the old one running.
+//!   a restart, and the alert delivery loop follows the new sinks; a config
+//!   that does not load leaves the old one running.
 //! * SIGTERM or SIGINT: no new poll starts, polls in flight get a deadline
 //!   to finish, and `serve` returns (the process exits 0). Whatever a poll
 //!   was doing when the deadline passed is safe to drop: articles are
@@ -196,13 +197,18 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
     }
 
     let tracker = TaskTracker::new();
-    if !pipeline.config().alerts.is_empty() {
-        match crate::fetch::Poster::new(&pipeline.config().fetch) {
-            Ok(poster) => {
-                tracker.spawn(crate::deliver::run(pipeline.clone(), poster, stop.clone()));
-            }
-            Err(e) => error!("alerts cannot be sent: {e}"),
+    // Started with or without sinks, since a reload may add the first one;
+    // with none it wakes once a minute to find nothing due.
+    let (current, following) = tokio::sync::watch::channel(pipeline.clone());
+    // Its own token, cancelled as soon as the loop ends: a pass in flight
+    // finishes within the deadline, but no new pass starts (the `stop`
+    // token is only cancelled after the deadline).
+    let delivering = CancellationToken::new();
+    match crate::fetch::Poster::new(&pipeline.config().fetch) {
+        Ok(poster) => {
+            tracker.spawn(crate::deliver::run(following, poster, delivering.clone()));
         }
+        Err(e) => error!("alerts cannot be sent: {e}"),
     }
     let mut slots = Arc::new(Semaphore::new(pipeline.config().fetch.concurrency));
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
@@ -304,6 +310,8 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
                         slots = Arc::new(Semaphore::new(p.config().fetch.concurrency));
                     }
                     pipeline = p;
+                    // The delivery loop follows (it may have stopped if no poster could be built).
+                    let _ = current.send(pipeline.clone());
                     m.set_feeds(pipeline.config().feeds.len());
                 }
                 last_status.clear();
@@ -313,6 +321,7 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
         }
     }
 
+    delivering.cancel();
     let polling = in_flight.lock().unwrap_or_else(|p| p.into_inner()).len();
     tell(notifier.stopping(&format!(
         "stopping: {polling} polls finishing (at most {}s)",

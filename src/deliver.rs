@@ -407,8 +407,28 @@ pub async fn flush(
 
 /// The daemon's delivery loop: a pass whenever something is queued or
 /// comes due, until the token is cancelled.
-pub async fn run(pipeline: Pipeline, poster: Poster, token: tokio_util::sync::CancellationToken) {
+/// The daemon's delivery loop. It follows the pipeline the daemon runs
+/// (`current`, replaced on SIGHUP): a sink added by a reload is delivered
+/// to, one removed has its queue expired, and a changed `[fetch]` table
+/// gets a new poster. Sends through `poster` until a reload changes the
+/// fetch settings.
+pub async fn run(
+    mut current: tokio::sync::watch::Receiver<Pipeline>,
+    mut poster: Poster,
+    token: tokio_util::sync::CancellationToken,
+) {
+    let mut fetch = current.borrow().config().fetch.clone();
     loop {
+        let pipeline = current.borrow_and_update().clone();
+        if pipeline.config().fetch != fetch {
+            match Poster::new(&pipeline.config().fetch) {
+                Ok(p) => {
+                    poster = p;
+                    fetch = pipeline.config().fetch.clone();
+                }
+                Err(e) => warn!("alert delivery keeps the old HTTP settings: {e}"),
+            }
+        }
         if let Err(e) = deliver_due(&pipeline, &poster, Utc::now()).await {
             warn!("alert delivery: {e}");
         }
@@ -425,6 +445,12 @@ pub async fn run(pipeline: Pipeline, poster: Poster, token: tokio_util::sync::Ca
         tokio::select! {
             _ = token.cancelled() => return,
             _ = pipeline.alert_queued() => {}
+            changed = current.changed() => {
+                if changed.is_err() {
+                    // The daemon is gone: nothing follows.
+                    return;
+                }
+            }
             _ = tokio::time::sleep(nap) => {}
         }
     }

@@ -641,6 +641,46 @@ fn sighup_adds_and_removes_feeds_and_a_broken_config_keeps_the_old_one() {
     assert!(d.log().contains("stopped"), "{}", d.log());
 }
 
+/// Regression: the delivery loop kept the config it started with, so a
+/// sink added by SIGHUP never heard of anything (and with no sink at start
+/// there was no loop at all), and one re-added would have its queue
+/// expired as "no longer configured".
+#[test]
+fn a_sink_added_by_sighup_hears_of_the_next_article() {
+    let site = Site::start(2, 1, Duration::from_millis(1));
+    let hook = crate::env::Server::start();
+    let dir = Dir::new();
+    let (f0, f1) = (&site.feeds[0].0, &site.feeds[1].0);
+    dir.write_config(&site.base, &[f0], "");
+    // --alert: a feed's first poll alerts too, so feed 1 alerts when added.
+    let mut d = dir.spawn(&["run", "--alert"]);
+    wait_until("feed 0's article", Duration::from_secs(20), || {
+        dir.corpus_files().len() == 6
+    });
+    let sink = format!(
+        "\n[[alerts]]\nname = \"desk\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+        hook.base
+    );
+    dir.write_config(&site.base, &[f0, f1], &sink);
+    d.signal("HUP");
+    d.wait_log("config reloaded", Duration::from_secs(20));
+    wait_until(
+        "the alert for feed 1's article",
+        Duration::from_secs(20),
+        || !hook.delivered("/hook").is_empty(),
+    );
+    let got = hook.delivered("/hook");
+    assert_eq!(got.len(), 1, "{}", d.log());
+    let body = got[0].json();
+    assert_eq!(body["event"], "new_article");
+    assert_eq!(body["article"]["feed"], "feed1");
+    // With a sink, the stop no longer waits out the 30 s deadline for a
+    // delivery loop that was only told to stop after it.
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
+    assert!(!d.log().contains("still running"), "{}", d.log());
+}
+
 #[test]
 fn second_writer_is_refused_while_readers_work() {
     let site = Site::start(1, 2, Duration::from_millis(1));
