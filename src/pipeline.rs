@@ -708,12 +708,102 @@ pub enum EntryOutcome {
     Failed(String),
 }
 
+/// The kind of a poll failure, as `/metrics` counts it. Taken from the
+/// error's type where it is made, never from its words (a URL with
+/// "connect" in it is not a network failure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Timeout,
+    Http4xx,
+    Http5xx,
+    Network,
+    Blocked,
+    TooLarge,
+    Store,
+    Parse,
+    Other,
+}
+
+impl FailureKind {
+    /// Every kind, in the order `/metrics` renders them.
+    pub const ALL: [FailureKind; 9] = [
+        FailureKind::Timeout,
+        FailureKind::Http4xx,
+        FailureKind::Http5xx,
+        FailureKind::Network,
+        FailureKind::Blocked,
+        FailureKind::TooLarge,
+        FailureKind::Store,
+        FailureKind::Parse,
+        FailureKind::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureKind::Timeout => "timeout",
+            FailureKind::Http4xx => "http_4xx",
+            FailureKind::Http5xx => "http_5xx",
+            FailureKind::Network => "network",
+            FailureKind::Blocked => "blocked",
+            FailureKind::TooLarge => "too_large",
+            FailureKind::Store => "store",
+            FailureKind::Parse => "parse",
+            FailureKind::Other => "other",
+        }
+    }
+
+    pub fn of_fetch(e: &FetchError) -> FailureKind {
+        match e {
+            FetchError::Timeout { .. } => FailureKind::Timeout,
+            FetchError::Status { status, .. } => match status / 100 {
+                4 => FailureKind::Http4xx,
+                5 => FailureKind::Http5xx,
+                _ => FailureKind::Other,
+            },
+            FetchError::Network { .. } | FetchError::Client(_) => FailureKind::Network,
+            FetchError::Blocked { .. } => FailureKind::Blocked,
+            FetchError::TooLarge { .. } => FailureKind::TooLarge,
+            // Held back by our own politeness, or a redirect chain: neither
+            // is the server failing nor the network.
+            FetchError::Throttled { .. } | FetchError::Redirect { .. } => FailureKind::Other,
+        }
+    }
+
+    pub fn of(e: &PipelineError) -> FailureKind {
+        match e {
+            PipelineError::Store(_) => FailureKind::Store,
+            PipelineError::Fetch(f) => FailureKind::of_fetch(f),
+            PipelineError::Shared(inner) => FailureKind::of(inner),
+            PipelineError::Corpus(_) | PipelineError::Archive(_) | PipelineError::Task(_) => {
+                FailureKind::Other
+            }
+        }
+    }
+}
+
+/// Why a poll failed: its kind and the one-line message the logs, the
+/// feed's row and `status` show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollFailure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl PollFailure {
+    fn of(e: &PipelineError) -> PollFailure {
+        PollFailure {
+            kind: FailureKind::of(e),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// What one poll of one feed did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedOutcome {
     pub feed: String,
-    /// The error that stopped the poll, if it failed.
-    pub error: Option<String>,
+    /// What stopped the poll, if it failed.
+    pub error: Option<PollFailure>,
     pub not_modified: bool,
     pub entries: usize,
     pub stored: usize,
@@ -888,7 +978,7 @@ impl Pipeline {
         let row = match self.with_ingest(move |i| Ok(i.store.feed(&name)?)).await {
             Ok(r) => r.unwrap_or_default(),
             Err(e) => {
-                out.error = Some(e.to_string());
+                out.error = Some(PollFailure::of(&e));
                 return out;
             }
         };
@@ -960,7 +1050,10 @@ impl Pipeline {
                     .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
                     .await;
                 self.check_feed_health(feed, &row, Some(&error), now).await;
-                out.error = Some(error);
+                out.error = Some(PollFailure {
+                    kind: FailureKind::of_fetch(&e),
+                    message: error,
+                });
                 return out;
             }
         };
@@ -985,13 +1078,16 @@ impl Pipeline {
             let parsed =
                 tokio::task::spawn_blocking(move || feed::parse(&body, charset.as_deref(), &base))
                     .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r.map_err(|e| format!("{url}: {e}")));
+                    .map_err(|e| (FailureKind::Other, e.to_string()))
+                    .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
             let parsed = match parsed {
                 Ok(p) => p,
-                Err(error) => {
+                Err((kind, error)) => {
                     warn!(feed = %feed.name, "poll failed: {error}");
-                    out.error = Some(error.clone());
+                    out.error = Some(PollFailure {
+                        kind,
+                        message: error.clone(),
+                    });
                     let now = Utc::now();
                     let next = schedule::after_failure(
                         &feed.name,
@@ -1067,7 +1163,7 @@ impl Pipeline {
             })
             .await
         {
-            out.error = Some(e.to_string());
+            out.error = Some(PollFailure::of(&e));
         }
         info!(
             feed = %feed.name,
@@ -1436,6 +1532,59 @@ pub async fn run_once(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failure_kinds_come_from_the_error_type_not_its_words() {
+        let url = "https://connect.example.org/tls/feed.xml".to_string();
+        let status = |status| FetchError::Status {
+            url: url.clone(),
+            status,
+            retry_after: None,
+        };
+        for (e, kind) in [
+            (status(404), FailureKind::Http4xx),
+            (status(503), FailureKind::Http5xx),
+            (status(304), FailureKind::Other),
+            (
+                FetchError::Timeout { url: url.clone() },
+                FailureKind::Timeout,
+            ),
+            (
+                FetchError::TooLarge {
+                    url: url.clone(),
+                    limit: 10,
+                },
+                FailureKind::TooLarge,
+            ),
+            (
+                FetchError::Network {
+                    url: url.clone(),
+                    message: "dns error".into(),
+                },
+                FailureKind::Network,
+            ),
+            // Regression: the words of the URL ("connect", "tls") made a
+            // redirect loop count as a network failure.
+            (
+                FetchError::Redirect {
+                    url: url.clone(),
+                    message: "more than 10 redirects".into(),
+                },
+                FailureKind::Other,
+            ),
+        ] {
+            assert_eq!(FailureKind::of_fetch(&e), kind, "{e}");
+            let shared = PipelineError::Shared(Arc::new(PipelineError::Fetch(e)));
+            assert_eq!(FailureKind::of(&shared), kind);
+        }
+        assert_eq!(
+            FailureKind::of(&PipelineError::Task("panicked".into())),
+            FailureKind::Other
+        );
+        let labels: std::collections::HashSet<_> =
+            FailureKind::ALL.iter().map(|k| k.label()).collect();
+        assert_eq!(labels.len(), FailureKind::ALL.len());
+    }
 
     fn entry(key: &str, published: Option<&str>) -> Entry {
         Entry {

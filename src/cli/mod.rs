@@ -689,7 +689,7 @@ fn print_summary(s: &crate::pipeline::Summary) -> i32 {
         eprintln!(
             "tidings: feed {}: {}",
             f.feed,
-            f.error.as_deref().unwrap_or("")
+            f.error.as_ref().map_or("", |e| e.message.as_str())
         );
     }
     println!(

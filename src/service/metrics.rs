@@ -128,7 +128,7 @@ impl Metrics {
         match &out.error {
             Some(e) => {
                 self.polls_failed.fetch_add(1, Relaxed);
-                self.bump(ERRORS, error_kind(e), 1);
+                self.bump(ERRORS, e.kind.label(), 1);
             }
             None if out.not_modified => {
                 self.polls_not_modified.fetch_add(1, Relaxed);
@@ -237,7 +237,9 @@ impl Metrics {
             "counter",
             "Failed feed polls, by kind of failure.",
         );
-        for kind in ERROR_KINDS {
+        // Every kind, a kind that has not happened yet at 0, so alerts on
+        // `rate()` work from the start.
+        for kind in crate::pipeline::FailureKind::ALL.map(|k| k.label()) {
             let v = labelled.get(&(ERRORS, kind.to_string())).unwrap_or(&0);
             let _ = writeln!(out, "tidings_poll_errors_total{{kind=\"{kind}\"}} {v}");
         }
@@ -395,75 +397,18 @@ fn escape_label(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Every kind [`error_kind`] returns, always rendered (a kind that has not
-/// happened yet shows 0, so alerts on `rate()` work from the start).
-pub const ERROR_KINDS: [&str; 9] = [
-    "timeout",
-    "http_4xx",
-    "http_5xx",
-    "network",
-    "blocked",
-    "too_large",
-    "store",
-    "parse",
-    "other",
-];
-
-/// The kind of a poll failure, from its message (the Display forms of
-/// `fetch::FetchError`, `feed::FeedError` — "not a feed: …" — and
-/// `store::StoreError`).
-pub fn error_kind(message: &str) -> &'static str {
-    if let Some(rest) = message.rsplit_once(": HTTP ").map(|(_, r)| r) {
-        match rest.bytes().next() {
-            Some(b'4') => return "http_4xx",
-            Some(b'5') => return "http_5xx",
-            _ => {}
-        }
-    }
-    if message.ends_with(": timed out") {
-        "timeout"
-    } else if message.contains("is a private or local address") {
-        "blocked"
-    } else if message.contains("-byte limit") {
-        "too_large"
-    } else if message.starts_with("database ") {
-        "store"
-    } else if message.contains("not a feed") {
-        "parse"
-    } else if message.starts_with("HTTP client:") || looks_like_network(message) {
-        "network"
-    } else {
-        "other"
-    }
-}
-
-fn looks_like_network(m: &str) -> bool {
-    let m = m.to_ascii_lowercase();
-    [
-        "connect",
-        "dns",
-        "refused",
-        "reset",
-        "tls",
-        "certificate",
-        "closed",
-        "broken pipe",
-        "unreachable",
-        "proxy",
-        "redirect",
-    ]
-    .iter()
-    .any(|w| m.contains(w))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn outcome(error: Option<&str>, stored: usize) -> FeedOutcome {
+        use crate::pipeline::{FailureKind, PollFailure};
         FeedOutcome {
             feed: "f".into(),
-            error: error.map(str::to_string),
+            error: error.map(|m| PollFailure {
+                kind: FailureKind::Http5xx,
+                message: m.to_string(),
+            }),
             stored,
             duplicates: 2,
             ..Default::default()
@@ -566,31 +511,6 @@ mod tests {
             assert!(typed.contains(base), "{name} has no TYPE line before it");
         }
         assert!(t.contains("method=\"we\\\"ird\\nname\\\\\""), "{t}");
-    }
-
-    #[test]
-    fn error_kinds_from_messages() {
-        for (msg, kind) in [
-            ("https://a.org/f: HTTP 404", "http_4xx"),
-            ("https://a.org/f: HTTP 502", "http_5xx"),
-            ("https://a.org/f: timed out", "timeout"),
-            (
-                "https://a.org/f: 10.0.0.1 is a private or local address (set ...)",
-                "blocked",
-            ),
-            (
-                "https://a.org/f: body larger than the 10-byte limit",
-                "too_large",
-            ),
-            ("https://a.org/f: connection refused", "network"),
-            ("database /x/t.db: disk I/O error", "store"),
-            ("https://a.org/f: not a feed: expected <rss>", "parse"),
-            ("internal task failed: panicked", "other"),
-            ("", "other"),
-        ] {
-            assert_eq!(error_kind(msg), kind, "{msg}");
-            assert!(ERROR_KINDS.contains(&kind));
-        }
     }
 
     #[test]
