@@ -406,12 +406,10 @@ pub async fn flush(
 }
 
 /// The daemon's delivery loop: a pass whenever something is queued or
-/// comes due, until the token is cancelled.
-/// The daemon's delivery loop. It follows the pipeline the daemon runs
-/// (`current`, replaced on SIGHUP): a sink added by a reload is delivered
-/// to, one removed has its queue expired, and a changed `[fetch]` table
-/// gets a new poster. Sends through `poster` until a reload changes the
-/// fetch settings.
+/// comes due, until the token is cancelled. It follows the pipeline the
+/// daemon runs (`current`, replaced on SIGHUP): a sink added by a reload is
+/// delivered to, one removed has its queue expired, and a changed `[fetch]`
+/// table gets a new poster.
 pub async fn run(
     mut current: tokio::sync::watch::Receiver<Pipeline>,
     mut poster: Poster,
