@@ -5,6 +5,7 @@
 //!
 //!     cargo bench --bench idle
 //!     FEEDS=2000 SECONDS=60 cargo bench --bench idle
+//!     TIDINGS_BIN=/path/to/old/tidings cargo bench --bench idle
 //!
 //! A first `run --once` polls every feed (each answers an empty feed with a
 //! long <ttl>), so that the daemon then starts with every feed scheduled
@@ -82,9 +83,11 @@ fn main() {
         .unwrap()
         .write_all(cfg.as_bytes())
         .unwrap();
-    let bin = env!("CARGO_BIN_EXE_tidings");
+    // TIDINGS_BIN measures another build (an older commit's) the same way.
+    let bin =
+        std::env::var_os("TIDINGS_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_tidings").into());
     let t = Instant::now();
-    let out = std::process::Command::new(bin)
+    let out = std::process::Command::new(&bin)
         .arg("--config")
         .arg(&cfg_path)
         .args(["run", "--once"])
@@ -101,7 +104,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let mut child = std::process::Command::new(bin)
+    let mut child = std::process::Command::new(&bin)
         .arg("--config")
         .arg(&cfg_path)
         .arg("run")

@@ -198,18 +198,13 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
 
     let tracker = TaskTracker::new();
     // Started with or without sinks, since a reload may add the first one;
-    // with none it wakes once a minute to find nothing due.
+    // with none it wakes once a minute to find nothing due. Its own token,
+    // cancelled as soon as the loop ends: a pass in flight finishes within
+    // the deadline, but no new pass starts (`stop` is cancelled only after
+    // the deadline).
     let (current, following) = tokio::sync::watch::channel(pipeline.clone());
-    // Its own token, cancelled as soon as the loop ends: a pass in flight
-    // finishes within the deadline, but no new pass starts (the `stop`
-    // token is only cancelled after the deadline).
     let delivering = CancellationToken::new();
-    match crate::fetch::Poster::new(&pipeline.config().fetch) {
-        Ok(poster) => {
-            tracker.spawn(crate::deliver::run(following, poster, delivering.clone()));
-        }
-        Err(e) => error!("alerts cannot be sent: {e}"),
-    }
+    tracker.spawn(crate::deliver::run(following, delivering.clone()));
     let mut slots = Arc::new(Semaphore::new(pipeline.config().fetch.concurrency));
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
     m.set_feeds(pipeline.config().feeds.len());
@@ -310,7 +305,7 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
                         slots = Arc::new(Semaphore::new(p.config().fetch.concurrency));
                     }
                     pipeline = p;
-                    // The delivery loop follows (it may have stopped if no poster could be built).
+                    // The delivery loop follows.
                     let _ = current.send(pipeline.clone());
                     m.set_feeds(pipeline.config().feeds.len());
                 }

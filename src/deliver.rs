@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use tokio::io::AsyncWriteExt;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::alert::{self, AlertConfig, EmailSink, Event, Sink, Tls};
 use crate::fetch::Poster;
@@ -409,26 +409,42 @@ pub async fn flush(
 /// comes due, until the token is cancelled. It follows the pipeline the
 /// daemon runs (`current`, replaced on SIGHUP): a sink added by a reload is
 /// delivered to, one removed has its queue expired, and a changed `[fetch]`
-/// table gets a new poster.
+/// table gets a new poster. The poster (an HTTP client with its TLS roots,
+/// a few MB) is built only once there is a sink.
 pub async fn run(
     mut current: tokio::sync::watch::Receiver<Pipeline>,
-    mut poster: Poster,
     token: tokio_util::sync::CancellationToken,
 ) {
-    let mut fetch = current.borrow().config().fetch.clone();
+    let mut poster: Option<(Poster, crate::config::FetchConfig)> = None;
     loop {
         let pipeline = current.borrow_and_update().clone();
-        if pipeline.config().fetch != fetch {
-            match Poster::new(&pipeline.config().fetch) {
-                Ok(p) => {
-                    poster = p;
-                    fetch = pipeline.config().fetch.clone();
+        let fetch = &pipeline.config().fetch;
+        if pipeline.config().alerts.is_empty() {
+            // Nothing to send, and nothing queued for anyone: wait for a
+            // reload without touching the store (an idle daemon without
+            // sinks stays as small and quiet as one without this loop).
+            poster = None;
+            tokio::select! {
+                _ = token.cancelled() => return,
+                changed = current.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
                 }
-                Err(e) => warn!("alert delivery keeps the old HTTP settings: {e}"),
+            }
+            continue;
+        }
+        if poster.as_ref().is_none_or(|(_, built)| built != fetch) {
+            match Poster::new(fetch) {
+                Ok(p) => poster = Some((p, fetch.clone())),
+                // Kept, if there is one: the old settings still send.
+                Err(e) => error!("alerts cannot be sent with the new [fetch] settings: {e}"),
             }
         }
-        if let Err(e) = deliver_due(&pipeline, &poster, Utc::now()).await {
-            warn!("alert delivery: {e}");
+        if let Some((poster, _)) = &poster {
+            if let Err(e) = deliver_due(&pipeline, poster, Utc::now()).await {
+                warn!("alert delivery: {e}");
+            }
         }
         publish_pending(&pipeline).await;
         let next = pipeline
