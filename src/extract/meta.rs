@@ -1357,4 +1357,60 @@ mod tests {
         }
         assert!(parse_date("yesterday").is_none());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Titles built from the characters the headline rules look at:
+        /// separators, quotes of both kinds, breadcrumb marks, "?" and
+        /// references.
+        fn title() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    "[A-Za-z]{1,8}",
+                    Just(" ".to_string()),
+                    Just(" | ".to_string()),
+                    Just(" - ".to_string()),
+                    Just(" \u{2013} ".to_string()),
+                    Just(": ".to_string()),
+                    Just(" > ".to_string()),
+                    Just(" \u{203a} ".to_string()),
+                    Just("'".to_string()),
+                    Just("\u{2019}".to_string()),
+                    Just("\u{201c}".to_string()),
+                    Just("?".to_string()),
+                    Just("&amp;#8217;".to_string()),
+                    Just("7 ".to_string()),
+                ],
+                0..16,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: crate::proptest_cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Whatever the sources say, the rules never panic and the
+            /// headline is one trimmed line.
+            #[test]
+            fn the_headline_is_one_trimmed_line(
+                og in proptest::option::of(title()),
+                html in proptest::option::of(title()),
+                site in proptest::option::of("[A-Za-z]{1,8}( [A-Za-z]{1,8})?"),
+                h1s in proptest::collection::vec(title(), 0..4),
+            ) {
+                let m = PageMeta {
+                    og_title: og,
+                    html_title: html,
+                    site_name: site,
+                    ..PageMeta::default()
+                };
+                let h: Vec<H1> = h1s.iter().map(|t| h1(t)).collect();
+                let out = headline(&m, &h, "news.example.org");
+                prop_assert!(!out.contains('\n'), "{out:?}");
+                prop_assert_eq!(out.trim(), out.as_str());
+            }
+        }
+    }
 }
