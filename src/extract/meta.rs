@@ -745,6 +745,14 @@ fn tidy(h: &str, site: Option<&str>, host: &str) -> String {
             break;
         }
     }
+    // And a short first segment before a longer rest: a brand or a section
+    // put in front ("The Agency | ML at Georgia Tech").
+    if let Some(i) = t.find(" | ") {
+        let (head, tail) = (t[..i].trim(), t[i + 3..].trim());
+        if head.split_whitespace().count() <= 3 && tail.split_whitespace().count() >= 4 {
+            t = tail.to_string();
+        }
+    }
     // A dash before a short capitalised tail after a headline of four words
     // or more: a tag line ("… - Personally Tested", "… — Strength
     // Training"), the cut that `<title>`s get when the site is unknown.
@@ -886,6 +894,17 @@ mod tests {
             tidy("Raids in Grozny resume | Opinion | Region", None, "x.org"),
             "Raids in Grozny resume"
         );
+        // A short segment in front of the pipe is a brand or a section too
+        // (when the rest is not short itself: then the rest is cut above).
+        assert_eq!(
+            tidy(
+                "Rights Desk | Raids in Grozny resume after a pause",
+                None,
+                "x.org"
+            ),
+            "Raids in Grozny resume after a pause"
+        );
+        assert_eq!(tidy("Raids resume | Grozny", None, "x.org"), "Raids resume");
         assert_eq!(
             tidy("Courts &#x26; rights", None, "x.org"),
             "Courts & rights"
