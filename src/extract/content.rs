@@ -374,6 +374,9 @@ impl Walker<'_> {
         let chars = text.chars().count();
         if let Some(&(owner, kind, hard)) = self.owners.last() {
             let soft = self.soft.clone();
+            // Placeholder text is a template's unfilled slot, never the
+            // article: it must not draw the container choice to itself.
+            let hard = hard || is_placeholder(&text);
             let noise = hard || !soft.is_empty();
             self.blocks.push(Block {
                 text,
@@ -474,6 +477,13 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Dummy text ("Lorem ipsum dolor sit amet, ...", "Lorem ipsum 1") that
+/// page templates ship in slots the publisher left empty.
+fn is_placeholder(t: &str) -> bool {
+    t.get(..11)
+        .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum"))
 }
 
 fn is_footnote_marker(node: NodeRef<Node>) -> bool {
@@ -1491,6 +1501,26 @@ pub fn without_author_bio(mut paragraphs: Vec<String>, authors: &str) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholder_text_is_not_the_article() {
+        // A landing-page template whose unfilled slots hold more dummy text
+        // than the page has article.
+        let lorem = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>";
+        let html = format!(
+            "<html><body><div class=\"slot\"><h3>Head Line 1</h3>{l}{l}{l}{l}</div>\
+             <div class=\"slot\"><h3>Rankings</h3>\
+             <p>Each year the firm ranks the hundred largest property insurers by premiums written, with separate tables for personal and commercial lines.</p>\
+             <p>This year the largest writers grew their premiums faster than the rest, and three companies new to the list entered the top twenty.</p>\
+             </div></body></html>",
+            l = lorem
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[1].starts_with("Each year"), "{got:?}");
+        assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
 
     fn owned(ps: &[&str]) -> Vec<String> {
         ps.iter().map(|p| p.to_string()).collect()
