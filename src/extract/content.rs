@@ -551,6 +551,19 @@ fn find_cards(doc: &Html) -> HashSet<NodeId> {
     cards
 }
 
+/// The prose inside one soft-furniture element, in document order.
+#[derive(Default)]
+struct ProseTally {
+    /// Characters in paragraph-sized, mostly link-free blocks.
+    chars: usize,
+    /// How many such blocks.
+    paras: usize,
+    /// How many of them follow another with no link line in between.
+    in_a_row: usize,
+    /// Such blocks since the last link line.
+    run: usize,
+}
+
 /// Cuts the tree under `root` into text blocks.
 pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     let cards = find_cards(doc);
@@ -569,22 +582,33 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     let mut blocks = w.blocks;
     // A soft-furniture element that holds real prose is the article's
     // wrapper, not furniture.
-    let mut prose: HashMap<NodeId, (usize, usize)> = HashMap::new();
-    for b in blocks
-        .iter()
-        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
-    {
+    let mut prose: HashMap<NodeId, ProseTally> = HashMap::new();
+    for b in &blocks {
+        let is_prose = !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars;
+        let is_link_line = b.link_chars * 2 > b.chars;
         for &id in &b.soft {
-            let e = prose.entry(id).or_default();
-            e.0 += b.chars;
-            e.1 += 1;
+            let t = prose.entry(id).or_default();
+            if is_link_line {
+                t.run = 0;
+            }
+            if is_prose {
+                t.chars += b.chars;
+                t.paras += 1;
+                if t.run > 0 {
+                    t.in_a_row += 1;
+                }
+                t.run += 1;
+            }
         }
     }
     // A soft-furniture element that holds real prose (four paragraphs, a
     // thousand characters) is the article's wrapper despite its class name.
+    // Not when no two of its paragraphs come in a row without a link line
+    // between them: that is a teaser list (a linked title, a blurb, again
+    // and again), whose blurbs read like prose but are not the article.
     let mut released: HashSet<NodeId> = prose
         .iter()
-        .filter(|(_, &(chars, n))| chars >= SOFT_MIN_CHARS && n >= 4)
+        .filter(|(_, t)| t.chars >= SOFT_MIN_CHARS && t.paras >= 4 && t.in_a_row >= 1)
         .map(|(&id, _)| id)
         .collect();
     // Its siblings of the same tag and class are more of the same wrapper:

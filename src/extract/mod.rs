@@ -491,6 +491,10 @@ mod tests {
             // An article cut into sections named like furniture ("toc"):
             // the short section goes with the long one of its class.
             "sections",
+            // A teaser list under a furniture class: a linked title and a
+            // blurb, again and again. The blurbs read like prose, but no two
+            // come in a row, so the list is not the article's wrapper.
+            "teasers",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
