@@ -1246,6 +1246,11 @@ fn is_notice(t: &str) -> bool {
     cookie || affiliate
 }
 
+/// A block this long that repeats an earlier one word for word is dropped
+/// whatever its kind; shorter repeats only when they are paragraphs (list
+/// items and table cells repeat legitimately: "Yes", "Pros", a spec).
+const REPEAT_MIN_CHARS: usize = 80;
+
 fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let title_n: String = title
         .chars()
@@ -1253,6 +1258,8 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         .flat_map(char::to_lowercase)
         .collect();
     let mut out: Vec<(String, Kind)> = Vec::new();
+    // Every text kept so far, for the repeat check.
+    let mut emitted: HashSet<&str> = HashSet::new();
     let mut seen_text = false;
     // Inside a furniture section ("Related articles", "About the author"):
     // skip until a heading of the same or a higher rank.
@@ -1317,11 +1324,13 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         if is_notice(&b.text) {
             continue;
         }
-        // A call to action repeated down the page: keep the first.
-        if b.kind == Kind::Para
-            && (20..200).contains(&b.chars)
-            && out.iter().any(|(t, _)| *t == b.text)
-        {
+        // A call to action repeated down the page: keep the first. A long
+        // block of any kind said twice word for word is a widget printed
+        // twice (a carousel's cloned slides, the mobile and desktop copies
+        // of a box), not the article repeating itself: keep the first too.
+        let repeat = (b.kind == Kind::Para && b.chars >= 20) || b.chars >= REPEAT_MIN_CHARS;
+        let first = emitted.insert(b.text.as_str());
+        if repeat && !first {
             continue;
         }
         out.push((b.text.clone(), b.kind));
@@ -1525,6 +1534,25 @@ pub fn without_author_bio(mut paragraphs: Vec<String>, authors: &str) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_block_printed_twice_is_kept_once() {
+        // A quote carousel whose slides are cloned for endless scrolling, and
+        // a summary box printed once for phones and once for desktops.
+        let slide = "<li>\u{201c}They found my brother when nobody else would even take our call, and they kept us informed every single day.\u{201d}</li>";
+        let summary = "<p class=\"box\">In short: at least twelve men were detained in Grozny last month and held for days without charge, two rights groups say; officials deny it, and diplomats from several European countries have asked for an inquiry into the reports.</p>";
+        let html = format!(
+            "<html><body><div class=\"story\">{summary}\
+             <p>Police in Grozny detained at least twelve men last month, according to two rights groups that documented the arrests.</p>\
+             <p>The men were held for several days without charge, the groups said, and some were returned only after paying officers.</p>\
+             {summary}<ul>{slide}{slide}</ul></div></body></html>"
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert!(got[0].starts_with("In short"), "{got:?}");
+        assert!(got[3].contains("found my brother"), "{got:?}");
+    }
 
     #[test]
     fn placeholder_text_is_not_the_article() {
