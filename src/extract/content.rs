@@ -39,6 +39,9 @@ pub struct Block {
     pub text: String,
     /// Characters of text inside links.
     pub link_chars: usize,
+    /// Of those, characters inside links to a place on the same page
+    /// ("#section-2"): a table of contents.
+    anchor_chars: usize,
     pub chars: usize,
     /// The block element that owns this run of text.
     pub owner: NodeId,
@@ -359,6 +362,9 @@ struct Walker<'c> {
     blocks: Vec<Block>,
     buf: String,
     buf_links: usize,
+    buf_anchors: usize,
+    /// Depth of same-page links (`href="#..."`) around the walk.
+    in_anchor: usize,
     owners: Vec<(NodeId, Kind, bool)>,
     soft: Vec<NodeId>,
 }
@@ -368,6 +374,7 @@ impl Walker<'_> {
         if self.buf.trim().is_empty() {
             self.buf.clear();
             self.buf_links = 0;
+            self.buf_anchors = 0;
             return;
         }
         let text = fold_space(&self.buf);
@@ -381,6 +388,7 @@ impl Walker<'_> {
             self.blocks.push(Block {
                 text,
                 link_chars: self.buf_links.min(chars),
+                anchor_chars: self.buf_anchors.min(chars),
                 chars,
                 owner,
                 kind,
@@ -391,6 +399,7 @@ impl Walker<'_> {
         }
         self.buf.clear();
         self.buf_links = 0;
+        self.buf_anchors = 0;
     }
 
     fn walk(&mut self, node: NodeRef<Node>, depth: usize, noise: bool, in_link: bool) {
@@ -401,7 +410,11 @@ impl Walker<'_> {
             Node::Text(t) => {
                 self.buf.push_str(t);
                 if in_link {
-                    self.buf_links += t.chars().filter(|c| !c.is_whitespace()).count();
+                    let n = t.chars().filter(|c| !c.is_whitespace()).count();
+                    self.buf_links += n;
+                    if self.in_anchor > 0 {
+                        self.buf_anchors += n;
+                    }
                 }
             }
             Node::Element(el) => {
@@ -465,9 +478,12 @@ impl Walker<'_> {
                         return;
                     }
                     let link = in_link || name == "a";
+                    let anchor = name == "a" && el.attr("href").is_some_and(|h| h.starts_with('#'));
+                    self.in_anchor += usize::from(anchor);
                     for c in node.children() {
                         self.walk(c, depth + 1, el_noise, link);
                     }
+                    self.in_anchor -= usize::from(anchor);
                 }
             }
             _ => {
@@ -572,6 +588,8 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
         blocks: Vec::new(),
         buf: String::new(),
         buf_links: 0,
+        buf_anchors: 0,
+        in_anchor: 0,
         owners: vec![(root, Kind::Para, false)],
         soft: Vec::new(),
     };
@@ -1264,7 +1282,17 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     // Inside a furniture section ("Related articles", "About the author"):
     // skip until a heading of the same or a higher rank.
     let mut skipping: Option<u8> = None;
-    for b in kept {
+    // Whether prose comes after each block: a list of links with the
+    // article going on below it is the article's own (a checklist, a list of
+    // resources); one that ends the container is furniture (recent posts,
+    // a menu of services).
+    let mut prose_after = vec![false; kept.len()];
+    for i in (0..kept.len().saturating_sub(1)).rev() {
+        let n = kept[i + 1];
+        prose_after[i] = prose_after[i + 1]
+            || (n.kind == Kind::Para && n.chars >= 80 && n.link_chars * 4 < n.chars);
+    }
+    for (i, b) in kept.iter().enumerate() {
         let level = match b.kind {
             Kind::Heading(l) => Some(l),
             _ => None,
@@ -1296,8 +1324,12 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
         // A block that is mostly link text is navigation or a related-links
-        // list, unless it is long prose with a few links.
-        if ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item) {
+        // list, unless it is long prose with a few links, or an item of the
+        // article's own list of links (see `prose_after`). A table of
+        // contents (links to places on the page) is furniture wherever it is.
+        let article_list =
+            b.kind == Kind::Item && prose_after[i] && b.anchor_chars * 2 < b.link_chars;
+        if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item)) && !article_list {
             continue;
         }
         if is_boilerplate_line(&b.text) {

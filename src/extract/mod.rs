@@ -495,6 +495,10 @@ mod tests {
             // blurb, again and again. The blurbs read like prose, but no two
             // come in a row, so the list is not the article's wrapper.
             "teasers",
+            // A checklist of linked items with the article going on below
+            // it is the article's; the table of contents above it (links
+            // to places on the page) and the list that ends it are not.
+            "linklist",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
