@@ -969,6 +969,18 @@ const BOILERPLATE: &[&str] = &[
     "read also",
     "read next",
     "trending",
+    // Titles of a table of contents: its entries are links and go, the
+    // title would be left standing alone.
+    "table of contents",
+    "contents",
+    "toc",
+    "article contents",
+    "in this article",
+    "in this post",
+    "on this page",
+    "jump to",
+    "jump to section",
+    "quick links",
 ];
 
 fn is_boilerplate_line(t: &str) -> bool {
@@ -1584,6 +1596,14 @@ mod tests {
         assert_eq!(got.len(), 4, "{got:?}");
         assert!(got[0].starts_with("In short"), "{got:?}");
         assert!(got[3].contains("found my brother"), "{got:?}");
+    }
+
+    #[test]
+    fn the_title_of_a_table_of_contents_is_boilerplate() {
+        for t in ["Table of Contents", "In this article:", "Jump to"] {
+            assert!(is_boilerplate_line(t), "{t}");
+        }
+        assert!(!is_boilerplate_line("Contents of a winter pack"));
     }
 
     #[test]
