@@ -39,6 +39,9 @@ pub struct Block {
     pub text: String,
     /// Characters of text inside links.
     pub link_chars: usize,
+    /// Of those, characters inside links to a place on the same page
+    /// ("#section-2"): a table of contents.
+    anchor_chars: usize,
     pub chars: usize,
     /// The block element that owns this run of text.
     pub owner: NodeId,
@@ -359,6 +362,9 @@ struct Walker<'c> {
     blocks: Vec<Block>,
     buf: String,
     buf_links: usize,
+    buf_anchors: usize,
+    /// Depth of same-page links (`href="#..."`) around the walk.
+    in_anchor: usize,
     owners: Vec<(NodeId, Kind, bool)>,
     soft: Vec<NodeId>,
 }
@@ -368,16 +374,21 @@ impl Walker<'_> {
         if self.buf.trim().is_empty() {
             self.buf.clear();
             self.buf_links = 0;
+            self.buf_anchors = 0;
             return;
         }
         let text = fold_space(&self.buf);
         let chars = text.chars().count();
         if let Some(&(owner, kind, hard)) = self.owners.last() {
             let soft = self.soft.clone();
+            // Placeholder text is a template's unfilled slot, never the
+            // article: it must not draw the container choice to itself.
+            let hard = hard || is_placeholder(&text);
             let noise = hard || !soft.is_empty();
             self.blocks.push(Block {
                 text,
                 link_chars: self.buf_links.min(chars),
+                anchor_chars: self.buf_anchors.min(chars),
                 chars,
                 owner,
                 kind,
@@ -388,6 +399,7 @@ impl Walker<'_> {
         }
         self.buf.clear();
         self.buf_links = 0;
+        self.buf_anchors = 0;
     }
 
     fn walk(&mut self, node: NodeRef<Node>, depth: usize, noise: bool, in_link: bool) {
@@ -398,7 +410,11 @@ impl Walker<'_> {
             Node::Text(t) => {
                 self.buf.push_str(t);
                 if in_link {
-                    self.buf_links += t.chars().filter(|c| !c.is_whitespace()).count();
+                    let n = t.chars().filter(|c| !c.is_whitespace()).count();
+                    self.buf_links += n;
+                    if self.in_anchor > 0 {
+                        self.buf_anchors += n;
+                    }
                 }
             }
             Node::Element(el) => {
@@ -462,9 +478,12 @@ impl Walker<'_> {
                         return;
                     }
                     let link = in_link || name == "a";
+                    let anchor = name == "a" && el.attr("href").is_some_and(|h| h.starts_with('#'));
+                    self.in_anchor += usize::from(anchor);
                     for c in node.children() {
                         self.walk(c, depth + 1, el_noise, link);
                     }
+                    self.in_anchor -= usize::from(anchor);
                 }
             }
             _ => {
@@ -474,6 +493,13 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Dummy text ("Lorem ipsum dolor sit amet, ...", "Lorem ipsum 1") that
+/// page templates ship in slots the publisher left empty.
+fn is_placeholder(t: &str) -> bool {
+    t.get(..11)
+        .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum"))
 }
 
 fn is_footnote_marker(node: NodeRef<Node>) -> bool {
@@ -541,6 +567,19 @@ fn find_cards(doc: &Html) -> HashSet<NodeId> {
     cards
 }
 
+/// The prose inside one soft-furniture element, in document order.
+#[derive(Default)]
+struct ProseTally {
+    /// Characters in paragraph-sized, mostly link-free blocks.
+    chars: usize,
+    /// How many such blocks.
+    paras: usize,
+    /// How many of them follow another with no link line in between.
+    in_a_row: usize,
+    /// Such blocks since the last link line.
+    run: usize,
+}
+
 /// Cuts the tree under `root` into text blocks.
 pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     let cards = find_cards(doc);
@@ -549,6 +588,8 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
         blocks: Vec::new(),
         buf: String::new(),
         buf_links: 0,
+        buf_anchors: 0,
+        in_anchor: 0,
         owners: vec![(root, Kind::Para, false)],
         soft: Vec::new(),
     };
@@ -559,22 +600,33 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     let mut blocks = w.blocks;
     // A soft-furniture element that holds real prose is the article's
     // wrapper, not furniture.
-    let mut prose: HashMap<NodeId, (usize, usize)> = HashMap::new();
-    for b in blocks
-        .iter()
-        .filter(|b| !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars)
-    {
+    let mut prose: HashMap<NodeId, ProseTally> = HashMap::new();
+    for b in &blocks {
+        let is_prose = !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars;
+        let is_link_line = b.link_chars * 2 > b.chars;
         for &id in &b.soft {
-            let e = prose.entry(id).or_default();
-            e.0 += b.chars;
-            e.1 += 1;
+            let t = prose.entry(id).or_default();
+            if is_link_line {
+                t.run = 0;
+            }
+            if is_prose {
+                t.chars += b.chars;
+                t.paras += 1;
+                if t.run > 0 {
+                    t.in_a_row += 1;
+                }
+                t.run += 1;
+            }
         }
     }
     // A soft-furniture element that holds real prose (four paragraphs, a
     // thousand characters) is the article's wrapper despite its class name.
+    // Not when no two of its paragraphs come in a row without a link line
+    // between them: that is a teaser list (a linked title, a blurb, again
+    // and again), whose blurbs read like prose but are not the article.
     let mut released: HashSet<NodeId> = prose
         .iter()
-        .filter(|(_, &(chars, n))| chars >= SOFT_MIN_CHARS && n >= 4)
+        .filter(|(_, t)| t.chars >= SOFT_MIN_CHARS && t.paras >= 4 && t.in_a_row >= 1)
         .map(|(&id, _)| id)
         .collect();
     // Its siblings of the same tag and class are more of the same wrapper:
@@ -917,6 +969,18 @@ const BOILERPLATE: &[&str] = &[
     "read also",
     "read next",
     "trending",
+    // Titles of a table of contents: its entries are links and go, the
+    // title would be left standing alone.
+    "table of contents",
+    "contents",
+    "toc",
+    "article contents",
+    "in this article",
+    "in this post",
+    "on this page",
+    "jump to",
+    "jump to section",
+    "quick links",
 ];
 
 fn is_boilerplate_line(t: &str) -> bool {
@@ -1212,6 +1276,11 @@ fn is_notice(t: &str) -> bool {
     cookie || affiliate
 }
 
+/// A block this long that repeats an earlier one word for word is dropped
+/// whatever its kind; shorter repeats only when they are paragraphs (list
+/// items and table cells repeat legitimately: "Yes", "Pros", a spec).
+const REPEAT_MIN_CHARS: usize = 80;
+
 fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let title_n: String = title
         .chars()
@@ -1219,11 +1288,23 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         .flat_map(char::to_lowercase)
         .collect();
     let mut out: Vec<(String, Kind)> = Vec::new();
+    // Every text kept so far, for the repeat check.
+    let mut emitted: HashSet<&str> = HashSet::new();
     let mut seen_text = false;
     // Inside a furniture section ("Related articles", "About the author"):
     // skip until a heading of the same or a higher rank.
     let mut skipping: Option<u8> = None;
-    for b in kept {
+    // Whether prose comes after each block: a list of links with the
+    // article going on below it is the article's own (a checklist, a list of
+    // resources); one that ends the container is furniture (recent posts,
+    // a menu of services).
+    let mut prose_after = vec![false; kept.len()];
+    for i in (0..kept.len().saturating_sub(1)).rev() {
+        let n = kept[i + 1];
+        prose_after[i] = prose_after[i + 1]
+            || (n.kind == Kind::Para && n.chars >= 80 && n.link_chars * 4 < n.chars);
+    }
+    for (i, b) in kept.iter().enumerate() {
         let level = match b.kind {
             Kind::Heading(l) => Some(l),
             _ => None,
@@ -1255,8 +1336,12 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
         // A block that is mostly link text is navigation or a related-links
-        // list, unless it is long prose with a few links.
-        if ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item) {
+        // list, unless it is long prose with a few links, or an item of the
+        // article's own list of links (see `prose_after`). A table of
+        // contents (links to places on the page) is furniture wherever it is.
+        let article_list =
+            b.kind == Kind::Item && prose_after[i] && b.anchor_chars * 2 < b.link_chars;
+        if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item)) && !article_list {
             continue;
         }
         if is_boilerplate_line(&b.text) {
@@ -1283,11 +1368,13 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         if is_notice(&b.text) {
             continue;
         }
-        // A call to action repeated down the page: keep the first.
-        if b.kind == Kind::Para
-            && (20..200).contains(&b.chars)
-            && out.iter().any(|(t, _)| *t == b.text)
-        {
+        // A call to action repeated down the page: keep the first. A long
+        // block of any kind said twice word for word is a widget printed
+        // twice (a carousel's cloned slides, the mobile and desktop copies
+        // of a box), not the article repeating itself: keep the first too.
+        let repeat = (b.kind == Kind::Para && b.chars >= 20) || b.chars >= REPEAT_MIN_CHARS;
+        let first = emitted.insert(b.text.as_str());
+        if repeat && !first {
             continue;
         }
         out.push((b.text.clone(), b.kind));
@@ -1491,6 +1578,53 @@ pub fn without_author_bio(mut paragraphs: Vec<String>, authors: &str) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_block_printed_twice_is_kept_once() {
+        // A quote carousel whose slides are cloned for endless scrolling, and
+        // a summary box printed once for phones and once for desktops.
+        let slide = "<li>\u{201c}They found my brother when nobody else would even take our call, and they kept us informed every single day.\u{201d}</li>";
+        let summary = "<p class=\"box\">In short: at least twelve men were detained in Grozny last month and held for days without charge, two rights groups say; officials deny it, and diplomats from several European countries have asked for an inquiry into the reports.</p>";
+        let html = format!(
+            "<html><body><div class=\"story\">{summary}\
+             <p>Police in Grozny detained at least twelve men last month, according to two rights groups that documented the arrests.</p>\
+             <p>The men were held for several days without charge, the groups said, and some were returned only after paying officers.</p>\
+             {summary}<ul>{slide}{slide}</ul></div></body></html>"
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert!(got[0].starts_with("In short"), "{got:?}");
+        assert!(got[3].contains("found my brother"), "{got:?}");
+    }
+
+    #[test]
+    fn the_title_of_a_table_of_contents_is_boilerplate() {
+        for t in ["Table of Contents", "In this article:", "Jump to"] {
+            assert!(is_boilerplate_line(t), "{t}");
+        }
+        assert!(!is_boilerplate_line("Contents of a winter pack"));
+    }
+
+    #[test]
+    fn placeholder_text_is_not_the_article() {
+        // A landing-page template whose unfilled slots hold more dummy text
+        // than the page has article.
+        let lorem = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>";
+        let html = format!(
+            "<html><body><div class=\"slot\"><h3>Head Line 1</h3>{l}{l}{l}{l}</div>\
+             <div class=\"slot\"><h3>Rankings</h3>\
+             <p>Each year the firm ranks the hundred largest property insurers by premiums written, with separate tables for personal and commercial lines.</p>\
+             <p>This year the largest writers grew their premiums faster than the rest, and three companies new to the list entered the top twenty.</p>\
+             </div></body></html>",
+            l = lorem
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[1].starts_with("Each year"), "{got:?}");
+        assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
 
     fn owned(ps: &[&str]) -> Vec<String> {
         ps.iter().map(|p| p.to_string()).collect()

@@ -491,6 +491,14 @@ mod tests {
             // An article cut into sections named like furniture ("toc"):
             // the short section goes with the long one of its class.
             "sections",
+            // A teaser list under a furniture class: a linked title and a
+            // blurb, again and again. The blurbs read like prose, but no two
+            // come in a row, so the list is not the article's wrapper.
+            "teasers",
+            // A checklist of linked items with the article going on below
+            // it is the article's; the table of contents above it (links
+            // to places on the page) and the list that ends it are not.
+            "linklist",
         ] {
             let name = format!("furniture-{case}");
             assert_eq!(
