@@ -596,6 +596,17 @@ fn second_look(picked: &str, metas: &[String]) -> String {
     if let Some(straight) = typed_words(picked, metas) {
         return straight;
     }
+    // An h1 in capitals that a metadata title spells in mixed case: the
+    // capitals are the design's ("TIPS FOR ONLINE SUCCESS"), the casing the
+    // publisher's.
+    if shouted(picked) {
+        if let Some(t) = metas
+            .iter()
+            .find(|t| !shouted(t) && fold_quotes(t) == fold_quotes(picked))
+        {
+            return t.clone();
+        }
+    }
     if let Some(t) = metas.iter().find(|t| lost_to_question_marks(picked, t)) {
         return t.clone();
     }
@@ -706,6 +717,16 @@ fn typed_words(picked: &str, metas: &[String]) -> Option<String> {
             })
             .collect()
     })
+}
+
+/// Set in capitals: nine letters in ten upper case, of eight or more.
+fn shouted(s: &str) -> bool {
+    let (mut letters, mut upper) = (0usize, 0usize);
+    for c in s.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        upper += usize::from(c.is_uppercase());
+    }
+    letters >= 8 && upper * 10 >= letters * 9
 }
 
 /// Lower case with typographic quotes made straight, for comparing titles
@@ -1289,6 +1310,28 @@ mod tests {
         assert!(!breadcrumb(
             "Why 5 > 3 matters when voters rank the candidates in the election"
         ));
+    }
+
+    #[test]
+    fn a_headline_in_capitals_takes_the_casing_of_the_metadata_title() {
+        let m = PageMeta {
+            og_title: Some("Tips for Online Success".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&m, &[h1("TIPS FOR ONLINE SUCCESS")], "x.org"),
+            "Tips for Online Success"
+        );
+        // Other words in the metadata: the h1 stays as it is.
+        let other = PageMeta {
+            og_title: Some("Online Success Tips".into()),
+            ..PageMeta::default()
+        };
+        assert_eq!(
+            headline(&other, &[h1("TIPS FOR ONLINE SUCCESS")], "x.org"),
+            "TIPS FOR ONLINE SUCCESS"
+        );
+        assert!(!shouted("NATO and EU"));
     }
 
     #[test]
