@@ -943,6 +943,14 @@ mod tests {
         assert_eq!(host_name("promotions.newegg.com"), "newegg");
     }
 
+    /// A page whose only metadata title is its og:title.
+    fn og(title: &str) -> PageMeta {
+        PageMeta {
+            og_title: Some(title.into()),
+            ..PageMeta::default()
+        }
+    }
+
     fn h1(text: &str) -> H1 {
         H1 {
             text: text.to_string(),
@@ -973,10 +981,7 @@ mod tests {
             "Yoga won't fix the plumbing, but it might save your sanity"
         );
         // A curled h1 with no straight twin in the metadata stays as published.
-        let curly = PageMeta {
-            og_title: Some("Yoga won\u{2019}t fix the plumbing".into()),
-            ..PageMeta::default()
-        };
+        let curly = og("Yoga won\u{2019}t fix the plumbing");
         assert_eq!(
             headline(&curly, &[h1("Yoga won\u{2019}t fix the plumbing")], "x.org"),
             "Yoga won\u{2019}t fix the plumbing"
@@ -993,10 +998,7 @@ mod tests {
             "The lean startup"
         );
         // A kicker label or a date glued in front of the title.
-        let kicker = PageMeta {
-            og_title: Some("Preparing a transition in the archive".into()),
-            ..PageMeta::default()
-        };
+        let kicker = og("Preparing a transition in the archive");
         for h in [
             "Dec 18 2025 Preparing a transition in the archive",
             "Blog: Preparing a transition in the archive",
@@ -1249,10 +1251,7 @@ mod tests {
     #[test]
     fn a_word_the_metadata_types_straight_straightens_the_curled_h1() {
         // Worded otherwise than the h1, but the same word typed straight.
-        let m = PageMeta {
-            og_title: Some("Your first trip to Tbilisi: a visitor's guide".into()),
-            ..PageMeta::default()
-        };
+        let m = og("Your first trip to Tbilisi: a visitor's guide");
         let curled = "Your first trip to Tbilisi- a visitor\u{2019}s guide";
         assert_eq!(
             headline(&m, &[h1(curled)], "x.org"),
@@ -1265,19 +1264,13 @@ mod tests {
         };
         assert_eq!(headline(&both, &[h1(curled)], "x.org"), curled);
         // No quoted word in common: nothing tells the typed form.
-        let other = PageMeta {
-            og_title: Some("Tbilisi for the first time: it's easy".into()),
-            ..PageMeta::default()
-        };
+        let other = og("Tbilisi for the first time: it's easy");
         assert_eq!(headline(&other, &[h1(curled)], "x.org"), curled);
     }
 
     #[test]
     fn a_two_word_h1_whose_words_the_metadata_title_uses_is_the_headline() {
-        let m = PageMeta {
-            og_title: Some("Affordable food: nutrition for families on low incomes".into()),
-            ..PageMeta::default()
-        };
+        let m = og("Affordable food: nutrition for families on low incomes");
         assert_eq!(
             headline(&m, &[h1("Affordable nutrition")], "x.org"),
             "Affordable nutrition"
@@ -1293,10 +1286,7 @@ mod tests {
     fn a_breadcrumb_h1_is_passed_over_and_a_glued_label_cut() {
         // An archive's abstract page: the subject trail is the first h1, the
         // paper's title the second, behind a "Title:" label with no space.
-        let m = PageMeta {
-            og_title: Some("Merging models under geometric constraints".into()),
-            ..PageMeta::default()
-        };
+        let m = og("Merging models under geometric constraints");
         let h1s = [
             h1("Computer Science > Artificial Intelligence"),
             h1("Title:Merging models under geometric constraints"),
@@ -1314,19 +1304,13 @@ mod tests {
 
     #[test]
     fn a_headline_in_capitals_takes_the_casing_of_the_metadata_title() {
-        let m = PageMeta {
-            og_title: Some("Tips for Online Success".into()),
-            ..PageMeta::default()
-        };
+        let m = og("Tips for Online Success");
         assert_eq!(
             headline(&m, &[h1("TIPS FOR ONLINE SUCCESS")], "x.org"),
             "Tips for Online Success"
         );
         // Other words in the metadata: the h1 stays as it is.
-        let other = PageMeta {
-            og_title: Some("Online Success Tips".into()),
-            ..PageMeta::default()
-        };
+        let other = og("Online Success Tips");
         assert_eq!(
             headline(&other, &[h1("TIPS FOR ONLINE SUCCESS")], "x.org"),
             "TIPS FOR ONLINE SUCCESS"
@@ -1336,10 +1320,7 @@ mod tests {
 
     #[test]
     fn characters_lost_to_question_marks_come_from_the_metadata() {
-        let m = PageMeta {
-            og_title: Some("The Basics Of Flood Planning: Beginner's Guide".into()),
-            ..PageMeta::default()
-        };
+        let m = og("The Basics Of Flood Planning: Beginner's Guide");
         assert_eq!(
             headline(
                 &m,
@@ -1373,10 +1354,7 @@ mod tests {
             "8 Recent Trends in Flood Defence"
         );
         // A year in front is another title, not a count.
-        let year = PageMeta {
-            og_title: Some("2025 Recent Trends in Flood Defence".into()),
-            ..PageMeta::default()
-        };
+        let year = og("2025 Recent Trends in Flood Defence");
         assert_eq!(
             headline(&year, &h, "ledger.example"),
             "Recent Trends in Flood Defence"
