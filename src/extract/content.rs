@@ -498,8 +498,9 @@ impl Walker<'_> {
 /// Dummy text ("Lorem ipsum dolor sit amet, ...", "Lorem ipsum 1") that
 /// page templates ship in slots the publisher left empty.
 fn is_placeholder(t: &str) -> bool {
-    t.get(..11)
-        .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum"))
+    // The template's own words, not an article that mentions them.
+    t.get(..17)
+        .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum dolor"))
 }
 
 fn is_footnote_marker(node: NodeRef<Node>) -> bool {
