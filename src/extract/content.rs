@@ -1340,8 +1340,12 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         // list, unless it is long prose with a few links, or an item of the
         // article's own list of links (see `prose_after`). A table of
         // contents (links to places on the page) is furniture wherever it is.
-        let article_list =
-            b.kind == Kind::Item && prose_after[i] && b.anchor_chars * 2 < b.link_chars;
+        // Prose must come before it too: a list of links between the
+        // headline and the text is tags, categories or a breadcrumb.
+        let article_list = b.kind == Kind::Item
+            && seen_text
+            && prose_after[i]
+            && b.anchor_chars * 2 < b.link_chars;
         if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item)) && !article_list {
             continue;
         }
@@ -1625,6 +1629,32 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got[1].starts_with("Each year"), "{got:?}");
         assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
+
+    #[test]
+    fn a_list_of_links_before_the_text_is_tags_not_the_article() {
+        // Regression: the rule that keeps a list of links with the article
+        // going on below it also kept the tag list under the headline.
+        let para = "<p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>";
+        let html = format!(
+            "<html><body><article><h1>Detentions in Grozny</h1>\
+             <ul><li><a href=\"/tag/politics\">Politics</a></li><li><a href=\"/tag/europe\">Europe</a></li><li><a href=\"/tag/caucasus\">Caucasus</a></li></ul>\
+             {para}{para}\
+             <ul><li><a href=\"/report\">The full report of the rights groups</a></li><li><a href=\"/letter\">The letter to the prosecutor</a></li></ul>\
+             <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
+             </article></body></html>"
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(
+            !got.iter().any(|p| p == "Politics" || p == "Caucasus"),
+            "{got:?}"
+        );
+        // The list inside the text, with the article going on below, stays.
+        assert!(
+            got.iter().any(|p| p.starts_with("The full report")),
+            "{got:?}"
+        );
     }
 
     fn owned(ps: &[&str]) -> Vec<String> {
