@@ -198,7 +198,8 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
 
     let tracker = TaskTracker::new();
     // Started with or without sinks, since a reload may add the first one;
-    // with none it wakes once a minute to find nothing due. Its own token,
+    // with none it expires what is queued for removed sinks once, then waits
+    // for a reload without touching the store. Its own token,
     // cancelled as soon as the loop ends: a pass in flight finishes within
     // the deadline, but no new pass starts (`stop` is cancelled only after
     // the deadline).

@@ -39,17 +39,20 @@ pub async fn send(
     sink: &AlertConfig,
     event: &Event,
 ) -> Result<String, DeliverError> {
-    send_many(poster, sink, std::slice::from_ref(event)).await
+    send_many(Some(poster), sink, std::slice::from_ref(event)).await
 }
 
 async fn post_json(
-    poster: &Poster,
+    poster: Option<&Poster>,
     name: &str,
     url: &url::Url,
     mut headers: Vec<(&str, String)>,
     body: String,
 ) -> Result<String, DeliverError> {
     headers.push(("Content-Type", "application/json".into()));
+    // Only HTTP sinks need the client; email and commands send without it.
+    let poster =
+        poster.ok_or_else(|| failed(name, "no HTTP client could be built (see the log)"))?;
     let (status, answer) = poster
         .post(url, &headers, body.into_bytes())
         .await
@@ -63,7 +66,7 @@ async fn post_json(
 
 /// Sends events to a sink: one request each, or one digest email.
 async fn send_many(
-    poster: &Poster,
+    poster: Option<&Poster>,
     sink: &AlertConfig,
     events: &[Event],
 ) -> Result<String, DeliverError> {
@@ -234,10 +237,11 @@ pub struct Pass {
 }
 
 /// One pass: sends every due alert, each sink's in order, sinks side by
-/// side.
+/// side. Without a `poster` the HTTP sinks' alerts fail (and are retried);
+/// alerts of sinks no longer configured expire either way.
 pub async fn deliver_due(
     pipeline: &Pipeline,
-    poster: &Poster,
+    poster: Option<&Poster>,
     now: DateTime<Utc>,
 ) -> Result<Pass, PipelineError> {
     let rows = pipeline
@@ -288,7 +292,7 @@ pub async fn deliver_due(
 
 async fn deliver_sink(
     pipeline: &Pipeline,
-    poster: &Poster,
+    poster: Option<&Poster>,
     sink: &AlertConfig,
     rows: Vec<OutboxRow>,
     now: DateTime<Utc>,
@@ -386,7 +390,7 @@ pub async fn flush(
     let end = Utc::now() + chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::zero());
     let mut total = Pass::default();
     loop {
-        let p = deliver_due(pipeline, poster, Utc::now()).await?;
+        let p = deliver_due(pipeline, Some(poster), Utc::now()).await?;
         publish_pending(pipeline).await;
         total.sent += p.sent;
         total.failed += p.failed;
@@ -416,14 +420,41 @@ pub async fn run(
     token: tokio_util::sync::CancellationToken,
 ) {
     let mut poster: Option<(Poster, crate::config::FetchConfig)> = None;
+    // The [fetch] table a client could not be built from: said once.
+    let mut unbuildable: Option<crate::config::FetchConfig> = None;
+    // The sinks of the config last seen: when a reload changes them, what
+    // is queued for a sink no longer there expires at once (not at its next
+    // attempt, which an idle loop without sinks would never reach).
+    let mut sinks: Option<Vec<String>> = None;
     loop {
         let pipeline = current.borrow_and_update().clone();
         let fetch = &pipeline.config().fetch;
+        let names: Vec<String> = pipeline
+            .config()
+            .alerts
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        if sinks.as_ref() != Some(&names) {
+            let keep: Vec<String> = names.clone();
+            let expired = pipeline
+                .with_ingest(move |i| {
+                    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+                    Ok(i.store.expire_unconfigured(&keep)?)
+                })
+                .await;
+            match expired {
+                Ok(0) => {}
+                Ok(n) => info!(alerts = n, "queued alerts of removed sinks expired"),
+                Err(e) => warn!("alert delivery: {e}"),
+            }
+            publish_pending(&pipeline).await;
+            sinks = Some(names);
+        }
         if pipeline.config().alerts.is_empty() {
-            // Nothing to send, and nothing queued for anyone: wait for a
-            // reload without touching the store (an idle daemon without
-            // sinks stays as small and quiet as one without this loop).
             poster = None;
+            // Nothing to send and nothing queued for anyone: wait for a
+            // reload without touching the store.
             tokio::select! {
                 _ = token.cancelled() => return,
                 changed = current.changed() => {
@@ -434,17 +465,23 @@ pub async fn run(
             }
             continue;
         }
-        if poster.as_ref().is_none_or(|(_, built)| built != fetch) {
+        if poster.as_ref().is_none_or(|(_, built)| built != fetch)
+            && unbuildable.as_ref() != Some(fetch)
+        {
             match Poster::new(fetch) {
-                Ok(p) => poster = Some((p, fetch.clone())),
-                // Kept, if there is one: the old settings still send.
-                Err(e) => error!("alerts cannot be sent with the new [fetch] settings: {e}"),
+                Ok(p) => {
+                    poster = Some((p, fetch.clone()));
+                    unbuildable = None;
+                }
+                Err(e) => {
+                    // An older client, if there is one, still sends.
+                    error!("alerts to HTTP sinks cannot be sent with these [fetch] settings: {e}");
+                    unbuildable = Some(fetch.clone());
+                }
             }
         }
-        if let Some((poster, _)) = &poster {
-            if let Err(e) = deliver_due(&pipeline, poster, Utc::now()).await {
-                warn!("alert delivery: {e}");
-            }
+        if let Err(e) = deliver_due(&pipeline, poster.as_ref().map(|(p, _)| p), Utc::now()).await {
+            warn!("alert delivery: {e}");
         }
         publish_pending(&pipeline).await;
         let next = pipeline

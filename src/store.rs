@@ -1396,6 +1396,19 @@ impl Store {
         .map_err(self.err())
     }
 
+    /// Expires the pending alerts of every sink not in `configured` (a
+    /// reload removed it: nobody will hear of them). Returns how many.
+    pub fn expire_unconfigured(&mut self, configured: &[&str]) -> Result<usize, StoreError> {
+        let names = serde_json::to_string(configured).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'expired', last_error = 'sink ' || sink || ' is no longer configured'
+                 WHERE state = 'pending' AND sink NOT IN (SELECT value FROM json_each(?1))",
+                [names],
+            )
+            .map_err(self.err())
+    }
+
     /// Makes every pending alert due now: a restart is a natural time to
     /// try a sink again.
     pub fn retry_alerts_now(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {

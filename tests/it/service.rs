@@ -254,9 +254,14 @@ fn spawn(mut cmd: Command) -> Daemon {
 
 impl Dir {
     /// Every corpus file: name → text.
+    /// The corpus files, without the writer's staged temporaries.
     fn corpus_files(&self) -> Vec<(String, String)> {
         let mut v: Vec<_> = std::fs::read_dir(self.corpus())
             .unwrap()
+            .filter(|e| {
+                !e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(".tidings-tmp-"))
+            })
             .map(|e| {
                 let p = e.unwrap().path();
                 let text = std::fs::read_to_string(&p).unwrap_or_default();
@@ -642,23 +647,23 @@ fn sighup_adds_and_removes_feeds_and_a_broken_config_keeps_the_old_one() {
 }
 
 /// Regression: the delivery loop kept the config it started with, so a
-/// sink added by SIGHUP never heard of anything (and with no sink at start
-/// there was no loop at all), and one re-added would have its queue
-/// expired as "no longer configured".
+/// sink added by SIGHUP never heard of anything (with no sink at start
+/// there was no loop at all); and once a loop that waits while there are no
+/// sinks was added, what was queued for the last sink removed never expired.
 #[test]
-fn a_sink_added_by_sighup_hears_of_the_next_article() {
-    let site = Site::start(2, 1, Duration::from_millis(1));
+fn sinks_added_and_removed_by_sighup_take_effect() {
+    let site = Site::start(3, 1, Duration::from_millis(1));
     let hook = crate::env::Server::start();
     let dir = Dir::new();
-    let (f0, f1) = (&site.feeds[0].0, &site.feeds[1].0);
+    let (f0, f1, f2) = (&site.feeds[0].0, &site.feeds[1].0, &site.feeds[2].0);
     dir.write_config(&site.base, &[f0], "");
-    // --alert: a feed's first poll alerts too, so feed 1 alerts when added.
+    // --alert: a feed's first poll alerts too, so a feed alerts when added.
     let mut d = dir.spawn(&["run", "--alert"]);
     wait_until("feed 0's article", Duration::from_secs(20), || {
         dir.corpus_files().len() == 6
     });
     let sink = format!(
-        "\n[[alerts]]\nname = \"desk\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+        "\n[[alerts]]\nname = \"desk\"\nkind = \"webhook\"\nurl = \"{}/hook\"\nretry = \"1h\"\n",
         hook.base
     );
     dir.write_config(&site.base, &[f0, f1], &sink);
@@ -669,13 +674,34 @@ fn a_sink_added_by_sighup_hears_of_the_next_article() {
         Duration::from_secs(20),
         || !hook.delivered("/hook").is_empty(),
     );
+    // The sink now fails: feed 2's alert stays queued (retry in an hour).
+    hook.fail_posts(&[true; 8]);
+    dir.write_config(&site.base, &[f0, f1, f2], &sink);
+    d.signal("HUP");
+    let db = dir.dir.path().join("tidings.db");
+    let outbox = || {
+        tidings::store::Store::open(&db)
+            .unwrap()
+            .outbox_counts()
+            .unwrap()
+    };
+    wait_until("feed 2's alert queued", Duration::from_secs(20), || {
+        outbox().0 == 1
+    });
+    // Every sink removed: what was queued for it expires.
+    dir.write_config(&site.base, &[f0, f1, f2], "");
+    d.signal("HUP");
+    wait_until("the queued alert expired", Duration::from_secs(20), || {
+        outbox() == (0, 1, 1)
+    });
+    assert_eq!(outbox(), (0, 1, 1), "{}", d.log());
     let got = hook.delivered("/hook");
     assert_eq!(got.len(), 1, "{}", d.log());
     let body = got[0].json();
     assert_eq!(body["event"], "new_article");
     assert_eq!(body["article"]["feed"], "feed1");
-    // With a sink, the stop no longer waits out the 30 s deadline for a
-    // delivery loop that was only told to stop after it.
+    // The stop no longer waits out the 30 s deadline for a delivery loop
+    // that was only told to stop after it.
     d.signal("TERM");
     assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
     assert!(!d.log().contains("still running"), "{}", d.log());
