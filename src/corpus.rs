@@ -178,7 +178,7 @@ impl Corpus {
     }
 
     /// Writes `text` to a hidden temporary file for `name` and fsyncs it;
-    /// removes it again if that fails. `open` sweeps any a crash leaves.
+    /// removes it again if that fails. `sweep_temporaries` (at the writer's start) removes any a crash leaves.
     fn write_temporary(&self, tag: &str, text: &str) -> Result<PathBuf, CorpusError> {
         let tmp = self
             .dir

@@ -45,6 +45,9 @@ pub enum FetchError {
     Redirect { url: String, message: String },
     #[error("{url}: {message}")]
     Network { url: String, message: String },
+    /// The body does not decode as its Content-Encoding says.
+    #[error("{url}: {message}")]
+    Decode { url: String, message: String },
     #[error("HTTP client: {0}")]
     Client(String),
 }
@@ -640,7 +643,9 @@ impl Fetcher {
         let mut permanent = true;
         for hop in 0..=MAX_REDIRECTS {
             if !matches!(current.scheme(), "http" | "https") {
-                return Err(FetchError::Network {
+                // Where a redirect led (the config's URLs are checked at
+                // load): the server's doing, not the network's.
+                return Err(FetchError::Redirect {
                     url: current.to_string(),
                     message: "only http and https are fetched".into(),
                 });
@@ -770,7 +775,7 @@ impl Fetcher {
                 return Err(too_large());
             }
             let mut decoding = Decoding::new(encoding.as_deref());
-            let bad_body = |e: std::io::Error| FetchError::Network {
+            let bad_body = |e: std::io::Error| FetchError::Decode {
                 url: current.to_string(),
                 message: format!(
                     "body does not decode as {}: {e}",

@@ -766,6 +766,8 @@ impl FailureKind {
             // Held back by our own politeness, or a redirect chain: neither
             // is the server failing nor the network.
             FetchError::Throttled { .. } | FetchError::Redirect { .. } => FailureKind::Other,
+            // A server's broken compression says nothing of the network.
+            FetchError::Decode { .. } => FailureKind::Other,
         }
     }
 
@@ -1562,6 +1564,13 @@ mod tests {
                     message: "dns error".into(),
                 },
                 FailureKind::Network,
+            ),
+            (
+                FetchError::Decode {
+                    url: url.clone(),
+                    message: "body does not decode as gzip".into(),
+                },
+                FailureKind::Other,
             ),
             // Regression: the words of the URL ("connect", "tls") made a
             // redirect loop count as a network failure.
