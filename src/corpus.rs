@@ -203,14 +203,16 @@ impl Corpus {
             .map_err(io(&self.dir))
     }
 
-    /// Writes a new corpus file atomically. Refuses to replace one.
+    /// Writes a new corpus file atomically: [`Corpus::stage`],
+    /// [`Corpus::link`] and [`Corpus::sync`] in one. Refuses to replace one.
     pub fn write(&self, name: &FileName, text: &str) -> Result<PathBuf, CorpusError> {
         let final_path = self.path_of(name);
         if final_path.exists() {
             return Err(CorpusError::Exists(final_path));
         }
-        let tmp = self.write_temporary(&name.render(), text)?;
-        self.place_temporary(tmp, name)
+        let path = self.link(self.stage(text)?, name)?;
+        self.sync()?;
+        Ok(path)
     }
 
     /// The first half of [`Corpus::write`], for a text whose name is not
@@ -240,14 +242,6 @@ impl Corpus {
             return Err(CorpusError::Exists(final_path));
         }
         self.link_temporary(tmp, name)
-    }
-
-    /// Links a fsynced temporary file to its name, removes the temporary
-    /// name and fsyncs the directory; removes the temporary file on failure.
-    fn place_temporary(&self, tmp: PathBuf, name: &FileName) -> Result<PathBuf, CorpusError> {
-        let path = self.link_temporary(tmp, name)?;
-        self.sync()?;
-        Ok(path)
     }
 
     /// Links a fsynced temporary file to its name and removes the
