@@ -631,7 +631,10 @@ impl Archive {
     }
 
     /// Appends the response and request records of one exchange and
-    /// fsyncs them; returns where the response record lies.
+    /// fsyncs them; returns where the response record lies. The pipeline
+    /// appends a round's records and syncs once ([`Archive::append`],
+    /// [`Archive::sync`]); this one-exchange form is for the tests.
+    #[cfg(test)]
     pub fn capture(
         &mut self,
         url: &Url,
