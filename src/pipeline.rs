@@ -269,7 +269,7 @@ impl Ingest {
         let mut fresh = dedup::Index::with_params(self.index.params().clone());
         let mut next_id = self.next_id;
         while let Some(q) = queue.pop_front() {
-            match self.decide(&q.candidate, next_id, &urls, &fresh) {
+            match self.decide(&q.candidate, q.now, next_id, &urls, &fresh) {
                 Ok(Some(verdict)) => {
                     if let Verdict::New { row, fp, meta, .. } = &verdict {
                         urls.insert(q.candidate.canonical_url.clone());
@@ -296,6 +296,7 @@ impl Ingest {
     fn decide(
         &self,
         c: &Candidate,
+        now: DateTime<Utc>,
         id: u64,
         urls: &std::collections::HashSet<String>,
         fresh: &dedup::Index,
@@ -350,7 +351,7 @@ impl Ingest {
             feed: Some(c.feed.clone()),
             entry_key: Some(c.entry_key.clone()),
             published: c.published,
-            fetched_at: None,
+            fetched_at: Some(now),
             language: c.article.language.clone(),
             author: c.article.author.clone(),
             site_name: c.article.site_name.clone(),
@@ -411,12 +412,9 @@ impl Ingest {
         }
         let mut begun = Vec::new();
         let mut sightings = Vec::new();
-        for (d, capture) in round.iter_mut().zip(captures) {
-            match &mut d.verdict {
-                Verdict::New { row, .. } => {
-                    row.fetched_at = Some(d.q.now);
-                    begun.push((&**row, capture));
-                }
+        for (d, capture) in round.iter().zip(captures) {
+            match &d.verdict {
+                Verdict::New { row, .. } => begun.push((&**row, capture)),
                 Verdict::Sight {
                     of,
                     reason,
