@@ -254,22 +254,19 @@ pub async fn deliver_due(
         .map(|a| (a.name.as_str(), a))
         .collect();
     let mut by_sink: HashMap<String, Vec<OutboxRow>> = HashMap::new();
-    let mut orphans = Vec::new();
+    let mut orphans = false;
     for r in rows {
         if sinks.contains_key(r.sink.as_str()) {
             by_sink.entry(r.sink.clone()).or_default().push(r);
         } else {
-            orphans.push(r);
+            orphans = true;
         }
     }
     let mut pass = Pass::default();
-    for r in orphans {
-        // The sink was removed from the config: nobody will hear of it.
-        let msg = format!("sink {} is no longer configured", r.sink);
-        pipeline
-            .with_ingest(move |i| Ok(i.store.alert_failed(r.id, &msg, None)?))
-            .await?;
-        pass.expired += 1;
+    if orphans {
+        // A sink removed from the config (by the config `run --once` read,
+        // or by a poll that queued on the config before a reload).
+        pass.expired += expire_removed(pipeline).await?;
     }
     // Owned, so the stream's future does not borrow the config map.
     let jobs: Vec<(AlertConfig, Vec<OutboxRow>)> = by_sink
@@ -409,6 +406,23 @@ pub async fn flush(
     }
 }
 
+/// Expires every pending alert of a sink the pipeline's config no longer
+/// has: nobody will hear of them. Returns how many.
+async fn expire_removed(pipeline: &Pipeline) -> Result<usize, PipelineError> {
+    let keep: Vec<String> = pipeline
+        .config()
+        .alerts
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    pipeline
+        .with_ingest(move |i| {
+            let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+            Ok(i.store.expire_unconfigured(&keep)?)
+        })
+        .await
+}
+
 /// The daemon's delivery loop: a pass whenever something is queued or
 /// comes due, until the token is cancelled. It follows the pipeline the
 /// daemon runs (`current`, replaced on SIGHUP): a sink added by a reload is
@@ -436,14 +450,7 @@ pub async fn run(
             .map(|a| a.name.clone())
             .collect();
         if sinks.as_ref() != Some(&names) {
-            let keep: Vec<String> = names.clone();
-            let expired = pipeline
-                .with_ingest(move |i| {
-                    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-                    Ok(i.store.expire_unconfigured(&keep)?)
-                })
-                .await;
-            match expired {
+            match expire_removed(&pipeline).await {
                 Ok(0) => {}
                 Ok(n) => info!(alerts = n, "queued alerts of removed sinks expired"),
                 Err(e) => warn!("alert delivery: {e}"),
