@@ -91,13 +91,10 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
     .find_map(|k| get(k).and_then(|d| parse_date(&d)));
 
     let title_sel = Selector::parse("title").expect("static selector");
-    m.html_title = doc
-        .select(&title_sel)
-        .map(|e| fold_space(&e.text().collect::<String>()))
-        .find(|t| !t.is_empty());
+    m.html_title = doc.select(&title_sel).map(text_of).find(|t| !t.is_empty());
     let h1 = Selector::parse("h1").expect("static selector");
     for e in doc.select(&h1) {
-        let t = fold_space(&e.text().collect::<String>());
+        let t = text_of(e);
         if t.is_empty() {
             continue;
         }
@@ -112,7 +109,7 @@ pub fn read(doc: &Html, page_url: &Url) -> PageMeta {
     let sub = Selector::parse("h2, h3").expect("static selector");
     m.headings = doc
         .select(&sub)
-        .map(|e| fold_space(&e.text().collect::<String>()))
+        .map(text_of)
         .filter(|t| !t.is_empty())
         .take(HEADINGS_MAX)
         .collect();
@@ -457,18 +454,21 @@ fn strip_site_with(title: &str, site: Option<&str>, host: &str, guess: bool) -> 
             }
         }
     }
-    for sep in [" - ", " – ", " — "] {
-        if let Some(i) = title.rfind(sep) {
-            let (head, tail) = (title[..i].trim(), title[i + sep.len()..].trim());
-            if tail.split_whitespace().count() <= 3
-                && head.split_whitespace().count() >= 4
-                && tail.chars().next().is_some_and(char::is_uppercase)
-            {
-                return head.to_string();
-            }
-        }
-    }
-    title.to_string()
+    cut_dash_tagline(title).unwrap_or(title).to_string()
+}
+
+/// A headline of four words or more before a dash and a short capitalised
+/// tail: the tail is a tag line ("… - Personally Tested", "… — Strength
+/// Training") or the site; returns the headline without it.
+fn cut_dash_tagline(t: &str) -> Option<&str> {
+    [" - ", " – ", " — "].into_iter().find_map(|sep| {
+        let i = t.rfind(sep)?;
+        let (head, tail) = (t[..i].trim(), t[i + sep.len()..].trim());
+        (tail.split_whitespace().count() <= 3
+            && head.split_whitespace().count() >= 4
+            && tail.chars().next().is_some_and(char::is_uppercase))
+        .then_some(head)
+    })
 }
 
 /// The headline by its own rules. The visible `<h1>` is what readers see as
@@ -642,13 +642,7 @@ fn second_look(picked: &str, metas: &[String]) -> String {
     let Some(first) = metas.first() else {
         return picked.to_string();
     };
-    let words = |s: &str| -> HashSet<String> {
-        s.split_whitespace()
-            .map(norm)
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
-    let (h, t) = (words(picked), words(first));
+    let (h, t) = (word_set(picked), word_set(first));
     if !h.is_empty()
         && picked.split_whitespace().count() <= 4
         && h.intersection(&t).count() * 2 < h.len()
@@ -689,7 +683,7 @@ fn lost_to_question_marks(h1: &str, title: &str) -> bool {
 /// word typed two ways on one page is the theme curling what the publisher
 /// typed.
 fn typed_words(picked: &str, metas: &[String]) -> Option<String> {
-    let is_curly = |c: char| matches!(c, '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}');
+    let is_curly = |c: char| straight(c) != c;
     let word = |w: &str| {
         w.trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase()
@@ -708,16 +702,7 @@ fn typed_words(picked: &str, metas: &[String]) -> Option<String> {
         .collect();
     let curled_there = curled.iter().any(|w| meta_words.contains(w));
     let typed_there = curled.iter().any(|w| meta_words.contains(&fold_quotes(w)));
-    (typed_there && !curled_there).then(|| {
-        picked
-            .chars()
-            .map(|c| match c {
-                '\u{2018}' | '\u{2019}' => '\'',
-                '\u{201C}' | '\u{201D}' => '"',
-                c => c,
-            })
-            .collect()
-    })
+    (typed_there && !curled_there).then(|| picked.chars().map(straight).collect())
 }
 
 /// Set in capitals: nine letters in ten upper case, of eight or more.
@@ -730,15 +715,20 @@ fn shouted(s: &str) -> bool {
     letters >= 8 && upper * 10 >= letters * 9
 }
 
+/// A typographic quote (or prime) as the typewriter's.
+fn straight(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+        c => c,
+    }
+}
+
 /// Lower case with typographic quotes made straight, for comparing titles
 /// that differ only in quote style.
 fn fold_quotes(s: &str) -> String {
     s.chars()
-        .map(|c| match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
-            c => c,
-        })
+        .map(straight)
         .flat_map(char::to_lowercase)
         .collect::<String>()
         .split_whitespace()
@@ -779,20 +769,9 @@ fn tidy(h: &str, site: Option<&str>, host: &str) -> String {
             break;
         }
     }
-    // A dash before a short capitalised tail after a headline of four words
-    // or more: a tag line ("… - Personally Tested", "… — Strength
-    // Training"), the cut that `<title>`s get when the site is unknown.
-    for sep in [" - ", " – ", " — "] {
-        if let Some(i) = t.rfind(sep) {
-            let (head, tail) = (t[..i].trim(), t[i + sep.len()..].trim());
-            if tail.split_whitespace().count() <= 3
-                && head.split_whitespace().count() >= 4
-                && tail.chars().next().is_some_and(char::is_uppercase)
-            {
-                t = head.to_string();
-                break;
-            }
-        }
+    // The cut that `<title>`s get when the site is unknown, from any source.
+    if let Some(head) = cut_dash_tagline(&t) {
+        t = head.to_string();
     }
     let host_n = host_name(host);
     let is_domain = |w: &str| {
@@ -901,7 +880,6 @@ pub fn unescape(s: &str) -> String {
     fold_space(&frag.root_element().text().collect::<String>())
 }
 
-#[allow(dead_code)]
 fn text_of(e: ElementRef) -> String {
     fold_space(&e.text().collect::<String>())
 }
@@ -1225,8 +1203,10 @@ mod tests {
             headline(&sep, &h, "ledger.example"),
             "Top River Towns of 2025 (US) - Your Guide to the Best Quays"
         );
-        // A metadata title that is the joined lines keeps the h1.
+        // A metadata title that is the joined lines keeps the h1, even
+        // beside another that shares half its words.
         let same = PageMeta {
+            ld_headline: Some("Top River Towns of 2025: the Quays".into()),
             og_title: Some("Top River Towns of 2025 (US) Your Guide to the Best Quays".into()),
             ..m.clone()
         };
