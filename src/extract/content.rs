@@ -495,8 +495,8 @@ impl Walker<'_> {
     }
 }
 
-/// Dummy text ("Lorem ipsum dolor sit amet, ...", "Lorem ipsum 1") that
-/// page templates ship in slots the publisher left empty.
+/// Dummy text ("Lorem ipsum dolor sit amet, ...") that page templates ship
+/// in slots the publisher left empty.
 fn is_placeholder(t: &str) -> bool {
     // The template's own words, not an article that mentions them.
     t.get(..17)
@@ -575,10 +575,10 @@ struct ProseTally {
     chars: usize,
     /// How many such blocks.
     paras: usize,
-    /// How many of them follow another with no link line in between.
-    in_a_row: usize,
-    /// Such blocks since the last link line.
-    run: usize,
+    /// Whether one of them follows another with no link line in between.
+    in_a_row: bool,
+    /// Whether the last such block came after the last link line.
+    after_prose: bool,
 }
 
 /// Cuts the tree under `root` into text blocks.
@@ -605,18 +605,19 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     for b in &blocks {
         let is_prose = !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars;
         let is_link_line = b.link_chars * 2 > b.chars;
+        if !is_prose && !is_link_line {
+            continue;
+        }
         for &id in &b.soft {
             let t = prose.entry(id).or_default();
             if is_link_line {
-                t.run = 0;
+                t.after_prose = false;
             }
             if is_prose {
                 t.chars += b.chars;
                 t.paras += 1;
-                if t.run > 0 {
-                    t.in_a_row += 1;
-                }
-                t.run += 1;
+                t.in_a_row |= t.after_prose;
+                t.after_prose = true;
             }
         }
     }
@@ -627,7 +628,7 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     // and again), whose blurbs read like prose but are not the article.
     let mut released: HashSet<NodeId> = prose
         .iter()
-        .filter(|(_, t)| t.chars >= SOFT_MIN_CHARS && t.paras >= 4 && t.in_a_row >= 1)
+        .filter(|(_, t)| t.chars >= SOFT_MIN_CHARS && t.paras >= 4 && t.in_a_row)
         .map(|(&id, _)| id)
         .collect();
     // Its siblings of the same tag and class are more of the same wrapper:
