@@ -1436,17 +1436,41 @@ mod tests {
             #[test]
             fn the_headline_rules_never_panic_and_trim(
                 og in proptest::option::of(title()),
+                ld in proptest::option::of(title()),
                 html in proptest::option::of(title()),
                 site in proptest::option::of("[A-Za-z]{1,8}( [A-Za-z]{1,8})?"),
-                h1s in proptest::collection::vec(title(), 0..4),
+                headings in proptest::collection::vec(title(), 0..3),
+                h1s in proptest::collection::vec((title(), any::<bool>(), any::<bool>()), 0..4),
+                split in any::<usize>(),
             ) {
+                // The first h1, cut anywhere on a space, as a title line
+                // over a subtitle line (what `over_subtitle` looks at).
+                let two_line_h1s = h1s
+                    .first()
+                    .and_then(|(t, ..)| {
+                        let spaces: Vec<usize> = t.match_indices(' ').map(|(i, _)| i).collect();
+                        let i = *spaces.get(split % spaces.len().max(1))?;
+                        Some([t[..i].to_string(), t[i + 1..].to_string()])
+                    })
+                    .into_iter()
+                    .collect();
                 let m = PageMeta {
                     og_title: og,
+                    ld_headline: ld,
                     html_title: html,
                     site_name: site,
+                    headings,
+                    two_line_h1s,
                     ..PageMeta::default()
                 };
-                let h: Vec<H1> = h1s.iter().map(|t| h1(t)).collect();
+                let h: Vec<H1> = h1s
+                    .iter()
+                    .map(|(t, noise, link)| H1 {
+                        text: t.clone(),
+                        noise: *noise,
+                        link: *link,
+                    })
+                    .collect();
                 let out = headline(&m, &h, "news.example.org");
                 prop_assert_eq!(out.trim(), out.as_str());
             }
