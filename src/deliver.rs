@@ -406,15 +406,20 @@ pub async fn flush(
     }
 }
 
-/// Expires every pending alert of a sink the pipeline's config no longer
-/// has: nobody will hear of them. Returns how many.
-async fn expire_removed(pipeline: &Pipeline) -> Result<usize, PipelineError> {
-    let keep: Vec<String> = pipeline
+/// The names of the sinks the pipeline's config has.
+fn sink_names(pipeline: &Pipeline) -> Vec<String> {
+    pipeline
         .config()
         .alerts
         .iter()
         .map(|a| a.name.clone())
-        .collect();
+        .collect()
+}
+
+/// Expires every pending alert of a sink the pipeline's config no longer
+/// has: nobody will hear of them. Returns how many.
+async fn expire_removed(pipeline: &Pipeline) -> Result<usize, PipelineError> {
+    let keep = sink_names(pipeline);
     pipeline
         .with_ingest(move |i| {
             let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
@@ -443,12 +448,7 @@ pub async fn run(
     loop {
         let pipeline = current.borrow_and_update().clone();
         let fetch = &pipeline.config().fetch;
-        let names: Vec<String> = pipeline
-            .config()
-            .alerts
-            .iter()
-            .map(|a| a.name.clone())
-            .collect();
+        let names = sink_names(&pipeline);
         if sinks.as_ref() != Some(&names) {
             match expire_removed(&pipeline).await {
                 Ok(0) => {}
