@@ -473,7 +473,7 @@ fn cut_dash_tagline(t: &str) -> Option<&str> {
 
 /// The headline by its own rules. The visible `<h1>` is what readers see as
 /// the headline, so it wins: first one the page's metadata confirms (the
-/// metadata title equals it, starts with it or contains it), else the first
+/// metadata title holds its words in a row; see [`confirms`]), else the first
 /// one outside page furniture that is not the site's name (blogs put the site
 /// name in an `<h1>` in the header). Only without a usable `<h1>`: the JSON-LD
 /// headline, then og:title, then `<title>`, each with the site name cut off.
@@ -813,14 +813,13 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         })
         .collect();
     for H1 { text: h, .. } in &usable {
-        let hn = norm(h);
-        if hn.len() < 8 {
+        if norm(h).len() < 8 {
             continue;
         }
-        if metas.iter().any(|t| {
-            let tn = norm(t);
-            tn == hn || tn.contains(&hn) || norm(&strip_site(t, site, host)).starts_with(&hn)
-        }) {
+        if metas
+            .iter()
+            .any(|t| confirms(t, h) || confirms(&strip_site(t, site, host), h))
+        {
             return h.clone();
         }
     }
@@ -853,6 +852,26 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
         }
     }
     h1s.first().map(|h| h.text.clone()).unwrap_or_default()
+}
+
+/// Whether metadata title `t` confirms `h1`: the h1's words are a run of the
+/// title's words, and a one-word h1 opens the title ("restaurant" in
+/// "RESTAURANT Definition & Meaning"). One word inside a title ("Planning"
+/// in "… A Wedding Planning Guide") is a menu heading that happens to share
+/// it, and a run cut inside a word is no match at all.
+fn confirms(t: &str, h1: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .map(norm)
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (t, h) = (words(t), words(h1));
+    match h.len() {
+        0 => false,
+        1 => t.first() == h.first(),
+        n => t.windows(n).any(|w| w == h.as_slice()),
+    }
 }
 
 /// A trail of short section names ("Computer Science > Artificial
@@ -1265,6 +1284,31 @@ mod tests {
             ),
             "A visitor's guide to Tbilisi"
         );
+    }
+
+    #[test]
+    fn one_menu_word_inside_the_title_does_not_confirm_an_h1() {
+        // Regression: a mega-menu of one-word h1s ("Inspiration", "Planning")
+        // gave "Planning" as the headline, since the title contains it.
+        let m = og("Your Wedding Checklist: A Wedding Planning Guide");
+        let menu = [h1("Inspiration"), h1("Planning"), h1("Budgeting")];
+        assert_eq!(
+            headline(&m, &menu, "x.org"),
+            "Your Wedding Checklist: A Wedding Planning Guide"
+        );
+        // One word that opens the title is its short form.
+        let m = og("RESTAURANT Definition & Meaning | Dictionary.com");
+        assert_eq!(headline(&m, &[h1("restaurant")], "x.org"), "restaurant");
+        // A run of words confirms wherever it stands; a run cut inside a word
+        // ("Checklists" for "Checklist") does not.
+        assert!(confirms(
+            "Wedding Guide: Your Wedding Checklist",
+            "Your Wedding Checklist"
+        ));
+        assert!(!confirms(
+            "Your Wedding Checklists",
+            "Your Wedding Checklist"
+        ));
     }
 
     #[test]
