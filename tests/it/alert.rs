@@ -289,7 +289,8 @@ fn chat_sinks_get_their_own_formats() {
         .starts_with("http")));
     // ntfy: JSON publishing to the server root, only the feed it filters on.
     let ntfy = env.server.delivered("/");
-    assert_eq!(ntfy.len(), 1);
+    // Once seen with two POSTs under heavy load; the log says why if again.
+    assert_eq!(ntfy.len(), 1, "{}", stderr(&out));
     let n = ntfy[0].json();
     assert_eq!(n["topic"], "chechnya-watch");
     assert_eq!(
