@@ -866,13 +866,21 @@ fn emit(doc: &Html, blocks: &[Block], chosen: &HashSet<NodeId>, title: &str) -> 
     Chosen { paragraphs, chars }
 }
 
+/// What furniture under an element can take off its prose, as a share of
+/// the prose: a blog post whose comment thread shares its wrapper and holds
+/// three times its text is still worth a quarter of its prose, more than any
+/// one of its paragraphs, so the post is not cut to its longest paragraph.
+const AGAINST_CAP: f64 = 0.75;
+
 /// The element that holds the most article-like text net of furniture: each
 /// prose block counts for its length, each furniture, link-list or scrap
-/// block against it. The best container is the one where the sum peaks, so
-/// prose split over many sibling wrappers is found whole, and a wrapper that
-/// adds a sidebar or comments loses to the tighter one.
+/// block against it (up to [`AGAINST_CAP`]). The best container is the one
+/// where the sum peaks, so prose split over many sibling wrappers is found
+/// whole, and a wrapper that adds a sidebar or comments loses to the tighter
+/// one.
 fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
-    let mut value: HashMap<NodeId, f64> = HashMap::new();
+    // Prose, and what counts against it, under each element.
+    let mut value: HashMap<NodeId, (f64, f64)> = HashMap::new();
     for b in blocks {
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
         let c = b.chars as f64;
@@ -895,12 +903,18 @@ fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
             .take(MAX_DEPTH)
         {
             if a.value().is_element() {
-                *value.entry(a.id()).or_default() += w;
+                let e = value.entry(a.id()).or_default();
+                if w >= 0.0 {
+                    e.0 += w;
+                } else {
+                    e.1 -= w;
+                }
             }
         }
     }
     let mut best: Option<(NodeId, f64)> = None;
-    for (&id, &v) in &value {
+    for (&id, &(prose, against)) in &value {
+        let v = prose - against.min(prose * AGAINST_CAP);
         // Ties go to the deeper (later-created) element: same text, less room.
         if best.is_none_or(|(bid, bv)| v > bv || (v == bv && id > bid)) {
             best = Some((id, v));
@@ -1602,6 +1616,29 @@ mod tests {
         assert_eq!(got.len(), 4, "{got:?}");
         assert!(got[0].starts_with("In short"), "{got:?}");
         assert!(got[3].contains("found my brother"), "{got:?}");
+    }
+
+    #[test]
+    fn comments_that_outweigh_the_article_do_not_leave_one_paragraph() {
+        // Regression: a blog post whose paragraphs sit in the same wrapper as
+        // its comment thread, which holds three times as much text. The
+        // comments made the wrapper worth less than the longest paragraph,
+        // and that one paragraph came out as the article.
+        let p = |n: usize| {
+            format!("<p>Part {n} of the review: the film was dismissed on release and praised later, and the director said the satire was plain to anyone who watched it to the end.</p>")
+        };
+        let long = "<p>The long paragraph: it is a sharply paced action film as well as a satire, the effects still hold up thirty years on, the cast plays it straight, and the script never winks at the audience, which is why so many viewers missed the joke entirely when it came out in cinemas.</p>";
+        let comment = "<li class=\"comment\"><div class=\"comment-content\"><p>I saw this one in the cinema when it came out and did not get the joke at all until years later, when a friend made me watch it again on a rainy afternoon.</p></div></li>";
+        let body: String = (1..=8).map(p).collect();
+        let html = format!(
+            "<html><body><div class=\"postarea\"><h1>Comfort watches</h1>{body}{long}\
+             <ol class=\"commentlist\">{}</ol></div></body></html>",
+            comment.repeat(20)
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 9, "{got:?}");
+        assert!(got[0].starts_with("Part 1"), "{got:?}");
     }
 
     #[test]
