@@ -365,6 +365,10 @@ struct Walker<'c> {
     buf_anchors: usize,
     /// Depth of same-page links (`href="#..."`) around the walk.
     in_anchor: usize,
+    /// Depth of `<pre>` and `<code>` around the walk: inside them classes
+    /// name tokens for syntax highlighting ("hljs-comment", "token tag"),
+    /// never page furniture.
+    in_code: usize,
     owners: Vec<(NodeId, Kind, bool)>,
     soft: Vec<NodeId>,
 }
@@ -433,13 +437,16 @@ impl Walker<'_> {
                 // Hidden elements are furniture (menus, modals) unless they
                 // hold the prose: server-rendered apps ship the whole page in
                 // a hidden wrapper and reveal it by script.
-                let own = if (is_hidden(el) && !matches!(name, "body" | "html"))
+                let own = if self.in_code > 0 {
+                    Noise::No
+                } else if (is_hidden(el) && !matches!(name, "body" | "html"))
                     || self.cards.contains(&node.id())
                 {
                     Noise::Soft
                 } else {
                     noise_of(el)
                 };
+                let code = usize::from(matches!(name, "pre" | "code"));
                 let el_noise = noise || own == Noise::Hard;
                 if BLOCK_TAGS.contains(&name) {
                     if own == Noise::Soft {
@@ -459,9 +466,11 @@ impl Walker<'_> {
                         _ => Kind::Para,
                     };
                     self.owners.push((node.id(), kind, el_noise));
+                    self.in_code += code;
                     for c in node.children() {
                         self.walk(c, depth + 1, el_noise, in_link);
                     }
+                    self.in_code -= code;
                     self.flush();
                     self.owners.pop();
                     if own == Noise::Soft {
@@ -480,9 +489,11 @@ impl Walker<'_> {
                     let link = in_link || name == "a";
                     let anchor = name == "a" && el.attr("href").is_some_and(|h| h.starts_with('#'));
                     self.in_anchor += usize::from(anchor);
+                    self.in_code += code;
                     for c in node.children() {
                         self.walk(c, depth + 1, el_noise, link);
                     }
+                    self.in_code -= code;
                     self.in_anchor -= usize::from(anchor);
                 }
             }
@@ -591,6 +602,7 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
         buf_links: 0,
         buf_anchors: 0,
         in_anchor: 0,
+        in_code: 0,
         owners: vec![(root, Kind::Para, false)],
         soft: Vec::new(),
     };
@@ -1639,6 +1651,31 @@ mod tests {
         let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
         assert_eq!(got.len(), 9, "{got:?}");
         assert!(got[0].starts_with("Part 1"), "{got:?}");
+    }
+
+    #[test]
+    fn highlighted_comments_in_code_are_kept() {
+        // Regression: highlight.js marks a code comment `hljs-comment`, and
+        // "comment" names furniture, so every comment line of a listing was
+        // dropped from the article.
+        let html = "<html><body><article><h1>A brief intro to git</h1>\
+             <p>One of the many appeals of git is its flexibility, and a wide range of commands come with it; to get started, try these.</p>\
+             <pre><code class=\"hljs bash\"><span class=\"hljs-comment\"># clone a repository</span>\n\
+             git clone &lt;url&gt;\n<span class=\"token comment\"># view the state of the repository</span>\n\
+             git status</code></pre>\
+             <p>Each of these commands has numerous options and gives broad control over the repository and its history.</p>\
+             <div class=\"comments\"><p>Great intro, thanks for writing it up for the rest of us who are still learning git.</p></div>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        let code = got
+            .iter()
+            .find(|p| p.contains("git clone"))
+            .expect("the listing");
+        assert!(code.contains("# clone a repository"), "{got:?}");
+        assert!(code.contains("# view the state"), "{got:?}");
+        // A comment thread is still furniture.
+        assert!(got.iter().all(|p| !p.starts_with("Great intro")), "{got:?}");
     }
 
     #[test]
