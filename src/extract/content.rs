@@ -932,8 +932,28 @@ fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
             best = Some((id, v));
         }
     }
-    best.filter(|(_, v)| *v > 0.0).map(|(id, _)| id)
+    let (best, best_value) = best.filter(|(_, v)| *v > 0.0)?;
+    // An ancestor worth nearly as much that holds far more prose is the
+    // article, whose own boxes (tips, key takeaways, a quote form between
+    // its sections) cost it about what its other sections add; the best
+    // alone is one of those sections.
+    let mut pick = (best, value[&best].0);
+    for a in doc.tree.get(best)?.ancestors().take(MAX_DEPTH) {
+        let Some(&(prose, against)) = value.get(&a.id()) else {
+            break;
+        };
+        let v = prose - against.min(prose * AGAINST_CAP);
+        if v >= best_value * NEAR_VALUE && prose >= pick.1 * MORE_PROSE {
+            pick = (a.id(), prose);
+        }
+    }
+    Some(pick.0)
 }
+
+/// How near the best value an ancestor must come, and how much more prose
+/// it must hold, to be taken instead (see `coverage_best`).
+const NEAR_VALUE: f64 = 0.95;
+const MORE_PROSE: f64 = 1.5;
 
 /// Short lines that are furniture wherever they appear.
 const BOILERPLATE: &[&str] = &[
@@ -1676,6 +1696,30 @@ mod tests {
         assert!(code.contains("# view the state"), "{got:?}");
         // A comment thread is still furniture.
         assert!(got.iter().all(|p| !p.starts_with("Great intro")), "{got:?}");
+    }
+
+    #[test]
+    fn an_article_whose_boxes_cost_what_its_sections_add_is_taken_whole() {
+        // Regression: a guide in sections with a quote form between them;
+        // the form cost the article column what its later sections added, so
+        // the first section alone was worth a little more and came out as
+        // the article.
+        let p = "Solar installers file the permits, order the panels and schedule the crew; most homeowners wait four to eight weeks from signing the contract to the day the system is switched on.";
+        let q = "Get three free quotes from vetted local installers in minutes and compare their prices side by side before you decide which company to hire to put the panels on your roof this year, today.";
+        let paras = |r: std::ops::Range<usize>| -> String {
+            r.map(|i| format!("<p>{i}. {p}</p>")).collect()
+        };
+        let form: String = (0..3).map(|i| format!("<p>{q} {i}</p>")).collect();
+        let html = format!(
+            "<html><body><div class=\"col\"><h1>How solar gets installed</h1>\
+             <div class=\"step\">{}</div><div class=\"promo\">{form}</div>{}</div></body></html>",
+            paras(0..5),
+            paras(5..8)
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 8, "{got:?}");
+        assert!(got.iter().all(|p| !p.starts_with("Get three")), "{got:?}");
     }
 
     #[test]
