@@ -739,6 +739,8 @@ mod tests {
             b"<br><br>",
             b"<table><td>",
             b"<meta charset=\"koi8-r\">",
+            b"<pre><code><span class=\"hljs-comment\">",
+            b"<ol class=\"commentlist\"><li class=\"comment\">",
         ];
 
         proptest! {
