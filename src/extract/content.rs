@@ -1278,34 +1278,13 @@ fn is_notice(t: &str) -> bool {
     cookie || affiliate
 }
 
-/// A block this long that repeats an earlier one word for word is dropped
-/// whatever its kind; shorter repeats only when they are paragraphs (list
-/// items and table cells repeat legitimately: "Yes", "Pros", a spec).
-const REPEAT_MIN_CHARS: usize = 80;
-
-fn clean(kept: &[&Block], title: &str) -> Vec<String> {
-    let title_n: String = title
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let mut out: Vec<(String, Kind)> = Vec::new();
-    // Every text kept so far, for the repeat check.
-    let mut emitted: HashSet<&str> = HashSet::new();
-    let mut seen_text = false;
-    // Inside a furniture section ("Related articles", "About the author"):
-    // skip until a heading of the same or a higher rank.
+/// Which blocks belong to a furniture section ("Related articles", "About
+/// the author"), its title included: from a furniture heading to the next
+/// heading of the same or a higher rank, or to long link-free prose.
+fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
+    let mut out = vec![false; kept.len()];
+    // The rank of the section being skipped.
     let mut skipping: Option<u8> = None;
-    // Whether prose comes after each block: a list of links with the
-    // article going on below it is the article's own (a checklist, a list of
-    // resources); one that ends the container is furniture (recent posts,
-    // a menu of services).
-    let mut prose_after = vec![false; kept.len()];
-    for i in (0..kept.len().saturating_sub(1)).rev() {
-        let n = kept[i + 1];
-        prose_after[i] = prose_after[i + 1]
-            || (n.kind == Kind::Para && n.chars >= 80 && n.link_chars * 4 < n.chars);
-    }
     for (i, b) in kept.iter().enumerate() {
         let level = match b.kind {
             Kind::Heading(l) => Some(l),
@@ -1321,16 +1300,55 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         if skipping.is_some() && b.chars >= 300 && b.link_chars == 0 {
             skipping = None;
         }
-        if skipping.is_some() {
-            continue;
-        }
-        if let Some(l) = level {
-            if is_furniture_heading(&b.text) {
-                skipping = Some(l);
-                continue;
+        if skipping.is_none() {
+            if let Some(l) = level {
+                if is_furniture_heading(&b.text) {
+                    skipping = Some(l);
+                }
+            } else if is_section_title_line(b) {
+                skipping = Some(SECTION_LINE_RANK);
             }
-        } else if is_section_title_line(b) {
-            skipping = Some(SECTION_LINE_RANK);
+        }
+        out[i] = skipping.is_some();
+    }
+    out
+}
+
+/// A block this long that repeats an earlier one word for word is dropped
+/// whatever its kind; shorter repeats only when they are paragraphs (list
+/// items and table cells repeat legitimately: "Yes", "Pros", a spec).
+const REPEAT_MIN_CHARS: usize = 80;
+
+fn clean(kept: &[&Block], title: &str) -> Vec<String> {
+    let title_n: String = title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut out: Vec<(String, Kind)> = Vec::new();
+    // Every text kept so far, for the repeat check.
+    let mut emitted: HashSet<&str> = HashSet::new();
+    let mut seen_text = false;
+    let in_section = furniture_sections(kept);
+    // Whether prose comes after each block: a list of links with the
+    // article going on below it is the article's own (a checklist, a list of
+    // resources); one that ends the container is furniture (recent posts,
+    // a menu of services). Only prose that stays counts: an author's bio
+    // under "About the author", a byline or a cookie notice after a list of
+    // recent posts does not make the list part of the article.
+    let mut prose_after = vec![false; kept.len()];
+    for i in (0..kept.len().saturating_sub(1)).rev() {
+        let n = kept[i + 1];
+        prose_after[i] = prose_after[i + 1]
+            || (n.kind == Kind::Para
+                && n.chars >= 80
+                && n.link_chars * 4 < n.chars
+                && !in_section[i + 1]
+                && !is_byline_or_date(&n.text)
+                && !is_notice(&n.text));
+    }
+    for (i, b) in kept.iter().enumerate() {
+        if in_section[i] {
             continue;
         }
         if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
@@ -1656,6 +1674,28 @@ mod tests {
             got.iter().any(|p| p.starts_with("The full report")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_list_of_links_followed_only_by_a_bio_or_a_notice_is_furniture() {
+        // Regression: an author's bio, a byline or a cookie notice after a
+        // list of recent posts counted as the article going on below it, so
+        // the list was kept as the article's own.
+        let para = "<p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>";
+        let more = "<p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>";
+        let posts = "<ul><li><a href=\"/a\">Ten years of the Grozny court</a></li><li><a href=\"/b\">The prosecutor who never calls back</a></li></ul>";
+        for tail in [
+            "<h3>About the author</h3><p>Jane Writer has covered the North Caucasus for the Ledger since 2015 and before that reported from Moscow for a news agency.</p>",
+            "<p>By Jane Writer and Ivan Petrov, correspondents of the Ledger in Grozny and Moscow</p>",
+            "<p>We use cookies to improve your experience on this site. By continuing to browse you accept our use of cookies and our privacy policy.</p>",
+        ] {
+            let html = format!(
+                "<html><body><article><h1>Detentions in Grozny</h1>{para}{more}{posts}{tail}</article></body></html>"
+            );
+            let doc = Html::parse_document(&html);
+            let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+            assert_eq!(got.len(), 2, "{got:?}");
+        }
     }
 
     fn owned(ps: &[&str]) -> Vec<String> {
