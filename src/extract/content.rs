@@ -971,6 +971,10 @@ const BOILERPLATE: &[&str] = &[
     "read also",
     "read next",
     "trending",
+    // A blog's likes button before its script fills it in ("Like" and
+    // "Loading…" run together), and the title above it.
+    "like loading",
+    "like this",
     // Titles of a table of contents: its entries are links and go, the
     // title would be left standing alone.
     "table of contents",
@@ -988,10 +992,14 @@ const BOILERPLATE: &[&str] = &[
 fn is_boilerplate_line(t: &str) -> bool {
     let l = t
         .trim()
-        .trim_end_matches([':', '.', '!', '›', '»', '→'])
+        .trim_end_matches([':', '.', '…', '!', '›', '»', '→'])
         .trim()
         .to_lowercase();
     if BOILERPLATE.contains(&l.as_str()) {
+        return true;
+    }
+    // An author box's link to the author's other posts.
+    if l.starts_with("latest posts by") && l.ends_with("(see all)") {
         return true;
     }
     let short = t.split_whitespace().count() <= 12;
@@ -1628,6 +1636,26 @@ mod tests {
             assert!(is_boilerplate_line(t), "{t}");
         }
         assert!(!is_boilerplate_line("Contents of a winter pack"));
+    }
+
+    #[test]
+    fn blog_widget_lines_are_boilerplate() {
+        // The likes button before its script runs and the author box's link
+        // to more posts.
+        for t in [
+            "Like this:",
+            "Like Loading\u{2026}",
+            "Like Loading...",
+            "Latest posts by Jane Writer (see all)",
+        ] {
+            assert!(is_boilerplate_line(t), "{t}");
+        }
+        for t in [
+            "Like this one, most cases never reach a court.",
+            "Latest posts by the agency: see all of them below",
+        ] {
+            assert!(!is_boilerplate_line(t), "{t}");
+        }
     }
 
     #[test]
