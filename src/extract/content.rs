@@ -1253,6 +1253,49 @@ pub(crate) fn is_byline_or_date(t: &str) -> bool {
         })
 }
 
+/// A dated byline or meta line runs to this many words at most ("By Jane
+/// Doe – Updated Sep 9, 2025 at 1:00 PM EST | Fact-checked by John Roe").
+const DATED_BYLINE_WORDS: usize = 20;
+
+/// Whether the words hold a calendar date: a month name with a day and a
+/// year ("Sep 9, 2025", "9 September 2025") or three numbers in a row that
+/// end in a year ("03/01/2017").
+fn has_full_date(words: &[String]) -> bool {
+    let is_year =
+        |w: &str| w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..2100).contains(&y));
+    let is_day = |w: &str| {
+        // "11th": an ordinal's suffix is glued to the number.
+        let d = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        !d.is_empty() && d.len() <= 2 && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+    };
+    let is_month = |w: &str| MONTHS.contains(&w);
+    let is_num = |w: &str| !w.is_empty() && w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit());
+    words.windows(3).any(|w| {
+        let (a, b, c) = (w[0].as_str(), w[1].as_str(), w[2].as_str());
+        is_year(c)
+            && ((is_month(a) && is_day(b))
+                || (is_day(a) && is_month(b))
+                || (is_num(a) && is_num(b)))
+    })
+}
+
+/// A byline or meta line with a date that does not open with "By": "October
+/// 11, 2023 by Jane Doe", "March 15, 2022 · 3 min read · By Newsroom", "On
+/// behalf of Doe LLP | Apr 21, 2017 | Products liability". A date, and a
+/// "by" or the separators such lines are set with; short, and not a
+/// sentence.
+fn is_dated_byline(t: &str) -> bool {
+    let words: Vec<String> = t
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.len() <= DATED_BYLINE_WORDS
+        && !t.trim_end().ends_with(['.', '!', '?'])
+        && (words.iter().any(|w| w == "by") || t.contains(['|', '·', '•']))
+        && has_full_date(&words)
+}
+
 /// Cookie notices and affiliate disclosures that sit inside the article
 /// container: recognised by their wording, since their markup is anything.
 fn is_notice(t: &str) -> bool {
@@ -1337,6 +1380,8 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     // Every text kept so far, for the repeat check.
     let mut emitted: HashSet<&str> = HashSet::new();
     let mut seen_text = false;
+    // Whether a block too long to be a byline has been kept.
+    let mut seen_prose = false;
     let in_section = furniture_sections(kept);
     // Whether prose comes after each block: a list of links with the
     // article going on below it is the article's own (a checklist, a list of
@@ -1360,6 +1405,12 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
             continue;
         }
         if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
+            continue;
+        }
+        // Dated bylines come before the text; further down, a line with a
+        // date and a "by" is as likely an entry of the article's own list
+        // ("Released June 17, 2025 by Tor Books").
+        if !seen_prose && is_dated_byline(&b.text) {
             continue;
         }
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
@@ -1396,6 +1447,7 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         if !matches!(b.kind, Kind::Heading(_)) {
             seen_text = true;
+            seen_prose |= b.text.split_whitespace().count() > DATED_BYLINE_WORDS;
         }
         if is_notice(&b.text) {
             continue;
@@ -1656,6 +1708,34 @@ mod tests {
         ] {
             assert!(!is_boilerplate_line(t), "{t}");
         }
+    }
+
+    #[test]
+    fn a_dated_byline_before_the_text_is_dropped() {
+        // Bylines that open with the date or the firm rather than "By".
+        for line in [
+            "October 11, 2023 by Jane Writer",
+            "On Behalf of Doe &amp; Roe LLP | Apr 21, 2017 | Criminal Defense",
+            "03/01/2017 by Jane Writer, Candidate Representative",
+            "Mar 15, 2022 · 3 min read · By Newsroom",
+        ] {
+            let html = format!(
+                "<html><body><article><h1>Detentions in Grozny</h1><p>{line}</p>\
+                 <p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>\
+                 <ul><li>Released: June 17, 2025 by the Memorial Centre</li><li>Civic Assistance | 2 July 2025 | Moscow</li></ul>\
+                 <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
+                 </article></body></html>"
+            );
+            let doc = Html::parse_document(&html);
+            let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+            assert!(got[0].starts_with("Rights groups"), "{got:?}");
+            // Further down, such a line is the article's own.
+            assert_eq!(got.len(), 4, "{got:?}");
+        }
+        // A sentence with a date and a "by" is not a byline.
+        assert!(!is_dated_byline(
+            "The court sat on March 3, 2025 by order of the judge."
+        ));
     }
 
     #[test]
