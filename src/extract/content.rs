@@ -477,8 +477,16 @@ impl Walker<'_> {
                     if name == "sup" && is_footnote_marker(node) {
                         return;
                     }
-                    let link = in_link || name == "a";
-                    let anchor = name == "a" && el.attr("href").is_some_and(|h| h.starts_with('#'));
+                    // A section title's link to itself (its permalink,
+                    // "#cognitive-benefits") leads nowhere else: its text is
+                    // the title's, not link text.
+                    let in_heading = self
+                        .owners
+                        .last()
+                        .is_some_and(|&(_, k, _)| matches!(k, Kind::Heading(_)));
+                    let a = name == "a" && !(in_heading && is_self_link(node, el));
+                    let link = in_link || a;
+                    let anchor = a && el.attr("href").is_some_and(|h| h.starts_with('#'));
                     self.in_anchor += usize::from(anchor);
                     for c in node.children() {
                         self.walk(c, depth + 1, el_noise, link);
@@ -493,6 +501,23 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// How far up from a same-page link the element it points to is looked for.
+const SELF_LINK_LEVELS: usize = 4;
+
+/// Whether a link points to itself or to an element it sits in:
+/// `<h3 id="x"><a href="#x">Title</a></h3>`.
+fn is_self_link(node: NodeRef<Node>, el: &scraper::node::Element) -> bool {
+    let Some(target) = el.attr("href").and_then(|h| h.strip_prefix('#')) else {
+        return false;
+    };
+    !target.is_empty()
+        && (el.attr("id") == Some(target)
+            || node
+                .ancestors()
+                .take(SELF_LINK_LEVELS)
+                .any(|a| matches!(a.value(), Node::Element(e) if e.attr("id") == Some(target))))
 }
 
 /// Dummy text ("Lorem ipsum dolor sit amet, ...") that page templates ship
@@ -1736,6 +1761,27 @@ mod tests {
         assert!(!is_dated_byline(
             "The court sat on March 3, 2025 by order of the judge."
         ));
+    }
+
+    #[test]
+    fn a_section_title_that_links_to_itself_is_kept() {
+        // Themes wrap each section title in a link to its own anchor (its
+        // permalink); the title was dropped as a line of link text.
+        let html = "<html><body><article><h1>Detentions in Grozny</h1>\
+             <p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>\
+             <h2 id=\"the-arrests\"><a href=\"#the-arrests\">The arrests</a></h2>\
+             <p>The men were held for several days without charge, the groups said, and some were returned to their families only after paying officers.</p>\
+             <h2><a id=\"the-response\" href=\"#the-response\">The response</a></h2>\
+             <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
+             <h2><a href=\"#the-arrests\">Back to the arrests</a></h2>\
+             <p>Lawyers for two families said they had been refused access to their clients and that a complaint to the court went unanswered.</p>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(got.iter().any(|p| p == "The arrests"), "{got:?}");
+        assert!(got.iter().any(|p| p == "The response"), "{got:?}");
+        // A link to another part of the page is still a link.
+        assert!(!got.iter().any(|p| p == "Back to the arrests"), "{got:?}");
     }
 
     #[test]
