@@ -1390,6 +1390,23 @@ fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
     out
 }
 
+/// For each block, whether the nearest heading above it is mostly link text.
+fn under_linked_heading(kept: &[&Block]) -> Vec<bool> {
+    let mut linked = false;
+    kept.iter()
+        .map(|b| {
+            if matches!(b.kind, Kind::Heading(_)) {
+                linked = b.link_chars * 2 > b.chars;
+            }
+            linked
+        })
+        .collect()
+}
+
+fn is_prose(b: &Block) -> bool {
+    b.kind == Kind::Para && b.chars >= 80 && b.link_chars * 4 < b.chars
+}
+
 /// A block this long that repeats an earlier one word for word is dropped
 /// whatever its kind; shorter repeats only when they are paragraphs (list
 /// items and table cells repeat legitimately: "Yes", "Pros", a spec).
@@ -1415,15 +1432,16 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     // under "About the author", a byline or a cookie notice after a list of
     // recent posts does not make the list part of the article.
     let mut prose_after = vec![false; kept.len()];
+    // The same, counting only prose that is not under a heading that is a
+    // link: a run of linked titles, each with its blurb, is a teaser list.
+    let mut plain_prose_after = vec![false; kept.len()];
+    let under_link = under_linked_heading(kept);
     for i in (0..kept.len().saturating_sub(1)).rev() {
         let n = kept[i + 1];
-        prose_after[i] = prose_after[i + 1]
-            || (n.kind == Kind::Para
-                && n.chars >= 80
-                && n.link_chars * 4 < n.chars
-                && !in_section[i + 1]
-                && !is_byline_or_date(&n.text)
-                && !is_notice(&n.text));
+        let stays =
+            is_prose(n) && !in_section[i + 1] && !is_byline_or_date(&n.text) && !is_notice(&n.text);
+        prose_after[i] = prose_after[i + 1] || stays;
+        plain_prose_after[i] = plain_prose_after[i + 1] || (stays && !under_link[i + 1]);
     }
     for (i, b) in kept.iter().enumerate() {
         if in_section[i] {
@@ -1449,7 +1467,16 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
             && seen_text
             && prose_after[i]
             && b.anchor_chars * 2 < b.link_chars;
-        if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item)) && !article_list {
+        // A heading that is a link (a listicle's "1. Fluke 117", linked to
+        // the product) titles a part of the article when the article goes on
+        // below its section; a run of linked titles and blurbs with no
+        // other prose after it is a list of teasers.
+        let linked_heading =
+            matches!(b.kind, Kind::Heading(_)) && seen_text && plain_prose_after[i];
+        if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item))
+            && !article_list
+            && !linked_heading
+        {
             continue;
         }
         if is_boilerplate_line(&b.text) {
@@ -1782,6 +1809,36 @@ mod tests {
         assert!(got.iter().any(|p| p == "The response"), "{got:?}");
         // A link to another part of the page is still a link.
         assert!(!got.iter().any(|p| p == "Back to the arrests"), "{got:?}");
+    }
+
+    #[test]
+    fn linked_section_titles_are_kept_but_not_a_closing_teaser_list() {
+        let html = "<html><body><article><h1>Three guides to court records</h1>\
+             <p>Rights groups said on Tuesday that court records in the region are hard to find, and that three guides help lawyers and relatives look for them.</p>\
+             <h3>1. <a href=\"https://example.org/guide\">The Memorial guide</a></h3>\
+             <p>The first guide explains how to ask a district court for the record of a hearing, and which offices keep the files after a case is closed.</p>\
+             <h3><a href=\"https://example.net/handbook\">2. The lawyers' handbook</a></h3>\
+             <p>The handbook lists the deadlines for appeals and the forms that go with them, with examples filled in by lawyers who used them in court.</p>\
+             <h3>The takeaway</h3>\
+             <p>None of the guides is complete, the groups said, but together they cover most of what a family needs to follow a case through the courts.</p>\
+             <h3><a href=\"/news/a\">Ten years of the Grozny court</a></h3>\
+             <p>A look back at a decade of hearings in the city's district court, and at the judges who have sat there since the last reform of the courts.</p>\
+             <h3><a href=\"/news/b\">The prosecutor who never calls back</a></h3>\
+             <p>Relatives describe months of unanswered letters to the prosecutor's office, and the one official who finally agreed to meet them in person.</p>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(got.iter().any(|p| p == "1. The Memorial guide"), "{got:?}");
+        assert!(
+            got.iter().any(|p| p == "2. The lawyers' handbook"),
+            "{got:?}"
+        );
+        // The teasers at the end: linked titles with nothing but their
+        // blurbs after them.
+        assert!(
+            !got.iter().any(|p| p == "Ten years of the Grozny court"),
+            "{got:?}"
+        );
     }
 
     #[test]
