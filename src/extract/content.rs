@@ -1027,7 +1027,20 @@ fn is_boilerplate_line(t: &str) -> bool {
     if l.starts_with("latest posts by") && l.ends_with("(see all)") {
         return true;
     }
-    let short = t.split_whitespace().count() <= 12;
+    let words = t.split_whitespace().count();
+    // The small print runs longer than a button's label: "Copyright © 2023
+    // NPR. All rights reserved. Visit our website terms of use ...". At
+    // that length, "Copyright" must be followed by the sign or a year: a
+    // sentence may open with the word ("Copyright claims rose ...").
+    let notice = l.starts_with('©')
+        || l.contains("all rights reserved")
+        || l.strip_prefix("copyright ").is_some_and(|r| {
+            r.starts_with(['©', '(']) || r.starts_with(|c: char| c.is_ascii_digit())
+        });
+    if words <= COPYRIGHT_LINE_WORDS && notice {
+        return true;
+    }
+    let short = words <= 12;
     short
         && (l.starts_with("share this")
             || l.starts_with("sign up for")
@@ -1040,14 +1053,15 @@ fn is_boilerplate_line(t: &str) -> bool {
             || l.starts_with("see also")
             || l.starts_with("read also")
             || l.starts_with("more:")
-            || l.starts_with("©")
             || l.starts_with("copyright ")
             || l.starts_with("photo:")
             || l.starts_with("image:")
             || l.starts_with("credit:")
-            || l.starts_with("getty images")
-            || l.contains("all rights reserved"))
+            || l.starts_with("getty images"))
 }
+
+/// A copyright line runs to this many words at most.
+const COPYRIGHT_LINE_WORDS: usize = 40;
 
 /// Headings that open page furniture rather than a part of the article.
 fn is_furniture_heading(t: &str) -> bool {
@@ -1479,7 +1493,9 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         {
             continue;
         }
-        if is_boilerplate_line(&b.text) {
+        // Preformatted text is quoted as it stands (a boot log's own
+        // copyright line), not the page's small print.
+        if b.kind != Kind::Pre && is_boilerplate_line(&b.text) {
             continue;
         }
         let n: String = b
@@ -1837,6 +1853,33 @@ mod tests {
         // blurbs after them.
         assert!(
             !got.iter().any(|p| p == "Ten years of the Grozny court"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_copyright_line_is_boilerplate() {
+        for t in [
+            "Copyright © 2023 The Ledger. All rights reserved. Visit our website terms of use and permissions pages for further information.",
+            "© 2000-2025 Ledger Media LLC, ISSN 1559-5137 Editorial HQ: Ledger Media LLC, PO Box 50032, Grozny",
+            "All contents of this website are copyrighted by the Ledger and its writers, unless otherwise noted. All rights reserved.",
+        ] {
+            assert!(is_boilerplate_line(t), "{t}");
+        }
+        // A sentence that opens with the word is the article's.
+        assert!(!is_boilerplate_line(
+            "Copyright claims against local newspapers rose by a fifth last year, the press union said in its annual report."
+        ));
+        // So is a boot log quoted in the article, copyright line and all.
+        let html = "<html><body><article><h1>Booting an old workstation</h1>\
+             <p>The machine came from a company that decommissioned its hardware in 1999, and it still starts from its own boot ROM after all these years.</p>\
+             <pre>(c) Copyright 1990-1994, Hewlett-Packard Company. All rights reserved</pre>\
+             <p>From there the boot loader took over and the system came up in a few minutes, slower than a phone but faster than the author had feared.</p>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(
+            got.iter().any(|p| p.starts_with("(c) Copyright")),
             "{got:?}"
         );
     }
