@@ -1335,8 +1335,9 @@ fn is_dated_byline(t: &str) -> bool {
         && has_full_date(&words)
 }
 
-/// Cookie notices and affiliate disclosures that sit inside the article
-/// container: recognised by their wording, since their markup is anything.
+/// Cookie notices, affiliate disclosures and newsletter sign-up calls that
+/// sit inside the article container: recognised by their wording, since
+/// their markup is anything.
 fn is_notice(t: &str) -> bool {
     let words = t.split_whitespace().count();
     if words > 60 {
@@ -1365,7 +1366,22 @@ fn is_notice(t: &str) -> bool {
     .iter()
     .any(|p| l.contains(p))
         && words <= 40;
-    cookie || affiliate
+    // A call to sign up for the site's mail, set inside the article's
+    // container: the promise of the inbox or the sign-up in the first person
+    // plural, not a sentence about newsletters.
+    let signup = [
+        "delivered to your inbox",
+        "straight to your inbox",
+        "right to your inbox",
+        "directly to your inbox",
+        "sign up for our newsletter",
+        "subscribe to our newsletter",
+        "join our newsletter",
+        "join our mailing list",
+    ]
+    .iter()
+    .any(|p| l.contains(p));
+    cookie || affiliate || signup
 }
 
 /// Which blocks belong to a furniture section ("Related articles", "About
@@ -1882,6 +1898,25 @@ mod tests {
             got.iter().any(|p| p.starts_with("(c) Copyright")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_newsletter_sign_up_call_is_a_notice() {
+        for t in [
+            "Get the latest news from the Caucasus delivered to your inbox!",
+            "Love long reads? Our weekend edition has the best of the week, delivered right to your inbox. Sign up now.",
+            "Join our mailing list! Get a note when a new episode is published.",
+            "Want more from the Ledger? Sign up for our newsletter, The Brief.",
+        ] {
+            assert!(is_notice(t), "{t}");
+        }
+        // Sentences about newsletters and inboxes are not calls to sign up.
+        for t in [
+            "The paper added 680,000 newsletter subscribers in a year, and readers said what reached their inbox mattered more than its design.",
+            "Spam filters decide which messages reach your inbox, the researchers found.",
+        ] {
+            assert!(!is_notice(t), "{t}");
+        }
     }
 
     #[test]
