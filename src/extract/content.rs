@@ -486,8 +486,16 @@ impl Walker<'_> {
                     if name == "sup" && is_footnote_marker(node) {
                         return;
                     }
-                    let link = in_link || name == "a";
-                    let anchor = name == "a" && el.attr("href").is_some_and(|h| h.starts_with('#'));
+                    // A section title's link to itself (its permalink,
+                    // "#cognitive-benefits") leads nowhere else: its text is
+                    // the title's, not link text.
+                    let in_heading = self
+                        .owners
+                        .last()
+                        .is_some_and(|&(_, k, _)| matches!(k, Kind::Heading(_)));
+                    let a = name == "a" && !(in_heading && is_self_link(node, el));
+                    let link = in_link || a;
+                    let anchor = a && el.attr("href").is_some_and(|h| h.starts_with('#'));
                     self.in_anchor += usize::from(anchor);
                     self.in_code += code;
                     for c in node.children() {
@@ -504,6 +512,23 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// How far up from a same-page link the element it points to is looked for.
+const SELF_LINK_LEVELS: usize = 4;
+
+/// Whether a link points to itself or to an element it sits in:
+/// `<h3 id="x"><a href="#x">Title</a></h3>`.
+fn is_self_link(node: NodeRef<Node>, el: &scraper::node::Element) -> bool {
+    let Some(target) = el.attr("href").and_then(|h| h.strip_prefix('#')) else {
+        return false;
+    };
+    !target.is_empty()
+        && (el.attr("id") == Some(target)
+            || node
+                .ancestors()
+                .take(SELF_LINK_LEVELS)
+                .any(|a| matches!(a.value(), Node::Element(e) if e.attr("id") == Some(target))))
 }
 
 /// Dummy text ("Lorem ipsum dolor sit amet, ...") that page templates ship
@@ -1017,6 +1042,10 @@ const BOILERPLATE: &[&str] = &[
     "read also",
     "read next",
     "trending",
+    // A blog's likes button before its script fills it in ("Like" and
+    // "Loading…" run together), and the title above it.
+    "like loading",
+    "like this",
     // Titles of a table of contents: its entries are links and go, the
     // title would be left standing alone.
     "table of contents",
@@ -1034,13 +1063,30 @@ const BOILERPLATE: &[&str] = &[
 fn is_boilerplate_line(t: &str) -> bool {
     let l = t
         .trim()
-        .trim_end_matches([':', '.', '!', '›', '»', '→'])
+        .trim_end_matches([':', '.', '…', '!', '›', '»', '→'])
         .trim()
         .to_lowercase();
     if BOILERPLATE.contains(&l.as_str()) {
         return true;
     }
-    let short = t.split_whitespace().count() <= 12;
+    // An author box's link to the author's other posts.
+    if l.starts_with("latest posts by") && l.ends_with("(see all)") {
+        return true;
+    }
+    let words = t.split_whitespace().count();
+    // The small print runs longer than a button's label: "Copyright © 2023
+    // NPR. All rights reserved. Visit our website terms of use ...". At
+    // that length, "Copyright" must be followed by the sign or a year: a
+    // sentence may open with the word ("Copyright claims rose ...").
+    let notice = l.starts_with('©')
+        || l.contains("all rights reserved")
+        || l.strip_prefix("copyright ").is_some_and(|r| {
+            r.starts_with(['©', '(']) || r.starts_with(|c: char| c.is_ascii_digit())
+        });
+    if words <= COPYRIGHT_LINE_WORDS && notice {
+        return true;
+    }
+    let short = words <= 12;
     short
         && (l.starts_with("share this")
             || l.starts_with("sign up for")
@@ -1053,14 +1099,15 @@ fn is_boilerplate_line(t: &str) -> bool {
             || l.starts_with("see also")
             || l.starts_with("read also")
             || l.starts_with("more:")
-            || l.starts_with("©")
             || l.starts_with("copyright ")
             || l.starts_with("photo:")
             || l.starts_with("image:")
             || l.starts_with("credit:")
-            || l.starts_with("getty images")
-            || l.contains("all rights reserved"))
+            || l.starts_with("getty images"))
 }
+
+/// A copyright line runs to this many words at most.
+const COPYRIGHT_LINE_WORDS: usize = 40;
 
 /// Headings that open page furniture rather than a part of the article.
 fn is_furniture_heading(t: &str) -> bool {
@@ -1291,8 +1338,52 @@ pub(crate) fn is_byline_or_date(t: &str) -> bool {
         })
 }
 
-/// Cookie notices and affiliate disclosures that sit inside the article
-/// container: recognised by their wording, since their markup is anything.
+/// A dated byline or meta line runs to this many words at most ("By Jane
+/// Doe – Updated Sep 9, 2025 at 1:00 PM EST | Fact-checked by John Roe").
+const DATED_BYLINE_WORDS: usize = 20;
+
+/// Whether the words hold a calendar date: a month name with a day and a
+/// year ("Sep 9, 2025", "9 September 2025") or three numbers in a row that
+/// end in a year ("03/01/2017").
+fn has_full_date(words: &[String]) -> bool {
+    let is_year =
+        |w: &str| w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..2100).contains(&y));
+    let is_day = |w: &str| {
+        // "11th": an ordinal's suffix is glued to the number.
+        let d = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        !d.is_empty() && d.len() <= 2 && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+    };
+    let is_month = |w: &str| MONTHS.contains(&w);
+    let is_num = |w: &str| !w.is_empty() && w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit());
+    words.windows(3).any(|w| {
+        let (a, b, c) = (w[0].as_str(), w[1].as_str(), w[2].as_str());
+        is_year(c)
+            && ((is_month(a) && is_day(b))
+                || (is_day(a) && is_month(b))
+                || (is_num(a) && is_num(b)))
+    })
+}
+
+/// A byline or meta line with a date that does not open with "By": "October
+/// 11, 2023 by Jane Doe", "March 15, 2022 · 3 min read · By Newsroom", "On
+/// behalf of Doe LLP | Apr 21, 2017 | Products liability". A date, and a
+/// "by" or the separators such lines are set with; short, and not a
+/// sentence.
+fn is_dated_byline(t: &str) -> bool {
+    let words: Vec<String> = t
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.len() <= DATED_BYLINE_WORDS
+        && !t.trim_end().ends_with(['.', '!', '?'])
+        && (words.iter().any(|w| w == "by") || t.contains(['|', '·', '•']))
+        && has_full_date(&words)
+}
+
+/// Cookie notices, affiliate disclosures and newsletter sign-up calls that
+/// sit inside the article container: recognised by their wording, since
+/// their markup is anything.
 fn is_notice(t: &str) -> bool {
     let words = t.split_whitespace().count();
     if words > 60 {
@@ -1321,7 +1412,75 @@ fn is_notice(t: &str) -> bool {
     .iter()
     .any(|p| l.contains(p))
         && words <= 40;
-    cookie || affiliate
+    // A call to sign up for the site's mail, set inside the article's
+    // container: the promise of the inbox or the sign-up in the first person
+    // plural, not a sentence about newsletters.
+    let signup = [
+        "delivered to your inbox",
+        "straight to your inbox",
+        "right to your inbox",
+        "directly to your inbox",
+        "sign up for our newsletter",
+        "subscribe to our newsletter",
+        "join our newsletter",
+        "join our mailing list",
+    ]
+    .iter()
+    .any(|p| l.contains(p));
+    cookie || affiliate || signup
+}
+
+/// Which blocks belong to a furniture section ("Related articles", "About
+/// the author"), its title included: from a furniture heading to the next
+/// heading of the same or a higher rank, or to long link-free prose.
+fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
+    let mut out = vec![false; kept.len()];
+    // The rank of the section being skipped.
+    let mut skipping: Option<u8> = None;
+    for (i, b) in kept.iter().enumerate() {
+        let level = match b.kind {
+            Kind::Heading(l) => Some(l),
+            _ => None,
+        };
+        if let (Some(s), Some(l)) = (skipping, level) {
+            if l <= s {
+                skipping = None;
+            }
+        }
+        // Long link-free prose is the article again, whatever the heading
+        // said: furniture sections hold teasers and links, not essays.
+        if skipping.is_some() && b.chars >= 300 && b.link_chars == 0 {
+            skipping = None;
+        }
+        if skipping.is_none() {
+            if let Some(l) = level {
+                if is_furniture_heading(&b.text) {
+                    skipping = Some(l);
+                }
+            } else if is_section_title_line(b) {
+                skipping = Some(SECTION_LINE_RANK);
+            }
+        }
+        out[i] = skipping.is_some();
+    }
+    out
+}
+
+/// For each block, whether the nearest heading above it is mostly link text.
+fn under_linked_heading(kept: &[&Block]) -> Vec<bool> {
+    let mut linked = false;
+    kept.iter()
+        .map(|b| {
+            if matches!(b.kind, Kind::Heading(_)) {
+                linked = b.link_chars * 2 > b.chars;
+            }
+            linked
+        })
+        .collect()
+}
+
+fn is_prose(b: &Block) -> bool {
+    b.kind == Kind::Para && b.chars >= 80 && b.link_chars * 4 < b.chars
 }
 
 /// A block this long that repeats an earlier one word for word is dropped
@@ -1339,47 +1498,38 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     // Every text kept so far, for the repeat check.
     let mut emitted: HashSet<&str> = HashSet::new();
     let mut seen_text = false;
-    // Inside a furniture section ("Related articles", "About the author"):
-    // skip until a heading of the same or a higher rank.
-    let mut skipping: Option<u8> = None;
+    // Whether a block too long to be a byline has been kept.
+    let mut seen_prose = false;
+    let in_section = furniture_sections(kept);
     // Whether prose comes after each block: a list of links with the
     // article going on below it is the article's own (a checklist, a list of
     // resources); one that ends the container is furniture (recent posts,
-    // a menu of services).
+    // a menu of services). Only prose that stays counts: an author's bio
+    // under "About the author", a byline or a cookie notice after a list of
+    // recent posts does not make the list part of the article.
     let mut prose_after = vec![false; kept.len()];
+    // The same, counting only prose that is not under a heading that is a
+    // link: a run of linked titles, each with its blurb, is a teaser list.
+    let mut plain_prose_after = vec![false; kept.len()];
+    let under_link = under_linked_heading(kept);
     for i in (0..kept.len().saturating_sub(1)).rev() {
         let n = kept[i + 1];
-        prose_after[i] = prose_after[i + 1]
-            || (n.kind == Kind::Para && n.chars >= 80 && n.link_chars * 4 < n.chars);
+        let stays =
+            is_prose(n) && !in_section[i + 1] && !is_byline_or_date(&n.text) && !is_notice(&n.text);
+        prose_after[i] = prose_after[i + 1] || stays;
+        plain_prose_after[i] = plain_prose_after[i + 1] || (stays && !under_link[i + 1]);
     }
     for (i, b) in kept.iter().enumerate() {
-        let level = match b.kind {
-            Kind::Heading(l) => Some(l),
-            _ => None,
-        };
-        if let (Some(s), Some(l)) = (skipping, level) {
-            if l <= s {
-                skipping = None;
-            }
-        }
-        // Long link-free prose is the article again, whatever the heading
-        // said: furniture sections hold teasers and links, not essays.
-        if skipping.is_some() && b.chars >= 300 && b.link_chars == 0 {
-            skipping = None;
-        }
-        if skipping.is_some() {
-            continue;
-        }
-        if let Some(l) = level {
-            if is_furniture_heading(&b.text) {
-                skipping = Some(l);
-                continue;
-            }
-        } else if is_section_title_line(b) {
-            skipping = Some(SECTION_LINE_RANK);
+        if in_section[i] {
             continue;
         }
         if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
+            continue;
+        }
+        // Dated bylines come before the text; further down, a line with a
+        // date and a "by" is as likely an entry of the article's own list
+        // ("Released June 17, 2025 by Tor Books").
+        if !seen_prose && is_dated_byline(&b.text) {
             continue;
         }
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
@@ -1393,10 +1543,21 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
             && seen_text
             && prose_after[i]
             && b.anchor_chars * 2 < b.link_chars;
-        if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item)) && !article_list {
+        // A heading that is a link (a listicle's "1. Fluke 117", linked to
+        // the product) titles a part of the article when the article goes on
+        // below its section; a run of linked titles and blurbs with no
+        // other prose after it is a list of teasers.
+        let linked_heading =
+            matches!(b.kind, Kind::Heading(_)) && seen_text && plain_prose_after[i];
+        if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item))
+            && !article_list
+            && !linked_heading
+        {
             continue;
         }
-        if is_boilerplate_line(&b.text) {
+        // Preformatted text is quoted as it stands (a boot log's own
+        // copyright line), not the page's small print.
+        if b.kind != Kind::Pre && is_boilerplate_line(&b.text) {
             continue;
         }
         let n: String = b
@@ -1416,6 +1577,7 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         if !matches!(b.kind, Kind::Heading(_)) {
             seen_text = true;
+            seen_prose |= b.text.split_whitespace().count() > DATED_BYLINE_WORDS;
         }
         if is_notice(&b.text) {
             continue;
@@ -1731,6 +1893,151 @@ mod tests {
     }
 
     #[test]
+    fn blog_widget_lines_are_boilerplate() {
+        // The likes button before its script runs and the author box's link
+        // to more posts.
+        for t in [
+            "Like this:",
+            "Like Loading\u{2026}",
+            "Like Loading...",
+            "Latest posts by Jane Writer (see all)",
+        ] {
+            assert!(is_boilerplate_line(t), "{t}");
+        }
+        for t in [
+            "Like this one, most cases never reach a court.",
+            "Latest posts by the agency: see all of them below",
+        ] {
+            assert!(!is_boilerplate_line(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_dated_byline_before_the_text_is_dropped() {
+        // Bylines that open with the date or the firm rather than "By".
+        for line in [
+            "October 11, 2023 by Jane Writer",
+            "On Behalf of Doe &amp; Roe LLP | Apr 21, 2017 | Criminal Defense",
+            "03/01/2017 by Jane Writer, Candidate Representative",
+            "Mar 15, 2022 · 3 min read · By Newsroom",
+        ] {
+            let html = format!(
+                "<html><body><article><h1>Detentions in Grozny</h1><p>{line}</p>\
+                 <p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>\
+                 <ul><li>Released: June 17, 2025 by the Memorial Centre</li><li>Civic Assistance | 2 July 2025 | Moscow</li></ul>\
+                 <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
+                 </article></body></html>"
+            );
+            let doc = Html::parse_document(&html);
+            let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+            assert!(got[0].starts_with("Rights groups"), "{got:?}");
+            // Further down, such a line is the article's own.
+            assert_eq!(got.len(), 4, "{got:?}");
+        }
+        // A sentence with a date and a "by" is not a byline.
+        assert!(!is_dated_byline(
+            "The court sat on March 3, 2025 by order of the judge."
+        ));
+    }
+
+    #[test]
+    fn a_section_title_that_links_to_itself_is_kept() {
+        // Themes wrap each section title in a link to its own anchor (its
+        // permalink); the title was dropped as a line of link text.
+        let html = "<html><body><article><h1>Detentions in Grozny</h1>\
+             <p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>\
+             <h2 id=\"the-arrests\"><a href=\"#the-arrests\">The arrests</a></h2>\
+             <p>The men were held for several days without charge, the groups said, and some were returned to their families only after paying officers.</p>\
+             <h2><a id=\"the-response\" href=\"#the-response\">The response</a></h2>\
+             <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
+             <h2><a href=\"#the-arrests\">Back to the arrests</a></h2>\
+             <p>Lawyers for two families said they had been refused access to their clients and that a complaint to the court went unanswered.</p>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(got.iter().any(|p| p == "The arrests"), "{got:?}");
+        assert!(got.iter().any(|p| p == "The response"), "{got:?}");
+        // A link to another part of the page is still a link.
+        assert!(!got.iter().any(|p| p == "Back to the arrests"), "{got:?}");
+    }
+
+    #[test]
+    fn linked_section_titles_are_kept_but_not_a_closing_teaser_list() {
+        let html = "<html><body><article><h1>Three guides to court records</h1>\
+             <p>Rights groups said on Tuesday that court records in the region are hard to find, and that three guides help lawyers and relatives look for them.</p>\
+             <h3>1. <a href=\"https://example.org/guide\">The Memorial guide</a></h3>\
+             <p>The first guide explains how to ask a district court for the record of a hearing, and which offices keep the files after a case is closed.</p>\
+             <h3><a href=\"https://example.net/handbook\">2. The lawyers' handbook</a></h3>\
+             <p>The handbook lists the deadlines for appeals and the forms that go with them, with examples filled in by lawyers who used them in court.</p>\
+             <h3>The takeaway</h3>\
+             <p>None of the guides is complete, the groups said, but together they cover most of what a family needs to follow a case through the courts.</p>\
+             <h3><a href=\"/news/a\">Ten years of the Grozny court</a></h3>\
+             <p>A look back at a decade of hearings in the city's district court, and at the judges who have sat there since the last reform of the courts.</p>\
+             <h3><a href=\"/news/b\">The prosecutor who never calls back</a></h3>\
+             <p>Relatives describe months of unanswered letters to the prosecutor's office, and the one official who finally agreed to meet them in person.</p>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(got.iter().any(|p| p == "1. The Memorial guide"), "{got:?}");
+        assert!(
+            got.iter().any(|p| p == "2. The lawyers' handbook"),
+            "{got:?}"
+        );
+        // The teasers at the end: linked titles with nothing but their
+        // blurbs after them.
+        assert!(
+            !got.iter().any(|p| p == "Ten years of the Grozny court"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_copyright_line_is_boilerplate() {
+        for t in [
+            "Copyright © 2023 The Ledger. All rights reserved. Visit our website terms of use and permissions pages for further information.",
+            "© 2000-2025 Ledger Media LLC, ISSN 1559-5137 Editorial HQ: Ledger Media LLC, PO Box 50032, Grozny",
+            "All contents of this website are copyrighted by the Ledger and its writers, unless otherwise noted. All rights reserved.",
+        ] {
+            assert!(is_boilerplate_line(t), "{t}");
+        }
+        // A sentence that opens with the word is the article's.
+        assert!(!is_boilerplate_line(
+            "Copyright claims against local newspapers rose by a fifth last year, the press union said in its annual report."
+        ));
+        // So is a boot log quoted in the article, copyright line and all.
+        let html = "<html><body><article><h1>Booting an old workstation</h1>\
+             <p>The machine came from a company that decommissioned its hardware in 1999, and it still starts from its own boot ROM after all these years.</p>\
+             <pre>(c) Copyright 1990-1994, Hewlett-Packard Company. All rights reserved</pre>\
+             <p>From there the boot loader took over and the system came up in a few minutes, slower than a phone but faster than the author had feared.</p>\
+             </article></body></html>";
+        let doc = Html::parse_document(html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert!(
+            got.iter().any(|p| p.starts_with("(c) Copyright")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_newsletter_sign_up_call_is_a_notice() {
+        for t in [
+            "Get the latest news from the Caucasus delivered to your inbox!",
+            "Love long reads? Our weekend edition has the best of the week, delivered right to your inbox. Sign up now.",
+            "Join our mailing list! Get a note when a new episode is published.",
+            "Want more from the Ledger? Sign up for our newsletter, The Brief.",
+        ] {
+            assert!(is_notice(t), "{t}");
+        }
+        // Sentences about newsletters and inboxes are not calls to sign up.
+        for t in [
+            "The paper added 680,000 newsletter subscribers in a year, and readers said what reached their inbox mattered more than its design.",
+            "Spam filters decide which messages reach your inbox, the researchers found.",
+        ] {
+            assert!(!is_notice(t), "{t}");
+        }
+    }
+
+    #[test]
     fn placeholder_text_is_not_the_article() {
         // A landing-page template whose unfilled slots hold more dummy text
         // than the page has article.
@@ -1774,6 +2081,28 @@ mod tests {
             got.iter().any(|p| p.starts_with("The full report")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_list_of_links_followed_only_by_a_bio_or_a_notice_is_furniture() {
+        // Regression: an author's bio, a byline or a cookie notice after a
+        // list of recent posts counted as the article going on below it, so
+        // the list was kept as the article's own.
+        let para = "<p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>";
+        let more = "<p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>";
+        let posts = "<ul><li><a href=\"/a\">Ten years of the Grozny court</a></li><li><a href=\"/b\">The prosecutor who never calls back</a></li></ul>";
+        for tail in [
+            "<h3>About the author</h3><p>Jane Writer has covered the North Caucasus for the Ledger since 2015 and before that reported from Moscow for a news agency.</p>",
+            "<p>By Jane Writer and Ivan Petrov, correspondents of the Ledger in Grozny and Moscow</p>",
+            "<p>We use cookies to improve your experience on this site. By continuing to browse you accept our use of cookies and our privacy policy.</p>",
+        ] {
+            let html = format!(
+                "<html><body><article><h1>Detentions in Grozny</h1>{para}{more}{posts}{tail}</article></body></html>"
+            );
+            let doc = Html::parse_document(&html);
+            let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+            assert_eq!(got.len(), 2, "{got:?}");
+        }
     }
 
     fn owned(ps: &[&str]) -> Vec<String> {
