@@ -471,14 +471,6 @@ fn cut_dash_tagline(t: &str) -> Option<&str> {
     })
 }
 
-/// The headline by its own rules. The visible `<h1>` is what readers see as
-/// the headline, so it wins: first one the page's metadata confirms (the
-/// metadata title holds its words in a row; see [`confirms`]), else the first
-/// one outside page furniture that is not the site's name (blogs put the site
-/// name in an `<h1>` in the header). Only without a usable `<h1>`: the JSON-LD
-/// headline, then og:title, then `<title>`, each with the site name cut off.
-/// `h1s` are the page's `<h1>` texts in order, each with whether it sits in
-/// page furniture.
 /// One `<h1>` of the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct H1 {
@@ -489,6 +481,14 @@ pub struct H1 {
     pub link: bool,
 }
 
+/// The headline by its own rules. The visible `<h1>` is what readers see as
+/// the headline, so it wins: first one the page's metadata confirms (the
+/// metadata title holds its words in a row; see [`confirms`]), else the first
+/// one outside page furniture that is not the site's name (blogs put the site
+/// name in an `<h1>` in the header). Only without a usable `<h1>`: the JSON-LD
+/// headline, then og:title, then `<title>`, each with the site name cut off.
+/// `h1s` are the page's `<h1>` texts in order, each with whether it sits in
+/// page furniture. The checks against the metadata come after the pick.
 pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
     let site = m.site_name.as_deref();
     let picked = pick_headline(m, h1s, host);
@@ -858,7 +858,11 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
 /// title's words, and a one-word h1 opens the title ("restaurant" in
 /// "RESTAURANT Definition & Meaning"). One word inside a title ("Planning"
 /// in "… A Wedding Planning Guide") is a menu heading that happens to share
-/// it, and a run cut inside a word is no match at all.
+/// it, and a run cut inside a word is no match at all. Words are compared
+/// with their punctuation and spacing gone ("Covid-19" is "Covid 19", "Q&A"
+/// is "Q & A"): the run may start and end at any word boundary of either.
+/// Scripts written without spaces make a whole title one "word", so there a
+/// long h1 confirms anywhere inside the title.
 fn confirms(t: &str, h1: &str) -> bool {
     let words = |s: &str| -> Vec<String> {
         s.split_whitespace()
@@ -867,11 +871,26 @@ fn confirms(t: &str, h1: &str) -> bool {
             .collect()
     };
     let (t, h) = (words(t), words(h1));
-    match h.len() {
-        0 => false,
-        1 => t.first() == h.first(),
-        n => t.windows(n).any(|w| w == h.as_slice()),
+    let (joined, run) = (t.concat(), h.concat());
+    if run.is_empty() {
+        return false;
     }
+    // Chinese, Japanese and Thai; a long word of Cyrillic is still one word.
+    let unspaced_script =
+        |c: &char| matches!(*c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0x0E00..=0x0E7F);
+    let unspaced = h.len() == 1 && run.chars().filter(unspaced_script).count() >= 4;
+    if unspaced {
+        return joined.contains(&run);
+    }
+    // Byte offsets where the title's words start (and where it ends).
+    let mut bounds = vec![0];
+    for w in &t {
+        bounds.push(bounds.last().copied().unwrap_or(0) + w.len());
+    }
+    let starts: &[usize] = if h.len() == 1 { &bounds[..1] } else { &bounds };
+    starts
+        .iter()
+        .any(|&s| joined[s..].starts_with(&run) && bounds.binary_search(&(s + run.len())).is_ok())
 }
 
 /// A trail of short section names ("Computer Science > Artificial
@@ -1309,6 +1328,19 @@ mod tests {
             "Your Wedding Checklists",
             "Your Wedding Checklist"
         ));
+        // Spacing and punctuation inside words do not matter.
+        assert!(confirms(
+            "Covid 19: a year on | News",
+            "Covid-19: a year on"
+        ));
+        assert!(confirms("Q & A with the mayor", "Q&A"));
+        // A title without spaces is one word: a long h1 confirms inside it.
+        assert!(confirms(
+            "【速報】日本の首相が辞任｜NHKニュース",
+            "日本の首相が辞任"
+        ));
+        assert!(!confirms("Wedding Planning Guide", "Planning"));
+        assert!(!confirms("Свадебное планирование", "Планирование"));
     }
 
     #[test]
