@@ -437,12 +437,12 @@ impl Walker<'_> {
                 // Hidden elements are furniture (menus, modals) unless they
                 // hold the prose: server-rendered apps ship the whole page in
                 // a hidden wrapper and reveal it by script.
-                let own = if self.in_code > 0 {
-                    Noise::No
-                } else if (is_hidden(el) && !matches!(name, "body" | "html"))
+                let own = if (is_hidden(el) && !matches!(name, "body" | "html"))
                     || self.cards.contains(&node.id())
                 {
                     Noise::Soft
+                } else if self.in_code > 0 {
+                    Noise::No
                 } else {
                     noise_of(el)
                 };
@@ -765,6 +765,10 @@ pub struct Chosen {
 
 /// Picks the article's blocks among `blocks` (all blocks of the page).
 pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
+    if let Some(c) = coverage_best(doc, blocks) {
+        return emit(doc, blocks, &HashSet::from([c]), title);
+    }
+    // No element with prose net of furniture: Readability-style scoring.
     // Totals of text and link text under every element, for link density.
     let mut totals: HashMap<NodeId, (usize, usize)> = HashMap::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
@@ -819,9 +823,6 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
         if best.is_none_or(|(bid, b)| f > b || (f == b && id < bid)) {
             best = Some((id, f));
         }
-    }
-    if let Some(c) = coverage_best(doc, blocks) {
-        return emit(doc, blocks, &HashSet::from([c]), title);
     }
     let Some((mut top, top_score)) = best else {
         return Chosen {
@@ -904,17 +905,19 @@ fn emit(doc: &Html, blocks: &[Block], chosen: &HashSet<NodeId>, title: &str) -> 
 }
 
 /// What furniture under an element can take off its prose, as a share of
-/// the prose: a blog post whose comment thread shares its wrapper and holds
-/// three times its text is still worth a quarter of its prose, more than any
-/// one of its paragraphs, so the post is not cut to its longest paragraph.
+/// the prose, unless the element holds the site's navigation: a blog post
+/// whose comment thread shares its wrapper and holds three times its text
+/// is still worth a quarter of its prose, which beats any one of its
+/// paragraphs when none holds a quarter of the post. (A post of two or
+/// three paragraphs under such a thread is still cut to one.)
 const AGAINST_CAP: f64 = 0.75;
 
 /// The element that holds the most article-like text net of furniture: each
 /// prose block counts for its length, each furniture, link-list or scrap
-/// block against it (up to [`AGAINST_CAP`]). The best container is the one
-/// where the sum peaks, so prose split over many sibling wrappers is found
-/// whole, and a wrapper that adds a sidebar or comments loses to the tighter
-/// one.
+/// block against it (up to [`AGAINST_CAP`] of the prose). The best container
+/// is the one where the sum peaks, so prose split over many sibling wrappers
+/// is found whole, and a wrapper that adds a sidebar or more furniture than
+/// it adds prose loses to the tighter one.
 fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
     // Prose, and what counts against it, under each element.
     let mut value: HashMap<NodeId, (f64, f64)> = HashMap::new();
@@ -949,9 +952,21 @@ fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
             }
         }
     }
+    // The cap is for furniture inside the article's own wrapper (its
+    // comment thread, its boxes); an element that holds the site's
+    // navigation is page chrome, and pays for all of it, so `body` and the
+    // page wrappers do not get a floor of a quarter of the page's prose.
+    let chrome = holding_navigation(doc);
+    let worth = |id: NodeId, (prose, against): (f64, f64)| {
+        if chrome.contains(&id) {
+            prose - against
+        } else {
+            prose - against.min(prose * AGAINST_CAP)
+        }
+    };
     let mut best: Option<(NodeId, f64)> = None;
-    for (&id, &(prose, against)) in &value {
-        let v = prose - against.min(prose * AGAINST_CAP);
+    for (&id, &pa) in &value {
+        let v = worth(id, pa);
         // Ties go to the deeper (later-created) element: same text, less room.
         if best.is_none_or(|(bid, bv)| v > bv || (v == bv && id > bid)) {
             best = Some((id, v));
@@ -964,15 +979,44 @@ fn coverage_best(doc: &Html, blocks: &[Block]) -> Option<NodeId> {
     // alone is one of those sections.
     let mut pick = (best, value[&best].0);
     for a in doc.tree.get(best)?.ancestors().take(MAX_DEPTH) {
-        let Some(&(prose, against)) = value.get(&a.id()) else {
+        let Some(&pa) = value.get(&a.id()) else {
             break;
         };
-        let v = prose - against.min(prose * AGAINST_CAP);
+        let (v, prose) = (worth(a.id(), pa), pa.0);
         if v >= best_value * NEAR_VALUE && prose >= pick.1 * MORE_PROSE {
             pick = (a.id(), prose);
         }
     }
     Some(pick.0)
+}
+
+/// Every element that is or holds the site's navigation (`<nav>`,
+/// `<menu>`, a navigation, menu or banner role).
+fn holding_navigation(doc: &Html) -> HashSet<NodeId> {
+    let mut out = HashSet::new();
+    for n in doc.tree.nodes() {
+        let Node::Element(el) = n.value() else {
+            continue;
+        };
+        let nav = matches!(el.name(), "nav" | "menu")
+            || el.attr("role").is_some_and(|r| {
+                matches!(
+                    r.trim().to_ascii_lowercase().as_str(),
+                    "navigation" | "menu" | "menubar" | "banner"
+                )
+            });
+        if !nav {
+            continue;
+        }
+        // Stop at the first ancestor already marked: each element is
+        // marked once, however many menus a page has.
+        for a in std::iter::once(n).chain(n.ancestors()) {
+            if !out.insert(a.id()) {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// How near the best value an ancestor must come, and how much more prose
@@ -1858,6 +1902,31 @@ mod tests {
         assert!(code.contains("# view the state"), "{got:?}");
         // A comment thread is still furniture.
         assert!(got.iter().all(|p| !p.starts_with("Great intro")), "{got:?}");
+    }
+
+    #[test]
+    fn a_short_article_on_a_page_heavy_with_navigation_stays_short() {
+        // The cap on what furniture takes must not give the page wrappers a
+        // floor: a brief beside teaser blurbs (nothing marks them) under a
+        // big menu is still the brief, not the whole page.
+        let brief = "<p>Police in Grozny detained at least twelve men last month, according to two rights groups that documented the arrests and spoke to the families of several of the men who were held.</p>\
+             <p>The men were held for several days without charge, the groups said, and some were returned to their families only after paying officers; officials deny the reports.</p>\
+             <p>Diplomats from several European countries have asked for an inquiry, and the groups say they will publish a full report of the detentions next month.</p>";
+        let menu: String = (0..120)
+            .map(|i| {
+                format!("<li><a href=\"/section/{i}\">Section number {i} of the site</a></li>")
+            })
+            .collect();
+        let blurbs: String = (0..14)
+            .map(|i| format!("<div class=\"teaser\"><p>Teaser {i}: a reporter looks back at a season of floods, fires and elections across the region, and at who was left to rebuild afterwards.</p></div>"))
+            .collect();
+        let html = format!(
+            "<html><body><nav><ul>{menu}</ul></nav><div class=\"story\">{brief}</div>{blurbs}</body></html>"
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got.iter().all(|p| !p.starts_with("Teaser")), "{got:?}");
     }
 
     #[test]
