@@ -526,12 +526,15 @@ fn is_self_link(node: NodeRef<Node>, el: &scraper::node::Element) -> bool {
     let Some(target) = el.attr("href").and_then(|h| h.strip_prefix('#')) else {
         return false;
     };
-    !target.is_empty()
-        && (el.attr("id") == Some(target)
+    // The fragment is percent-encoded ("#caf%C3%A9"), the id is not.
+    let target = percent_encoding::percent_decode_str(target).decode_utf8_lossy();
+    let target = Some(target.as_ref());
+    target != Some("")
+        && (el.attr("id") == target
             || node
                 .ancestors()
                 .take(SELF_LINK_LEVELS)
-                .any(|a| matches!(a.value(), Node::Element(e) if e.attr("id") == Some(target))))
+                .any(|a| matches!(a.value(), Node::Element(e) if e.attr("id") == target)))
 }
 
 /// Dummy text ("Lorem ipsum dolor sit amet, ...") that page templates ship
@@ -1321,13 +1324,17 @@ const MONTHS: &[&str] = &[
     "december",
 ];
 
-/// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
-pub(crate) fn is_byline_or_date(t: &str) -> bool {
-    let words: Vec<String> = t
-        .split(|c: char| !c.is_alphanumeric())
+/// The runs of letters and digits of a line, lower-cased.
+fn lower_words(t: &str) -> Vec<String> {
+    t.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-        .collect();
+        .collect()
+}
+
+/// Bylines and lone dates: "By Jane Doe ⋅ Updated May 6, 2025", "Posted On", "Jan 13, 2025".
+pub(crate) fn is_byline_or_date(t: &str) -> bool {
+    let words = lower_words(t);
     if words.len() > 14 {
         return false;
     }
@@ -1417,11 +1424,7 @@ fn has_full_date(words: &[String]) -> bool {
 /// "by" or the separators such lines are set with; short, and not a
 /// sentence.
 fn is_dated_byline(t: &str) -> bool {
-    let words: Vec<String> = t
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words = lower_words(t);
     words.len() <= DATED_BYLINE_WORDS
         && !t.trim_end().ends_with(['.', '!', '?'])
         && (words.iter().any(|w| w == "by") || t.contains(['|', '·', '•']))
@@ -1594,8 +1597,12 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         // the product) titles a part of the article when the article goes on
         // below its section; a run of linked titles and blurbs with no
         // other prose after it is a list of teasers.
-        let linked_heading =
-            matches!(b.kind, Kind::Heading(_)) && seen_text && plain_prose_after[i];
+        // A heading that links to another place on the page ("Back to the
+        // top") is a link, not a title.
+        let linked_heading = matches!(b.kind, Kind::Heading(_))
+            && seen_text
+            && plain_prose_after[i]
+            && b.anchor_chars * 2 < b.link_chars;
         if (ld > 0.5 || (ld > 0.3 && b.chars < 60 && b.kind == Kind::Item))
             && !article_list
             && !linked_heading
@@ -1682,7 +1689,9 @@ pub fn all_text(blocks: &[Block], include_noise: bool) -> Vec<String> {
     blocks
         .iter()
         .filter(|b| include_noise || !b.noise)
-        .filter(|b| b.link_chars * 2 <= b.chars && !is_boilerplate_line(&b.text))
+        .filter(|b| {
+            b.link_chars * 2 <= b.chars && (b.kind == Kind::Pre || !is_boilerplate_line(&b.text))
+        })
         .map(|b| b.text.clone())
         .collect()
 }
@@ -2023,16 +2032,21 @@ mod tests {
              <p>Rights groups said on Tuesday that at least a dozen men had been detained in Grozny in the past month, and that relatives had been told not to speak to reporters.</p>\
              <h2 id=\"the-arrests\"><a href=\"#the-arrests\">The arrests</a></h2>\
              <p>The men were held for several days without charge, the groups said, and some were returned to their families only after paying officers.</p>\
-             <h2><a id=\"the-response\" href=\"#the-response\">The response</a></h2>\
-             <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
              <h2><a href=\"#the-arrests\">Back to the arrests</a></h2>\
              <p>Lawyers for two families said they had been refused access to their clients and that a complaint to the court went unanswered.</p>\
+             <h2><a id=\"the-response\" href=\"#the-response\">The response</a></h2>\
+             <p>The prosecutor's office did not answer requests for comment on the detentions, the groups said, and no charges have been filed.</p>\
+             <h2 id=\"le-café\"><a href=\"#le-caf%C3%A9\">Le café</a></h2>\
+             <p>Relatives met in a café near the court every morning, the groups said, to share what little news the lawyers had been able to get.</p>\
              </article></body></html>";
         let doc = Html::parse_document(html);
         let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
         assert!(got.iter().any(|p| p == "The arrests"), "{got:?}");
         assert!(got.iter().any(|p| p == "The response"), "{got:?}");
-        // A link to another part of the page is still a link.
+        // The fragment is percent-encoded, the id is not.
+        assert!(got.iter().any(|p| p == "Le café"), "{got:?}");
+        // A link to another part of the page, with the article going on
+        // below it, is still a link.
         assert!(!got.iter().any(|p| p == "Back to the arrests"), "{got:?}");
     }
 
