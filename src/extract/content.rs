@@ -1395,6 +1395,17 @@ pub(crate) fn is_byline_or_date(t: &str) -> bool {
 /// A dated byline or meta line runs to this many words at most ("By Jane
 /// Doe – Updated Sep 9, 2025 at 1:00 PM EST | Fact-checked by John Roe").
 const DATED_BYLINE_WORDS: usize = 20;
+/// Dated bylines are looked for among the first blocks of text only: in an
+/// article of short items, "Title | Author | June 17, 2025" further down is
+/// an entry of the article's own list.
+const DATED_BYLINE_ZONE: usize = 3;
+
+/// The number of runs of letters and digits in a line.
+fn word_count(t: &str) -> usize {
+    t.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
+}
 
 /// Whether the words hold a calendar date: a month name with a day and a
 /// year ("Sep 9, 2025", "9 September 2025") or three numbers in a row that
@@ -1550,6 +1561,8 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let mut seen_text = false;
     // Whether a block too long to be a byline has been kept.
     let mut seen_prose = false;
+    // How many blocks of text (not headings) have been kept.
+    let mut kept_text = 0usize;
     let in_section = furniture_sections(kept);
     // Whether prose comes after each block: a list of links with the
     // article going on below it is the article's own (a checklist, a list of
@@ -1579,7 +1592,11 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         // Dated bylines come before the text; further down, a line with a
         // date and a "by" is as likely an entry of the article's own list
         // ("Released June 17, 2025 by Tor Books").
-        if !seen_prose && is_dated_byline(&b.text) {
+        if !seen_prose
+            && kept_text < DATED_BYLINE_ZONE
+            && !matches!(b.kind, Kind::Cell | Kind::Pre)
+            && is_dated_byline(&b.text)
+        {
             continue;
         }
         let ld = b.link_chars as f64 / b.chars.max(1) as f64;
@@ -1631,7 +1648,6 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         if !matches!(b.kind, Kind::Heading(_)) {
             seen_text = true;
-            seen_prose |= b.text.split_whitespace().count() > DATED_BYLINE_WORDS;
         }
         if is_notice(&b.text) {
             continue;
@@ -1644,6 +1660,10 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         let first = emitted.insert(b.text.as_str());
         if repeat && !first {
             continue;
+        }
+        if !matches!(b.kind, Kind::Heading(_)) {
+            kept_text += 1;
+            seen_prose |= word_count(&b.text) > DATED_BYLINE_WORDS;
         }
         out.push((b.text.clone(), b.kind));
     }
@@ -2022,6 +2042,28 @@ mod tests {
         assert!(!is_dated_byline(
             "The court sat on March 3, 2025 by order of the judge."
         ));
+        // An article of short items never keeps a block long enough to end
+        // the byline zone by its length; its entries further down stay.
+        let items: String = [
+            "Memorial Centre report",
+            "Civic Assistance statement",
+            "Lawyers' appeal to the court",
+            "The appeal | Doe & Roe LLP | June 17, 2025",
+        ]
+        .iter()
+        .map(|t| format!("<li>{t}</li>"))
+        .collect();
+        let html = format!(
+            "<html><body><article><h1>Documents on the Grozny detentions</h1>\
+             <p>October 11, 2023 by Jane Writer</p><p>Four documents, with their dates.</p>\
+             <ul>{items}</ul><p>More documents will follow.</p></article></body></html>"
+        );
+        let doc = Html::parse_document(&html);
+        let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+        assert_eq!(got[0], "Four documents, with their dates.", "{got:?}");
+        assert!(got.iter().any(|p| p.starts_with("The appeal |")), "{got:?}");
+        // The byline goes; the intro, the four items and the close stay.
+        assert_eq!(got.len(), 6, "{got:?}");
     }
 
     #[test]
