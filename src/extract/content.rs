@@ -1540,6 +1540,15 @@ fn under_linked_heading(kept: &[&Block]) -> Vec<bool> {
         .collect()
 }
 
+/// Whether `clean` drops a block for what it says wherever it stands: a
+/// byline or a date, a boilerplate line (a copyright line, a likes widget),
+/// a notice or a sign-up call.
+fn dropped_for_its_wording(b: &Block) -> bool {
+    (b.kind != Kind::Cell && is_byline_or_date(&b.text))
+        || (b.kind != Kind::Pre && is_boilerplate_line(&b.text))
+        || is_notice(&b.text)
+}
+
 fn is_prose(b: &Block) -> bool {
     b.kind == Kind::Para && b.chars >= 80 && b.link_chars * 4 < b.chars
 }
@@ -1577,8 +1586,7 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let under_link = under_linked_heading(kept);
     for i in (0..kept.len().saturating_sub(1)).rev() {
         let n = kept[i + 1];
-        let stays =
-            is_prose(n) && !in_section[i + 1] && !is_byline_or_date(&n.text) && !is_notice(&n.text);
+        let stays = is_prose(n) && !in_section[i + 1] && !dropped_for_its_wording(n);
         prose_after[i] = prose_after[i + 1] || stays;
         plain_prose_after[i] = plain_prose_after[i + 1] || (stays && !under_link[i + 1]);
     }
@@ -2226,6 +2234,7 @@ mod tests {
             "<h3>About the author</h3><p>Jane Writer has covered the North Caucasus for the Ledger since 2015 and before that reported from Moscow for a news agency.</p>",
             "<p>By Jane Writer and Ivan Petrov, correspondents of the Ledger in Grozny and Moscow</p>",
             "<p>We use cookies to improve your experience on this site. By continuing to browse you accept our use of cookies and our privacy policy.</p>",
+            "<p>Copyright © 2025 The Ledger. All rights reserved. Use of this site constitutes acceptance of our terms of use and privacy policy.</p>",
         ] {
             let html = format!(
                 "<html><body><article><h1>Detentions in Grozny</h1>{para}{more}{posts}{tail}</article></body></html>"
