@@ -1873,6 +1873,79 @@ pub fn without_author_bio(mut paragraphs: Vec<String>, authors: &str) -> Vec<Str
     paragraphs
 }
 
+/// Cuts an author's bio off the end of the body by its shape, for pages
+/// whose metadata names no author (or not as the bio does): one of the last
+/// few paragraphs opens with a name (one to three capitalised words) and
+/// "is a"/"is an"/"is the", and speaks of the person in the third person or
+/// names where they work ("at" and a capital): "Trevor Jackins is a Senior
+/// Digital Marketing Manager at Splashtop. He's also ...". A name or a job
+/// title alone on the lines before it is the same box.
+pub fn without_closing_bio(mut paragraphs: Vec<String>) -> Vec<String> {
+    let is_bio = |p: &str| {
+        let words: Vec<&str> = p.split_whitespace().collect();
+        if words.len() < BIO_MIN_WORDS || words.len() > CLOSING_BIO_WORDS {
+            return false;
+        }
+        let Some(is) = words.iter().take(4).position(|w| *w == "is") else {
+            return false;
+        };
+        let name_ok = is >= 1
+            && words[..is].iter().all(|w| {
+                w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars()
+                        .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+            });
+        let role = words
+            .get(is + 1)
+            .is_some_and(|w| matches!(*w, "a" | "an" | "the"));
+        let third = words.iter().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphabetic() && c != '’' && c != '\'');
+            matches!(
+                w,
+                "He" | "She"
+                    | "he"
+                    | "she"
+                    | "his"
+                    | "her"
+                    | "His"
+                    | "Her"
+                    | "He’s"
+                    | "She’s"
+                    | "He's"
+                    | "She's"
+            )
+        }) || words[is..]
+            .windows(2)
+            .any(|w| w[0] == "at" && w[1].chars().next().is_some_and(char::is_uppercase));
+        name_ok && role && third
+    };
+    let start = paragraphs.len().saturating_sub(BIO_WINDOW);
+    // Under a title that vouches for the writer ("Why Trust The Spruce
+    // Eats", "Why We're the Experts") the bio is the review's own section
+    // on its credentials, part of the article.
+    let vouched = |i: usize| {
+        i > 0 && {
+            let t = paragraphs[i - 1].to_lowercase();
+            t.split_whitespace().count() <= 8 && (t.contains("trust") || t.contains("expert"))
+        }
+    };
+    if let Some(mut cut) =
+        (start..paragraphs.len()).find(|&i| is_bio(&paragraphs[i]) && !vouched(i))
+    {
+        while cut > 0
+            && paragraphs[cut - 1].split_whitespace().count() <= 4
+            && !paragraphs[cut - 1].ends_with(['.', '!', '?', ':'])
+        {
+            cut -= 1;
+        }
+        paragraphs.truncate(cut);
+    }
+    paragraphs
+}
+
+/// A bio in an author box is a few sentences.
+const CLOSING_BIO_WORDS: usize = 90;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2312,6 +2385,31 @@ mod tests {
             word_tokens("officers.Lawyers at lululemon.comLululemon"),
             ["officers", "lawyers", "at", "lululemon", "com", "lululemon"]
         );
+    }
+
+    #[test]
+    fn a_closing_bio_without_author_metadata_is_cut() {
+        let body = owned(&[
+            "Remote access tools let support teams fix a laptop from across the country, and the best of them do it without a VPN.",
+            "Start your free trial today.",
+            "Jane Writer",
+            "Jane Writer is a Senior Marketing Manager at Example Corp. She has written about remote work for ten years.",
+        ]);
+        let got = without_closing_bio(body.clone());
+        assert_eq!(got, body[..2].to_vec(), "{got:?}");
+        // A review's section on its writer's credentials is the article's.
+        let vouched = owned(&[
+            "Stainless steel wins out: it keeps the coffee hot for longer than glass or stoneware does.",
+            "Why Trust Us",
+            "Jane Writer is a longtime coffee writer whose work has appeared in three magazines. She tested every press here.",
+        ]);
+        assert_eq!(without_closing_bio(vouched.clone()), vouched);
+        // A closing sentence about a thing, not a person, stays.
+        let thing = owned(&[
+            "The language has grown quickly over the past decade, and its tools have grown with it.",
+            "Rust is a language that many teams now use at work for new services and command-line tools.",
+        ]);
+        assert_eq!(without_closing_bio(thing.clone()), thing);
     }
 
     #[test]

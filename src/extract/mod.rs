@@ -154,6 +154,9 @@ pub fn extract_with(
     if let Some(author) = m.author.as_deref() {
         paragraphs = content::without_author_bio(paragraphs, author);
     }
+    // A bio whose name the metadata does not give: its shape tells it ("Jane
+    // Writer is a ... at ...").
+    paragraphs = content::without_closing_bio(paragraphs);
     if words(&paragraphs) < opts.min_words {
         let all = content::all_text(&blocks, false);
         if words(&all) >= opts.min_words
