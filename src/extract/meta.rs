@@ -515,6 +515,11 @@ pub fn headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
 
 /// The distinct words of a title, lower-cased, punctuation dropped.
 fn word_set(s: &str) -> HashSet<String> {
+    words(s).into_iter().collect()
+}
+
+/// The words of a title in order, lower-cased, punctuation dropped.
+fn words(s: &str) -> Vec<String> {
     s.split_whitespace()
         .map(norm)
         .filter(|w| !w.is_empty())
@@ -864,12 +869,6 @@ fn pick_headline(m: &PageMeta, h1s: &[H1], host: &str) -> String {
 /// Scripts written without spaces make a whole title one "word", so there a
 /// long h1 confirms anywhere inside the title.
 fn confirms(t: &str, h1: &str) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        s.split_whitespace()
-            .map(norm)
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
     let (t, h) = (words(t), words(h1));
     let (joined, run) = (t.concat(), h.concat());
     if run.is_empty() {
