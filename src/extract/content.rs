@@ -646,7 +646,7 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     // wrapper, not furniture.
     let mut prose: HashMap<NodeId, ProseTally> = HashMap::new();
     for b in &blocks {
-        let is_prose = !b.hard && b.chars >= 80 && b.link_chars * 4 < b.chars;
+        let is_prose = !b.hard && prose_sized(b);
         let is_link_line = b.link_chars * 2 > b.chars;
         if !is_prose && !is_link_line {
             continue;
@@ -1542,15 +1542,22 @@ fn under_linked_heading(kept: &[&Block]) -> Vec<bool> {
 
 /// Whether `clean` drops a block for what it says wherever it stands: a
 /// byline or a date, a boilerplate line (a copyright line, a likes widget),
-/// a notice or a sign-up call.
+/// a notice or a sign-up call. Table cells hold dates as data, and
+/// preformatted text is quoted as it stands (a boot log's own copyright
+/// line), not the page's small print.
 fn dropped_for_its_wording(b: &Block) -> bool {
     (b.kind != Kind::Cell && is_byline_or_date(&b.text))
         || (b.kind != Kind::Pre && is_boilerplate_line(&b.text))
         || is_notice(&b.text)
 }
 
+/// Long enough to be prose and mostly not link text.
+fn prose_sized(b: &Block) -> bool {
+    b.chars >= 80 && b.link_chars * 4 < b.chars
+}
+
 fn is_prose(b: &Block) -> bool {
-    b.kind == Kind::Para && b.chars >= 80 && b.link_chars * 4 < b.chars
+    b.kind == Kind::Para && prose_sized(b)
 }
 
 /// A block this long that repeats an earlier one word for word is dropped
@@ -1584,17 +1591,16 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     // link: a run of linked titles, each with its blurb, is a teaser list.
     let mut plain_prose_after = vec![false; kept.len()];
     let under_link = under_linked_heading(kept);
+    // Once per block: read here and by the loop below.
+    let by_wording: Vec<bool> = kept.iter().map(|b| dropped_for_its_wording(b)).collect();
     for i in (0..kept.len().saturating_sub(1)).rev() {
         let n = kept[i + 1];
-        let stays = is_prose(n) && !in_section[i + 1] && !dropped_for_its_wording(n);
+        let stays = is_prose(n) && !in_section[i + 1] && !by_wording[i + 1];
         prose_after[i] = prose_after[i + 1] || stays;
         plain_prose_after[i] = plain_prose_after[i + 1] || (stays && !under_link[i + 1]);
     }
     for (i, b) in kept.iter().enumerate() {
-        if in_section[i] {
-            continue;
-        }
-        if b.kind != Kind::Cell && is_byline_or_date(&b.text) {
+        if in_section[i] || by_wording[i] {
             continue;
         }
         // Dated bylines come before the text; further down, a line with a
@@ -1634,11 +1640,6 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         {
             continue;
         }
-        // Preformatted text is quoted as it stands (a boot log's own
-        // copyright line), not the page's small print.
-        if b.kind != Kind::Pre && is_boilerplate_line(&b.text) {
-            continue;
-        }
         let n: String = b
             .text
             .chars()
@@ -1656,9 +1657,6 @@ fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         }
         if !matches!(b.kind, Kind::Heading(_)) {
             seen_text = true;
-        }
-        if is_notice(&b.text) {
-            continue;
         }
         // A call to action repeated down the page: keep the first. A long
         // block of any kind said twice word for word is a widget printed
