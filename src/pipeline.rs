@@ -1257,7 +1257,14 @@ impl Pipeline {
                     )?)
                 })
                 .await?;
-                debug!(feed = %feed.name, entry = %entry.key, "off topic");
+                // At info, by its link and headline: an operator tuning the
+                // topic query needs to see what it turned away.
+                info!(
+                    feed = %feed.name,
+                    url = entry.link.as_deref().unwrap_or(&entry.key),
+                    title = %title,
+                    "skipped as off the topic"
+                );
                 return Ok(EntryOutcome::Offtopic);
             }
         }
