@@ -2,6 +2,7 @@
 //! codes (0 success, 2 usage or config error, 1 anything else, 3 some feeds
 //! failed). Must hold no pipeline logic of its own.
 
+mod demo;
 mod docs;
 mod feeds;
 mod filter;
@@ -10,6 +11,7 @@ mod progress;
 mod search;
 mod stats;
 mod status;
+mod summary;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -81,7 +83,19 @@ Examples:
         /// How long polls in flight may finish after SIGTERM or SIGINT.
         #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_deadline)]
         shutdown_deadline: std::time::Duration,
+        /// With --once: print the summary as one JSON object.
+        #[arg(long, requires = "once")]
+        json: bool,
     },
+    /// Run the whole pipeline on a bundled site, offline: ingest, search, show.
+    #[command(long_about = "Run the whole pipeline on a bundled site, offline.
+
+Serves two small feeds and their pages on 127.0.0.1, writes a config for them into a scratch directory (printed; --dir to choose it), and runs what a user would: `run --once` (new articles stored, a syndicated copy found as a duplicate, an off-topic page skipped), then `search` and `show`. Needs no network and touches nothing outside the scratch directory.
+
+Examples:
+  tidings demo
+  tidings demo --dir /tmp/tidings-demo")]
+    Demo(demo::DemoArgs),
     /// Alert sinks.
     Alert {
         #[command(subcommand)]
@@ -280,7 +294,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    let verbose = matches!(cli.command, Command::Run { .. });
+    let verbose = matches!(cli.command, Command::Run { .. } | Command::Demo(_));
     if matches!(cli.command, Command::Run { once: true, .. }) && progress::wanted() {
         progress::install();
         crate::service::log::init_to(verbose, progress::LogWriter);
@@ -353,6 +367,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             alert,
             metrics,
             shutdown_deadline,
+            json,
         } => cmd_run(
             &load_config(config)?,
             RunOptions {
@@ -361,8 +376,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 alert,
                 metrics,
                 shutdown_deadline,
+                json,
             },
         ),
+        Command::Demo(args) => demo::run(&args),
         Command::Alert {
             command: AlertCommand::Test { sink },
         } => cmd_alert_test(&load_config(config)?, &sink),
@@ -581,6 +598,8 @@ struct RunOptions {
     alert: bool,
     metrics: Option<std::net::SocketAddr>,
     shutdown_deadline: std::time::Duration,
+    /// The `--once` summary as JSON.
+    json: bool,
 }
 
 /// `tidings run`: takes the database's single-writer lock, opens the store
@@ -630,7 +649,7 @@ fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
             let summary = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await;
             progress::finish();
             let summary = summary?;
-            let code = summary.map_or(0, |s| print_summary(&s));
+            let code = summary.map_or(0, |s| print_summary(&s, run.json));
             if !config.alerts.is_empty() {
                 let poster = crate::fetch::Poster::new(&config.fetch)?;
                 let pass = crate::deliver::flush(&pipeline, &poster, ALERT_FLUSH).await?;
@@ -684,31 +703,16 @@ async fn once_until_signal(
 }
 
 /// Prints the `--once` summary and returns the exit status.
-fn print_summary(s: &crate::pipeline::Summary) -> i32 {
-    for f in s.feeds.iter().filter(|f| f.error.is_some()) {
-        eprintln!(
-            "tidings: feed {}: {}",
-            f.feed,
-            f.error.as_ref().map_or("", |e| e.message.as_str())
-        );
+fn print_summary(s: &crate::pipeline::Summary, json: bool) -> i32 {
+    for f in s.feeds.iter() {
+        if let Some(e) = &f.error {
+            eprintln!("tidings: feed {}: {}", f.feed, e.message);
+        }
     }
-    println!(
-        "polled {} feeds ({} failed): {} entries, {} new articles, {} duplicates, {} off-topic, {} without article, {} failed",
-        s.feeds.len(),
-        s.failed(),
-        s.total(|f| f.entries),
-        s.total(|f| f.stored),
-        s.total(|f| f.duplicates),
-        s.total(|f| f.offtopic),
-        s.total(|f| f.no_article),
-        s.total(|f| f.failed)
-    );
-    if !s.not_due.is_empty() {
-        println!(
-            "{} feeds not due yet (--force polls them): {}",
-            s.not_due.len(),
-            s.not_due.join(", ")
-        );
+    if json {
+        println!("{}", summary::json(s));
+    } else {
+        print!("{}", summary::text(s));
     }
     for r in &s.retired {
         eprintln!("tidings: feed {r}: retired after 410 Gone; change its url in the config to poll it again");

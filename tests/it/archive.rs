@@ -97,7 +97,7 @@ fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(
-        stdout(&out).contains("5 new articles, 1 duplicates"),
+        stdout(&out).contains("5 articles stored, 1 duplicate"),
         "{}",
         stdout(&out)
     );

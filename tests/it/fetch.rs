@@ -72,7 +72,11 @@ fn requests_to_one_host_keep_the_politeness_budget() {
     );
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("9 new articles"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("9 articles stored"),
+        "{}",
+        stdout(&out)
+    );
     let hits = s.hits.lock().unwrap().clone();
     assert_eq!(hits.len(), 12);
     assert!(
@@ -195,12 +199,24 @@ fn throttled_pages_widen_to_their_host_only() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Entries go oldest first: p3, p2 are fetched, then p1 and p0 answer
     // 503; had more followed, the host would be held back.
-    assert!(stdout(&out).contains("2 new articles"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("2 failed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("2 articles stored"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("2 pages to retry"),
+        "{}",
+        stdout(&out)
+    );
     let out = env.tidings(&["run", "--once", "--force"]);
     // In a new process the throttle is forgotten, but the two failed
     // entries are retried (and fail again).
-    assert!(stdout(&out).contains("2 failed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("2 pages to retry"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -233,7 +249,11 @@ fn redirects_are_followed_checked_and_remembered() {
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("redirect loop"), "{}", stderr(&out));
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 article stored"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(
         status_row(&env, "moved")[8],
         format!("{base}/new.xml"),
@@ -379,7 +399,7 @@ fn bodies_are_capped_while_streaming_and_bombs_defused() {
     assert!(err.contains("/slow: timed out"), "{err}");
     assert!(err.contains("not an HTML page"), "{err}");
     assert!(
-        stdout(&out).contains("1 new articles"),
+        stdout(&out).contains("1 article stored"),
         "the good page still landed: {}",
         stdout(&out)
     );
@@ -476,13 +496,13 @@ fn every_fault_at_once_spares_the_healthy_feeds() {
     let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("polled 14 feeds (11 failed)"),
+        stdout(&out).contains("polled 14 feeds (11 could not be polled)"),
         "{}",
         stdout(&out)
     );
     // Every healthy feed's articles are in.
     assert!(
-        stdout(&out).contains("9 new articles"),
+        stdout(&out).contains("9 articles stored"),
         "{}{}",
         stdout(&out),
         stderr(&out)

@@ -9,6 +9,7 @@ mod alert;
 mod archive;
 mod cli;
 mod fetch;
+mod firsthour;
 mod pipeline;
 mod service;
 mod smtp;

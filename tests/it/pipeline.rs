@@ -78,7 +78,7 @@ fn once_turns_feeds_of_every_format_into_seed_format_files() {
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(
-        stdout(&out).contains("polled 4 feeds (0 failed): 8 entries, 5 new articles, 1 duplicates, 1 off-topic, 1 without article, 0 failed"),
+        stdout(&out).contains("polled 4 feeds: 8 entries, 8 new: 5 articles stored, 1 duplicate, 1 off-topic, 1 without an article, 0 pages to retry"),
         "{}",
         stdout(&out)
     );
@@ -197,7 +197,7 @@ fn second_once_adds_no_file_and_no_row() {
     let out = env.tidings(&["run", "--once", "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("0 new articles, 0 duplicates"),
+        stdout(&out).contains("0 articles stored, 0 duplicates"),
         "{}",
         stdout(&out)
     );
@@ -215,7 +215,7 @@ fn once_skips_feeds_that_are_not_due_unless_forced() {
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        stdout(&out).contains("polled 0 feeds (0 failed)"),
+        stdout(&out).contains("polled 0 feeds: 0 entries"),
         "{}",
         stdout(&out)
     );
@@ -258,7 +258,7 @@ fn failed_page_is_retried_on_the_next_run() {
         // The wire copy is new here (its original is not in this corpus);
         // the page that answers 500 is the one failure.
         stdout(&out).contains(
-            "2 entries, 1 new articles, 0 duplicates, 0 off-topic, 0 without article, 1 failed"
+            "2 entries, 2 new: 1 article stored, 0 duplicates, 0 off-topic, 0 without an article, 1 page to retry"
         ),
         "{}",
         stdout(&out)
@@ -456,7 +456,7 @@ fn an_article_already_in_the_seeds_is_a_sighting_not_a_file() {
     env.write_config(&[("hrf", "/hrf.xml")], "");
     let out = env.tidings(&["run", "--once"]);
     assert!(
-        stdout(&out).contains("0 new articles, 1 duplicates"),
+        stdout(&out).contains("0 articles stored, 1 duplicate"),
         "{}",
         stdout(&out)
     );
