@@ -63,6 +63,7 @@ struct RawArchive {
 struct RawStore {
     database: Option<Spanned<String>>,
     corpus: Option<Spanned<String>>,
+    seeds: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -155,6 +156,9 @@ pub struct Config {
     pub path: PathBuf,
     pub database: PathBuf,
     pub corpus: PathBuf,
+    /// Corpus files copied into an empty corpus at the first start (read,
+    /// never written).
+    pub seeds: Option<PathBuf>,
     pub fetch: FetchConfig,
     pub topic: Option<Query>,
     pub default_interval: Duration,
@@ -247,12 +251,10 @@ impl Default for FetchConfig {
                 gap: Duration::from_secs(2),
             },
             hosts: std::collections::HashMap::new(),
-            user_agent: concat!(
-                "tidings/",
-                env!("CARGO_PKG_VERSION"),
-                " (news monitoring; +https://github.com/tidings-news/tidings)"
-            )
-            .to_string(),
+            // The project has no web address to name; an operator adds a
+            // contact of their own (fetch.user_agent).
+            user_agent: concat!("tidings/", env!("CARGO_PKG_VERSION"), " (news monitoring)")
+                .to_string(),
             proxy: None,
         }
     }
@@ -368,6 +370,301 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Where the database and corpus go when `[store]` does not say: systemd's
+/// `$STATE_DIRECTORY` (its first entry) when set, `/var/lib/tidings` for a
+/// config under `/etc`, else beside the config file. Never the config
+/// file's parent: that was `/etc` for `/etc/tidings/tidings.toml`.
+fn state_dir(config_dir: &Path, state_directory: Option<&std::ffi::OsStr>) -> PathBuf {
+    if let Some(first) = state_directory
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.split(':').next())
+        .filter(|s| !s.is_empty())
+    {
+        return PathBuf::from(first);
+    }
+    if config_dir.starts_with("/etc") {
+        return PathBuf::from("/var/lib/tidings");
+    }
+    config_dir.to_path_buf()
+}
+
+/// How many syntax errors are reported before the rest of the file is
+/// given up on (an unclosed string or bracket can make every later line
+/// an error of its own).
+const MAX_SYNTAX_PROBLEMS: usize = 20;
+
+/// Reads the TOML into [`Raw`], collecting every syntax, type,
+/// unknown-key and missing-key problem instead of stopping at the first:
+/// each problem's lines are blanked (byte for byte, so offsets and line
+/// numbers stay those of the file) and the text is read again. What is
+/// left is read as if the blanked keys were absent, so the values around
+/// a mistake are still checked.
+fn read_leniently(text: &str) -> (Raw, Vec<Problem>) {
+    let mut text = text.to_string();
+    let mut problems = Vec::new();
+    let mut syntax = 0;
+    // Each round blanks at least one line, so the file's length bounds it.
+    for _ in 0..=text.lines().count() {
+        let error = match toml::from_str::<Raw>(&text) {
+            Ok(raw) => return (raw, problems),
+            Err(e) => e,
+        };
+        let message = plain_types(error.message());
+        let doc = match toml_edit::Document::parse(text.as_str()) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let at = e.span().map_or(0, |s| s.start);
+                problems.push(Problem {
+                    line: Some(line_of(&text, at)),
+                    message: format!("TOML syntax: {}", e.message().trim().replace('\n', " ")),
+                });
+                syntax += 1;
+                if syntax >= MAX_SYNTAX_PROBLEMS {
+                    break;
+                }
+                blank_lines(&mut text, at..at);
+                continue;
+            }
+        };
+        let Some(at) = error.span().map(|s| s.start) else {
+            problems.push(Problem {
+                line: None,
+                message,
+            });
+            break;
+        };
+        let (key, ranges) = locate(doc.as_table(), at, "").unwrap_or_default();
+        problems.push(Problem {
+            line: Some(line_of(&text, at)),
+            message: if key.is_empty() {
+                message
+            } else {
+                format!("{key}: {message}")
+            },
+        });
+        if ranges.is_empty() {
+            break;
+        }
+        for r in ranges {
+            blank_lines(&mut text, r);
+        }
+    }
+    (Raw::default(), problems)
+}
+
+/// serde's words for types, in the config's: "expected i64" reads
+/// "expected an integer", a struct is a table, a sequence an array.
+fn plain_types(message: &str) -> String {
+    let mut m = message.trim().replace('\n', " ");
+    for (rust, toml) in [
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected an integer"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected an array"),
+    ] {
+        m = m.replace(rust, toml);
+    }
+    if let Some(i) = m.find("expected struct ") {
+        m.truncate(i);
+        m.push_str("expected a table");
+    }
+    m
+}
+
+/// Spaces over every line that `range` touches (line ends kept).
+fn blank_lines(text: &mut String, range: std::ops::Range<usize>) {
+    let start = text[..range.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[range.end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| range.end + i);
+    let blank: String = text[start..end]
+        .chars()
+        .map(|c| if c == '\n' { c } else { ' ' })
+        .collect();
+    // Same byte length only for ASCII; pad so offsets after it hold.
+    let pad = (end - start).saturating_sub(blank.len());
+    text.replace_range(start..end, &(blank + &" ".repeat(pad)));
+}
+
+/// The dotted key at byte `at` (the innermost table or key/value that
+/// holds it; inline tables and arrays count as one value) and the byte
+/// ranges that make it up.
+fn locate(
+    table: &toml_edit::Table,
+    at: usize,
+    prefix: &str,
+) -> Option<(String, Vec<std::ops::Range<usize>>)> {
+    let holds = |r: &Option<std::ops::Range<usize>>| {
+        r.as_ref()
+            .is_some_and(|r| r.start <= at && at < r.end.max(r.start + 1))
+    };
+    for (k, item) in table.iter() {
+        let path = if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        let key_span = table.key(k).and_then(|k| k.span());
+        let tables: Vec<&toml_edit::Table> = match item {
+            toml_edit::Item::Table(t) => vec![t],
+            toml_edit::Item::ArrayOfTables(a) => a.iter().collect(),
+            toml_edit::Item::Value(v) => {
+                let span = match (key_span.clone(), v.span()) {
+                    (Some(k), Some(v)) => Some(k.start.min(v.start)..v.end),
+                    (k, v) => v.or(k),
+                };
+                if holds(&span) {
+                    return Some((path, span.into_iter().collect()));
+                }
+                continue;
+            }
+            toml_edit::Item::None => continue,
+        };
+        for t in tables {
+            if let Some(found) = locate(t, at, &path) {
+                return Some(found);
+            }
+            if holds(&t.span()) || (t.span().is_none() && holds(&key_span)) {
+                return Some((path, extent(t)));
+            }
+        }
+    }
+    None
+}
+
+/// Every byte range of a table: its header and its keys, nested ones too.
+fn extent(table: &toml_edit::Table) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<_> = table.span().into_iter().collect();
+    for (k, item) in table.iter() {
+        match item {
+            toml_edit::Item::Value(v) => {
+                out.extend(table.key(k).and_then(|k| k.span()));
+                out.extend(v.span());
+            }
+            toml_edit::Item::Table(t) => out.extend(extent(t)),
+            toml_edit::Item::ArrayOfTables(a) => a.iter().for_each(|t| out.extend(extent(t))),
+            toml_edit::Item::None => {}
+        }
+    }
+    out
+}
+
+/// A feed name must work as a word on the command line and in logs:
+/// letters, digits, `-`, `_` and `.`, not opening with `-` or `.`.
+pub fn feed_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if name.starts_with(['-', '.']) {
+        return Some(format!("'{name}' must not start with '-' or '.'"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "'{name}' is not usable as a name: {c:?} (use letters, digits, '-', '_' or '.')"
+        ));
+    }
+    None
+}
+
+/// What the feeds' list must not hold: two feeds polling one URL, and
+/// feeds at private addresses while those are refused (every poll would
+/// fail; `check` says so before the first one).
+fn check_feeds(
+    raw: &Raw,
+    fetch: &FetchConfig,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, String),
+) {
+    let mut urls: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for f in &raw.feeds {
+        let Ok(url) = Url::parse(f.url.get_ref().trim()) else {
+            continue;
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            continue;
+        }
+        let name = f.name.get_ref().trim();
+        if let Some(other) = urls.insert(url.to_string(), name.to_string()) {
+            problem(
+                f.url.span(),
+                format!("feeds.url: '{url}' is polled by feed '{other}' already"),
+            );
+        }
+        if !fetch.allow_private_networks {
+            let private = match url.host() {
+                Some(url::Host::Ipv4(ip)) => crate::fetch::is_private(ip.into()),
+                Some(url::Host::Ipv6(ip)) => crate::fetch::is_private(ip.into()),
+                Some(url::Host::Domain(d)) => {
+                    let d = d.trim_end_matches('.').to_ascii_lowercase();
+                    d == "localhost" || d.ends_with(".localhost")
+                }
+                None => false,
+            };
+            if private {
+                problem(
+                    f.url.span(),
+                    format!("feeds.url: '{url}' is a private address, and fetch.allow_private_networks is false"),
+                );
+            }
+        }
+    }
+}
+
+/// The schedule's intervals in order: min_interval ≤ interval ≤ max_interval.
+fn check_intervals(
+    raw: &Raw,
+    interval: Duration,
+    schedule: &ScheduleConfig,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, String),
+) {
+    let span = |v: &Option<Spanned<String>>| v.as_ref().map(|v| v.span());
+    let at = span(&raw.schedule.interval)
+        .or(span(&raw.schedule.min_interval))
+        .or(span(&raw.schedule.max_interval))
+        .unwrap_or(0..0);
+    if schedule.min_interval > interval {
+        problem(
+            span(&raw.schedule.min_interval).unwrap_or(at.clone()),
+            format!(
+                "schedule.min_interval: {} is longer than schedule.interval ({})",
+                human(schedule.min_interval),
+                human(interval)
+            ),
+        );
+    }
+    if interval > schedule.max_interval {
+        problem(
+            at,
+            format!(
+                "schedule.interval: {} is longer than schedule.max_interval ({})",
+                human(interval),
+                human(schedule.max_interval)
+            ),
+        );
+    }
+}
+
+/// A duration as the config writes it ("5m", "1h30m").
+fn human(d: Duration) -> String {
+    let mut s = d.as_secs();
+    let mut out = String::new();
+    for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if s >= size {
+            out.push_str(&format!("{}{unit}", s / size));
+            s %= size;
+        }
+    }
+    if out.is_empty() {
+        format!("{}ms", d.as_millis())
+    } else {
+        out
+    }
+}
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -388,14 +685,7 @@ impl Config {
             path: path.to_path_buf(),
             problems,
         };
-        let raw: Raw = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start));
-            fail(vec![Problem {
-                line,
-                message: e.message().trim().replace('\n', " "),
-            }])
-        })?;
-        let mut problems = Vec::new();
+        let (raw, mut problems) = read_leniently(text);
         let mut problem = |span: std::ops::Range<usize>, message: String| {
             problems.push(Problem {
                 line: Some(line_of(text, span.start)),
@@ -416,18 +706,16 @@ impl Config {
                 base.join(p)
             }
         };
-        let database = resolve(
-            raw.store
-                .database
-                .as_ref()
-                .map_or("../tidings.db", |s| s.get_ref()),
-        );
-        let corpus = resolve(
-            raw.store
-                .corpus
-                .as_ref()
-                .map_or("../seeds", |s| s.get_ref()),
-        );
+        let state = state_dir(&base, std::env::var_os("STATE_DIRECTORY").as_deref());
+        let database = match &raw.store.database {
+            Some(d) => resolve(d.get_ref()),
+            None => state.join("tidings.db"),
+        };
+        let corpus = match &raw.store.corpus {
+            Some(c) => resolve(c.get_ref()),
+            None => state.join("corpus"),
+        };
+        let seeds = raw.store.seeds.as_ref().map(|s| resolve(s.get_ref()));
 
         let mut fetch = FetchConfig {
             allow_private_networks: raw.fetch.allow_private_networks,
@@ -619,8 +907,8 @@ impl Config {
         let mut names = std::collections::HashSet::new();
         for f in &raw.feeds {
             let name = f.name.get_ref().trim().to_string();
-            if name.is_empty() {
-                problem(f.name.span(), "feeds.name: must not be empty".into());
+            if let Some(why) = feed_name_problem(&name) {
+                problem(f.name.span(), format!("feeds.name: {why}"));
             } else if !names.insert(name.clone()) {
                 problem(
                     f.name.span(),
@@ -989,7 +1277,12 @@ impl Config {
             }
         }
 
+        check_feeds(&raw, &fetch, &mut problem);
+        check_intervals(&raw, default_interval, &schedule, &mut problem);
         if !problems.is_empty() {
+            // Syntax and type problems are found first, the rest after:
+            // the reader wants them in the file's order.
+            problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
             return Err(fail(problems));
         }
         Ok(Config {
@@ -997,6 +1290,7 @@ impl Config {
             path: path.to_path_buf(),
             database,
             corpus,
+            seeds,
             fetch,
             topic,
             default_interval,
@@ -1020,6 +1314,36 @@ mod tests {
         let c = parse("[store]\ndatabase = \"../x.db\"\ncorpus = \"/srv/corpus\"\n").unwrap();
         assert_eq!(c.database, PathBuf::from("/etc/tidings/../x.db"));
         assert_eq!(c.corpus, PathBuf::from("/srv/corpus"));
+    }
+
+    #[test]
+    fn without_a_store_table_data_goes_to_the_state_directory_or_beside_the_config() {
+        assert_eq!(
+            state_dir(Path::new("/etc/tidings"), None),
+            PathBuf::from("/var/lib/tidings")
+        );
+        assert_eq!(
+            state_dir(Path::new("/home/a/cfg"), None),
+            PathBuf::from("/home/a/cfg")
+        );
+        assert_eq!(
+            state_dir(
+                Path::new("/etc/tidings"),
+                Some(std::ffi::OsStr::new("/var/lib/tidings-x:/var/lib/other"))
+            ),
+            PathBuf::from("/var/lib/tidings-x")
+        );
+        let c = Config::parse("", Path::new("/home/a/cfg/t.toml")).unwrap();
+        assert_eq!(c.database, PathBuf::from("/home/a/cfg/tidings.db"));
+        assert_eq!(c.corpus, PathBuf::from("/home/a/cfg/corpus"));
+        assert_eq!(c.archive.dir, PathBuf::from("/home/a/cfg/warc"));
+        assert_eq!(c.seeds, None);
+    }
+
+    #[test]
+    fn default_user_agent_names_no_made_up_address() {
+        let ua = FetchConfig::default().user_agent;
+        assert!(ua.starts_with("tidings/") && !ua.contains("http"), "{ua}");
     }
 
     #[test]
@@ -1071,6 +1395,90 @@ mod tests {
         let e = parse("[[feeds]]\nname = \"a\"\nurl = \"https://a.example/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://b.example/\"\n")
             .unwrap_err();
         assert_eq!(e.problems[0].line, Some(5));
+    }
+
+    #[test]
+    fn check_lists_syntax_type_and_unknown_key_problems_at_once() {
+        let text = "[store]\ndatabase = \"a.db\"\ncorpse = \"x\"\n\n[fetch]\nconcurrency = \"eight\"\ntimeout = \"soon\"\nbroken = \n\n[[feeds]]\nname = \"a\"\n\n[[feeds]]\nname = \"b\"\nurl = \"https://b.example/\"\ninterval = 5\n";
+        let e = parse(text).unwrap_err();
+        let got: Vec<(Option<usize>, &str)> = e
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 6, "{e}");
+        assert_eq!(got[0].0, Some(3));
+        assert!(got[0].1.starts_with("store.corpse: unknown field"), "{e}");
+        assert_eq!(got[1].0, Some(6));
+        assert!(
+            got[1].1.starts_with("fetch.concurrency: invalid type"),
+            "{e}"
+        );
+        assert_eq!(got[2].0, Some(7));
+        assert!(got[2].1.starts_with("fetch.timeout: "), "{e}");
+        assert_eq!(got[3].0, Some(8));
+        assert!(got[3].1.starts_with("TOML syntax"), "{e}");
+        assert_eq!(got[4].0, Some(10));
+        assert!(got[4].1.contains("missing field `url`"), "{e}");
+        assert_eq!(got[5].0, Some(16));
+        assert!(got[5].1.starts_with("feeds.interval: invalid type"), "{e}");
+    }
+
+    #[test]
+    fn check_keeps_line_numbers_past_a_blanked_line_with_accents() {
+        let e =
+            parse("[topic]\nquery = 'é' # é\nwhat = 1\n[fetch]\ntimeout = \"x\"\n").unwrap_err();
+        let lines: Vec<_> = e.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![Some(3), Some(5)], "{e}");
+    }
+
+    #[test]
+    fn check_refuses_two_feeds_at_one_url() {
+        let e = parse("[[feeds]]\nname = \"a\"\nurl = \"https://a.example/feed\"\n[[feeds]]\nname = \"b\"\nurl = \"https://a.example/feed\"\n").unwrap_err();
+        assert_eq!(e.problems.len(), 1, "{e}");
+        assert_eq!(e.problems[0].line, Some(6));
+        assert!(e.problems[0].message.contains("feed 'a'"), "{e}");
+    }
+
+    #[test]
+    fn check_refuses_min_interval_above_interval() {
+        let e = parse("[schedule]\ninterval = \"10m\"\nmin_interval = \"20m\"\n").unwrap_err();
+        assert_eq!(e.problems.len(), 1, "{e}");
+        assert_eq!(e.problems[0].line, Some(3));
+        assert!(
+            e.problems[0]
+                .message
+                .contains("20m is longer than schedule.interval (10m)"),
+            "{e}"
+        );
+        assert!(parse("[schedule]\ninterval = \"24h\"\n").is_err());
+        assert!(parse("[schedule]\ninterval = \"10m\"\nmin_interval = \"10m\"\n").is_ok());
+    }
+
+    #[test]
+    fn check_refuses_feed_names_unusable_as_names() {
+        for bad in ["rights watch", "-x", "a/b", "tab\\there", ".hidden"] {
+            let text = format!("[[feeds]]\nname = \"{bad}\"\nurl = \"https://a.example/\"\n");
+            let e = parse(&text).unwrap_err();
+            assert!(
+                e.problems[0].message.starts_with("feeds.name:"),
+                "{bad}: {e}"
+            );
+        }
+        for good in ["rights-watch", "bbc_news", "taz.de", "meduza"] {
+            let text = format!("[[feeds]]\nname = \"{good}\"\nurl = \"https://a.example/\"\n");
+            assert!(parse(&text).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn check_refuses_feeds_at_private_addresses_while_those_are_off() {
+        let feeds = "[[feeds]]\nname = \"a\"\nurl = \"http://127.0.0.1:8080/feed\"\n[[feeds]]\nname = \"b\"\nurl = \"http://localhost/feed\"\n[[feeds]]\nname = \"c\"\nurl = \"http://192.168.1.2/feed\"\n";
+        let e = parse(feeds).unwrap_err();
+        assert_eq!(e.problems.len(), 3, "{e}");
+        assert!(e.problems[0].message.contains("private address"), "{e}");
+        let allowed = format!("[fetch]\nallow_private_networks = true\n{feeds}");
+        assert!(parse(&allowed).is_ok());
     }
 
     #[test]

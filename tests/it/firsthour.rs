@@ -97,3 +97,178 @@ fn offtopic_pages_are_logged_at_info_with_their_url_and_headline() {
         "{line}"
     );
 }
+
+/// A copy of the checkout's shipped parts (config, seeds, .gitignore) with
+/// the shipped config's feeds swapped for the test site's.
+fn checkout_with_local_feeds(env: &crate::env::Env) -> tempfile::TempDir {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let top = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(top.path().join("config")).unwrap();
+    std::fs::create_dir_all(top.path().join("seeds")).unwrap();
+    for e in std::fs::read_dir(format!("{root}/seeds")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, top.path().join("seeds").join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(format!("{root}/.gitignore"), top.path().join(".gitignore")).unwrap();
+    let shipped = std::fs::read_to_string(format!("{root}/config/tidings.toml")).unwrap();
+    let head = &shipped[..shipped.find("[[feeds]]").unwrap()];
+    let config = head.replace(
+        "allow_private_networks = false",
+        "allow_private_networks = true",
+    ) + &format!(
+        "[[feeds]]\nname = \"local\"\nurl = \"{}/rss.xml\"\n",
+        env.server.base
+    );
+    std::fs::write(top.path().join("config/tidings.toml"), config).unwrap();
+    top
+}
+
+fn listing(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let body = std::fs::read(&p).unwrap_or_default();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), body)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn quick_start_leaves_tracked_seeds_and_the_checkout_top_untouched() {
+    let env = crate::env::Env::new();
+    crate::pipeline::serve_site(&env);
+    let top = checkout_with_local_feeds(&env);
+    let seeds_before = listing(&top.path().join("seeds"));
+    let out = tidings()
+        .current_dir(top.path())
+        .args(["run", "--once", "--shutdown-deadline", "5s"])
+        .env("TIDINGS_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 article stored"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(listing(&top.path().join("seeds")), seeds_before);
+    let mut at_top: Vec<String> = listing(top.path()).into_iter().map(|e| e.0).collect();
+    at_top.sort();
+    assert_eq!(at_top, [".gitignore", "config", "data", "seeds"]);
+    let gitignore = std::fs::read_to_string(top.path().join(".gitignore")).unwrap();
+    assert!(gitignore.lines().any(|l| l == "/data/"), "{gitignore}");
+    // The corpus started from the seeds and grew beside them, in data/.
+    let corpus = listing(&top.path().join("data/corpus"));
+    assert!(corpus.len() > seeds_before.len(), "{}", corpus.len());
+    for seed in &seeds_before {
+        assert!(corpus.contains(seed), "{} copied as it was", seed.0);
+    }
+}
+
+#[test]
+fn check_without_a_config_says_where_it_looked_and_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tidings()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    for place in [
+        "--config",
+        "$TIDINGS_CONFIG",
+        "config/tidings.toml",
+        "/etc/tidings/tidings.toml",
+        "tidings demo",
+    ] {
+        assert!(e.contains(place), "{place}: {e}");
+    }
+    assert_eq!(e.lines().count(), 1, "{e}");
+}
+
+#[test]
+fn check_on_an_empty_config_warns_that_nothing_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("empty.toml");
+    std::fs::write(&config, "").unwrap();
+    let out = tidings()
+        .arg("--config")
+        .arg(&config)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning") && stderr(&out).contains("no feeds are configured"),
+        "{}",
+        stderr(&out)
+    );
+    // Its data would go beside it, not into its parent directory.
+    let o = stdout(&out);
+    assert!(
+        o.contains(&format!(
+            "database {}",
+            dir.path().join("tidings.db").display()
+        )),
+        "{o}"
+    );
+}
+
+#[test]
+fn check_lists_every_problem_at_once_with_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("t.toml");
+    std::fs::write(
+        &config,
+        "[store]\ncorpse = \"x\"\n[fetch]\nconcurrency = \"eight\"\ntimeout = \n[schedule]\ninterval = \"10m\"\nmin_interval = \"20m\"\n[[feeds]]\nname = \"a b\"\nurl = \"https://a.example/feed\"\n[[feeds]]\nname = \"c\"\nurl = \"https://a.example/feed\"\n[[feeds]]\nname = \"d\"\nurl = \"http://127.0.0.1/feed\"\n",
+    )
+    .unwrap();
+    let out = tidings()
+        .arg("--config")
+        .arg(&config)
+        .arg("check")
+        .env("TIDINGS_LOG", "verbose")
+        .env("TIDINGS_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    for want in [
+        "$TIDINGS_LOG: 'verbose'",
+        "$TIDINGS_LOG_FORMAT: 'xml'",
+        "t.toml:2: store.corpse: unknown field",
+        "t.toml:4: fetch.concurrency: invalid type",
+        "t.toml:5: TOML syntax",
+        "t.toml:8: schedule.min_interval: 20m is longer than schedule.interval",
+        "t.toml:10: feeds.name: 'a b' is not usable",
+        "t.toml:14: feeds.url: 'https://a.example/feed' is polled by feed 'a b' already",
+        "t.toml:17: feeds.url: 'http://127.0.0.1/feed' is a private address",
+    ] {
+        assert!(e.contains(want), "{want}:\n{e}");
+    }
+    assert_eq!(e.lines().count(), 9, "{e}");
+}
+
+#[test]
+fn misnamed_corpus_files_are_warned_about_not_ignored_in_silence() {
+    let env = crate::env::Env::new();
+    std::fs::write(env.corpus().join("my-notes.txt"), "A file I added.").unwrap();
+    std::fs::write(env.corpus().join("012_short.txt"), "Another.").unwrap();
+    env.write_config(&[], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let e = stderr(&out);
+    for name in ["my-notes.txt", "012_short.txt"] {
+        assert!(
+            e.lines()
+                .any(|l| l.contains(name) && l.contains("ignored") && l.contains("NNN_")),
+            "{name}: {e}"
+        );
+    }
+    // The seeds, named right, raise nothing.
+    assert_eq!(e.lines().filter(|l| l.contains("ignored")).count(), 2, "{e}");
+}
