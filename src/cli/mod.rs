@@ -345,10 +345,57 @@ fn init_logging(verbose: bool) {
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config> {
-    let path = path
-        .map(Path::to_path_buf)
-        .unwrap_or_else(crate::config::default_path);
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = crate::config::default_path();
+            if !p.exists() && std::env::var_os("TIDINGS_CONFIG").is_none_or(|v| v.is_empty()) {
+                return Err(UsageError(NO_CONFIG.into()).into());
+            }
+            p
+        }
+    };
     Ok(Config::load(&path)?)
+}
+
+/// What a user is told when no config is found: where tidings looked,
+/// and how to get one.
+const NO_CONFIG: &str = "no config found: looked for --config FILE (not given), $TIDINGS_CONFIG (not set), config/tidings.toml (in the current directory) and /etc/tidings/tidings.toml. To start one: `tidings demo` shows a working setup and leaves its config behind; the source tree's config/tidings.toml is a commented example; or write a file with [[feeds]] tables (name, url) and run `tidings --config FILE check`";
+
+/// `tidings check`: the config's problems and the logging variables',
+/// all at once; a config that configures nothing is a warning.
+fn cmd_check(config: Option<&Path>) -> Result<i32> {
+    let mut env_problems = Vec::new();
+    if let Ok(v) = std::env::var("TIDINGS_LOG") {
+        if let Err(e) = crate::service::log::filter_directives(Some(&v), "info") {
+            env_problems.push(e);
+        }
+    }
+    if let Ok(v) = std::env::var("TIDINGS_LOG_FORMAT") {
+        if let Err(e) = crate::service::log::check_format(&v) {
+            env_problems.push(e);
+        }
+    }
+    // Logging's start has said what is wrong with them (service::log).
+    let c = load_config(config)?;
+    if !env_problems.is_empty() {
+        return Ok(EXIT_USAGE);
+    }
+    if c.feeds.is_empty() {
+        eprintln!(
+            "tidings: warning: {}: no feeds are configured, so nothing would be polled; add one with `tidings feeds add URL` or a [[feeds]] table",
+            c.path.display()
+        );
+    }
+    let feeds = if c.feeds.len() == 1 { "feed" } else { "feeds" };
+    println!(
+        "{}: ok ({} {feeds}; database {}, corpus {})",
+        c.path.display(),
+        c.feeds.len(),
+        c.database.display(),
+        c.corpus.display()
+    );
+    Ok(0)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -399,11 +446,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Reextract { since, write } => {
             reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)
         }
-        Command::Check => {
-            let c = load_config(config)?;
-            println!("{}: ok ({} feeds)", c.path.display(), c.feeds.len());
-            Ok(0)
-        }
+        Command::Check => cmd_check(config),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

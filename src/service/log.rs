@@ -6,8 +6,9 @@
 //!   `journalctl -p warning` means something;
 //! * JSON, one object per line, when `TIDINGS_LOG_FORMAT=json`.
 //!
-//! The filter is `$TIDINGS_LOG` (tracing's env-filter syntax), else `info`
-//! for the daemon and `warn` for one-shot commands. Reads the environment
+//! The filter is `$TIDINGS_LOG` (tracing's env-filter syntax; a bare level
+//! is tidings' own, libraries staying at `warn`), else `info` for the
+//! daemon and `warn` for one-shot commands. Reads the environment
 //! and stderr's identity; writes only to stderr.
 
 use std::fmt;
@@ -36,6 +37,58 @@ pub fn choose(asked: Option<&str>, stderr_is_journal: bool) -> Format {
         _ if stderr_is_journal => Format::Journald,
         _ => Format::Terminal,
     }
+}
+
+/// The formats `TIDINGS_LOG_FORMAT` takes.
+const FORMATS: &[&str] = &["json", "journal", "journald", "text", "terminal"];
+
+/// Whether `TIDINGS_LOG_FORMAT` says something [`choose`] knows.
+pub fn check_format(asked: &str) -> Result<(), String> {
+    if FORMATS.contains(&asked.trim()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "$TIDINGS_LOG_FORMAT: '{asked}' is not a log format ({})",
+            FORMATS.join(", ")
+        ))
+    }
+}
+
+const LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+
+fn is_level(s: &str) -> bool {
+    LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s.trim()))
+}
+
+/// The filter for `TIDINGS_LOG` (tracing's env-filter syntax), else the
+/// default level. A bare level (`debug`) is tidings' own: the libraries
+/// stay at `warn`, since an HTML parser at debug drowns every line of
+/// ours. A directive that is neither a level nor `target=level` (a typo
+/// like `verbose`, which env-filter would take for a target and so log
+/// nothing) is refused.
+pub fn filter_directives(asked: Option<&str>, default: &str) -> Result<String, String> {
+    let asked = asked.map(str::trim).filter(|s| !s.is_empty());
+    let Some(asked) = asked else {
+        return Ok(format!("warn,tidings={default}"));
+    };
+    if is_level(asked) {
+        return Ok(format!("warn,tidings={}", asked.to_ascii_lowercase()));
+    }
+    for d in asked.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let ok = match d.rsplit_once('=') {
+            Some((target, level)) => !target.is_empty() && is_level(level),
+            None => is_level(d),
+        };
+        if !ok {
+            return Err(format!(
+                "$TIDINGS_LOG: '{d}' is not a level ({}) or target=level",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(asked)
+        .map(|_| asked.to_string())
+        .map_err(|e| format!("$TIDINGS_LOG: '{asked}': {e}"))
 }
 
 /// Whether `$JOURNAL_STREAM` (`DEVICE:INODE`) names the file stderr is.
@@ -105,9 +158,17 @@ where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
     let default = if verbose { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TIDINGS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let asked = std::env::var("TIDINGS_LOG").ok();
+    let directives = filter_directives(asked.as_deref(), default).unwrap_or_else(|e| {
+        // Logging is not up yet: say it plainly, once, and go on.
+        eprintln!("tidings: {e}; logging at {default}");
+        format!("warn,tidings={default}")
+    });
+    let filter = tracing_subscriber::EnvFilter::new(directives);
     let asked = std::env::var("TIDINGS_LOG_FORMAT").ok();
+    if let Some(Err(e)) = asked.as_deref().map(check_format) {
+        eprintln!("tidings: {e}");
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
@@ -146,6 +207,36 @@ mod tests {
         assert_eq!(choose(None, true), Format::Journald);
         assert_eq!(choose(Some("bogus"), false), Format::Terminal);
         assert_eq!(choose(None, false), Format::Terminal);
+    }
+
+    #[test]
+    fn a_bare_level_leaves_the_libraries_at_warn() {
+        assert_eq!(
+            filter_directives(None, "info").unwrap(),
+            "warn,tidings=info"
+        );
+        assert_eq!(
+            filter_directives(Some("debug"), "info").unwrap(),
+            "warn,tidings=debug"
+        );
+        assert_eq!(
+            filter_directives(Some("DEBUG"), "warn").unwrap(),
+            "warn,tidings=debug"
+        );
+        assert_eq!(
+            filter_directives(Some("info,html5ever=trace"), "warn").unwrap(),
+            "info,html5ever=trace"
+        );
+    }
+
+    #[test]
+    fn an_unknown_log_setting_is_refused_with_its_name() {
+        let e = filter_directives(Some("verbose"), "info").unwrap_err();
+        assert!(e.starts_with("$TIDINGS_LOG: 'verbose'"), "{e}");
+        assert!(filter_directives(Some("tidings=loud"), "info").is_err());
+        assert!(check_format("json").is_ok());
+        let e = check_format("xml").unwrap_err();
+        assert!(e.starts_with("$TIDINGS_LOG_FORMAT: 'xml'"), "{e}");
     }
 
     #[test]
