@@ -164,6 +164,44 @@ impl Corpus {
         Ok(out)
     }
 
+    /// Files in the directory that are not named like corpus files
+    /// (`NNN_<16 hex>.txt`), hidden ones aside: they are ignored, and the
+    /// one who put them there should hear of it.
+    pub fn strays(&self) -> Result<Vec<PathBuf>, CorpusError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let entry = entry.map_err(io(&self.dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if is_file && !name.starts_with('.') && FileName::parse(&name).is_none() {
+                out.push(entry.path());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Copies the corpus files of `seeds` into this corpus when it holds
+    /// none yet (a first run), so that a seed directory (tracked in git,
+    /// or read-only) is read but never written to. Returns how many.
+    pub fn seed_from(&self, seeds: &Path) -> Result<usize, CorpusError> {
+        if !self.list()?.is_empty() {
+            return Ok(0);
+        }
+        let mut copied = 0;
+        for entry in fs::read_dir(seeds).map_err(io(seeds))? {
+            let entry = entry.map_err(io(seeds))?;
+            let Some(name) = FileName::parse(&entry.file_name().to_string_lossy()) else {
+                continue;
+            };
+            let p = entry.path();
+            let text = fs::read_to_string(&p).map_err(io(&p))?;
+            self.write(&name, &text)?;
+            copied += 1;
+        }
+        Ok(copied)
+    }
+
     /// Reads one corpus file (lossily, as `scan` does).
     pub fn read(&self, name: &FileName) -> Result<String, CorpusError> {
         let p = self.path_of(name);

@@ -187,6 +187,15 @@ impl Ingest {
         let mut store = Store::open(&config.database)?;
         let corpus = Corpus::open(&config.corpus)?;
         corpus.sweep_temporaries()?;
+        if let Some(seeds) = &config.seeds {
+            corpus.seed_from(seeds)?;
+        }
+        for stray in corpus.strays()? {
+            warn!(
+                "{}: ignored: corpus files are named NNN_<16 hex digits>.txt (rename it, e.g. 900_0000000000000001.txt, to have it recorded)",
+                stray.display()
+            );
+        }
         let feeds: Vec<(String, String)> = config
             .feeds
             .iter()
