@@ -13,9 +13,11 @@
 //!   a restart, and the alert delivery loop follows the new sinks; a config
 //!   that does not load leaves the old one running.
 //! * SIGTERM or SIGINT: no new poll starts, polls in flight get a deadline
-//!   to finish, and `serve` returns (the process exits 0). Whatever a poll
-//!   was doing when the deadline passed is safe to drop: articles are
-//!   stored in two phases and the next start repairs the first phase.
+//!   to finish, and `serve` returns (the process exits 0 after SIGTERM,
+//!   130 after SIGINT, as an interrupted command does). A second signal
+//!   while they finish stops at once. Whatever a poll was doing when it
+//!   was stopped is safe to drop: articles are stored in two phases and
+//!   the next start repairs the first phase.
 
 use std::collections::{BTreeSet, HashSet};
 use std::net::SocketAddr;
@@ -92,10 +94,20 @@ pub fn watchdog_from_env() -> Option<Duration> {
     notify::watchdog_period(usec.as_deref(), pid.as_deref(), std::process::id())
 }
 
+/// The signal that stopped the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// SIGTERM, or the stop token: a service manager's stop.
+    Term,
+    /// SIGINT: Ctrl-C on a terminal.
+    Interrupt,
+}
+
 /// Runs the daemon with the defaults (see [`Options::from_env`]).
 pub async fn run(pipeline: Pipeline) -> Result<(), PipelineError> {
     serve(pipeline, Options::from_env())
         .await
+        .map(|_| ())
         .map_err(|e| match e {
             DaemonError::Pipeline(p) => p,
             other => PipelineError::Task(other.to_string()),
@@ -136,7 +148,7 @@ fn tell(result: std::io::Result<()>) {
 
 /// The daemon: returns after a stop signal, once polls in flight have
 /// finished or the deadline has passed.
-pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonError> {
+pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, DaemonError> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
@@ -214,7 +226,7 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
     let mut last_status = String::new();
     let mut store_failing = false;
 
-    loop {
+    let stopped = loop {
         let now = Utc::now();
         let mut nap = nap_cap;
         match pipeline.feed_rows().await {
@@ -294,9 +306,9 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
             }
         }
         tokio::select! {
-            _ = stop.cancelled() => break,
-            _ = term.recv() => { info!("SIGTERM: stopping"); break }
-            _ = int.recv() => { info!("SIGINT: stopping"); break }
+            _ = stop.cancelled() => break Stopped::Term,
+            _ = term.recv() => { info!("SIGTERM: stopping"); break Stopped::Term }
+            _ = int.recv() => { info!("SIGINT: stopping"); break Stopped::Interrupt }
             _ = hup.recv() => {
                 info!("SIGHUP: reloading the config");
                 tell(notifier.reloading());
@@ -315,7 +327,7 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
             }
             _ = tokio::time::sleep(nap.max(MIN_NAP)) => {}
         }
-    }
+    };
 
     delivering.cancel();
     let polling = in_flight.lock().unwrap_or_else(|p| p.into_inner()).len();
@@ -324,18 +336,27 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<(), DaemonEr
         opts.shutdown_deadline.as_secs()
     )));
     tracker.close();
-    if tokio::time::timeout(opts.shutdown_deadline, tracker.wait())
-        .await
-        .is_err()
-    {
+    if !tracker.is_empty() {
         warn!(
-            "polls still running after {:?}; stopping anyway (what they had not stored is fetched again on the next start)",
+            "finishing {polling} polls in flight (at most {:?}); signal again to stop now",
             opts.shutdown_deadline
         );
     }
+    tokio::select! {
+        r = tokio::time::timeout(opts.shutdown_deadline, tracker.wait()) => {
+            if r.is_err() {
+                warn!(
+                    "polls still running after {:?}; stopping anyway (what they had not stored is fetched again on the next start)",
+                    opts.shutdown_deadline
+                );
+            }
+        }
+        _ = term.recv() => warn!("SIGTERM again: stopping now (what was not stored is fetched again on the next start)"),
+        _ = int.recv() => warn!("SIGINT again: stopping now (what was not stored is fetched again on the next start)"),
+    }
     stop.cancel();
     info!("stopped");
-    Ok(())
+    Ok(stopped)
 }
 
 /// What STATUS= says between rounds: the feeds being polled (the first

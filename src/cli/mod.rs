@@ -1,6 +1,6 @@
 //! The command line: parses arguments, runs a command, maps errors to exit
 //! codes (0 success, 2 usage or config error, 1 anything else, 3 some feeds
-//! failed). Must hold no pipeline logic of its own.
+//! failed, 130 interrupted by Ctrl-C). Must hold no pipeline logic of its own.
 
 mod demo;
 mod docs;
@@ -43,7 +43,7 @@ Getting started:
   tidings status                       how each feed is doing
   tidings search 'chechnya AND gay*'   find articles, best first
   tidings export --since 7d > week.jsonl    the records, for other tools",
-    after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 1 anything else.\nMore: `tidings man | man -l -`, and README.md."
+    after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 130 interrupted (Ctrl-C), 1 anything else.\nMore: `tidings man | man -l -`, and README.md."
 )]
 struct Cli {
     /// The config file.
@@ -267,6 +267,9 @@ enum Format {
 pub const EXIT_USAGE: i32 = 2;
 /// Exit status of `run --once` when some feeds failed and others did not.
 pub const EXIT_PARTIAL: i32 = 3;
+/// Exit status after Ctrl-C (SIGINT), as shells report an interrupted
+/// command: 128 + 2.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// A failure that is the user's input: exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -689,10 +692,14 @@ fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
         );
         crate::service::metrics::global().set_corpus_files(report.corpus_files);
         if run.once {
-            let summary = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await;
+            let outcome = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await;
             progress::finish();
-            let summary = summary?;
+            let (summary, interrupted) = outcome?;
             let code = summary.map_or(0, |s| print_summary(&s, run.json));
+            if interrupted {
+                // Ctrl-C: the run is cut short, whatever it stored.
+                return Ok(EXIT_INTERRUPTED);
+            }
             if !config.alerts.is_empty() {
                 let poster = crate::fetch::Poster::new(&config.fetch)?;
                 let pass = crate::deliver::flush(&pipeline, &poster, ALERT_FLUSH).await?;
@@ -706,8 +713,10 @@ fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
             }
             Ok(code)
         } else {
-            crate::daemon::serve(pipeline, opts).await?;
-            Ok(0)
+            match crate::daemon::serve(pipeline, opts).await? {
+                crate::daemon::Stopped::Interrupt => Ok(EXIT_INTERRUPTED),
+                crate::daemon::Stopped::Term => Ok(0),
+            }
         }
     })
 }
@@ -717,30 +726,46 @@ fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
 const ALERT_FLUSH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// `run --once`, stopped by SIGTERM or SIGINT: the polls in flight get the
-/// deadline to finish, then the run is dropped (what it had not stored is
-/// fetched again next time) and `None` says it was cut short.
+/// deadline to finish, and a second signal stops at once; then the run is
+/// dropped (what it had not stored is fetched again next time) and the
+/// summary is `None`. Also says whether SIGINT (Ctrl-C) came.
 async fn once_until_signal(
     pipeline: &crate::pipeline::Pipeline,
     force: bool,
     deadline: std::time::Duration,
-) -> Result<Option<crate::pipeline::Summary>> {
+) -> Result<(Option<crate::pipeline::Summary>, bool)> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).context("installing signal handlers")?;
     let mut int = signal(SignalKind::interrupt()).context("installing signal handlers")?;
     let run = crate::pipeline::run_once(pipeline, force, &progress::report);
     tokio::pin!(run);
+    let interrupted = tokio::select! {
+        s = &mut run => return Ok((Some(s), false)),
+        _ = term.recv() => false,
+        _ = int.recv() => true,
+    };
+    let name = if interrupted { "SIGINT" } else { "SIGTERM" };
+    tracing::warn!(
+        "{name}: finishing what is in flight (at most {deadline:?}); signal again to stop now"
+    );
+    let again = "stopping now (what was not stored is fetched again on the next run)";
     tokio::select! {
-        s = &mut run => return Ok(Some(s)),
-        _ = term.recv() => tracing::info!("SIGTERM: finishing the polls in flight"),
-        _ = int.recv() => tracing::info!("SIGINT: finishing the polls in flight"),
-    }
-    match tokio::time::timeout(deadline, run).await {
-        Ok(s) => Ok(Some(s)),
-        Err(_) => {
-            tracing::warn!(
-                "polls still running after {deadline:?}; stopping anyway (they are retried on the next run)"
-            );
-            Ok(None)
+        r = tokio::time::timeout(deadline, run) => match r {
+            Ok(s) => Ok((Some(s), interrupted)),
+            Err(_) => {
+                tracing::warn!(
+                    "polls still running after {deadline:?}; stopping anyway (they are retried on the next run)"
+                );
+                Ok((None, interrupted))
+            }
+        },
+        _ = term.recv() => {
+            tracing::warn!("SIGTERM again: {again}");
+            Ok((None, interrupted))
+        }
+        _ = int.recv() => {
+            tracing::warn!("SIGINT again: {again}");
+            Ok((None, true))
         }
     }
 }

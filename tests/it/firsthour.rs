@@ -270,5 +270,9 @@ fn misnamed_corpus_files_are_warned_about_not_ignored_in_silence() {
         );
     }
     // The seeds, named right, raise nothing.
-    assert_eq!(e.lines().filter(|l| l.contains("ignored")).count(), 2, "{e}");
+    assert_eq!(
+        e.lines().filter(|l| l.contains("ignored")).count(),
+        2,
+        "{e}"
+    );
 }

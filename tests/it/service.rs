@@ -913,6 +913,63 @@ fn sigterm_finishes_polls_in_flight_up_to_the_deadline() {
     }
 }
 
+/// Ctrl-C: the first lets the polls in flight finish (within the
+/// deadline), a second stops at once; either way the exit status says the
+/// run was interrupted (130), where it was 0 and a second Ctrl-C was
+/// ignored until the deadline.
+#[test]
+fn ctrl_c_finishes_in_flight_then_a_second_stops_now_exit_130() {
+    // (args, the site's delay per request, a second Ctrl-C): 4 requests of
+    // 3 s take 12 s, far beyond the moment of the second signal.
+    for (args, delay, twice) in [
+        (&["run"][..], 150, false),
+        (&["run", "--once"][..], 150, false),
+        (&["run"][..], 3000, true),
+        (&["run", "--once"][..], 3000, true),
+    ] {
+        let site = Site::start(1, 3, Duration::from_millis(delay));
+        let dir = Dir::new();
+        dir.write_config(&site.base, &[&site.feeds[0].0], "");
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--shutdown-deadline", "60s"]);
+        let mut d = dir.spawn(&all);
+        wait_until("a first request", Duration::from_secs(20), || {
+            site.hits() >= 1
+        });
+        d.signal("INT");
+        let context = format!("{all:?}, twice: {twice}");
+        if twice {
+            d.wait_log("signal again to stop now", Duration::from_secs(10));
+            let second = Instant::now();
+            d.signal("INT");
+            let status = d.wait_exit(Duration::from_secs(30));
+            assert!(
+                second.elapsed() < Duration::from_secs(6),
+                "{context}: the second Ctrl-C did not stop it now:\n{}",
+                d.log()
+            );
+            assert_eq!(status.code(), Some(130), "{context}:\n{}", d.log());
+            assert!(
+                d.log().contains("again: stopping now"),
+                "{context}:\n{}",
+                d.log()
+            );
+        } else {
+            let status = d.wait_exit(Duration::from_secs(30));
+            assert_eq!(status.code(), Some(130), "{context}:\n{}", d.log());
+            assert_eq!(
+                dir.corpus_files().len() - 5,
+                3,
+                "{context}: the poll in flight was cut:\n{}",
+                d.log()
+            );
+        }
+        let out = dir.run(&["run", "--once"]);
+        assert_eq!(out.status.code(), Some(0), "{context}: {}", stderr(&out));
+        check_invariants(&dir, &site, &context);
+    }
+}
+
 fn tool(name: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
