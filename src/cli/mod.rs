@@ -64,7 +64,7 @@ As a daemon, each feed is polled when it is due; SIGHUP reloads the config. With
 Examples:
   tidings run --once            poll what is due now
   tidings run --once --force    poll every feed, due or not
-  tidings run --metrics         the daemon, with /metrics on 127.0.0.1:9100"
+  tidings run --metrics         the daemon, with /metrics on 127.0.0.1:9731"
     )]
     Run {
         /// Poll every feed once, ingest everything new, print a summary, exit.
@@ -77,8 +77,8 @@ Examples:
         /// silent backfill, so a new database does not flood the sinks).
         #[arg(long)]
         alert: bool,
-        /// Serve /metrics (Prometheus) and /healthz on ADDR [default: 127.0.0.1:9100].
-        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:9100")]
+        /// Serve /metrics (Prometheus) and /healthz on ADDR [default: 127.0.0.1:9731].
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:9731")]
         metrics: Option<std::net::SocketAddr>,
         /// How long polls in flight may finish after SIGTERM or SIGINT.
         #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_deadline)]
@@ -855,5 +855,22 @@ fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_default_port_is_not_node_exporters() {
+        let cli = Cli::try_parse_from(["tidings", "run", "--metrics"]).unwrap();
+        let Command::Run { metrics, .. } = cli.command else {
+            panic!("run")
+        };
+        let addr = metrics.unwrap();
+        assert!(addr.ip().is_loopback());
+        assert_ne!(addr.port(), 9100, "node_exporter's port");
+        assert_eq!(addr.port(), 9731);
     }
 }
