@@ -133,7 +133,9 @@ Examples:
     },
     /// Say for each text file whether the corpus has it already.
     #[command(
-        long_about = "Say for each text file whether the corpus has it already: one line FILE<TAB>VERDICT<TAB>MATCH<TAB>SCORE, VERDICT being duplicate (of MATCH), story (new, same story as MATCH) or new.
+        long_about = "Say for each text file whether the corpus has it already: one line FILE<TAB>VERDICT<TAB>MATCH<TAB>SCORE, VERDICT being duplicate (of MATCH), story (new, same story as MATCH), new, or stored (the file is itself in the corpus). A file inside the --against directory is compared with the others, not itself; of two copies given, the second is the duplicate.
+
+Exit status: 0 every file is new (or a story's new article), 1 some file is a duplicate or stored, 2 a file could not be read (the others are still judged).
 
 Examples:
   tidings dedup draft.txt
@@ -559,11 +561,23 @@ fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
     }
 }
 
+/// Exit status of `dedup` when some file is a copy of one already there.
+const EXIT_DUPLICATE: i32 = 1;
+
+/// `tidings dedup`: each file's verdict against the corpus or `--against
+/// DIR`. A file that is itself in DIR is judged against the others only
+/// (it used to be "a duplicate of itself"), and once judged joins the
+/// comparison for the files after it, so of two copies the second is the
+/// duplicate. Exit 0 when every file is new, 1 when some is a duplicate,
+/// 2 when a file cannot be read (the others are still judged).
 fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -> Result<i32> {
     use crate::dedup::{Decision, DocMeta, Index};
+    let same_file = |a: &Path| std::fs::canonicalize(a).ok();
+    let checked: std::collections::HashSet<PathBuf> =
+        files.iter().filter_map(|f| same_file(f)).collect();
     // The corpus the files are compared with: a directory's .txt files, or
     // the configured corpus through the store's fingerprints.
-    let (index, names): (Index, std::collections::HashMap<u64, String>) = match against {
+    let (mut index, mut names): (Index, std::collections::HashMap<u64, PathBuf>) = match against {
         Some(dir) => {
             let mut paths = Vec::new();
             for entry in
@@ -578,10 +592,13 @@ fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -
             let mut index = Index::new();
             let mut names = std::collections::HashMap::new();
             for (i, p) in paths.iter().enumerate() {
+                if same_file(p).is_some_and(|c| checked.contains(&c)) {
+                    continue;
+                }
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading {}", p.display()))?;
                 index.insert(i as u64, &text, &DocMeta::default());
-                names.insert(i as u64, p.display().to_string());
+                names.insert(i as u64, p.clone());
             }
             (index, names)
         }
@@ -593,25 +610,58 @@ fn cmd_dedup(config: Option<&Path>, against: Option<&Path>, files: &[PathBuf]) -
             let (index, _) = crate::pipeline::build_index(&store, &corpus, &listed)?;
             let names = listed
                 .into_iter()
-                .map(|n| (n.seq, corpus.path_of(&n).display().to_string()))
+                .map(|n| (n.seq, corpus.path_of(&n)))
                 .collect();
             (index, names)
         }
     };
-    let name = |id: u64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
-    let mut out = String::new();
+    let mut next_id = names.keys().max().map_or(0, |m| m + 1) + (1 << 40);
+    let (mut out, mut code) = (String::new(), 0);
     for f in files {
-        let text =
-            std::fs::read_to_string(f).map_err(|e| UsageError(format!("{}: {e}", f.display())))?;
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("tidings: {}: {e}", f.display());
+                code = EXIT_USAGE;
+                continue;
+            }
+        };
+        let me = same_file(f);
+        let name = |id: u64| {
+            names
+                .get(&id)
+                .map_or(id.to_string(), |p| p.display().to_string())
+        };
         let line = match index.check(&text, &DocMeta::default()) {
-            Decision::Duplicate { of, score } => format!("duplicate\t{}\t{score:.3}", name(of)),
+            // The configured corpus holds this very file: it is stored.
+            Decision::Duplicate { of, .. }
+                if me.is_some() && names.get(&of).and_then(|p| same_file(p)) == me =>
+            {
+                code = code.max(EXIT_DUPLICATE);
+                format!("stored\t{}\t1.000", name(of))
+            }
+            Decision::Duplicate { of, score } => {
+                code = code.max(EXIT_DUPLICATE);
+                format!("duplicate\t{}\t{score:.3}", name(of))
+            }
             Decision::Story { of, score } => format!("story\t{}\t{score:.3}", name(of)),
             Decision::New => "new\t-\t0.000".to_string(),
         };
         out.push_str(&format!("{}\t{line}\n", f.display()));
+        let in_dir = me.as_ref().is_some_and(|c| {
+            c.extension().is_some_and(|e| e == "txt")
+                && against
+                    .and_then(|d| std::fs::canonicalize(d).ok())
+                    .is_some_and(|d| c.parent() == Some(d.as_path()))
+        });
+        if in_dir {
+            index.insert(next_id, &text, &DocMeta::default());
+            names.insert(next_id, f.clone());
+            next_id += 1;
+        }
     }
     print!("{out}");
-    Ok(0)
+    Ok(code)
 }
 
 fn cmd_alert_test(config: &Config, name: &str) -> Result<i32> {

@@ -276,3 +276,44 @@ fn misnamed_corpus_files_are_warned_about_not_ignored_in_silence() {
         "{e}"
     );
 }
+
+#[test]
+fn dedup_against_a_directory_never_calls_a_file_a_duplicate_of_itself() {
+    let env = crate::env::Env::new();
+    let dir = env.path("texts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = std::fs::read_to_string(env.corpus().join("002_a07d531173bc95f0.txt")).unwrap();
+    std::fs::write(dir.join("a.txt"), &seed).unwrap();
+    std::fs::write(dir.join("b.txt"), &seed).unwrap();
+    std::fs::write(
+        dir.join("c.txt"),
+        crate::env::read_fixture("site/article-3.expected.txt"),
+    )
+    .unwrap();
+    let arg = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    // Only a file that is in the directory, with nothing like it: new, exit 0.
+    let out = env.tidings(&["dedup", "--against", &arg(""), &arg("c.txt")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("c.txt\tnew\t-"), "{}", stdout(&out));
+    // Two copies: the first is new, the second its duplicate, exit 1.
+    let out = env.tidings(&["dedup", "--against", &arg(""), &arg("a.txt"), &arg("b.txt")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let o = stdout(&out);
+    let lines: Vec<&str> = o.lines().collect();
+    assert!(lines[0].contains("a.txt\tnew\t-"), "{o}");
+    assert!(
+        lines[1].contains("b.txt\tduplicate\t") && lines[1].contains("a.txt"),
+        "{o}"
+    );
+    // A file that cannot be read is named, and the rest are still judged.
+    let out = env.tidings(&[
+        "dedup",
+        "--against",
+        &arg(""),
+        &arg("missing.txt"),
+        &arg("c.txt"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing.txt"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("c.txt\tnew"), "{}", stdout(&out));
+}
