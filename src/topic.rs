@@ -64,6 +64,28 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Other search engines' syntax, which the words-only reading would take
+/// in silence and answer something else: `-word` would find "word",
+/// `word^2` the phrase "word 2", `NEAR(a b)` the word "near". Refused,
+/// with what to write instead.
+fn foreign_syntax(raw: &str, next: Option<char>) -> Option<String> {
+    if let Some(rest) = raw.strip_prefix(['-', '+']).filter(|r| !r.is_empty()) {
+        let sign = &raw[..1];
+        return Some(if sign == "-" {
+            format!("'{raw}' is not a query: write NOT {rest}")
+        } else {
+            format!("'{raw}' is not a query: words side by side must all occur; write {rest}")
+        });
+    }
+    if raw.contains('^') {
+        return Some(format!("'{raw}' is not a query: there are no weights (^)"));
+    }
+    if raw == "NEAR" && next == Some('(') {
+        return Some("NEAR(...) is not supported: use a \"phrase\" or AND".into());
+    }
+    None
+}
+
 fn lex(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
     let mut out = Vec::new();
     let chars: Vec<(usize, char)> = q.char_indices().collect();
@@ -112,6 +134,12 @@ fn lex(q: &str) -> Result<Vec<(Tok, usize)>, QueryError> {
                     i += 1;
                 }
                 let raw: String = chars[start..i].iter().map(|(_, c)| c).collect();
+                if let Some(message) = foreign_syntax(&raw, chars.get(i).map(|c| c.1)) {
+                    return Err(QueryError {
+                        message,
+                        position: pos,
+                    });
+                }
                 let tok = match raw.as_str() {
                     "AND" => Tok::And,
                     "OR" => Tok::Or,
@@ -292,6 +320,23 @@ fn eval(e: &Expr, ws: &[String], set: &HashSet<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_engines_syntax_is_refused_not_misread() {
+        for (q, says) in [
+            ("chechnya -football", "write NOT football"),
+            ("+gay chechnya", "write gay"),
+            ("gay^2 chechnya", "no weights"),
+            ("NEAR(gay chechnya)", "NEAR(...)"),
+        ] {
+            let e = Query::parse(q).unwrap_err();
+            assert!(e.message.contains(says), "{q}: {e}");
+        }
+        // What looks alike but is plain words still reads as words.
+        for q in ["LGBT-rights", "near chechnya", "NEAR chechnya"] {
+            assert!(Query::parse(q).is_ok(), "{q}");
+        }
+    }
 
     const SHIPPED: &str = r#"(chechnya OR chechen*) AND (gay OR lgbt* OR "sexual orientation")"#;
 

@@ -21,13 +21,22 @@ pub struct SearchArgs {
     pub query: Vec<String>,
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// Show at most N results.
-    #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+    /// Show at most N results (1 or more).
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20, value_parser = at_least_one)]
     pub limit: usize,
     /// One JSON object per result (the export record with `score`,
     /// `title_marked` and `snippet`; matches between [ and ]).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--limit 0` would print nothing and exit 1, as if nothing matched.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
@@ -95,6 +104,10 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
         }
     }
     w.flush()?;
-    // As grep: 1 when nothing matched.
+    // As grep: 1 when nothing matched. A person at a terminal is told so;
+    // a pipe gets nothing, as grep's does.
+    if hits.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        eprintln!("tidings: search: nothing matches {text}");
+    }
     Ok(if hits.is_empty() { 1 } else { 0 })
 }

@@ -317,3 +317,35 @@ fn dedup_against_a_directory_never_calls_a_file_a_duplicate_of_itself() {
     assert!(stderr(&out).contains("missing.txt"), "{}", stderr(&out));
     assert!(stdout(&out).contains("c.txt\tnew"), "{}", stdout(&out));
 }
+
+#[test]
+fn search_with_no_hits_on_a_terminal_says_so_and_refuses_other_syntax() {
+    let env = crate::env::Env::new();
+    env.write_config(&[], "");
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let mut cmd = tidings();
+    cmd.arg("--config")
+        .arg(env.config_path())
+        .args(["search", "zanzibar"]);
+    let (status, tty) = crate::pty::run_on_tty(&mut cmd);
+    assert_eq!(status.code(), Some(1));
+    assert!(tty.contains("nothing matches zanzibar"), "{tty:?}");
+    // In a pipe, nothing, as grep.
+    let out = env.tidings(&["search", "zanzibar"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+    for (args, says) in [
+        (&["search", "chechnya -football"][..], "write NOT football"),
+        (&["search", "gay^2"][..], "no weights"),
+        (&["search", "NEAR(gay chechnya)"][..], "NEAR(...)"),
+        (&["search", "chechnya", "--limit", "0"][..], "1 or more"),
+    ] {
+        let out = env.tidings(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}

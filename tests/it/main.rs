@@ -11,6 +11,7 @@ mod cli;
 mod fetch;
 mod firsthour;
 mod pipeline;
+mod pty;
 mod service;
 mod smtp;
 mod synthetic;
