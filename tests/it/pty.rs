@@ -30,9 +30,9 @@ pub fn run_on_tty(cmd: &mut Command) -> (ExitStatus, String) {
         .stderr(Stdio::from(slave))
         .spawn()
         .expect("run tidings");
-    // The parent's copies of the slave are gone (moved into the command,
-    // dropped with it once spawned), so reading ends with EIO at exit.
-    drop(cmd.stdout(Stdio::null()).stderr(Stdio::null()));
+    // The command still holds the parent's copies of the slave: replacing
+    // them closes them, so that reading ends (EIO) when the child exits.
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
     let mut out = Vec::new();
     let mut file = std::fs::File::from(master);
     let mut buf = [0u8; 4096];
