@@ -37,6 +37,7 @@ use paint::Paint;
 tidings polls the feeds of its config, fetches each new article's page, keeps what matches the topic query, and writes every genuinely new article once, as a plain-text file, with its provenance in SQLite.
 
 Getting started:
+  tidings demo                         the whole pipeline on a bundled site, offline
   tidings check                        is the config right? (every problem, with its line)
   tidings feeds add https://example.org/    find a site's feed and add it to the config
   tidings run --once                   poll what is due, ingest, print a summary

@@ -349,3 +349,33 @@ fn search_with_no_hits_on_a_terminal_says_so_and_refuses_other_syntax() {
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn man_page_keeps_examples_and_has_environment_exit_status_and_files() {
+    let out = tidings().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let roff = stdout(&out);
+    for section in [
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH EXIT STATUS",
+        ".SH COMMANDS",
+    ] {
+        assert!(roff.contains(section), "{section}");
+    }
+    // No references to pages that do not exist.
+    assert!(
+        !roff.contains("tidings\\-run(1)"),
+        "a tidings-run(1) reference"
+    );
+    // The getting-started lines stay lines: an unfilled block.
+    let start = roff.find("Getting started:").unwrap();
+    let block = &roff[start..];
+    assert!(
+        block.starts_with("Getting started:\n.nf\n"),
+        "{}",
+        &block[..80]
+    );
+    assert!(roff.contains("\\fBTIDINGS_LOG_FORMAT\\fR"), "environment");
+    assert!(roff.contains("\\fB130\\fR\nInterrupted"), "exit status 130");
+}
