@@ -790,6 +790,10 @@ impl FailureKind {
     }
 }
 
+/// The log target of "poll failed" lines, so that `run --once`, which
+/// names each failed feed in its summary, can leave them out by default.
+pub const POLL_FAILURES: &str = "tidings::poll";
+
 /// Why a poll failed: its kind and the one-line message the logs, the
 /// feed's row and `status` show.
 #[derive(Debug, Clone, PartialEq)]
@@ -1039,7 +1043,7 @@ impl Pipeline {
                         schedule::during_outage(&feed.name, now, interval),
                     )
                 } else {
-                    warn!(feed = %feed.name, "poll failed: {error}");
+                    warn!(target: POLL_FAILURES, feed = %feed.name, "poll failed: {error}");
                     let next = schedule::after_failure(
                         &feed.name,
                         now,
@@ -1092,7 +1096,7 @@ impl Pipeline {
             let parsed = match parsed {
                 Ok(p) => p,
                 Err((kind, error)) => {
-                    warn!(feed = %feed.name, "poll failed: {error}");
+                    warn!(target: POLL_FAILURES, feed = %feed.name, "poll failed: {error}");
                     out.error = Some(PollFailure {
                         kind,
                         message: error.clone(),

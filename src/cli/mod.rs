@@ -301,11 +301,19 @@ pub fn main() -> i32 {
         }
     };
     let verbose = matches!(cli.command, Command::Run { .. } | Command::Demo(_));
-    if matches!(cli.command, Command::Run { once: true, .. }) && progress::wanted() {
-        progress::install();
-        crate::service::log::init_to(verbose, progress::LogWriter);
+    // run --once names each failed feed in its summary (`tidings: feed
+    // NAME: error`): the pipeline's own line for it would say it twice.
+    let once = matches!(cli.command, Command::Run { once: true, .. });
+    let quiet: &[&str] = if once {
+        &[crate::pipeline::POLL_FAILURES]
     } else {
-        init_logging(verbose);
+        &[]
+    };
+    if once && progress::wanted() {
+        progress::install();
+        crate::service::log::init_to(verbose, quiet, progress::LogWriter);
+    } else {
+        crate::service::log::init(verbose, quiet);
     }
     match dispatch(cli) {
         Ok(code) => code,
@@ -346,10 +354,6 @@ fn one_line(e: &anyhow::Error) -> String {
     out.replace('\n', " ")
 }
 
-fn init_logging(verbose: bool) {
-    crate::service::log::init(verbose);
-}
-
 fn load_config(path: Option<&Path>) -> Result<Config> {
     let path = match path {
         Some(p) => p.to_path_buf(),
@@ -373,7 +377,7 @@ const NO_CONFIG: &str = "no config found: looked for --config FILE (not given), 
 fn cmd_check(config: Option<&Path>) -> Result<i32> {
     let mut env_problems = Vec::new();
     if let Ok(v) = std::env::var("TIDINGS_LOG") {
-        if let Err(e) = crate::service::log::filter_directives(Some(&v), "info") {
+        if let Err(e) = crate::service::log::filter_directives(Some(&v), "info", &[]) {
             env_problems.push(e);
         }
     }

@@ -66,10 +66,18 @@ fn is_level(s: &str) -> bool {
 /// ours. A directive that is neither a level nor `target=level` (a typo
 /// like `verbose`, which env-filter would take for a target and so log
 /// nothing) is refused.
-pub fn filter_directives(asked: Option<&str>, default: &str) -> Result<String, String> {
+pub fn filter_directives(
+    asked: Option<&str>,
+    default: &str,
+    quiet: &[&str],
+) -> Result<String, String> {
     let asked = asked.map(str::trim).filter(|s| !s.is_empty());
     let Some(asked) = asked else {
-        return Ok(format!("warn,tidings={default}"));
+        let mut d = format!("warn,tidings={default}");
+        for target in quiet {
+            d.push_str(&format!(",{target}=off"));
+        }
+        return Ok(d);
     };
     if is_level(asked) {
         return Ok(format!("warn,tidings={}", asked.to_ascii_lowercase()));
@@ -145,21 +153,23 @@ where
     }
 }
 
-/// Installs the global subscriber (once; later calls do nothing).
-pub fn init(verbose: bool) {
-    init_to(verbose, std::io::stderr)
+/// Installs the global subscriber (once; later calls do nothing). The
+/// `quiet` targets are off unless `TIDINGS_LOG` says otherwise (lines a
+/// command reports in its own words).
+pub fn init(verbose: bool, quiet: &[&str]) {
+    init_to(verbose, quiet, std::io::stderr)
 }
 
 /// As `init`, with lines written through `writer` (which must end on
 /// stderr: the format is chosen for it), e.g. one that lifts a progress bar
 /// out of the way.
-pub fn init_to<W>(verbose: bool, writer: W)
+pub fn init_to<W>(verbose: bool, quiet: &[&str], writer: W)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
     let default = if verbose { "info" } else { "warn" };
     let asked = std::env::var("TIDINGS_LOG").ok();
-    let directives = filter_directives(asked.as_deref(), default).unwrap_or_else(|e| {
+    let directives = filter_directives(asked.as_deref(), default, quiet).unwrap_or_else(|e| {
         // Logging is not up yet: say it plainly, once, and go on.
         eprintln!("tidings: {e}; logging at {default}");
         format!("warn,tidings={default}")
@@ -212,28 +222,36 @@ mod tests {
     #[test]
     fn a_bare_level_leaves_the_libraries_at_warn() {
         assert_eq!(
-            filter_directives(None, "info").unwrap(),
+            filter_directives(None, "info", &[]).unwrap(),
             "warn,tidings=info"
         );
         assert_eq!(
-            filter_directives(Some("debug"), "info").unwrap(),
+            filter_directives(Some("debug"), "info", &["x"]).unwrap(),
             "warn,tidings=debug"
         );
         assert_eq!(
-            filter_directives(Some("DEBUG"), "warn").unwrap(),
+            filter_directives(Some("DEBUG"), "warn", &[]).unwrap(),
             "warn,tidings=debug"
         );
         assert_eq!(
-            filter_directives(Some("info,html5ever=trace"), "warn").unwrap(),
+            filter_directives(Some("info,html5ever=trace"), "warn", &[]).unwrap(),
             "info,html5ever=trace"
         );
     }
 
     #[test]
+    fn quiet_targets_are_off_only_by_default() {
+        assert_eq!(
+            filter_directives(None, "info", &["tidings::poll"]).unwrap(),
+            "warn,tidings=info,tidings::poll=off"
+        );
+    }
+
+    #[test]
     fn an_unknown_log_setting_is_refused_with_its_name() {
-        let e = filter_directives(Some("verbose"), "info").unwrap_err();
+        let e = filter_directives(Some("verbose"), "info", &[]).unwrap_err();
         assert!(e.starts_with("$TIDINGS_LOG: 'verbose'"), "{e}");
-        assert!(filter_directives(Some("tidings=loud"), "info").is_err());
+        assert!(filter_directives(Some("tidings=loud"), "info", &[]).is_err());
         assert!(check_format("json").is_ok());
         let e = check_format("xml").unwrap_err();
         assert!(e.starts_with("$TIDINGS_LOG_FORMAT: 'xml'"), "{e}");

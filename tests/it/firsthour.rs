@@ -379,3 +379,56 @@ fn man_page_keeps_examples_and_has_environment_exit_status_and_files() {
     assert!(roff.contains("\\fBTIDINGS_LOG_FORMAT\\fR"), "environment");
     assert!(roff.contains("\\fB130\\fR\nInterrupted"), "exit status 130");
 }
+
+#[test]
+fn run_once_names_a_failed_feed_once_not_twice() {
+    let env = crate::env::Env::new();
+    crate::pipeline::serve_site(&env);
+    env.write_config(
+        &[
+            ("dead", "http://127.0.0.1:9/feed.xml"),
+            ("live", "/rss.xml"),
+        ],
+        "",
+    );
+    let out = tidings()
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["run", "--once"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let e = stderr(&out);
+    let about_it: Vec<&str> = e.lines().filter(|l| l.contains("127.0.0.1:9/")).collect();
+    assert_eq!(about_it.len(), 1, "{e}");
+    assert!(about_it[0].starts_with("tidings: feed dead: "), "{e}");
+    // Asked for, the log line is there as before.
+    let out = tidings()
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["run", "--once", "--force"])
+        .env("TIDINGS_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("poll failed"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bare_debug_level_is_tidings_own_not_the_html_parsers() {
+    let page = crate::env::fixture("site/article-1.html");
+    let out = tidings()
+        .args(["extract", "--base-url", "https://example.org/a"])
+        .arg(&page)
+        .env("TIDINGS_LOG", "trace")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let e = stderr(&out);
+    assert!(
+        !e.lines()
+            .any(|l| l.contains("html5ever") || l.contains("selectors::")),
+        "library lines at trace: {} lines\n{}",
+        e.lines().count(),
+        e.lines().take(5).collect::<Vec<_>>().join("\n")
+    );
+}
