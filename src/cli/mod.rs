@@ -182,7 +182,7 @@ Examples:
     Search(search::SearchArgs),
     /// One row per feed: health, last success, last error, next poll, entries seen, articles stored.
     #[command(
-        long_about = "One row per configured feed: health (ok, failing, retired, new), last success, last error, next poll, entries seen, articles stored, consecutive failures and the URL polled.
+        long_about = "One row per configured feed: health (ok, failing, offline: the network was down at its last poll, retired, new), last success, last error, next poll, entries seen, articles stored, consecutive failures and the URL polled.
 
 On a terminal: an aligned table, health in colour (unless NO_COLOR is set). In a pipe: tab-separated, one header line. --json: an array of objects with every stored field."
     )]

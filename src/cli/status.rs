@@ -21,6 +21,9 @@ pub enum Health {
     Ok,
     /// Its last poll failed (it is retried with backoff).
     Failing,
+    /// Its last poll met a network outage (every host failing at once),
+    /// which is not counted against the feed.
+    Offline,
     /// It answered 410 Gone and is not polled until its URL changes.
     Retired,
     /// Never polled yet.
@@ -33,8 +36,11 @@ impl Health {
             Health::Retired
         } else if row.last_attempt.is_none() {
             Health::New
-        } else if row.consecutive_failures > 0 || row.last_error.is_some() {
+        } else if row.consecutive_failures > 0 {
             Health::Failing
+        } else if row.last_error.is_some() {
+            // An error that did not count: the outage rule's.
+            Health::Offline
         } else {
             Health::Ok
         }
@@ -44,6 +50,7 @@ impl Health {
         match self {
             Health::Ok => "ok",
             Health::Failing => "failing",
+            Health::Offline => "offline",
             Health::Retired => "retired",
             Health::New => "new",
         }
@@ -53,6 +60,7 @@ impl Health {
         match self {
             Health::Ok => p.green(s),
             Health::Failing => p.red(s),
+            Health::Offline => p.yellow(s),
             Health::Retired => p.yellow(s),
             Health::New => p.cyan(s),
         }
@@ -192,6 +200,10 @@ mod tests {
         assert_eq!(Health::of(&r), Health::New);
         r.last_attempt = Some(now);
         assert_eq!(Health::of(&r), Health::Ok);
+        // The outage rule records the error but counts no failure: not
+        // "failing", which would blame the feed for the network.
+        r.last_error = Some("connection refused".into());
+        assert_eq!(Health::of(&r), Health::Offline);
         r.consecutive_failures = 2;
         assert_eq!(Health::of(&r), Health::Failing);
         r.retired = Some("HTTP 410".into());
