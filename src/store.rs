@@ -414,7 +414,10 @@ impl NewArticle {
             id: Some(self.id),
             file: Some(self.file.clone()),
             url: self.url.clone(),
-            canonical_url: self.canonical_url.clone(),
+            canonical_url: self
+                .canonical_url
+                .as_deref()
+                .map(|c| crate::dedup::served_canonical(c, self.url.as_deref())),
             title: self.title.clone(),
             feed: self.feed.clone(),
             published: self.published.map(ts),
@@ -1477,11 +1480,13 @@ impl Store {
         "id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story";
 
     fn article_export_row(r: &Row) -> rusqlite::Result<ExportRecord> {
+        let url: Option<String> = r.get(2)?;
+        let canonical: Option<String> = r.get(3)?;
         Ok(ExportRecord {
             id: Some(r.get(0)?),
             file: Some(r.get(1)?),
-            url: r.get(2)?,
-            canonical_url: r.get(3)?,
+            canonical_url: canonical.map(|c| crate::dedup::served_canonical(&c, url.as_deref())),
+            url,
             title: r.get(4)?,
             feed: r.get(5)?,
             published: r.get(6)?,

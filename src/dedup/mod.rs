@@ -937,6 +937,30 @@ fn canonical_depth(url: &str, depth: u8) -> Option<String> {
     Some(format!("https://{host}{port}{path}{query}"))
 }
 
+/// The canonical URL as a reader follows it. The identity form folds
+/// http to https (so both schemes name one article and one file name);
+/// for a site that serves plain http only that address does not answer,
+/// so when the article was fetched over http from the canonical URL's own
+/// host, the http scheme is put back. Other hosts' canonicals stay https:
+/// nothing says how they are served.
+pub fn served_canonical(canonical: &str, fetched: Option<&str>) -> String {
+    let bare = |h: &str| {
+        let h = h.to_ascii_lowercase();
+        ["www.", "m.", "amp.", "mobile."]
+            .iter()
+            .find_map(|p| h.strip_prefix(p).map(str::to_string))
+            .unwrap_or(h)
+    };
+    let (Ok(c), Some(Ok(f))) = (Url::parse(canonical), fetched.map(Url::parse)) else {
+        return canonical.to_string();
+    };
+    let same_host = c.host_str().map(bare) == f.host_str().map(bare);
+    match canonical.strip_prefix("https://") {
+        Some(rest) if f.scheme() == "http" && same_host => format!("http://{rest}"),
+        _ => canonical.to_string(),
+    }
+}
+
 /// The canonical URL of a page fetched from `url` that declares
 /// `page_canonical` (its `<link rel="canonical">` or `og:url`, resolved
 /// against the page URL). The page's own claim wins when it is a usable

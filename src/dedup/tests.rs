@@ -660,3 +660,24 @@ mod minimum_variants {
     }
     const PINNED: &[u16] = &[48683, 53201, 31600, 54025];
 }
+
+#[test]
+fn canonical_url_keeps_http_for_a_site_served_over_http_only() {
+    let c = canonical_url("http://www.plain.example/news/a?utm_source=x").unwrap();
+    // The identity folds the scheme: one article, one file name.
+    assert_eq!(c, "https://plain.example/news/a");
+    assert_eq!(
+        served_canonical(&c, Some("http://www.plain.example/news/a?utm_source=x")),
+        "http://plain.example/news/a"
+    );
+    assert_eq!(
+        served_canonical(&c, Some("https://plain.example/news/a")),
+        "https://plain.example/news/a"
+    );
+    // A canonical on another host says nothing of how that host serves.
+    assert_eq!(
+        served_canonical("https://other.example/a", Some("http://plain.example/a")),
+        "https://other.example/a"
+    );
+    assert_eq!(served_canonical(&c, None), c);
+}

@@ -237,11 +237,14 @@ impl Store {
                 ),
                 params_from_iter(values),
                 |r| {
+                    let url: Option<String> = r.get(0)?;
+                    let canonical: Option<String> = r.get(1)?;
                     Ok(ExportRecord {
                         id: None,
                         file: None,
-                        url: r.get(0)?,
-                        canonical_url: r.get(1)?,
+                        canonical_url: canonical
+                            .map(|c| crate::dedup::served_canonical(&c, url.as_deref())),
+                        url,
                         title: r.get(2)?,
                         feed: r.get(3)?,
                         published: r.get(4)?,

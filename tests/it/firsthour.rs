@@ -62,6 +62,13 @@ fn readme_first_command_is_the_offline_demo_and_it_shows_the_pipeline() {
         .output()
         .unwrap();
     assert_eq!(stdout(&out).lines().count(), 2, "{}", stderr(&out));
+    // The demo site serves plain http: its canonical URLs say so (the
+    // file names' hash still folds the scheme).
+    for line in stdout(&out).lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        let c = r["canonical_url"].as_str().unwrap();
+        assert!(c.starts_with("http://127.0.0.1:"), "{c}");
+    }
 }
 
 #[test]
