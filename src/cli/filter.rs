@@ -15,6 +15,8 @@ pub struct FilterArgs {
     pub feed: Option<String>,
     /// Only articles published (else fetched) on or after WHEN: a day
     /// (2026-11-01), a time (2026-11-01T12:00:00Z) or an age (7d, 12h).
+    /// The publication time: after a backfill, --stored-since finds what
+    /// came in.
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
     /// Only articles published (else fetched) on or before WHEN (a day
@@ -25,6 +27,11 @@ pub struct FilterArgs {
     /// the `story` field).
     #[arg(long, value_name = "ID")]
     pub story: Option<u64>,
+    /// Only articles stored on or after WHEN, whatever their publication
+    /// date (what the last runs brought in, a backfill's old articles
+    /// included): a day, a time or an age.
+    #[arg(long, value_name = "WHEN")]
+    pub stored_since: Option<String>,
 }
 
 /// Which end of a range a time bounds: a day given for `--until` counts
@@ -79,6 +86,7 @@ impl FilterArgs {
         };
         let since = when("since", &self.since, End::Since)?;
         let before = when("until", &self.until, End::Until)?;
+        let stored_since = when("stored-since", &self.stored_since, End::Since)?;
         if let Some(name) = &self.feed {
             let mut known = store.feed_names()?;
             known.extend(config.feeds.iter().map(|f| f.name.clone()));
@@ -99,6 +107,7 @@ impl FilterArgs {
             since,
             before,
             story: self.story,
+            stored_since,
         })
     }
 }

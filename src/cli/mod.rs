@@ -43,7 +43,7 @@ Getting started:
   tidings run --once                   poll what is due, ingest, print a summary
   tidings status                       how each feed is doing
   tidings search 'chechnya AND gay*'   find articles, best first
-  tidings export --since 7d > week.jsonl    the records, for other tools",
+  tidings export --stored-since 7d > week.jsonl    what the last week stored, for other tools",
     after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 130 interrupted (Ctrl-C), 1 anything else.\nMore: `tidings man | man -l -`, and README.md."
 )]
 struct Cli {
@@ -152,10 +152,11 @@ Examples:
     /// Stored articles as JSON Lines (or CSV), for other tools.
     #[command(long_about = "Stored articles as JSON Lines (or CSV), for other tools.
 
-One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story. Dates filter on the publication time, else the fetch time; seeds and other imported files have neither, so a date filter leaves them out.
+One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story. --since and --until filter on the publication time, else the fetch time (a backfill stores old articles: --since 7d leaves them out); --stored-since filters on the time tidings stored them. Seeds and other imported files have neither time, so a date filter leaves them out.
 
 Examples:
   tidings export > corpus.jsonl
+  tidings export --stored-since 7d   what the last week's runs stored
   tidings export --format csv --since 2026-11-01 --until 2026-11-30 > november.csv
   tidings export --feed rights-watch --duplicates
   tidings export --story 12          every article and copy of story 12")]

@@ -26,13 +26,16 @@ pub struct ArticleFilter {
     pub before: Option<DateTime<Utc>>,
     /// In this story (the id of its first article).
     pub story: Option<u64>,
+    /// Stored (fetched; a sighting: seen) at or after this instant,
+    /// whatever its publication date: what a backfill brought in.
+    pub stored_since: Option<DateTime<Utc>>,
 }
 
 impl ArticleFilter {
     /// SQL conditions (joined by AND, `1` when empty) and their values,
-    /// over the columns named by `cols`: (feed, date, story).
-    fn sql(&self, cols: (&str, &str, &str)) -> (String, Vec<Value>) {
-        let (feed, date, story) = cols;
+    /// over the columns named by `cols`: (feed, date, story, stored).
+    fn sql(&self, cols: (&str, &str, &str, &str)) -> (String, Vec<Value>) {
+        let (feed, date, story, stored) = cols;
         let mut conds = vec!["1".to_string()];
         let mut values = Vec::new();
         if let Some(f) = &self.feed {
@@ -50,6 +53,10 @@ impl ArticleFilter {
         if let Some(s) = self.story {
             values.push(Value::Integer(s as i64));
             conds.push(format!("{story} = ?{}", values.len()));
+        }
+        if let Some(t) = self.stored_since {
+            values.push(Value::Text(ts(t)));
+            conds.push(format!("{stored} >= ?{}", values.len()));
         }
         (conds.join(" AND "), values)
     }
@@ -162,9 +169,12 @@ impl Store {
         opts: &SearchOptions,
     ) -> Result<Vec<SearchHit>, StoreError> {
         let fts = fts5_query(query)?;
-        let (cond, mut values) =
-            opts.filter
-                .sql(("a.feed", "COALESCE(a.published, a.fetched_at)", "a.story"));
+        let (cond, mut values) = opts.filter.sql((
+            "a.feed",
+            "COALESCE(a.published, a.fetched_at)",
+            "a.story",
+            "a.fetched_at",
+        ));
         let n = values.len();
         values.push(Value::Text(fts.clone()));
         values.push(Value::Text(opts.marks.0.to_string()));
@@ -217,7 +227,12 @@ impl Store {
         filter: &ArticleFilter,
         duplicates: bool,
     ) -> Result<Vec<ExportRecord>, StoreError> {
-        let (cond, values) = filter.sql(("feed", "COALESCE(published, fetched_at)", "story"));
+        let (cond, values) = filter.sql((
+            "feed",
+            "COALESCE(published, fetched_at)",
+            "story",
+            "fetched_at",
+        ));
         let mut out = self.query_all(
             &format!(
                 "SELECT {} FROM articles WHERE state != 'pending' AND {cond} ORDER BY id",
@@ -227,8 +242,12 @@ impl Store {
             Store::article_export_row,
         )?;
         if duplicates {
-            let (cond, values) =
-                filter.sql(("s.feed", "COALESCE(s.published, s.seen_at)", "a.story"));
+            let (cond, values) = filter.sql((
+                "s.feed",
+                "COALESCE(s.published, s.seen_at)",
+                "a.story",
+                "s.seen_at",
+            ));
             out.extend(self.query_all(
                 &format!(
                     "SELECT s.url, s.canonical_url, COALESCE(s.title, a.title), s.feed, s.published, s.seen_at,

@@ -439,3 +439,31 @@ fn a_bare_debug_level_is_tidings_own_not_the_html_parsers() {
         e.lines().take(5).collect::<Vec<_>>().join("\n")
     );
 }
+
+#[test]
+fn export_stored_since_finds_what_a_backfill_brought_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("demo");
+    let out = tidings()
+        .args(["demo", "--dir"])
+        .arg(&scratch)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let export = |args: &[&str]| {
+        let out = tidings()
+            .arg("--config")
+            .arg(scratch.join("tidings.toml"))
+            .arg("export")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out).lines().count()
+    };
+    // Published in November 2026, stored just now: --since reads the
+    // publication time, --stored-since the time they came in.
+    assert_eq!(export(&["--since", "1h"]), 0);
+    assert_eq!(export(&["--stored-since", "1h"]), 2);
+    assert_eq!(export(&["--stored-since", "1h", "--duplicates"]), 3);
+}
