@@ -126,7 +126,7 @@ pub fn run(args: &DemoArgs) -> Result<i32> {
         println!();
         println!("$ tidings show {id}");
         std::io::stdout().flush()?;
-        super::show::cmd_show(&config, id)?;
+        super::show::cmd_show(&config, id, false)?;
     }
     println!();
     println!(

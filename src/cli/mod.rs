@@ -44,7 +44,7 @@ Getting started:
   tidings status                       how each feed is doing
   tidings search 'chechnya AND gay*'   find articles, best first
   tidings export --stored-since 7d > week.jsonl    what the last week stored, for other tools",
-    after_help = "The config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 130 interrupted (Ctrl-C), 1 anything else.\nMore: `tidings man | man -l -`, and README.md."
+    after_help = "JSON output (--json, export): a list is JSON Lines, one compact object per line; a single document (stats, show, run --once) is one compact object on one line.\nThe config is --config FILE, else $TIDINGS_CONFIG, else config/tidings.toml, else /etc/tidings/tidings.toml.\nExit status: 0 success, 2 usage or config error, 3 some feeds failed, 130 interrupted (Ctrl-C), 1 anything else.\nMore: `tidings man | man -l -`, and README.md."
 )]
 struct Cli {
     /// The config file.
@@ -120,7 +120,7 @@ Examples:
     },
     /// Print what tidings sees in one feed: KEY, PUBLISHED, LINK, TITLE per entry.
     #[command(
-        long_about = "Print what tidings sees in one feed: one line per entry, KEY<TAB>PUBLISHED<TAB>LINK<TAB>TITLE (--json for every field). Exit status 2 when it is not a feed.
+        long_about = "Print what tidings sees in one feed: one line per entry, KEY<TAB>PUBLISHED<TAB>LINK<TAB>TITLE (--json: one JSON object per entry and line, every field). Exit status 2 when it is not a feed.
 
 Examples:
   tidings feed https://example.org/feed.xml
@@ -185,10 +185,10 @@ Examples:
     #[command(
         long_about = "One row per configured feed: health (ok, failing, offline: the network was down at its last poll, retired, new), last success, last error, next poll, entries seen, articles stored, consecutive failures and the URL polled.
 
-On a terminal: an aligned table, health in colour (unless NO_COLOR is set). In a pipe: tab-separated, one header line. --json: an array of objects with every stored field."
+On a terminal: an aligned table, health in colour (unless NO_COLOR is set). In a pipe: tab-separated, one header line. --json: JSON Lines, one object per feed with every stored field."
     )]
     Status {
-        /// An array of JSON objects, one per feed.
+        /// JSON Lines: one object per feed and line.
         #[arg(long)]
         json: bool,
     },
@@ -216,6 +216,10 @@ Examples:
     Show {
         /// The article's number (the NNN of its file).
         id: u64,
+        /// One JSON object: the export record with method, capture,
+        /// story_members, sightings and rewritten_at.
+        #[arg(long)]
+        json: bool,
     },
     /// Re-run the current extractor over the archived pages; report the texts that change.
     Reextract {
@@ -453,7 +457,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Status { json } => status::run(&load_config(config)?, json),
         Command::Stats(args) => stats::run(&load_config(config)?, &args),
         Command::Feeds { command } => feeds::run(&load_config(config)?, &command),
-        Command::Show { id } => show::cmd_show(&load_config(config)?, id),
+        Command::Show { id, json } => show::cmd_show(&load_config(config)?, id, json),
         Command::Reextract { since, write } => {
             reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)
         }
@@ -553,7 +557,13 @@ fn cmd_feed(config: Option<&Path>, source: &str, json: bool) -> Result<i32> {
     match crate::feed::parse(&src.body, charset, &src.url) {
         Ok(feed) => {
             let out = if json {
-                serde_json::to_string_pretty(&feed.entries)? + "\n"
+                // JSON Lines, as every list tidings prints.
+                let mut s = String::new();
+                for e in &feed.entries {
+                    s.push_str(&serde_json::to_string(e)?);
+                    s.push('\n');
+                }
+                s
             } else {
                 crate::feed::format_tsv(&feed)
             };

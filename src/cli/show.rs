@@ -1,7 +1,7 @@
 //! `tidings show ID`: one article's provenance, one `key: value` line per
 //! fact: its URLs, feeds, sightings, capture time, where its page lies in
 //! the archive, its story, and whether `reextract --write` replaced its
-//! text. Reads the store only.
+//! text. `--json`: the same as one JSON object. Reads the store only.
 
 use anyhow::Result;
 
@@ -28,7 +28,22 @@ pub fn describe(c: &Capture) -> String {
     )
 }
 
-pub fn cmd_show(config: &Config, id: u64) -> Result<i32> {
+/// A capture as JSON: where the page lies in the archive and what it was.
+fn capture_json(c: &Capture) -> serde_json::Value {
+    serde_json::json!({
+        "captured_at": ts(c.captured_at),
+        "url": c.target_uri,
+        "status": c.status,
+        "warc_file": c.location.file,
+        "offset": c.location.offset,
+        "length": c.location.length,
+        "record_id": c.record_id,
+        "payload_digest": c.payload_digest,
+        "truncated": c.truncated,
+    })
+}
+
+pub fn cmd_show(config: &Config, id: u64, json: bool) -> Result<i32> {
     let store = open_store(config)?;
     let Some(a) = store.article_record(id)? else {
         return Err(UsageError(format!("no article numbered {id}")).into());
@@ -37,6 +52,35 @@ pub fn cmd_show(config: &Config, id: u64) -> Result<i32> {
     let sightings = store.sightings_of(id)?;
     let story = store.story_members(a.story)?;
     let method = store.article_method(id)?;
+    if json {
+        // The export record, and the provenance the text lines give.
+        let mut v = serde_json::to_value(&a)?;
+        let sightings: Vec<_> = sightings
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "seen_at": s.seen_at.map(ts),
+                    "feed": s.feed,
+                    "url": s.url,
+                    "reason": s.reason,
+                    "score": s.score,
+                    "capture": s.capture.as_ref().map(capture_json),
+                })
+            })
+            .collect();
+        let extra = serde_json::json!({
+            "method": method,
+            "capture": capture.as_ref().map(capture_json),
+            "story_members": story,
+            "sightings": sightings,
+            "rewritten_at": store.original_text(id)?.map(|(_, at)| ts(at)),
+        });
+        if let (Some(v), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {
+            v.extend(extra);
+        }
+        println!("{v}");
+        return Ok(0);
+    }
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k}: {v}\n"));
     line("id", id.to_string());

@@ -153,7 +153,8 @@ pub fn run(config: &Config, args: &StatsArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut w, &report)?;
+        // One document, one line, as every single object tidings prints.
+        serde_json::to_writer(&mut w, &report)?;
         writeln!(w)?;
     } else {
         report.print(&mut w, &Paint::stdout())?;

@@ -1,7 +1,7 @@
 //! `tidings status`: one row per configured feed: its health, last
 //! success, last error, next poll, entries seen and articles stored. An
 //! aligned, coloured table on a terminal; tab-separated in a pipe; JSON
-//! with --json. Holds no SQL.
+//! with --json (JSON Lines, one feed per line). Holds no SQL.
 
 use std::io::Write;
 
@@ -127,15 +127,15 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if json {
-        let out: Vec<JsonRow> = rows
-            .iter()
-            .map(|row| JsonRow {
+        // JSON Lines, as every list tidings prints: one feed per line.
+        for row in &rows {
+            let out = JsonRow {
                 health: Health::of(row),
                 row,
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut w, &out)?;
-        writeln!(w)?;
+            };
+            serde_json::to_writer(&mut w, &out)?;
+            writeln!(w)?;
+        }
         w.flush()?;
         return Ok(0);
     }

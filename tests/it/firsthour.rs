@@ -467,3 +467,61 @@ fn export_stored_since_finds_what_a_backfill_brought_in() {
     assert_eq!(export(&["--stored-since", "1h"]), 2);
     assert_eq!(export(&["--stored-since", "1h", "--duplicates"]), 3);
 }
+
+#[test]
+fn json_output_is_one_convention_lines_for_lists_one_line_for_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().join("demo");
+    let out = tidings()
+        .args(["demo", "--dir"])
+        .arg(&scratch)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run = |args: &[&str]| {
+        let out = tidings()
+            .arg("--config")
+            .arg(scratch.join("tidings.toml"))
+            .args(args)
+            .output()
+            .unwrap();
+        // run --once: the demo site is gone, so its feeds fail (exit 1).
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    let parse_lines = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
+    // Lists: one object per line.
+    let status = parse_lines(&run(&["status", "--json"]));
+    assert_eq!(status.len(), 2);
+    assert!(status
+        .iter()
+        .all(|f| f.is_object() && f["health"].is_string()));
+    let feed = crate::env::fixture("site/rss2.xml");
+    let entries = parse_lines(&run(&["feed", feed.to_str().unwrap(), "--json"]));
+    assert_eq!(entries.len(), 3);
+    assert_eq!(parse_lines(&run(&["export"])).len(), 2);
+    // Documents: one object on one line.
+    for args in [&["stats", "--json"][..], &["show", "0", "--json"][..]] {
+        let docs = parse_lines(&run(args));
+        assert_eq!(docs.len(), 1, "{args:?}");
+        assert!(docs[0].is_object(), "{args:?}");
+    }
+    let show = &parse_lines(&run(&["show", "0", "--json"]))[0];
+    assert_eq!(show["id"], 0);
+    assert_eq!(show["sightings"][0]["feed"], "wire");
+    assert!(show["capture"]["warc_file"]
+        .as_str()
+        .unwrap()
+        .ends_with(".warc.gz"));
+    let once = parse_lines(&run(&["run", "--once", "--force", "--json"]));
+    assert_eq!(once.len(), 1);
+    assert!(once[0]["feeds"].is_array());
+}

@@ -270,7 +270,8 @@ fn status_shows_health_and_speaks_json() {
     assert!(row("dead")[3].contains("127.0.0.1:9"));
     assert_eq!(row("later")[1], "failing", "404: {:?}", row("later"));
     let out = tidings(&env, &["status", "--json"]).output().unwrap();
-    let feeds: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    // JSON Lines, one feed per line.
+    let feeds: Vec<Value> = json_lines(&out.stdout);
     assert_eq!(feeds.len(), 6);
     let dead = feeds.iter().find(|f| f["name"] == "dead").unwrap();
     assert_eq!(dead["health"], "failing");
