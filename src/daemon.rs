@@ -336,8 +336,8 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, Dae
         opts.shutdown_deadline.as_secs()
     )));
     tracker.close();
-    if !tracker.is_empty() {
-        warn!(
+    if polling > 0 {
+        info!(
             "finishing {polling} polls in flight (at most {:?}); signal again to stop now",
             opts.shutdown_deadline
         );

@@ -811,7 +811,7 @@ async fn once_until_signal(
         _ = int.recv() => true,
     };
     let name = if interrupted { "SIGINT" } else { "SIGTERM" };
-    tracing::warn!(
+    tracing::info!(
         "{name}: finishing what is in flight (at most {deadline:?}); signal again to stop now"
     );
     let again = "stopping now (what was not stored is fetched again on the next run)";

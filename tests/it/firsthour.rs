@@ -440,24 +440,46 @@ fn a_bare_debug_level_is_tidings_own_not_the_html_parsers() {
     );
 }
 
-#[test]
-fn export_stored_since_finds_what_a_backfill_brought_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let scratch = dir.path().join("demo");
-    let out = tidings()
-        .args(["demo", "--dir"])
-        .arg(&scratch)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let export = |args: &[&str]| {
+/// A scratch directory the demo has filled (its site gone once it ends).
+struct Demo {
+    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+impl Demo {
+    fn run() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = dir.path().join("demo");
         let out = tidings()
-            .arg("--config")
-            .arg(scratch.join("tidings.toml"))
-            .arg("export")
-            .args(args)
+            .args(["demo", "--dir"])
+            .arg(&scratch)
             .output()
             .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        Demo {
+            _dir: dir,
+            config: scratch.join("tidings.toml"),
+        }
+    }
+
+    /// Runs tidings on the demo's config.
+    fn tidings(&self, args: &[&str]) -> std::process::Output {
+        tidings()
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn export_stored_since_finds_what_a_backfill_brought_in() {
+    let demo = Demo::run();
+    let export = |args: &[&str]| {
+        let mut all = vec!["export"];
+        all.extend_from_slice(args);
+        let out = demo.tidings(&all);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         stdout(&out).lines().count()
     };
@@ -470,21 +492,9 @@ fn export_stored_since_finds_what_a_backfill_brought_in() {
 
 #[test]
 fn json_output_is_one_convention_lines_for_lists_one_line_for_documents() {
-    let dir = tempfile::tempdir().unwrap();
-    let scratch = dir.path().join("demo");
-    let out = tidings()
-        .args(["demo", "--dir"])
-        .arg(&scratch)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let demo = Demo::run();
     let run = |args: &[&str]| {
-        let out = tidings()
-            .arg("--config")
-            .arg(scratch.join("tidings.toml"))
-            .args(args)
-            .output()
-            .unwrap();
+        let out = demo.tidings(args);
         // run --once: the demo site is gone, so its feeds fail (exit 1).
         assert!(
             matches!(out.status.code(), Some(0 | 1)),
