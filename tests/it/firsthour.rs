@@ -11,6 +11,13 @@ fn tidings() -> Command {
     cmd
 }
 
+/// Asserts that `text` says each of `wants`.
+fn says_all(text: &str, wants: &[&str]) {
+    for want in wants {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+}
+
 /// The README's first command, as the user types it.
 fn readme_first_command() -> String {
     let readme = include_str!("../../README.md");
@@ -185,15 +192,16 @@ fn check_without_a_config_says_where_it_looked_and_how_to_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
-    for place in [
-        "--config",
-        "$TIDINGS_CONFIG",
-        "config/tidings.toml",
-        "/etc/tidings/tidings.toml",
-        "tidings demo",
-    ] {
-        assert!(e.contains(place), "{place}: {e}");
-    }
+    says_all(
+        &e,
+        &[
+            "--config",
+            "$TIDINGS_CONFIG",
+            "config/tidings.toml",
+            "/etc/tidings/tidings.toml",
+            "tidings demo",
+        ],
+    );
     assert_eq!(e.lines().count(), 1, "{e}");
 }
 
@@ -244,19 +252,20 @@ fn check_lists_every_problem_at_once_with_key_and_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
-    for want in [
-        "$TIDINGS_LOG: 'verbose'",
-        "$TIDINGS_LOG_FORMAT: 'xml'",
-        "t.toml:2: store.corpse: unknown field",
-        "t.toml:4: fetch.concurrency: invalid type",
-        "t.toml:5: TOML syntax",
-        "t.toml:8: schedule.min_interval: 20m is longer than schedule.interval",
-        "t.toml:10: feeds.name: 'a b' is not usable",
-        "t.toml:14: feeds.url: 'https://a.example/feed' is polled by feed 'a b' already",
-        "t.toml:17: feeds.url: 'http://127.0.0.1/feed' is a private address",
-    ] {
-        assert!(e.contains(want), "{want}:\n{e}");
-    }
+    says_all(
+        &e,
+        &[
+            "$TIDINGS_LOG: 'verbose'",
+            "$TIDINGS_LOG_FORMAT: 'xml'",
+            "t.toml:2: store.corpse: unknown field",
+            "t.toml:4: fetch.concurrency: invalid type",
+            "t.toml:5: TOML syntax",
+            "t.toml:8: schedule.min_interval: 20m is longer than schedule.interval",
+            "t.toml:10: feeds.name: 'a b' is not usable",
+            "t.toml:14: feeds.url: 'https://a.example/feed' is polled by feed 'a b' already",
+            "t.toml:17: feeds.url: 'http://127.0.0.1/feed' is a private address",
+        ],
+    );
     assert_eq!(e.lines().count(), 9, "{e}");
 }
 
