@@ -1,9 +1,13 @@
 //! Configuration: TOML text → a validated [`Config`].
 //!
-//! Two steps, as in ripgrep's flags: the raw TOML is read strictly (unknown
-//! keys are errors), then every value is checked and all problems are
-//! reported at once, each with its file and line. Reads one file; must not
-//! open the database, the corpus or the network.
+//! Two steps. The raw TOML is read leniently (`read_leniently`): every
+//! syntax, type, unknown-key and missing-key error is recorded with its
+//! line and dotted key, and what is left is read as if those keys were
+//! absent. Then every value is checked, one function or closure per kind
+//! of check (`check_feeds`, `check_intervals`, …: a new check is one more
+//! of them), and all problems are reported at once, in the file's order.
+//! Reads one file and the environment's `STATE_DIRECTORY`; must not open
+//! the database, the corpus or the network.
 
 pub mod edit;
 pub mod opml;
