@@ -93,7 +93,11 @@ impl FetchError {
 
 /// Whether an address is one a public news site never has: loopback,
 /// private ranges, link-local (cloud metadata lives there), CGNAT,
-/// unspecified, multicast and their IPv6 counterparts.
+/// benchmarking, IETF protocol assignments, documentation, reserved,
+/// unspecified, multicast and their IPv6 counterparts. IPv6 forms that
+/// carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are
+/// judged by the address they carry, so `64:ff9b::7f00:1` is loopback
+/// while a NAT64 network's public sites stay reachable.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -104,11 +108,18 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v4.is_unspecified()
                 || v4.is_broadcast()
                 || v4.is_multicast()
+                || v4.is_documentation()
                 || (o[0] == 100 && (o[1] & 0xc0) == 64)
                 || o[0] == 0
+                // 192.0.0.0/24: IETF protocol assignments.
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                // 198.18.0.0/15: benchmarking, routed inside labs.
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                // 240.0.0.0/4: reserved.
+                || o[0] >= 240
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_v4(v6) {
                 return is_private(IpAddr::V4(v4));
             }
             let s = v6.segments();
@@ -117,7 +128,34 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                // fec0::/10: the deprecated site-local range.
+                || (s[0] & 0xffc0) == 0xfec0
+                // 64:ff9b:1::/48: NAT64 for local use.
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                // 2001:db8::/32: documentation.
+                || (s[0] == 0x2001 && s[1] == 0xdb8)
         }
+    }
+}
+
+/// The IPv4 address an IPv6 address carries: IPv4-mapped `::ffff:a.b.c.d`,
+/// IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`
+/// and Teredo `2001::/32` (whose client address is stored inverted).
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| {
+        std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    match s {
+        // `::` and `::1` are IPv6's own unspecified and loopback addresses.
+        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 1) => Some(v4(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        [0x2001, 0, .., hi, lo] => Some(v4(!hi, !lo)),
+        _ => None,
     }
 }
 
@@ -916,6 +954,62 @@ mod tests {
         }
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
             assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn reserved_ranges_and_ipv4_in_ipv6_are_private() {
+        for ip in [
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.254",
+            "192.0.0.8",
+            "192.0.2.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::",
+            "fec0::1",
+            "feff::1",
+            "2001:db8::1",
+            // Teredo, client 127.0.0.1 stored inverted.
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        // Public sites through NAT64 and 6to4 stay reachable.
+        for ip in ["64:ff9b::5db8:d822", "2002:5db8:d822::1", "198.20.0.1"] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::proptest_cases()))]
+
+        /// Every IPv6 form that carries an IPv4 address is judged as that
+        /// address: no spelling of a private address gets through.
+        #[test]
+        fn ipv4_in_ipv6_forms_judge_the_ipv4_address(bits in proptest::prelude::any::<u32>()) {
+            let v4 = std::net::Ipv4Addr::from(bits);
+            let [a, b, c, d] = v4.octets();
+            let (hi, lo) = (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d]));
+            let forms = [
+                v4.to_ipv6_mapped(),
+                std::net::Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, hi, lo),
+                std::net::Ipv6Addr::new(0x2002, hi, lo, 0, 0, 0, 0, 1),
+                std::net::Ipv6Addr::new(0x2001, 0, 0x4136, 0xe378, 0x8000, 0x63bf, !hi, !lo),
+            ];
+            let private = is_private(IpAddr::V4(v4));
+            for v6 in forms {
+                proptest::prop_assert_eq!(is_private(IpAddr::V6(v6)), private, "{} as {}", v4, v6);
+            }
+            let compat = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0, hi, lo);
+            proptest::prop_assert_eq!(is_private(IpAddr::V6(compat)), private, "{} as {}", v4, compat);
         }
     }
 
