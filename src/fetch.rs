@@ -570,16 +570,13 @@ fn client(
     proxy: Option<&str>,
     purpose: Purpose,
 ) -> Result<reqwest::Client, FetchError> {
-    let redirects = match purpose {
-        // Followed by hand, so every hop is checked.
-        Purpose::Fetch => reqwest::redirect::Policy::none(),
-        Purpose::Alert => reqwest::redirect::Policy::limited(5),
-    };
+    // Never followed by the client: fetches follow them by hand, checking
+    // every hop; a redirected alert would carry its signature elsewhere.
     let mut b = reqwest::Client::builder()
         .user_agent(&cfg.user_agent)
         .timeout(cfg.timeout)
         .connect_timeout(cfg.connect_timeout)
-        .redirect(redirects)
+        .redirect(reqwest::redirect::Policy::none())
         .use_rustls_tls();
     if purpose == Purpose::Fetch {
         // Bodies are decoded by `Decoding`, which keeps the headers.
@@ -852,10 +849,31 @@ impl Fetcher {
 
 /// The client alerts are sent with. Sink URLs are the operator's own
 /// choice, so private addresses are allowed (an ntfy server on the LAN);
-/// the proxy, when set, is used as for fetching.
+/// the proxy, when set, is used as for fetching. Redirects are not
+/// followed: a signed alert goes to the address configured and nowhere
+/// else. A sink URL is often its own credential (Slack, Discord, a
+/// webhook's secret path), so errors name it as [`redact`] shows it.
 #[derive(Clone)]
 pub struct Poster {
     client: reqwest::Client,
+}
+
+/// How much of a sink's answer is read: enough for its first words (what
+/// `alert test` shows); the rest is never read, so an endless answer costs
+/// nothing.
+const MAX_ANSWER_BYTES: usize = 16 << 10;
+
+/// A sink URL as it may be shown: scheme, host and port; the path, query
+/// and any user name or password, which may be the credential, hidden.
+pub fn redact(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let rest = if url.path() == "/" && url.query().is_none() {
+        "/"
+    } else {
+        "/…"
+    };
+    format!("{}://{host}{port}{rest}", url.scheme())
 }
 
 impl Poster {
@@ -873,17 +891,41 @@ impl Poster {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Result<(u16, String), FetchError> {
+        let shown = redact(url);
+        let hide = |e: FetchError| match e {
+            FetchError::Network { message, .. } => FetchError::Network {
+                url: shown.clone(),
+                message: message.replace(url.as_str(), &shown),
+            },
+            FetchError::Timeout { .. } => FetchError::Timeout { url: shown.clone() },
+            other => other,
+        };
         let mut req = self.client.post(url.clone()).body(body);
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        let resp = req
+        let mut resp = req
             .send()
             .await
-            .map_err(|e| FetchError::from_reqwest(url, e))?;
+            .map_err(|e| hide(FetchError::from_reqwest(url, e)))?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
-        let answer: String = text
+        if (300..400).contains(&status) {
+            return Err(FetchError::Redirect {
+                url: shown,
+                message: format!(
+                    "HTTP {status}: the sink redirects elsewhere, and alerts are sent only to the configured URL"
+                ),
+            });
+        }
+        let mut answer = Vec::new();
+        while answer.len() < MAX_ANSWER_BYTES {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                // What the sink said is a courtesy: its status decides.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let answer: String = String::from_utf8_lossy(&answer)
             .chars()
             .take(200)
             .collect::<String>()
@@ -891,7 +933,7 @@ impl Poster {
             .to_string();
         if !(200..300).contains(&status) {
             return Err(FetchError::Status {
-                url: url.to_string(),
+                url: shown,
                 status,
                 retry_after: None,
             });

@@ -436,3 +436,96 @@ fn story_pickup_follow_up_is_sent_once() {
         1
     );
 }
+
+/// A webhook sink named `ops` at `url`, and nothing else configured to
+/// alert.
+fn sink_at(url: &str) -> Env {
+    let url = url.to_string();
+    env_with(move |_| format!("[[alerts]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{url}\"\n"))
+}
+
+#[test]
+fn an_endless_sink_answer_is_read_only_to_a_cap() {
+    use crate::faults::{Body, FaultServer, Reply};
+    let sink = FaultServer::start();
+    let mut endless = Reply::ok("text/plain", "");
+    endless.body = Body::Endless {
+        chunk: 1 << 20,
+        pause: std::time::Duration::ZERO,
+    };
+    sink.route("/hook", vec![endless]);
+    let env = sink_at(&format!("{}/hook", sink.base("127.0.0.1")));
+    let (out, peak_kib) = env.tidings_with_peak_rss(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The answer's start, as far as a line of it is shown.
+    assert!(
+        stdout(&out).starts_with(&format!("ops: delivered: HTTP 200: {}", "a".repeat(190))),
+        "{}",
+        stdout(&out)
+    );
+    // Without the cap the answer was read until the time-out: gigabytes.
+    assert!(peak_kib < 150 * 1024, "peak RSS {peak_kib} KiB");
+}
+
+#[test]
+fn a_redirecting_sink_does_not_get_the_signed_alert_resent_elsewhere() {
+    use crate::faults::{FaultServer, Reply};
+    let sink = FaultServer::start();
+    let env = Env::new();
+    sink.route(
+        "/hook",
+        vec![Reply::redirect(307, &format!("{}/stolen", env.server.base))],
+    );
+    let url = format!("{}/hook", sink.base("127.0.0.1"));
+    env.write_config(
+        &[],
+        &format!("[[alerts]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret = \"s3cret\"\n"),
+    );
+    let out = env.tidings(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("HTTP 307: the sink redirects elsewhere"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sink.hits_of("/hook").len(), 1);
+    assert!(
+        env.server.posts.lock().unwrap().is_empty(),
+        "the alert was re-posted to the redirect's target"
+    );
+}
+
+#[test]
+fn sink_urls_stay_out_of_logs_errors_and_the_outbox() {
+    let secret = "T0K3N-B0DY-8f3a";
+    let env = env_with(|e| {
+        format!(
+            "[[alerts]]\nname = \"ops\"\nkind = \"slack\"\nurl = \"{}/services/{secret}\"\nretry = \"1h\"\n",
+            e.server.base
+        )
+    });
+    env.server.fail_posts(&[true; 40]);
+    let out = env.tidings(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(1));
+    let test_err = stderr(&out);
+    assert!(test_err.contains("HTTP 500"), "{test_err}");
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    let run_err = stderr(&out);
+    assert!(run_err.contains("alert not delivered"), "{run_err}");
+    let db = rusqlite::Connection::open(env.path("tidings.db")).unwrap();
+    let errors: Vec<String> = db
+        .prepare("SELECT last_error FROM outbox")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!errors.is_empty());
+    for text in [test_err.as_str(), run_err.as_str()]
+        .into_iter()
+        .chain(errors.iter().map(String::as_str))
+    {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert!(errors[0].contains("127.0.0.1"), "{}", errors[0]);
+}
