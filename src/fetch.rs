@@ -5,7 +5,9 @@
 //! more than the cap), redirects are followed by hand (at most ten, loops
 //! refused, every hop checked), and by default no request reaches a
 //! loopback, private, link-local or cloud-metadata address, checked after
-//! DNS resolution and on every redirect. One politeness budget per host
+//! DNS resolution and on every redirect (through a proxy, before the proxy
+//! is handed the name; `socks5h` names excepted, see
+//! `check_proxied_target`). One politeness budget per host
 //! (requests in flight, a gap between starts, Retry-After) covers feed
 //! polls and page fetches alike. Must not parse what it fetches, nor touch
 //! the store or the corpus.
@@ -159,27 +161,76 @@ fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
     }
 }
 
-/// Whether a URL names a private address literally (names are checked
-/// after resolution, by the resolver).
+/// Whether a URL names a private address literally, or by a name that
+/// is loopback by definition (`localhost`, `*.localhost`); other names are
+/// checked after resolution, by the resolver (or before a proxy gets them).
 fn literal_private_host(url: &Url) -> Option<String> {
     match url.host()? {
         url::Host::Ipv4(ip) if is_private(IpAddr::V4(ip)) => Some(ip.to_string()),
         url::Host::Ipv6(ip) if is_private(IpAddr::V6(ip)) => Some(ip.to_string()),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            (name == "localhost" || name.ends_with(".localhost")).then_some(name)
+        }
         _ => None,
     }
 }
 
-/// Resolves names and drops private addresses from the answer.
-struct GuardedResolver;
+/// Through a proxy, the proxy resolves the target's name, where the
+/// resolver below never sees it: the name is resolved here first and
+/// refused if any of its addresses is private (the proxy might pick that
+/// one). Not through `socks5h`: its point is that names are resolved by
+/// the proxy alone (Tor), and resolving them here would tell the local
+/// resolver every site fetched. There the literal checks hold and names
+/// are the proxy's to refuse (Tor refuses private destinations itself).
+async fn check_proxied_target(url: &Url, proxy: &str) -> Result<(), FetchError> {
+    if proxy.to_ascii_lowercase().starts_with("socks5h:") {
+        return Ok(());
+    }
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| FetchError::Network {
+            url: url.to_string(),
+            message: format!(
+                "{name} cannot be resolved here to check it before the proxy gets it: {e}"
+            ),
+        })?;
+    for a in addrs {
+        if is_private(a.ip()) {
+            return Err(FetchError::Blocked {
+                url: url.to_string(),
+                host: format!("{name} ({})", a.ip()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Resolves names and drops private addresses from the answer, except for
+/// the proxy's own name: where the proxy is (`socks5h://localhost:9050`
+/// for Tor) is the operator's choice.
+struct GuardedResolver {
+    proxy_host: Option<String>,
+}
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let exempt = self
+            .proxy_host
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(name.as_str()));
         Box::pin(async move {
             let host = name.as_str().to_string();
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> =
-                addrs.into_iter().filter(|a| !is_private(a.ip())).collect();
+            let public: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| exempt || !is_private(a.ip()))
+                .collect();
             if public.is_empty() {
                 let e = std::io::Error::new(
                     std::io::ErrorKind::PermissionDenied,
@@ -582,7 +633,10 @@ fn client(
         // Bodies are decoded by `Decoding`, which keeps the headers.
         b = b.no_gzip().no_brotli().no_deflate();
         if !cfg.allow_private_networks {
-            b = b.dns_resolver(Arc::new(GuardedResolver));
+            let proxy_host = proxy
+                .and_then(|p| Url::parse(p).ok())
+                .and_then(|u| u.host_str().map(str::to_string));
+            b = b.dns_resolver(Arc::new(GuardedResolver { proxy_host }));
         }
     }
     b = match proxy {
@@ -672,6 +726,7 @@ impl Fetcher {
             .get_key_value(&wanted)
             .or_else(|| self.clients.get_key_value(&self.default_proxy))
             .ok_or_else(|| FetchError::Client("no HTTP client".into()))?;
+        let proxy_url = proxied.clone();
         let proxied = proxied.is_some();
         let mut current = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
@@ -691,6 +746,9 @@ impl Fetcher {
                         url: current.to_string(),
                         host,
                     });
+                }
+                if let Some(p) = &proxy_url {
+                    check_proxied_target(&current, p).await?;
                 }
             }
             if !seen.insert(current.to_string()) {
@@ -1060,6 +1118,8 @@ mod tests {
         assert!(literal_private_host(&Url::parse("http://127.0.0.1:8080/x").unwrap()).is_some());
         assert!(literal_private_host(&Url::parse("http://[::1]/x").unwrap()).is_some());
         assert!(literal_private_host(&Url::parse("http://example.org/x").unwrap()).is_none());
+        assert!(literal_private_host(&Url::parse("http://LocalHost./x").unwrap()).is_some());
+        assert!(literal_private_host(&Url::parse("http://a.localhost:8/x").unwrap()).is_some());
     }
 
     #[test]
