@@ -640,9 +640,9 @@ fn client(
         }
     }
     b = match proxy {
-        Some(p) => b.proxy(
-            reqwest::Proxy::all(p).map_err(|e| FetchError::Client(format!("proxy {p}: {e}")))?,
-        ),
+        Some(p) => b.proxy(reqwest::Proxy::all(p).map_err(|e| {
+            FetchError::Client(format!("proxy {}: {e}", crate::config::hide_password(p)))
+        })?),
         None => b.no_proxy(),
     };
     b.build().map_err(|e| FetchError::Client(e.to_string()))

@@ -281,6 +281,9 @@ pub fn main() -> i32 {
         }
     };
     let verbose = matches!(cli.command, Command::Run { .. });
+    if !matches!(cli.command, Command::Run { .. } | Command::Alert { .. }) {
+        end_quietly_on_broken_pipe();
+    }
     if matches!(cli.command, Command::Run { once: true, .. }) && progress::wanted() {
         progress::install();
         crate::service::log::init_to(verbose, progress::LogWriter);
@@ -306,6 +309,20 @@ pub fn main() -> i32 {
                 1
             }
         }
+    }
+}
+
+/// Lets a printing command end as Unix tools do when its reader goes away
+/// (`tidings export | head`): killed by SIGPIPE. Rust ignores the signal,
+/// so every print into the closed pipe panicked instead. Not for `run` and
+/// `alert`, which write into command sinks' standard input: a sink that
+/// exits without reading must be an error of that sink, not the end of
+/// tidings. (Sockets are unaffected either way: the standard library sends
+/// with MSG_NOSIGNAL.)
+fn end_quietly_on_broken_pipe() {
+    // SAFETY: restores the default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

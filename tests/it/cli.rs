@@ -177,3 +177,83 @@ fn bad_arguments_exit_2() {
         Some(2)
     );
 }
+
+#[test]
+fn check_rejects_values_that_crashed_a_started_service() {
+    let env = Env::new();
+    let deep = format!("{}gay{}", "(".repeat(20_000), ")".repeat(20_000));
+    let text = format!(
+        "[fetch]\n\
+         per_host_gap = \"18446744073709551615d\"\n\
+         user_agent = \"tidings\\u0007bell\"\n\
+         proxy = \"ftp://ops:hunter2@proxy.example:3128\"\n\
+         [schedule]\n\
+         interval = \"99999999999d\"\n\
+         [topic]\n\
+         query = \"{deep}\"\n\
+         [[alerts]]\n\
+         kind = \"webhook\"\n\
+         url = \"https://hooks.example/x\"\n\
+         retry = \"9999999999999h\"\n\
+         [[alerts]]\n\
+         kind = \"email\"\n\
+         server = \"smtp.example.org\"\n\
+         tls = \"none\"\n\
+         username = \"desk\"\n\
+         password = \"s3cret\"\n\
+         from = \"tidings@example.org\"\n\
+         to = [\"desk@example.org\"]\n\
+         digest = \"18446744073709551615d\"\n\
+         [[alerts]]\n\
+         kind = \"command\"\n\
+         command = [\"/bin/echo\", \"a\\u0000b\"]\n"
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    for want in [
+        "tidings.toml:2: fetch.per_host_gap: '18446744073709551615d' is longer than 3650d",
+        "tidings.toml:3: fetch.user_agent: must be one non-empty line without control characters",
+        "tidings.toml:4: fetch.proxy: 'ftp://ops:…@proxy.example:3128'",
+        "tidings.toml:6: schedule.interval: '99999999999d' is longer than 3650d",
+        "tidings.toml:8: topic query",
+        "tidings.toml:12: alerts.retry: '9999999999999h' is longer than 3650d",
+        "tidings.toml:16: alerts.tls: 'none' would send the password in the clear to smtp.example.org",
+        "tidings.toml:21: alerts.digest: '18446744073709551615d' is longer than 3650d",
+        "tidings.toml:24: alerts.command: an argument holds a control character",
+    ] {
+        assert!(err.contains(want), "missing {want}: {err}");
+    }
+    assert!(err.contains("nest more than 64 deep"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn a_printing_command_ends_quietly_when_its_reader_goes_away() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new();
+    env.write_config(&[], "");
+    let feed = fixture("site/atom.xml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(env.config_path())
+        .arg("feed")
+        .arg(&feed)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before tidings prints a byte: `tidings feed … | head -c 0`.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?} {err}",
+        out.status
+    );
+}
