@@ -128,6 +128,18 @@ async fn send_many(
     Ok(answers.join("; "))
 }
 
+/// The variables of tidings' own environment a command sink is given:
+/// where to find programs, the language, the time zone. Nothing else: the
+/// environment may hold an SMTP `password_env` secret or a sink URL.
+pub const COMMAND_ENV: [&str; 5] = ["PATH", "HOME", "LANG", "LC_ALL", "TZ"];
+
+fn command_env() -> Vec<(&'static str, std::ffi::OsString)> {
+    COMMAND_ENV
+        .iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| (*k, v)))
+        .collect()
+}
+
 async fn run_command(
     name: &str,
     argv: &[String],
@@ -136,6 +148,8 @@ async fn run_command(
 ) -> Result<String, DeliverError> {
     let mut child = tokio::process::Command::new(&argv[0])
         .args(&argv[1..])
+        .env_clear()
+        .envs(command_env())
         .envs(event.env())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -529,3 +529,52 @@ fn sink_urls_stay_out_of_logs_errors_and_the_outbox() {
     }
     assert!(errors[0].contains("127.0.0.1"), "{}", errors[0]);
 }
+
+#[test]
+fn secrets_kept_out_of_the_config_reach_their_sink_and_no_command() {
+    let env = Env::new();
+    let creds = env.path("credentials");
+    std::fs::create_dir_all(&creds).unwrap();
+    std::fs::write(creds.join("hook-secret"), "s3cret-from-file\n").unwrap();
+    let dump = env.path("env.txt");
+    env.write_config(
+        &[],
+        &format!(
+            "[[alerts]]\nname = \"hook\"\nkind = \"webhook\"\nurl_env = \"TIDINGS_TEST_HOOK_URL\"\nsecret_file = \"$CREDENTIALS_DIRECTORY/hook-secret\"\n\n\
+             [[alerts]]\nname = \"mail\"\nkind = \"email\"\nserver = \"localhost\"\ntls = \"none\"\nusername = \"desk\"\npassword_env = \"TIDINGS_TEST_SMTP_PW\"\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\n\n\
+             [[alerts]]\nname = \"cmd\"\nkind = \"command\"\ncommand = [\"/bin/sh\", \"-c\", \"/usr/bin/env > '{}'\"]\n",
+            dump.display()
+        ),
+    );
+    let hook = format!("{}/hook/T0K3N", env.server.base);
+    let vars = [
+        ("TIDINGS_TEST_HOOK_URL", hook.as_str()),
+        ("TIDINGS_TEST_SMTP_PW", "smtp-pw-9f2c"),
+        ("CREDENTIALS_DIRECTORY", creds.to_str().unwrap()),
+    ];
+    let out = env.tidings_with_env(&["alert", "test", "hook"], &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = env.server.delivered("/hook/T0K3N");
+    assert_eq!(got.len(), 1);
+    let sig = tidings::alert::signature("s3cret-from-file", &got[0].body);
+    assert_eq!(got[0].header("X-Tidings-Signature"), Some(sig.as_str()));
+    let out = env.tidings_with_env(&["alert", "test", "cmd"], &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = std::fs::read_to_string(&dump).unwrap();
+    for line in seen.lines() {
+        let name = line.split('=').next().unwrap();
+        assert!(
+            tidings::deliver::COMMAND_ENV.contains(&name)
+                || name.starts_with("TIDINGS_")
+                    && !name.starts_with("TIDINGS_TEST")
+                    && name != "TIDINGS_LOG"
+                || ["PWD", "SHLVL", "_", "OLDPWD"].contains(&name),
+            "the command was given {line}"
+        );
+    }
+    assert!(seen.contains("TIDINGS_EVENT=new_article"), "{seen}");
+    assert!(
+        !seen.contains("smtp-pw-9f2c") && !seen.contains("T0K3N"),
+        "{seen}"
+    );
+}
