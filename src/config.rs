@@ -1067,8 +1067,13 @@ impl Config {
             )
             .unwrap_or(Duration::from_secs(2 * 86400));
             let feed_health = dur(&a.feed_health, "feed_health", None, &mut bad);
-            let retry = dur(&a.retry, "retry", Some(Duration::from_secs(30)), &mut bad)
-                .unwrap_or(Duration::from_secs(30));
+            let retry = dur(
+                &a.retry,
+                "retry",
+                Some(crate::alert::DEFAULT_RETRY),
+                &mut bad,
+            )
+            .unwrap_or(crate::alert::DEFAULT_RETRY);
             let pickup = match &a.pickup {
                 None => None,
                 Some(p) => match u32::try_from(*p.get_ref()) {

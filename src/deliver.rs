@@ -330,6 +330,10 @@ async fn deliver_sink(
         }
         None => rows.into_iter().map(|r| vec![r]).collect(),
     };
+    let name = sink.name.clone();
+    let mut last_took = pipeline
+        .with_ingest(move |i| Ok(i.store.last_sent(&name)?))
+        .await?;
     for batch in batches {
         let events: Vec<Event> = batch
             .iter()
@@ -348,6 +352,7 @@ async fn deliver_sink(
                 for _ in 0..ids.len() {
                     crate::service::metrics::global().alert_sent();
                 }
+                last_took = Some(now);
                 pipeline
                     .with_ingest(move |i| {
                         for (id, ..) in ids {
@@ -365,7 +370,8 @@ async fn deliver_sink(
                     .with_ingest(move |i| {
                         let (mut f, mut x) = (0, 0);
                         for (id, created, attempts) in ids {
-                            let next = alert::retry_at(created, now, attempts + 1, retry, expire);
+                            let failures = alert::failures_counted(attempts + 1, last_took, now);
+                            let next = alert::retry_at(created, now, failures, retry, expire);
                             if next.is_some() {
                                 f += 1
                             } else {
@@ -380,6 +386,14 @@ async fn deliver_sink(
                 pass.expired += x;
             }
         }
+    }
+    if pass.sent > 0 && digest.is_none() {
+        // The sink is back: what failed earlier goes now, not after its
+        // backoff (a digest keeps its time).
+        let name = sink.name.clone();
+        pipeline
+            .with_ingest(move |i| Ok(i.store.retry_sink_now(&name, now)?))
+            .await?;
     }
     Ok(pass)
 }
