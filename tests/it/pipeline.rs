@@ -464,3 +464,58 @@ fn an_article_already_in_the_seeds_is_a_sighting_not_a_file() {
     let dups = env.export(&["--duplicates"]);
     assert_eq!(dups.last().unwrap()["duplicate_of"], 4);
 }
+
+#[test]
+fn a_canonical_link_to_another_site_does_not_take_its_identity() {
+    let env = Env::new();
+    let s = &env.server;
+    let port = s.base.rsplit(':').next().unwrap().to_string();
+    // The same server under two names: two sites as far as tidings knows.
+    let planted_site = s.base.clone();
+    let genuine_site = format!("http://localhost:{port}");
+    let page = |title: &str, canonical: &str| {
+        let body = crate::synthetic::paragraphs(crate::synthetic::seed_of(title), 4, 40);
+        format!("<html><head><title>{title}</title><link rel=\"canonical\" href=\"{canonical}\"></head><body><article><h1>{title}</h1>{body}</article></body></html>")
+    };
+    let rss = |link: &str| {
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>x</title><link>{link}</link></item></channel></rss>")
+    };
+    let genuine = format!("{genuine_site}/news/genuine");
+    s.route("/planted", 200, "text/html", page("Planted text", &genuine));
+    s.route(
+        "/news/genuine",
+        200,
+        "text/html",
+        page("Genuine report", &genuine),
+    );
+    s.route(
+        "/a.xml",
+        200,
+        "application/rss+xml",
+        rss(&format!("{planted_site}/planted")),
+    );
+    s.route("/b.xml", 200, "application/rss+xml", rss(&genuine));
+    env.write_config(&[("planted", "/a.xml")], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    let feed_b = format!("{genuine_site}/b.xml");
+    env.write_config(&[("planted", "/a.xml"), ("genuine", feed_b.as_str())], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert!(
+        stdout(&out).contains("1 new articles, 0 duplicates"),
+        "the genuine article was taken for the planted one: {}",
+        stdout(&out)
+    );
+    let records = env.export(&[]);
+    let planted = records
+        .iter()
+        .find(|r| r["feed"] == "planted")
+        .expect("planted record");
+    assert!(
+        planted["canonical_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/planted"),
+        "{planted}"
+    );
+}
