@@ -605,7 +605,8 @@ struct RunOptions {
 /// the daemon.
 fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
     // Before anything is opened: a second writer must not even repair.
-    let _lock = crate::service::lock::InstanceLock::acquire(&config.database)?;
+    let _lock =
+        crate::service::lock::InstanceLock::acquire(&config.database, Some(&config.corpus))?;
     let mut opts = crate::daemon::Options::from_env();
     opts.metrics = run.metrics;
     opts.shutdown_deadline = run.shutdown_deadline;

@@ -745,6 +745,43 @@ fn second_writer_is_refused_while_readers_work() {
 }
 
 #[test]
+fn a_second_database_on_the_corpus_or_the_database_through_a_symlink_is_refused() {
+    let site = Site::start(1, 2, Duration::from_millis(1));
+    let dir = Dir::new();
+    dir.write_config(&site.base, &[&site.feeds[0].0], "");
+    let mut d = dir.spawn(&["run"]);
+    wait_until("both articles", Duration::from_secs(20), || {
+        dir.corpus_files().len() == 7
+    });
+    let state = dir.dir.path();
+    std::os::unix::fs::symlink(state.join("tidings.db"), state.join("link.db")).unwrap();
+    let config = std::fs::read_to_string(dir.config()).unwrap();
+    for (db, want) in [("other.db", "corpus "), ("link.db", "database ")] {
+        let path = state.join(format!("{db}.toml"));
+        std::fs::write(&path, config.replace("tidings.db", db)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tidings"))
+            .arg("--config")
+            .arg(&path)
+            .args(["run", "--once"])
+            .env_remove("TIDINGS_CONFIG")
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{db}: {err}");
+        assert!(
+            err.contains(want) && err.contains("is in use by another tidings"),
+            "{db}: {err}"
+        );
+    }
+    assert!(
+        !state.join("other.db").exists(),
+        "the refused run opened a store"
+    );
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
+}
+
+#[test]
 fn journald_lines_carry_syslog_priorities_and_json_is_json() {
     let dir = Dir::new();
     // A feed that fails: a WARN line; the start: INFO lines.
