@@ -531,21 +531,27 @@ fn private_hostname() -> String {
     name
 }
 
+/// [`env_with`], with the private-network guard on.
+fn guarded_env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
+    let env = env_with(feeds, fetch);
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "allow_private_networks = true",
+        "allow_private_networks = false",
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
 #[test]
 fn an_http_proxy_does_not_carry_the_guard_past_a_private_name() {
     // The fault server stands in for the proxy: it would answer anything.
     let proxy = FaultServer::start();
     let target = format!("http://{}:9/feed.xml", private_hostname());
     proxy.route(&target, vec![Reply::ok("application/rss+xml", rss(&[]))]);
-    let env = env_with(
+    let env = guarded_env_with(
         &[("inside", target.clone())],
         &format!("proxy = \"{}\"\n", proxy.base("127.0.0.1")),
     );
-    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
-        "allow_private_networks = true",
-        "allow_private_networks = false",
-    );
-    std::fs::write(env.config_path(), text).unwrap();
     let out = env.tidings(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
@@ -616,12 +622,7 @@ fn socks5_server(reply: String) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Str
 #[test]
 fn a_socks5h_proxy_named_localhost_gets_the_names_unresolved() {
     let (port, asked) = socks5_server(rss(&["http://news.invalid/a".into()]));
-    let env = env_with(&[], &format!("proxy = \"socks5h://localhost:{port}\"\n"));
-    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
-        "allow_private_networks = true",
-        "allow_private_networks = false",
-    );
-    std::fs::write(env.config_path(), text).unwrap();
+    let env = guarded_env_with(&[], &format!("proxy = \"socks5h://localhost:{port}\"\n"));
     let out = env.tidings(&["feed", "http://news.invalid/feed.xml"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
