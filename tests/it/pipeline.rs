@@ -543,8 +543,13 @@ fn can_mount_tmpfs(dir: &std::path::Path) -> bool {
 /// old content is copied into and that is then filled up (`mode` "full")
 /// or made read-only ("ro"): a full or read-only disk for the database,
 /// the corpus or the archive alone. Returns the output and the names in
-/// `dir` when tidings stopped.
-fn run_once_on_a_faulty(env: &Env, dir: &str, mode: &str) -> (std::process::Output, Vec<String>) {
+/// `dir` when tidings stopped, and what `status` then said on standard
+/// error, with its exit status on the last line.
+fn run_once_on_a_faulty(
+    env: &Env,
+    dir: &str,
+    mode: &str,
+) -> (std::process::Output, Vec<String>, String) {
     let script = r#"set -e
 cp -a "$DIR/." "$SAVED/"
 mount -t tmpfs -o size=16m tmpfs "$DIR"
@@ -555,6 +560,8 @@ set +e
 "$TIDINGS" --config "$CONFIG" run --once > "$OUT/stdout" 2> "$OUT/stderr"
 echo $? > "$OUT/code"
 ls -A "$DIR" > "$OUT/listing"
+"$TIDINGS" --config "$CONFIG" status > /dev/null 2> "$OUT/status"
+echo $? >> "$OUT/status"
 "#;
     let (saved, out) = (env.path("saved"), env.path("out"));
     for d in [&saved, &out] {
@@ -591,7 +598,7 @@ ls -A "$DIR" > "$OUT/listing"
         .lines()
         .map(str::to_string)
         .collect();
-    (output, listing)
+    (output, listing, String::from_utf8(read("status")).unwrap())
 }
 
 #[test]
@@ -634,7 +641,23 @@ fn a_full_or_read_only_disk_fails_the_run_and_says_so() {
         )
         .unwrap();
         let warcs_before = std::fs::read_dir(env.path("warc")).unwrap().count();
-        let (out, listing) = run_once_on_a_faulty(&env, dir, mode);
+        let (out, listing, status_err) = run_once_on_a_faulty(&env, dir, mode);
+        let what = match dir {
+            "db" => "database",
+            "warc" => "archive",
+            other => other,
+        };
+        let problem = match mode {
+            "full" => "file system full",
+            _ => "read-only file system",
+        };
+        // Even when the database cannot record it, status says so.
+        assert!(
+            status_err.contains(&format!("tidings: storage: {what} "))
+                && status_err.contains(problem)
+                && status_err.trim_end().ends_with('1'),
+            "{dir} {mode}: {status_err}"
+        );
         let err = stderr(&out);
         assert_ne!(out.status.code(), Some(0), "{dir}: {}\n{err}", stdout(&out));
         // A full database may fail the start already (SQLite cannot grow
