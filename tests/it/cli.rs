@@ -257,3 +257,71 @@ fn a_printing_command_ends_quietly_when_its_reader_goes_away() {
         out.status
     );
 }
+
+/// An env on the fixture site whose every duration is the longest
+/// `check` allows, the per-host gap as `gap`.
+fn longest_durations(gap: &str) -> Env {
+    let env = Env::new();
+    crate::pipeline::serve_site(&env);
+    let long = "3650d";
+    env.write_config(
+        &[("open-media", "/rdf.xml")],
+        &format!(
+            "[schedule]\ninterval = \"{long}\"\nmin_interval = \"{long}\"\nmax_interval = \"{long}\"\nfull_poll = \"{long}\"\n\n\
+             [[alerts]]\nkind = \"webhook\"\nurl = \"{}/hook\"\nretry = \"{long}\"\nexpire = \"{long}\"\nfeed_health = \"{long}\"\n\n\
+             [[alerts]]\nkind = \"email\"\nserver = \"localhost\"\nport = 9\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\ndigest = \"{long}\"\n",
+            env.server.base
+        ),
+    );
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "per_host_gap = \"0s\"",
+        &format!("per_host_gap = \"{gap}\""),
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    env
+}
+
+#[test]
+fn the_longest_durations_check_allows_run_without_a_panic() {
+    // Retry, expire, digest, interval and feed health at 3650d.
+    let env = longest_durations("0s");
+    env.server.fail_posts(&[true]);
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // The digest waits; the failed webhook alert's retry falls after its
+    // expiry, so it expires.
+    assert!(
+        stdout(&out).contains("alerts: 0 sent, 1 pending, 1 expired"),
+        "{}",
+        stdout(&out)
+    );
+    // A gap of 3650d: the second request to the host waits, until SIGTERM.
+    let env = longest_durations("3650d");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["run", "--once", "--shutdown-deadline", "1s"])
+        .env_remove("TIDINGS_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while env.server.hits_of("/rdf.xml") == 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no poll"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signals the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.code().is_some(), "killed by a signal: {err}");
+}
