@@ -105,13 +105,19 @@ pub struct AlertConfig {
     pub filter: Filter,
     /// Give up delivering an event this long after it was queued.
     pub expire: Duration,
-    /// The first wait before a retry; it doubles per failure, up to an hour.
+    /// The first wait before a retry ([`DEFAULT_RETRY`]); it doubles per
+    /// failure, up to an hour.
     pub retry: Duration,
     /// Send one follow-up when a story is carried by this many outlets.
     pub pickup: Option<u32>,
     /// Say when a feed has been failing this long, and when it recovers.
     pub feed_health: Option<Duration>,
 }
+
+/// The first wait after a failed send, unless a sink sets `retry`: short,
+/// so that a receiver that fails now and then still hears of everything
+/// within seconds (30 s had a flaky receiver miss most articles of a run).
+pub const DEFAULT_RETRY: Duration = Duration::from_secs(2);
 
 /// The event kinds an outbox row carries.
 pub const NEW_ARTICLE: &str = "new_article";
@@ -350,6 +356,27 @@ pub fn retry_at(
     (next <= deadline).then_some(next)
 }
 
+/// How long after a sink last took an alert a failure counts as a flaky
+/// receiver rather than one that is down.
+pub const FLAKY_WINDOW: Duration = Duration::from_secs(60);
+
+/// The failure count a retry's wait is reckoned from (see [`retry_at`]): an
+/// alert's own `attempts`, except when its sink took an alert within
+/// [`FLAKY_WINDOW`]: that receiver is up but failing now and then, and a
+/// wait doubled per failure would leave some alerts waiting long after the
+/// receiver took others; they are retried after the first wait instead.
+pub fn failures_counted(
+    attempts: u32,
+    sink_last_took: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> u32 {
+    let window = chrono::Duration::from_std(FLAKY_WINDOW).unwrap_or_default();
+    match sink_last_took {
+        Some(t) if now - t <= window => 1,
+        _ => attempts,
+    }
+}
+
 /// The sinks that hear of a new article.
 pub fn sinks_for<'a>(
     alerts: &'a [AlertConfig],
@@ -493,5 +520,19 @@ mod tests {
             retry_at(t0, t0 + chrono::Duration::hours(24), 1, first, day),
             None
         );
+    }
+
+    #[test]
+    fn a_sink_that_took_an_alert_lately_retries_after_the_first_wait() {
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let lately = Some(t0 - chrono::Duration::seconds(20));
+        assert_eq!(failures_counted(7, lately, t0), 1);
+        assert_eq!(
+            failures_counted(7, Some(t0 - chrono::Duration::minutes(5)), t0),
+            7
+        );
+        assert_eq!(failures_counted(7, None, t0), 7);
     }
 }

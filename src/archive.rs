@@ -614,11 +614,21 @@ impl Archive {
             .create_new(true)
             .open(&path)
             .map_err(io(&path))?;
-        file.write_all(&info).map_err(io(&path))?;
-        file.sync_all().map_err(io(&path))?;
-        File::open(&self.dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(&self.dir))?;
+        let written = file
+            .write_all(&info)
+            .and_then(|()| file.sync_all())
+            .map_err(io(&path))
+            .and_then(|()| {
+                File::open(&self.dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(io(&self.dir))
+            });
+        if let Err(e) = written {
+            // A full disk fails every article the same way: leave no empty
+            // file behind for each.
+            let _ = fs::remove_file(&path);
+            return Err(e);
+        }
         self.current = Some(Current {
             name,
             file,

@@ -128,7 +128,11 @@ struct RawAlert {
     name: Option<Spanned<String>>,
     kind: Spanned<String>,
     url: Option<Spanned<String>>,
+    url_env: Option<Spanned<String>>,
+    url_file: Option<Spanned<String>>,
     secret: Option<String>,
+    secret_env: Option<Spanned<String>>,
+    secret_file: Option<Spanned<String>>,
     #[serde(default)]
     feeds: Vec<Spanned<String>>,
     #[serde(default)]
@@ -145,6 +149,7 @@ struct RawAlert {
     username: Option<String>,
     password: Option<String>,
     password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
     from: Option<Spanned<String>>,
     #[serde(default)]
     to: Vec<Spanned<String>>,
@@ -342,7 +347,75 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         total = total.saturating_add(part);
         rest = &rest[unit_len..];
     }
+    if total > MAX_DURATION {
+        return Err(format!("'{s}' is longer than 3650d"));
+    }
     Ok(total)
+}
+
+/// The longest duration any setting takes: ten years. Longer ones
+/// overflowed the clock arithmetic of a started service (a per-host gap
+/// of 18446744073709551615d, a retry or digest of as long) and panicked it.
+const MAX_DURATION: Duration = Duration::from_secs(3650 * 86400);
+
+/// A URL as it may appear in a message: a password in it (a proxy's)
+/// replaced by `…`. Works on text that is not a valid URL too, since the
+/// messages that quote a URL are mostly about it not being one.
+pub(crate) fn hide_password(url: &str) -> String {
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[i + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => match authority[..at].split_once(':') {
+            Some((user, _)) => format!("{}://{user}:…@{}", &url[..i], &rest[at + 1..]),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Whether an SMTP server name is this machine.
+fn is_loopback_server(server: &str) -> bool {
+    let host = server.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A secret kept out of the config file: the value of the variable
+/// `*_env` names, or the content of the file `*_file` names (a leading
+/// `$CREDENTIALS_DIRECTORY/` is where systemd's `LoadCredential=` puts
+/// it), with trailing line ends removed. `Err` is the message for the
+/// key at fault.
+fn read_secret(
+    key: &str,
+    env: Option<&str>,
+    file: Option<&Path>,
+) -> Result<Option<String>, String> {
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(Some)
+            .map_err(|_| format!("{key}_env: ${var} is not set"));
+    }
+    let Some(file) = file else { return Ok(None) };
+    let path = match file.strip_prefix("$CREDENTIALS_DIRECTORY") {
+        Ok(rest) => match std::env::var_os("CREDENTIALS_DIRECTORY") {
+            Some(dir) => Path::new(&dir).join(rest),
+            None => {
+                return Err(format!(
+                    "{key}_file: $CREDENTIALS_DIRECTORY is not set (systemd sets it for a unit with LoadCredential=)"
+                ))
+            }
+        },
+        Err(_) => file.to_path_buf(),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text.trim_end_matches(['\r', '\n']).to_string())),
+        Err(e) => Err(format!("{key}_file: cannot read {}: {e}", path.display())),
+    }
 }
 
 /// Parses "10MiB", "512KiB", "5MB", "1GiB", "1000".
@@ -780,10 +853,11 @@ impl Config {
             }
         }
         if let Some(ua) = &raw.fetch.user_agent {
-            if ua.get_ref().trim().is_empty() || ua.get_ref().contains(['\r', '\n']) {
+            if ua.get_ref().trim().is_empty() || ua.get_ref().contains(char::is_control) {
                 problem(
                     ua.span(),
-                    "fetch.user_agent: must be one non-empty line".into(),
+                    "fetch.user_agent: must be one non-empty line without control characters"
+                        .into(),
                 );
             } else {
                 fetch.user_agent = ua.get_ref().clone();
@@ -798,7 +872,7 @@ impl Config {
                     p.span(),
                     format!(
                         "fetch.proxy: '{}' is not an http, https, socks5 or socks5h URL",
-                        p.get_ref()
+                        hide_password(p.get_ref())
                     ),
                 ),
             }
@@ -962,7 +1036,7 @@ impl Config {
                             p.span(),
                             format!(
                                 "feeds.proxy: '{}' is not an http, https, socks5 or socks5h URL",
-                                p.get_ref()
+                                hide_password(p.get_ref())
                             ),
                         );
                         None
@@ -1007,21 +1081,74 @@ impl Config {
                     format!("alerts: the name '{name}' is empty or used by another sink"),
                 );
             }
+            // A secret from the file itself, or kept out of it by `*_env`
+            // or `*_file`; the span is the key's, for the messages.
+            let secret = |key: &str,
+                          direct: Option<(&str, std::ops::Range<usize>)>,
+                          env: &Option<Spanned<String>>,
+                          file: &Option<Spanned<String>>,
+                          bad: &mut dyn FnMut(std::ops::Range<usize>, String)|
+             -> Option<(String, std::ops::Range<usize>)> {
+                let given = [env.is_some(), file.is_some(), direct.is_some()];
+                let span = env
+                    .as_ref()
+                    .or(file.as_ref())
+                    .map(|v| v.span())
+                    .or(direct.as_ref().map(|d| d.1.clone()))?;
+                if given.iter().filter(|g| **g).count() > 1 {
+                    bad(
+                        span,
+                        format!("alerts.{key}: give one of {key}, {key}_env and {key}_file"),
+                    );
+                    return None;
+                }
+                if let Some((value, span)) = direct {
+                    return Some((value.to_string(), span));
+                }
+                let file = file.as_ref().map(|f| {
+                    let p = f.get_ref();
+                    if p.starts_with("$CREDENTIALS_DIRECTORY") {
+                        PathBuf::from(p)
+                    } else {
+                        resolve(p)
+                    }
+                });
+                match read_secret(
+                    key,
+                    env.as_ref().map(|e| e.get_ref().as_str()),
+                    file.as_deref(),
+                ) {
+                    Ok(v) => v.map(|v| (v, span)),
+                    Err(e) => {
+                        bad(span, format!("alerts.{e}"));
+                        None
+                    }
+                }
+            };
             let url = |bad: &mut dyn FnMut(std::ops::Range<usize>, String)| -> Option<Url> {
-                match &a.url {
-                    None => {
+                let direct = a.url.as_ref().map(|u| (u.get_ref().as_str(), u.span()));
+                let kept_out = a.url_env.is_some() || a.url_file.is_some();
+                match secret("url", direct, &a.url_env, &a.url_file, bad) {
+                    None if a.url.is_none() && !kept_out => {
                         bad(at.clone(), format!("alerts.{kind}: a url is required"));
                         None
                     }
-                    Some(u) => match Url::parse(u.get_ref()) {
+                    None => None,
+                    Some((u, span)) => match Url::parse(u.trim()) {
                         Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+                        // Only a URL written in the file is quoted: one
+                        // kept out of it is a credential.
+                        _ if kept_out => {
+                            bad(
+                                span,
+                                "alerts.url: the value read is not an http or https URL".into(),
+                            );
+                            None
+                        }
                         _ => {
                             bad(
-                                u.span(),
-                                format!(
-                                    "alerts.url: '{}' is not an http or https URL",
-                                    u.get_ref()
-                                ),
+                                span,
+                                format!("alerts.url: '{u}' is not an http or https URL"),
                             );
                             None
                         }
@@ -1050,10 +1177,19 @@ impl Config {
             };
             use crate::alert::{EmailSink, Sink, Tls};
             let sink = match kind {
-                "webhook" => url(&mut bad).map(|url| Sink::Webhook {
-                    url,
-                    secret: a.secret.clone(),
-                }),
+                "webhook" => {
+                    let key = secret(
+                        "secret",
+                        a.secret.as_deref().map(|v| (v, at.clone())),
+                        &a.secret_env,
+                        &a.secret_file,
+                        &mut bad,
+                    );
+                    url(&mut bad).map(|url| Sink::Webhook {
+                        url,
+                        secret: key.map(|k| k.0),
+                    })
+                }
                 "slack" => url(&mut bad).map(|url| Sink::Slack { url }),
                 "discord" => url(&mut bad).map(|url| Sink::Discord { url }),
                 "ntfy" => url(&mut bad).map(|url| Sink::Ntfy { url }),
@@ -1116,19 +1252,24 @@ impl Config {
                     for t in &a.to {
                         mailbox(t, "to", &mut bad);
                     }
-                    let password = match &a.password_env {
-                        Some(var) => match std::env::var(var.get_ref()) {
-                            Ok(p) => Some(p),
-                            Err(_) => {
-                                bad(
-                                    var.span(),
-                                    format!("alerts.password_env: ${} is not set", var.get_ref()),
-                                );
-                                None
-                            }
-                        },
-                        None => a.password.clone(),
-                    };
+                    let password = secret(
+                        "password",
+                        a.password.as_deref().map(|v| (v, at.clone())),
+                        &a.password_env,
+                        &a.password_file,
+                        &mut bad,
+                    )
+                    .map(|p| p.0);
+                    if let (Tls::None, Some(server)) = (tls, &server) {
+                        if (a.username.is_some() || password.is_some())
+                            && !is_loopback_server(server)
+                        {
+                            bad(
+                                a.tls.as_ref().map_or(at.clone(), |t| t.span()),
+                                format!("alerts.tls: 'none' would send the password in the clear to {server}: use starttls or implicit, or a relay on this machine"),
+                            );
+                        }
+                    }
                     let digest = dur(&a.digest, "digest", None, &mut bad);
                     match (server, port) {
                         (Some(server), Some(port)) => Some(Sink::Email(EmailSink {
@@ -1150,6 +1291,12 @@ impl Config {
                 }
                 "command" => match &a.command {
                     Some(c) if !c.get_ref().is_empty() => {
+                        if c.get_ref().iter().any(|arg| arg.contains(char::is_control)) {
+                            bad(
+                                c.span(),
+                                "alerts.command: an argument holds a control character".into(),
+                            );
+                        }
                         let prog = Path::new(&c.get_ref()[0]);
                         if !prog.is_absolute() || !prog.is_file() {
                             bad(
@@ -1212,8 +1359,13 @@ impl Config {
             )
             .unwrap_or(Duration::from_secs(2 * 86400));
             let feed_health = dur(&a.feed_health, "feed_health", None, &mut bad);
-            let retry = dur(&a.retry, "retry", Some(Duration::from_secs(30)), &mut bad)
-                .unwrap_or(Duration::from_secs(30));
+            let retry = dur(
+                &a.retry,
+                "retry",
+                Some(crate::alert::DEFAULT_RETRY),
+                &mut bad,
+            )
+            .unwrap_or(crate::alert::DEFAULT_RETRY);
             let pickup = match &a.pickup {
                 None => None,
                 Some(p) => match u32::try_from(*p.get_ref()) {
@@ -1483,6 +1635,69 @@ mod tests {
         assert!(e.problems[0].message.contains("private address"), "{e}");
         let allowed = format!("[fetch]\nallow_private_networks = true\n{feeds}");
         assert!(parse(&allowed).is_ok());
+    }
+
+    #[test]
+    fn proxy_passwords_are_not_echoed() {
+        assert_eq!(
+            hide_password("socks5h://tor:pa:ss@127.0.0.1:9050/x"),
+            "socks5h://tor:…@127.0.0.1:9050/x"
+        );
+        assert_eq!(hide_password("http://proxy:3128"), "http://proxy:3128");
+        assert_eq!(hide_password("user@host"), "user@host");
+        let e = parse(
+            "[[feeds]]\nname = \"a\"\nurl = \"https://a.example/\"\nproxy = \"gopher://me:pw@p\"\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("'gopher://me:…@p'"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_a_variable_or_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("hook-secret"), "from-file\n").unwrap();
+        std::fs::write(dir.path().join("hook-url"), "https://hooks.example/T0K3N\n").unwrap();
+        std::env::set_var("TIDINGS_TEST_SECRET_PW", "from-env");
+        let text = "[[alerts]]\nkind = \"webhook\"\nurl_file = \"hook-url\"\nsecret_file = \"hook-secret\"\n\n\
+            [[alerts]]\nkind = \"email\"\nserver = \"localhost\"\ntls = \"none\"\nusername = \"u\"\npassword_env = \"TIDINGS_TEST_SECRET_PW\"\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\n";
+        let c = Config::parse(text, &dir.path().join("t.toml")).unwrap();
+        assert_eq!(
+            c.alerts[0].sink,
+            crate::alert::Sink::Webhook {
+                url: Url::parse("https://hooks.example/T0K3N").unwrap(),
+                secret: Some("from-file".into()),
+            }
+        );
+        let crate::alert::Sink::Email(email) = &c.alerts[1].sink else {
+            panic!("{:?}", c.alerts[1].sink)
+        };
+        assert_eq!(email.password.as_deref(), Some("from-env"));
+        // Two sources for one secret, a missing file, a bad URL kept out
+        // of the file (not quoted: it is the credential).
+        std::fs::write(dir.path().join("bad-url"), "hooks.example/T0K3N").unwrap();
+        let text = "[[alerts]]\nkind = \"webhook\"\nurl = \"https://a.example/\"\nurl_file = \"hook-url\"\n\n\
+            [[alerts]]\nkind = \"webhook\"\nurl_file = \"bad-url\"\nsecret_file = \"nope\"\n";
+        let e = Config::parse(text, &dir.path().join("t.toml")).unwrap_err();
+        let lines: Vec<_> = e
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert_eq!(lines[0].0, Some(4), "{e}");
+        assert!(
+            lines[0].1.contains("give one of url, url_env and url_file"),
+            "{e}"
+        );
+        assert!(
+            lines[1].1.starts_with("alerts.secret_file: cannot read"),
+            "{e}"
+        );
+        assert_eq!(
+            lines[2].1,
+            "alerts.url: the value read is not an http or https URL"
+        );
+        assert!(!e.to_string().contains("T0K3N"), "{e}");
     }
 
     #[test]

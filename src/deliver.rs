@@ -128,6 +128,18 @@ async fn send_many(
     Ok(answers.join("; "))
 }
 
+/// The variables of tidings' own environment a command sink is given:
+/// where to find programs, the language, the time zone. Nothing else: the
+/// environment may hold an SMTP `password_env` secret or a sink URL.
+pub const COMMAND_ENV: [&str; 5] = ["PATH", "HOME", "LANG", "LC_ALL", "TZ"];
+
+fn command_env() -> Vec<(&'static str, std::ffi::OsString)> {
+    COMMAND_ENV
+        .iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| (*k, v)))
+        .collect()
+}
+
 async fn run_command(
     name: &str,
     argv: &[String],
@@ -136,6 +148,8 @@ async fn run_command(
 ) -> Result<String, DeliverError> {
     let mut child = tokio::process::Command::new(&argv[0])
         .args(&argv[1..])
+        .env_clear()
+        .envs(command_env())
         .envs(event.env())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -316,6 +330,10 @@ async fn deliver_sink(
         }
         None => rows.into_iter().map(|r| vec![r]).collect(),
     };
+    let name = sink.name.clone();
+    let mut last_took = pipeline
+        .with_ingest(move |i| Ok(i.store.last_sent(&name)?))
+        .await?;
     for batch in batches {
         let events: Vec<Event> = batch
             .iter()
@@ -334,6 +352,7 @@ async fn deliver_sink(
                 for _ in 0..ids.len() {
                     crate::service::metrics::global().alert_sent();
                 }
+                last_took = Some(now);
                 pipeline
                     .with_ingest(move |i| {
                         for (id, ..) in ids {
@@ -351,7 +370,8 @@ async fn deliver_sink(
                     .with_ingest(move |i| {
                         let (mut f, mut x) = (0, 0);
                         for (id, created, attempts) in ids {
-                            let next = alert::retry_at(created, now, attempts + 1, retry, expire);
+                            let failures = alert::failures_counted(attempts + 1, last_took, now);
+                            let next = alert::retry_at(created, now, failures, retry, expire);
                             if next.is_some() {
                                 f += 1
                             } else {
@@ -366,6 +386,14 @@ async fn deliver_sink(
                 pass.expired += x;
             }
         }
+    }
+    if pass.sent > 0 && digest.is_none() {
+        // The sink is back: what failed earlier goes now, not after its
+        // backoff (a digest keeps its time).
+        let name = sink.name.clone();
+        pipeline
+            .with_ingest(move |i| Ok(i.store.retry_sink_now(&name, now)?))
+            .await?;
     }
     Ok(pass)
 }

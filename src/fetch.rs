@@ -5,7 +5,9 @@
 //! more than the cap), redirects are followed by hand (at most ten, loops
 //! refused, every hop checked), and by default no request reaches a
 //! loopback, private, link-local or cloud-metadata address, checked after
-//! DNS resolution and on every redirect. One politeness budget per host
+//! DNS resolution and on every redirect (through a proxy, before the proxy
+//! is handed the name; `socks5h` names excepted, see
+//! `check_proxied_target`). One politeness budget per host
 //! (requests in flight, a gap between starts, Retry-After) covers feed
 //! polls and page fetches alike. Must not parse what it fetches, nor touch
 //! the store or the corpus.
@@ -93,7 +95,11 @@ impl FetchError {
 
 /// Whether an address is one a public news site never has: loopback,
 /// private ranges, link-local (cloud metadata lives there), CGNAT,
-/// unspecified, multicast and their IPv6 counterparts.
+/// benchmarking, IETF protocol assignments, documentation, reserved,
+/// unspecified, multicast and their IPv6 counterparts. IPv6 forms that
+/// carry an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are
+/// judged by the address they carry, so `64:ff9b::7f00:1` is loopback
+/// while a NAT64 network's public sites stay reachable.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -104,11 +110,18 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v4.is_unspecified()
                 || v4.is_broadcast()
                 || v4.is_multicast()
+                || v4.is_documentation()
                 || (o[0] == 100 && (o[1] & 0xc0) == 64)
                 || o[0] == 0
+                // 192.0.0.0/24: IETF protocol assignments.
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                // 198.18.0.0/15: benchmarking, routed inside labs.
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                // 240.0.0.0/4: reserved.
+                || o[0] >= 240
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_v4(v6) {
                 return is_private(IpAddr::V4(v4));
             }
             let s = v6.segments();
@@ -117,31 +130,107 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                // fec0::/10: the deprecated site-local range.
+                || (s[0] & 0xffc0) == 0xfec0
+                // 64:ff9b:1::/48: NAT64 for local use.
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                // 2001:db8::/32: documentation.
+                || (s[0] == 0x2001 && s[1] == 0xdb8)
         }
     }
 }
 
-/// Whether a URL names a private address literally (names are checked
-/// after resolution, by the resolver).
-fn literal_private_host(url: &Url) -> Option<String> {
-    match url.host()? {
-        url::Host::Ipv4(ip) if is_private(IpAddr::V4(ip)) => Some(ip.to_string()),
-        url::Host::Ipv6(ip) if is_private(IpAddr::V6(ip)) => Some(ip.to_string()),
+/// The IPv4 address an IPv6 address carries: IPv4-mapped `::ffff:a.b.c.d`,
+/// IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`
+/// and Teredo `2001::/32` (whose client address is stored inverted).
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| {
+        std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    match s {
+        // `::` and `::1` are IPv6's own unspecified and loopback addresses.
+        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 1) => Some(v4(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        [0x2001, 0, .., hi, lo] => Some(v4(!hi, !lo)),
         _ => None,
     }
 }
 
-/// Resolves names and drops private addresses from the answer.
-struct GuardedResolver;
+/// Whether a URL names a private address literally, or by a name that
+/// is loopback by definition (`localhost`, `*.localhost`); other names are
+/// checked after resolution, by the resolver (or before a proxy gets them).
+fn literal_private_host(url: &Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Ipv4(ip) if is_private(IpAddr::V4(ip)) => Some(ip.to_string()),
+        url::Host::Ipv6(ip) if is_private(IpAddr::V6(ip)) => Some(ip.to_string()),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            (name == "localhost" || name.ends_with(".localhost")).then_some(name)
+        }
+        _ => None,
+    }
+}
+
+/// Through a proxy, the proxy resolves the target's name, where the
+/// resolver below never sees it: the name is resolved here first and
+/// refused if any of its addresses is private (the proxy might pick that
+/// one). Not through `socks5h`: its point is that names are resolved by
+/// the proxy alone (Tor), and resolving them here would tell the local
+/// resolver every site fetched. There the literal checks hold and names
+/// are the proxy's to refuse (Tor refuses private destinations itself).
+async fn check_proxied_target(url: &Url, proxy: &str) -> Result<(), FetchError> {
+    if proxy.to_ascii_lowercase().starts_with("socks5h:") {
+        return Ok(());
+    }
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| FetchError::Network {
+            url: url.to_string(),
+            message: format!(
+                "{name} cannot be resolved here to check it before the proxy gets it: {e}"
+            ),
+        })?;
+    for a in addrs {
+        if is_private(a.ip()) {
+            return Err(FetchError::Blocked {
+                url: url.to_string(),
+                host: format!("{name} ({})", a.ip()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Resolves names and drops private addresses from the answer, except for
+/// the proxy's own name: where the proxy is (`socks5h://localhost:9050`
+/// for Tor) is the operator's choice.
+struct GuardedResolver {
+    proxy_host: Option<String>,
+}
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let exempt = self
+            .proxy_host
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(name.as_str()));
         Box::pin(async move {
             let host = name.as_str().to_string();
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> =
-                addrs.into_iter().filter(|a| !is_private(a.ip())).collect();
+            let public: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| exempt || !is_private(a.ip()))
+                .collect();
             if public.is_empty() {
                 let e = std::io::Error::new(
                     std::io::ErrorKind::PermissionDenied,
@@ -532,28 +621,28 @@ fn client(
     proxy: Option<&str>,
     purpose: Purpose,
 ) -> Result<reqwest::Client, FetchError> {
-    let redirects = match purpose {
-        // Followed by hand, so every hop is checked.
-        Purpose::Fetch => reqwest::redirect::Policy::none(),
-        Purpose::Alert => reqwest::redirect::Policy::limited(5),
-    };
+    // Never followed by the client: fetches follow them by hand, checking
+    // every hop; a redirected alert would carry its signature elsewhere.
     let mut b = reqwest::Client::builder()
         .user_agent(&cfg.user_agent)
         .timeout(cfg.timeout)
         .connect_timeout(cfg.connect_timeout)
-        .redirect(redirects)
+        .redirect(reqwest::redirect::Policy::none())
         .use_rustls_tls();
     if purpose == Purpose::Fetch {
         // Bodies are decoded by `Decoding`, which keeps the headers.
         b = b.no_gzip().no_brotli().no_deflate();
         if !cfg.allow_private_networks {
-            b = b.dns_resolver(Arc::new(GuardedResolver));
+            let proxy_host = proxy
+                .and_then(|p| Url::parse(p).ok())
+                .and_then(|u| u.host_str().map(str::to_string));
+            b = b.dns_resolver(Arc::new(GuardedResolver { proxy_host }));
         }
     }
     b = match proxy {
-        Some(p) => b.proxy(
-            reqwest::Proxy::all(p).map_err(|e| FetchError::Client(format!("proxy {p}: {e}")))?,
-        ),
+        Some(p) => b.proxy(reqwest::Proxy::all(p).map_err(|e| {
+            FetchError::Client(format!("proxy {}: {e}", crate::config::hide_password(p)))
+        })?),
         None => b.no_proxy(),
     };
     b.build().map_err(|e| FetchError::Client(e.to_string()))
@@ -637,6 +726,7 @@ impl Fetcher {
             .get_key_value(&wanted)
             .or_else(|| self.clients.get_key_value(&self.default_proxy))
             .ok_or_else(|| FetchError::Client("no HTTP client".into()))?;
+        let proxy_url = proxied.clone();
         let proxied = proxied.is_some();
         let mut current = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
@@ -656,6 +746,9 @@ impl Fetcher {
                         url: current.to_string(),
                         host,
                     });
+                }
+                if let Some(p) = &proxy_url {
+                    check_proxied_target(&current, p).await?;
                 }
             }
             if !seen.insert(current.to_string()) {
@@ -814,10 +907,31 @@ impl Fetcher {
 
 /// The client alerts are sent with. Sink URLs are the operator's own
 /// choice, so private addresses are allowed (an ntfy server on the LAN);
-/// the proxy, when set, is used as for fetching.
+/// the proxy, when set, is used as for fetching. Redirects are not
+/// followed: a signed alert goes to the address configured and nowhere
+/// else. A sink URL is often its own credential (Slack, Discord, a
+/// webhook's secret path), so errors name it as [`redact`] shows it.
 #[derive(Clone)]
 pub struct Poster {
     client: reqwest::Client,
+}
+
+/// How much of a sink's answer is read: enough for its first words (what
+/// `alert test` shows); the rest is never read, so an endless answer costs
+/// nothing.
+const MAX_ANSWER_BYTES: usize = 16 << 10;
+
+/// A sink URL as it may be shown: scheme, host and port; the path, query
+/// and any user name or password, which may be the credential, hidden.
+pub fn redact(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let rest = if url.path() == "/" && url.query().is_none() {
+        "/"
+    } else {
+        "/…"
+    };
+    format!("{}://{host}{port}{rest}", url.scheme())
 }
 
 impl Poster {
@@ -835,17 +949,41 @@ impl Poster {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Result<(u16, String), FetchError> {
+        let shown = redact(url);
+        let hide = |e: FetchError| match e {
+            FetchError::Network { message, .. } => FetchError::Network {
+                url: shown.clone(),
+                message: message.replace(url.as_str(), &shown),
+            },
+            FetchError::Timeout { .. } => FetchError::Timeout { url: shown.clone() },
+            other => other,
+        };
         let mut req = self.client.post(url.clone()).body(body);
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        let resp = req
+        let mut resp = req
             .send()
             .await
-            .map_err(|e| FetchError::from_reqwest(url, e))?;
+            .map_err(|e| hide(FetchError::from_reqwest(url, e)))?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
-        let answer: String = text
+        if (300..400).contains(&status) {
+            return Err(FetchError::Redirect {
+                url: shown,
+                message: format!(
+                    "HTTP {status}: the sink redirects elsewhere, and alerts are sent only to the configured URL"
+                ),
+            });
+        }
+        let mut answer = Vec::new();
+        while answer.len() < MAX_ANSWER_BYTES {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                // What the sink said is a courtesy: its status decides.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let answer: String = String::from_utf8_lossy(&answer)
             .chars()
             .take(200)
             .collect::<String>()
@@ -853,7 +991,7 @@ impl Poster {
             .to_string();
         if !(200..300).contains(&status) {
             return Err(FetchError::Status {
-                url: url.to_string(),
+                url: shown,
                 status,
                 retry_after: None,
             });
@@ -920,10 +1058,68 @@ mod tests {
     }
 
     #[test]
+    fn reserved_ranges_and_ipv4_in_ipv6_are_private() {
+        for ip in [
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.254",
+            "192.0.0.8",
+            "192.0.2.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::",
+            "fec0::1",
+            "feff::1",
+            "2001:db8::1",
+            // Teredo, client 127.0.0.1 stored inverted.
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        // Public sites through NAT64 and 6to4 stay reachable.
+        for ip in ["64:ff9b::5db8:d822", "2002:5db8:d822::1", "198.20.0.1"] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::proptest_cases()))]
+
+        /// Every IPv6 form that carries an IPv4 address is judged as that
+        /// address: no spelling of a private address gets through.
+        #[test]
+        fn ipv4_in_ipv6_forms_judge_the_ipv4_address(bits in proptest::prelude::any::<u32>()) {
+            let v4 = std::net::Ipv4Addr::from(bits);
+            let [a, b, c, d] = v4.octets();
+            let (hi, lo) = (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d]));
+            let forms = [
+                v4.to_ipv6_mapped(),
+                std::net::Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, hi, lo),
+                std::net::Ipv6Addr::new(0x2002, hi, lo, 0, 0, 0, 0, 1),
+                std::net::Ipv6Addr::new(0x2001, 0, 0x4136, 0xe378, 0x8000, 0x63bf, !hi, !lo),
+            ];
+            let private = is_private(IpAddr::V4(v4));
+            for v6 in forms {
+                proptest::prop_assert_eq!(is_private(IpAddr::V6(v6)), private, "{} as {}", v4, v6);
+            }
+            let compat = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0, hi, lo);
+            proptest::prop_assert_eq!(is_private(IpAddr::V6(compat)), private, "{} as {}", v4, compat);
+        }
+    }
+
+    #[test]
     fn literal_hosts_are_checked_names_are_left_to_the_resolver() {
         assert!(literal_private_host(&Url::parse("http://127.0.0.1:8080/x").unwrap()).is_some());
         assert!(literal_private_host(&Url::parse("http://[::1]/x").unwrap()).is_some());
         assert!(literal_private_host(&Url::parse("http://example.org/x").unwrap()).is_none());
+        assert!(literal_private_host(&Url::parse("http://LocalHost./x").unwrap()).is_some());
+        assert!(literal_private_host(&Url::parse("http://a.localhost:8/x").unwrap()).is_some());
     }
 
     #[test]

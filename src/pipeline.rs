@@ -47,6 +47,18 @@ pub enum PipelineError {
     Shared(Arc<PipelineError>),
 }
 
+impl PipelineError {
+    /// Whether the database, the corpus or the archive failed (full,
+    /// read-only, gone), rather than the feed or the page.
+    pub fn is_storage(&self) -> bool {
+        match self {
+            PipelineError::Store(_) | PipelineError::Corpus(_) | PipelineError::Archive(_) => true,
+            PipelineError::Shared(inner) => inner.is_storage(),
+            PipelineError::Fetch(_) | PipelineError::Task(_) => false,
+        }
+    }
+}
+
 /// Words a feed entry's own content needs before it is taken as the full
 /// text when the page cannot be had (teasers are shorter).
 const FULL_TEXT_WORDS: usize = 80;
@@ -1082,6 +1094,9 @@ impl Pipeline {
             ..Default::default()
         };
         let mut ttl = None;
+        // The first write that failed, if any: the poll then did not store
+        // what it found, and must say so.
+        let mut storage_fault: Option<String> = None;
         let result = if f.not_modified() {
             out.not_modified = true;
             PollResult::NotModified
@@ -1138,8 +1153,12 @@ impl Pipeline {
                             _ => out.failed += 1,
                         }
                     }
+                    Err(e) if e.is_storage() => {
+                        error!(feed = %feed.name, "storage fault, entry not recorded (retried at the next poll): {e}");
+                        storage_fault.get_or_insert_with(|| e.to_string());
+                        out.failed += 1;
+                    }
                     Err(e) => {
-                        // The store or the corpus failed: the entry is retried next time.
                         warn!(feed = %feed.name, "entry not recorded: {e}");
                         out.failed += 1;
                     }
@@ -1153,6 +1172,20 @@ impl Pipeline {
             }
         };
         let now = Utc::now();
+        // Not the feed's failure, so not counted against it (as in an
+        // outage), and its validators are not kept: the next poll must
+        // fetch the entries again rather than hear "not modified".
+        let result = match storage_fault {
+            Some(fault) => {
+                let message = format!("storage fault: {fault}");
+                out.error = Some(PollFailure {
+                    kind: FailureKind::Store,
+                    message: message.clone(),
+                });
+                PollResult::Outage { error: message }
+            }
+            None => result,
+        };
         crate::service::metrics::global()
             .set_throttled_hosts(self.fetcher.throttled_hosts() as u64);
         self.check_feed_health(feed, &row, None, now).await;

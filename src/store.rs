@@ -1425,6 +1425,32 @@ impl Store {
     }
 
     /// Holds queued alerts back until `next` (an email digest collecting).
+    /// When a sink last took an alert.
+    pub fn last_sent(&self, sink: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT MAX(sent_at) FROM outbox WHERE sink = ?1 AND state = 'sent'",
+                params![sink],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        Ok(parse_ts(s))
+    }
+
+    /// Makes a sink's alerts that wait for a retry due at `now`: the sink
+    /// answered again, so what failed before need not wait out its backoff.
+    /// Returns how many.
+    pub fn retry_sink_now(&mut self, sink: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET next_attempt = ?2
+                 WHERE sink = ?1 AND state = 'pending' AND attempts > 0 AND next_attempt > ?2",
+                params![sink, ts(now)],
+            )
+            .map_err(self.err())
+    }
+
     pub fn defer_alerts(&mut self, ids: &[i64], next: DateTime<Utc>) -> Result<(), StoreError> {
         for id in ids {
             self.conn

@@ -171,7 +171,14 @@ struct Parser {
     toks: Vec<(Tok, usize)>,
     at: usize,
     end: usize,
+    /// Parentheses and NOTs open around the current token.
+    depth: usize,
 }
+
+/// How deep parentheses and NOTs may nest. Parsing, matching and
+/// dropping a query recurse once per level: 20,000 levels overflowed the
+/// stack and aborted the daemon; no real query nests past a handful.
+const MAX_NESTING: usize = 64;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -185,6 +192,22 @@ impl Parser {
             message: message.into(),
             position: self.pos(),
         }
+    }
+    fn nested(
+        &mut self,
+        inner: fn(&mut Parser) -> Result<Expr, QueryError>,
+    ) -> Result<Expr, QueryError> {
+        if self.depth >= MAX_NESTING {
+            // At the '(' or NOT that went one level too deep.
+            return Err(QueryError {
+                message: format!("parentheses and NOTs nest more than {MAX_NESTING} deep"),
+                position: self.toks[self.at.saturating_sub(1)].1,
+            });
+        }
+        self.depth += 1;
+        let e = inner(self);
+        self.depth -= 1;
+        e
     }
     fn or(&mut self) -> Result<Expr, QueryError> {
         let mut parts = vec![self.and()?];
@@ -222,11 +245,11 @@ impl Parser {
         match self.peek().cloned() {
             Some(Tok::Not) => {
                 self.at += 1;
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                Ok(Expr::Not(Box::new(self.nested(Self::unary)?)))
             }
             Some(Tok::Open) => {
                 self.at += 1;
-                let e = self.or()?;
+                let e = self.nested(Self::or)?;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(self.err("expected ')'"));
                 }
@@ -267,6 +290,7 @@ impl Query {
             toks,
             at: 0,
             end: source.len(),
+            depth: 0,
         };
         let expr = p.or()?;
         if p.at != p.toks.len() {
@@ -388,5 +412,15 @@ mod tests {
         assert!(Query::parse("gay AND").is_err());
         assert!(Query::parse("").is_err());
         assert!(Query::parse("gay )").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}gay{}", "(".repeat(20_000), ")".repeat(20_000));
+        let e = Query::parse(&deep).unwrap_err();
+        assert_eq!(e.position, MAX_NESTING);
+        assert!(Query::parse(&format!("{}gay", "NOT ".repeat(20_000))).is_err());
+        let fine = format!("{}gay{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        assert!(Query::parse(&fine).unwrap().matches("gay"));
     }
 }

@@ -306,6 +306,12 @@ pub fn main() -> i32 {
         }
     };
     let verbose = matches!(cli.command, Command::Run { .. } | Command::Demo(_));
+    if !matches!(
+        cli.command,
+        Command::Run { .. } | Command::Demo(_) | Command::Alert { .. }
+    ) {
+        end_quietly_on_broken_pipe();
+    }
     // run --once names each failed feed in its summary (`tidings: feed
     // NAME: error`): the pipeline's own line for it would say it twice.
     let once = matches!(cli.command, Command::Run { once: true, .. });
@@ -339,6 +345,20 @@ pub fn main() -> i32 {
                 1
             }
         }
+    }
+}
+
+/// Lets a printing command end as Unix tools do when its reader goes away
+/// (`tidings export | head`): killed by SIGPIPE. Rust ignores the signal,
+/// so every print into the closed pipe panicked instead. Not for `run` and
+/// `alert`, which write into command sinks' standard input: a sink that
+/// exits without reading must be an error of that sink, not the end of
+/// tidings. (Sockets are unaffected either way: the standard library sends
+/// with MSG_NOSIGNAL.)
+fn end_quietly_on_broken_pipe() {
+    // SAFETY: restores the default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -719,7 +739,8 @@ struct RunOptions {
 /// the daemon.
 fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
     // Before anything is opened: a second writer must not even repair.
-    let _lock = crate::service::lock::InstanceLock::acquire(&config.database)?;
+    let _lock =
+        crate::service::lock::InstanceLock::acquire(&config.database, Some(&config.corpus))?;
     let mut opts = crate::daemon::Options::from_env();
     opts.metrics = run.metrics;
     opts.shutdown_deadline = run.shutdown_deadline;

@@ -36,6 +36,7 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
     let _lock = if write {
         Some(crate::service::lock::InstanceLock::acquire(
             &config.database,
+            Some(&config.corpus),
         )?)
     } else {
         None

@@ -1,7 +1,10 @@
 //! `tidings status`: one row per configured feed: its health, last
 //! success, last error, next poll, entries seen and articles stored. An
 //! aligned, coloured table on a terminal; tab-separated in a pipe; JSON
-//! with --json (JSON Lines, one feed per line). Holds no SQL.
+//! with --json (JSON Lines, one feed per line). Below it, on standard
+//! error, whether the database, the corpus or the archive is on a full or
+//! read-only file system (the feeds' rows cannot say so when it is the
+//! database). Holds no SQL.
 
 use std::io::Write;
 
@@ -113,7 +116,50 @@ fn cells(f: &FeedRow) -> [String; 9] {
 /// the pipe and JSON forms).
 const ERROR_WIDTH: usize = 40;
 
+/// Less free space than this is a full disk: not even one article fits.
+const LOW_SPACE: u64 = 1 << 20;
+
+/// What is wrong with the file systems the database, the corpus and the
+/// archive are on: read-only, or (nearly) full. One line each.
+pub fn storage_problems(config: &Config) -> Vec<String> {
+    let mut places = vec![
+        ("database", config.database.clone()),
+        ("corpus", config.corpus.clone()),
+    ];
+    if config.archive.enabled && config.archive.dir.exists() {
+        places.push(("archive", config.archive.dir.clone()));
+    }
+    places
+        .into_iter()
+        .filter_map(|(what, path)| {
+            let problem = file_system_problem(&path)?;
+            Some(format!("{what} {}: {problem}", path.display()))
+        })
+        .collect()
+}
+
+fn file_system_problem(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs only fills the plain struct it is given.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    if st.f_flag & libc::ST_RDONLY != 0 {
+        return Some("read-only file system".into());
+    }
+    let free = (st.f_bavail as u64).saturating_mul(st.f_frsize as u64);
+    (free < LOW_SPACE).then(|| format!("file system full ({} KiB free)", free / 1024))
+}
+
 pub fn run(config: &Config, json: bool) -> Result<i32> {
+    // Said first: a full database may not even open.
+    let problems = storage_problems(config);
+    for p in &problems {
+        eprintln!("tidings: storage: {p}");
+    }
+    let code = if problems.is_empty() { 0 } else { 1 };
     let store = open_store(config)?;
     // Feeds removed from the config keep their rows (their articles keep
     // their provenance) but are no longer shown.
@@ -137,7 +183,7 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
             writeln!(w)?;
         }
         w.flush()?;
-        return Ok(0);
+        return Ok(code);
     }
     let paint = Paint::stdout();
     let table: Vec<[String; 9]> = rows.iter().map(cells).collect();
@@ -147,7 +193,7 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
             writeln!(w, "{}", r.join("\t"))?;
         }
         w.flush()?;
-        return Ok(0);
+        return Ok(code);
     }
     // On a terminal: aligned columns, long errors cut, health in colour
     // (unless NO_COLOR).
@@ -186,7 +232,7 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
         writeln!(w, "{}", line.join("  ").trim_end())?;
     }
     w.flush()?;
-    Ok(0)
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -964,20 +964,46 @@ pub fn served_canonical(canonical: &str, fetched: Option<&str>) -> String {
 /// The canonical URL of a page fetched from `url` that declares
 /// `page_canonical` (its `<link rel="canonical">` or `og:url`, resolved
 /// against the page URL). The page's own claim wins when it is a usable
-/// http(s) URL that is not just the site's front page (a common template
-/// bug); otherwise the fetched URL is canonicalised.
+/// http(s) URL on the page's own registrable domain that is not just the
+/// site's front page (a common template bug); otherwise the fetched URL is
+/// canonicalised. A claim on another domain is not trusted: a page on
+/// one site naming another's article as its canonical would take that
+/// article's identity, and the genuine article, fetched later, would be
+/// dropped as a duplicate of the planted text.
 pub fn canonical_url_with(url: &str, page_canonical: Option<&str>) -> Option<String> {
     let claimed = page_canonical.and_then(|c| {
-        let base = Url::parse(url.trim()).ok();
-        let abs = match &base {
-            Some(b) => b.join(c.trim()).ok()?,
-            None => Url::parse(c.trim()).ok()?,
-        };
+        let base = Url::parse(url.trim()).ok()?;
+        let abs = base.join(c.trim()).ok()?;
+        if !same_site(base.host_str()?, abs.host_str()?) {
+            return None;
+        }
         let canon = canonical_url(abs.as_str())?;
         let front = matches!(abs.path(), "" | "/") && abs.query().is_none();
         (!front).then_some(canon)
     });
     claimed.or_else(|| canonical_url(url))
+}
+
+/// Whether two hosts belong to one registrable domain, as the Public
+/// Suffix List draws them (`news.example.co.uk` and `www.example.co.uk`
+/// do; `a.github.io` and `b.github.io` do not). Hosts the list cannot
+/// place, IP addresses among them, must be equal.
+pub fn same_site(a: &str, b: &str) -> bool {
+    let norm = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
+    let (a, b) = (norm(a), norm(b));
+    if a == b {
+        return true;
+    }
+    let ip = |h: &str| h.starts_with('[') || h.parse::<std::net::Ipv4Addr>().is_ok();
+    if ip(&a) || ip(&b) {
+        return false;
+    }
+    let known = |h: &str| {
+        psl::domain(h.as_bytes())
+            .filter(|d| d.suffix().is_known())
+            .map(|d| d.as_bytes().to_vec())
+    };
+    matches!((known(&a), known(&b)), (Some(x), Some(y)) if x == y)
 }
 
 #[cfg(test)]

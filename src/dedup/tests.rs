@@ -127,6 +127,35 @@ fn page_canonical_link_wins_unless_it_is_the_front_page() {
     );
 }
 
+#[test]
+fn a_canonical_link_to_another_site_is_not_trusted() {
+    // The planted page keeps its own identity.
+    assert_eq!(
+        canonical_url_with(
+            "https://planted.example.net/p",
+            Some("https://victim.example.org/news/story")
+        )
+        .as_deref(),
+        Some("https://planted.example.net/p")
+    );
+    // One registrable domain: a mobile page naming the desktop one.
+    assert_eq!(
+        canonical_url_with(
+            "https://mobile-news.example.co.uk/p",
+            Some("https://www.example.co.uk/news/story")
+        )
+        .as_deref(),
+        Some("https://example.co.uk/news/story")
+    );
+    assert!(same_site("news.bbc.co.uk", "www.bbc.co.uk"));
+    assert!(!same_site("a.github.io", "b.github.io"), "a public suffix");
+    assert!(!same_site("evil.co.uk", "bbc.co.uk"));
+    assert!(!same_site("127.0.0.1", "10.0.0.1"));
+    assert!(!same_site("localhost", "other.localhost"));
+    assert!(same_site("127.0.0.1", "127.0.0.1"));
+    assert!(!same_site("intranet", "other"));
+}
+
 // ---------------------------------------------------------------- exact layer
 
 #[test]

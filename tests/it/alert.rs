@@ -126,13 +126,10 @@ fn first_backfill_is_silent_later_articles_alert() {
     assert_eq!(got[0].json()["article"]["feed"], "open-media");
 }
 
-#[test]
-fn flaky_receiver_gets_every_article_exactly_once() {
-    let env = env_with(|e| webhook(e, "retry = \"1s\""));
-    // Half the requests fail for a while.
-    env.server.fail_posts(&[
-        true, false, true, false, true, false, true, true, false, true,
-    ]);
+/// Runs `run --once --alert` against the receiver's failure script and
+/// checks that the receiver took each of the five new articles exactly
+/// once, after at least five failures.
+fn every_article_arrives_once(env: &Env) {
     let out = env.tidings(&["run", "--once", "--alert"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
@@ -156,6 +153,26 @@ fn flaky_receiver_gets_every_article_exactly_once() {
         ["5", "6", "7", "8", "9"]
     );
     assert!(per_key.values().all(|&n| n == 1), "{per_key:?}");
+}
+
+#[test]
+fn flaky_receiver_gets_every_article_exactly_once() {
+    let env = env_with(|e| webhook(e, "retry = \"1s\""));
+    // Half the requests fail for a while.
+    env.server.fail_posts(&[
+        true, false, true, false, true, false, true, true, false, true,
+    ]);
+    every_article_arrives_once(&env);
+}
+
+/// run --once delivers for 30 s: with a first retry of 30 s doubling per
+/// failure, 2 of the 5 articles were still pending when it stopped.
+#[test]
+fn a_receiver_failing_two_times_in_three_hears_of_everything_with_default_retries() {
+    let env = env_with(|e| webhook(e, ""));
+    let script: Vec<bool> = (0..30).map(|i| i % 3 != 2).collect();
+    env.server.fail_posts(&script);
+    every_article_arrives_once(&env);
 }
 
 #[test]
@@ -436,5 +453,147 @@ fn story_pickup_follow_up_is_sent_once() {
             .filter(|p| p.json()["event"] == "story_pickup")
             .count(),
         1
+    );
+}
+
+/// A webhook sink named `ops` at `url`, and nothing else configured to
+/// alert.
+fn sink_at(url: &str) -> Env {
+    let url = url.to_string();
+    env_with(move |_| format!("[[alerts]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{url}\"\n"))
+}
+
+#[test]
+fn an_endless_sink_answer_is_read_only_to_a_cap() {
+    use crate::faults::{Body, FaultServer, Reply};
+    let sink = FaultServer::start();
+    let mut endless = Reply::ok("text/plain", "");
+    endless.body = Body::Endless {
+        chunk: 1 << 20,
+        pause: std::time::Duration::ZERO,
+    };
+    sink.route("/hook", vec![endless]);
+    let env = sink_at(&format!("{}/hook", sink.base("127.0.0.1")));
+    let (out, peak_kib) = env.tidings_with_peak_rss(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The answer's start, as far as a line of it is shown.
+    assert!(
+        stdout(&out).starts_with(&format!("ops: delivered: HTTP 200: {}", "a".repeat(190))),
+        "{}",
+        stdout(&out)
+    );
+    // Without the cap the answer was read until the time-out: gigabytes.
+    assert!(peak_kib < 150 * 1024, "peak RSS {peak_kib} KiB");
+}
+
+#[test]
+fn a_redirecting_sink_does_not_get_the_signed_alert_resent_elsewhere() {
+    use crate::faults::{FaultServer, Reply};
+    let sink = FaultServer::start();
+    let env = Env::new();
+    sink.route(
+        "/hook",
+        vec![Reply::redirect(307, &format!("{}/stolen", env.server.base))],
+    );
+    let url = format!("{}/hook", sink.base("127.0.0.1"));
+    env.write_config(
+        &[],
+        &format!("[[alerts]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret = \"s3cret\"\n"),
+    );
+    let out = env.tidings(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("HTTP 307: the sink redirects elsewhere"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sink.hits_of("/hook").len(), 1);
+    assert!(
+        env.server.posts.lock().unwrap().is_empty(),
+        "the alert was re-posted to the redirect's target"
+    );
+}
+
+#[test]
+fn sink_urls_stay_out_of_logs_errors_and_the_outbox() {
+    let secret = "T0K3N-B0DY-8f3a";
+    let env = env_with(|e| {
+        format!(
+            "[[alerts]]\nname = \"ops\"\nkind = \"slack\"\nurl = \"{}/services/{secret}\"\nretry = \"1h\"\n",
+            e.server.base
+        )
+    });
+    env.server.fail_posts(&[true; 40]);
+    let out = env.tidings(&["alert", "test", "ops"]);
+    assert_eq!(out.status.code(), Some(1));
+    let test_err = stderr(&out);
+    assert!(test_err.contains("HTTP 500"), "{test_err}");
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    let run_err = stderr(&out);
+    assert!(run_err.contains("alert not delivered"), "{run_err}");
+    let db = rusqlite::Connection::open(env.path("tidings.db")).unwrap();
+    let errors: Vec<String> = db
+        .prepare("SELECT last_error FROM outbox")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!errors.is_empty());
+    for text in [test_err.as_str(), run_err.as_str()]
+        .into_iter()
+        .chain(errors.iter().map(String::as_str))
+    {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert!(errors[0].contains("127.0.0.1"), "{}", errors[0]);
+}
+
+#[test]
+fn secrets_kept_out_of_the_config_reach_their_sink_and_no_command() {
+    let env = Env::new();
+    let creds = env.path("credentials");
+    std::fs::create_dir_all(&creds).unwrap();
+    std::fs::write(creds.join("hook-secret"), "s3cret-from-file\n").unwrap();
+    let dump = env.path("env.txt");
+    env.write_config(
+        &[],
+        &format!(
+            "[[alerts]]\nname = \"hook\"\nkind = \"webhook\"\nurl_env = \"TIDINGS_TEST_HOOK_URL\"\nsecret_file = \"$CREDENTIALS_DIRECTORY/hook-secret\"\n\n\
+             [[alerts]]\nname = \"mail\"\nkind = \"email\"\nserver = \"localhost\"\ntls = \"none\"\nusername = \"desk\"\npassword_env = \"TIDINGS_TEST_SMTP_PW\"\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\n\n\
+             [[alerts]]\nname = \"cmd\"\nkind = \"command\"\ncommand = [\"/bin/sh\", \"-c\", \"/usr/bin/env > '{}'\"]\n",
+            dump.display()
+        ),
+    );
+    let hook = format!("{}/hook/T0K3N", env.server.base);
+    let vars = [
+        ("TIDINGS_TEST_HOOK_URL", hook.as_str()),
+        ("TIDINGS_TEST_SMTP_PW", "smtp-pw-9f2c"),
+        ("CREDENTIALS_DIRECTORY", creds.to_str().unwrap()),
+    ];
+    let out = env.tidings_with_env(&["alert", "test", "hook"], &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = env.server.delivered("/hook/T0K3N");
+    assert_eq!(got.len(), 1);
+    let sig = tidings::alert::signature("s3cret-from-file", &got[0].body);
+    assert_eq!(got[0].header("X-Tidings-Signature"), Some(sig.as_str()));
+    let out = env.tidings_with_env(&["alert", "test", "cmd"], &vars);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let seen = std::fs::read_to_string(&dump).unwrap();
+    for line in seen.lines() {
+        let name = line.split('=').next().unwrap();
+        assert!(
+            tidings::deliver::COMMAND_ENV.contains(&name)
+                || name.starts_with("TIDINGS_")
+                    && !name.starts_with("TIDINGS_TEST")
+                    && name != "TIDINGS_LOG"
+                || ["PWD", "SHLVL", "_", "OLDPWD"].contains(&name),
+            "the command was given {line}"
+        );
+    }
+    assert!(seen.contains("TIDINGS_EVENT=new_article"), "{seen}");
+    assert!(
+        !seen.contains("smtp-pw-9f2c") && !seen.contains("T0K3N"),
+        "{seen}"
     );
 }

@@ -178,3 +178,151 @@ fn bad_arguments_exit_2() {
         Some(2)
     );
 }
+
+#[test]
+fn check_rejects_values_that_crashed_a_started_service() {
+    let env = Env::new();
+    let deep = format!("{}gay{}", "(".repeat(20_000), ")".repeat(20_000));
+    let text = format!(
+        "[fetch]\n\
+         per_host_gap = \"18446744073709551615d\"\n\
+         user_agent = \"tidings\\u0007bell\"\n\
+         proxy = \"ftp://ops:hunter2@proxy.example:3128\"\n\
+         [schedule]\n\
+         interval = \"99999999999d\"\n\
+         [topic]\n\
+         query = \"{deep}\"\n\
+         [[alerts]]\n\
+         kind = \"webhook\"\n\
+         url = \"https://hooks.example/x\"\n\
+         retry = \"9999999999999h\"\n\
+         [[alerts]]\n\
+         kind = \"email\"\n\
+         server = \"smtp.example.org\"\n\
+         tls = \"none\"\n\
+         username = \"desk\"\n\
+         password = \"s3cret\"\n\
+         from = \"tidings@example.org\"\n\
+         to = [\"desk@example.org\"]\n\
+         digest = \"18446744073709551615d\"\n\
+         [[alerts]]\n\
+         kind = \"command\"\n\
+         command = [\"/bin/echo\", \"a\\u0000b\"]\n"
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    for want in [
+        "tidings.toml:2: fetch.per_host_gap: '18446744073709551615d' is longer than 3650d",
+        "tidings.toml:3: fetch.user_agent: must be one non-empty line without control characters",
+        "tidings.toml:4: fetch.proxy: 'ftp://ops:…@proxy.example:3128'",
+        "tidings.toml:6: schedule.interval: '99999999999d' is longer than 3650d",
+        "tidings.toml:8: topic query",
+        "tidings.toml:12: alerts.retry: '9999999999999h' is longer than 3650d",
+        "tidings.toml:16: alerts.tls: 'none' would send the password in the clear to smtp.example.org",
+        "tidings.toml:21: alerts.digest: '18446744073709551615d' is longer than 3650d",
+        "tidings.toml:24: alerts.command: an argument holds a control character",
+    ] {
+        assert!(err.contains(want), "missing {want}: {err}");
+    }
+    assert!(err.contains("nest more than 64 deep"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn a_printing_command_ends_quietly_when_its_reader_goes_away() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new();
+    env.write_config(&[], "");
+    let feed = fixture("site/atom.xml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(env.config_path())
+        .arg("feed")
+        .arg(&feed)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before tidings prints a byte: `tidings feed … | head -c 0`.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?} {err}",
+        out.status
+    );
+}
+
+/// An env on the fixture site whose every duration is the longest
+/// `check` allows, the per-host gap as `gap`.
+fn longest_durations(gap: &str) -> Env {
+    let env = Env::new();
+    crate::pipeline::serve_site(&env);
+    let long = "3650d";
+    env.write_config(
+        &[("open-media", "/rdf.xml")],
+        &format!(
+            "[schedule]\ninterval = \"{long}\"\nmin_interval = \"{long}\"\nmax_interval = \"{long}\"\nfull_poll = \"{long}\"\n\n\
+             [[alerts]]\nkind = \"webhook\"\nurl = \"{}/hook\"\nretry = \"{long}\"\nexpire = \"{long}\"\nfeed_health = \"{long}\"\n\n\
+             [[alerts]]\nkind = \"email\"\nserver = \"localhost\"\nport = 9\nfrom = \"a@example.org\"\nto = [\"b@example.org\"]\ndigest = \"{long}\"\n",
+            env.server.base
+        ),
+    );
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "per_host_gap = \"0s\"",
+        &format!("per_host_gap = \"{gap}\""),
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    env
+}
+
+#[test]
+fn the_longest_durations_check_allows_run_without_a_panic() {
+    // Retry, expire, digest, interval and feed health at 3650d.
+    let env = longest_durations("0s");
+    env.server.fail_posts(&[true]);
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // The digest waits; the failed webhook alert's retry falls after its
+    // expiry, so it expires.
+    assert!(
+        stdout(&out).contains("alerts: 0 sent, 1 pending, 1 expired"),
+        "{}",
+        stdout(&out)
+    );
+    // A gap of 3650d: the second request to the host waits, until SIGTERM.
+    let env = longest_durations("3650d");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["run", "--once", "--shutdown-deadline", "1s"])
+        .env_remove("TIDINGS_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while env.server.hits_of("/rdf.xml") == 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no poll"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signals the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.code().is_some(), "killed by a signal: {err}");
+}

@@ -279,6 +279,13 @@ impl Env {
         self.command(args).output().expect("run tidings")
     }
 
+    /// Runs tidings with more environment variables.
+    pub fn tidings_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(args);
+        cmd.envs(vars.iter().copied());
+        cmd.output().expect("run tidings")
+    }
+
     /// Runs tidings and returns its output with its own peak RSS in KiB.
     /// Reaped with wait4 so that the figure is this process's alone: the
     /// process-wide RUSAGE_CHILDREN also counts what tests running beside

@@ -142,6 +142,13 @@ fn serve(
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    // A POST's body is read, so closing does not reset the connection
+    // under a reply the client has not read yet.
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let _ = std::io::Read::read_exact(&mut r, &mut vec![0; length]);
     let now_in_flight = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     hits.lock().unwrap().push(Hit {
         path: path.clone(),

@@ -530,3 +530,134 @@ fn every_fault_at_once_spares_the_healthy_feeds() {
         "peak RSS of the tidings run {peak_rss_kib} KiB"
     );
 }
+
+/// This machine's name, which resolves to a loopback or private address
+/// here (Debian and container images map it in /etc/hosts): a name, not a
+/// literal, and not `localhost`, so only resolving it tells what it is.
+fn private_hostname() -> String {
+    use std::net::ToSocketAddrs;
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .expect("hostname")
+        .trim()
+        .to_string();
+    let addrs: Vec<_> = (name.as_str(), 80)
+        .to_socket_addrs()
+        .unwrap_or_else(|e| panic!("{name} does not resolve here: {e}"))
+        .collect();
+    assert!(
+        addrs.iter().all(|a| tidings::fetch::is_private(a.ip())),
+        "{name} resolves to {addrs:?}, not a private address: the test needs one"
+    );
+    name
+}
+
+/// [`env_with`], with the private-network guard on.
+fn guarded_env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
+    let env = env_with(feeds, fetch);
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "allow_private_networks = true",
+        "allow_private_networks = false",
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
+#[test]
+fn an_http_proxy_does_not_carry_the_guard_past_a_private_name() {
+    // The fault server stands in for the proxy: it would answer anything.
+    let proxy = FaultServer::start();
+    let target = format!("http://{}:9/feed.xml", private_hostname());
+    proxy.route(&target, vec![Reply::ok("application/rss+xml", rss(&[]))]);
+    let env = guarded_env_with(
+        &[("inside", target.clone())],
+        &format!("proxy = \"{}\"\n", proxy.base("127.0.0.1")),
+    );
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("private or local address"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        proxy.hits.lock().unwrap().is_empty(),
+        "the proxy was asked for {target}"
+    );
+}
+
+/// A SOCKS5 proxy that answers every CONNECT itself with one HTTP reply,
+/// and records the names it was asked to connect to.
+fn socks5_server(reply: String) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let asked: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let seen = asked.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut hello = [0u8; 2];
+            let _ = s.read_exact(&mut hello);
+            let _ = s.read_exact(&mut vec![0; hello[1] as usize]);
+            let _ = s.write_all(&[5, 0]);
+            let mut req = [0u8; 4];
+            let _ = s.read_exact(&mut req);
+            let name = match req[3] {
+                3 => {
+                    let mut len = [0u8];
+                    let _ = s.read_exact(&mut len);
+                    let mut name = vec![0; len[0] as usize];
+                    let _ = s.read_exact(&mut name);
+                    String::from_utf8_lossy(&name).into_owned()
+                }
+                1 => {
+                    let mut ip = [0u8; 4];
+                    let _ = s.read_exact(&mut ip);
+                    std::net::Ipv4Addr::from(ip).to_string()
+                }
+                _ => "?".into(),
+            };
+            let _ = s.read_exact(&mut [0u8; 2]);
+            seen.lock().unwrap().push(name);
+            let _ = s.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 80]);
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    (port, asked)
+}
+
+#[test]
+fn a_socks5h_proxy_named_localhost_gets_the_names_unresolved() {
+    let (port, asked) = socks5_server(rss(&["http://news.invalid/a".into()]));
+    let env = guarded_env_with(&[], &format!("proxy = \"socks5h://localhost:{port}\"\n"));
+    let out = env.tidings(&["feed", "http://news.invalid/feed.xml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("http://news.invalid/a"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(*asked.lock().unwrap(), vec!["news.invalid".to_string()]);
+    // A literal private target is still refused before the proxy hears of it.
+    let out = env.tidings(&["feed", "http://127.0.0.1:9/feed.xml"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("private or local address"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(asked.lock().unwrap().len(), 1);
+}

@@ -467,3 +467,228 @@ fn an_article_already_in_the_seeds_is_a_sighting_not_a_file() {
     let dups = env.export(&["--duplicates"]);
     assert_eq!(dups.last().unwrap()["duplicate_of"], 4);
 }
+
+#[test]
+fn a_canonical_link_to_another_site_does_not_take_its_identity() {
+    let env = Env::new();
+    let s = &env.server;
+    let port = s.base.rsplit(':').next().unwrap().to_string();
+    // The same server under two names: two sites as far as tidings knows.
+    let planted_site = s.base.clone();
+    let genuine_site = format!("http://localhost:{port}");
+    let page = |title: &str, canonical: &str| {
+        let body = crate::synthetic::paragraphs(crate::synthetic::seed_of(title), 4, 40);
+        format!("<html><head><title>{title}</title><link rel=\"canonical\" href=\"{canonical}\"></head><body><article><h1>{title}</h1>{body}</article></body></html>")
+    };
+    let rss = |link: &str| {
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>x</title><link>{link}</link></item></channel></rss>")
+    };
+    let genuine = format!("{genuine_site}/news/genuine");
+    s.route("/planted", 200, "text/html", page("Planted text", &genuine));
+    s.route(
+        "/news/genuine",
+        200,
+        "text/html",
+        page("Genuine report", &genuine),
+    );
+    s.route(
+        "/a.xml",
+        200,
+        "application/rss+xml",
+        rss(&format!("{planted_site}/planted")),
+    );
+    s.route("/b.xml", 200, "application/rss+xml", rss(&genuine));
+    env.write_config(&[("planted", "/a.xml")], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    let feed_b = format!("{genuine_site}/b.xml");
+    env.write_config(&[("planted", "/a.xml"), ("genuine", feed_b.as_str())], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert!(
+        stdout(&out).contains("1 new articles, 0 duplicates"),
+        "the genuine article was taken for the planted one: {}",
+        stdout(&out)
+    );
+    let records = env.export(&[]);
+    let planted = records
+        .iter()
+        .find(|r| r["feed"] == "planted")
+        .expect("planted record");
+    assert!(
+        planted["canonical_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/planted"),
+        "{planted}"
+    );
+}
+
+/// Whether this machine lets a test mount a tmpfs in a mount namespace of
+/// its own (root, util-linux's unshare): how a full disk is made here.
+fn can_mount_tmpfs(dir: &std::path::Path) -> bool {
+    let probe = dir.join("probe");
+    std::fs::create_dir_all(&probe).unwrap();
+    std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "--fork",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs \"$1\"",
+        ])
+        .arg("sh")
+        .arg(&probe)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs `run --once` with `dir` (relative to the env) on a tmpfs that its
+/// old content is copied into and that is then filled up (`mode` "full")
+/// or made read-only ("ro"): a full or read-only disk for the database,
+/// the corpus or the archive alone. Returns the output and the names in
+/// `dir` when tidings stopped, and what `status` then said on standard
+/// error, with its exit status on the last line.
+fn run_once_on_a_faulty(
+    env: &Env,
+    dir: &str,
+    mode: &str,
+) -> (std::process::Output, Vec<String>, String) {
+    let script = r#"set -e
+cp -a "$DIR/." "$SAVED/"
+mount -t tmpfs -o size=16m tmpfs "$DIR"
+cp -a "$SAVED/." "$DIR/"
+if [ "$MODE" = full ]; then cat /dev/zero > "$DIR/filler.bin" 2>/dev/null || true
+else mount -o remount,ro "$DIR"; fi
+set +e
+"$TIDINGS" --config "$CONFIG" run --once > "$OUT/stdout" 2> "$OUT/stderr"
+echo $? > "$OUT/code"
+ls -A "$DIR" > "$OUT/listing"
+"$TIDINGS" --config "$CONFIG" status > /dev/null 2> "$OUT/status"
+echo $? >> "$OUT/status"
+"#;
+    let (saved, out) = (env.path("saved"), env.path("out"));
+    for d in [&saved, &out] {
+        let _ = std::fs::remove_dir_all(d);
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::create_dir_all(env.path(dir)).unwrap();
+    let ran = std::process::Command::new("unshare")
+        .args(["--mount", "--fork", "sh", "-c", script])
+        .env("DIR", env.path(dir))
+        .env("MODE", mode)
+        .env("SAVED", &saved)
+        .env("OUT", &out)
+        .env("CONFIG", env.config_path())
+        .env("TIDINGS", env!("CARGO_BIN_EXE_tidings"))
+        .env("TIDINGS_LOG", "warn")
+        .env_remove("TIDINGS_CONFIG")
+        .status()
+        .unwrap();
+    assert!(ran.success(), "the full-disk script failed");
+    let read = |f: &str| std::fs::read(out.join(f)).unwrap();
+    let code: i32 = String::from_utf8(read("code"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let output = std::process::Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw(code << 8),
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+    };
+    let listing = String::from_utf8(read("listing"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (output, listing, String::from_utf8(read("status")).unwrap())
+}
+
+#[test]
+fn a_full_or_read_only_disk_fails_the_run_and_says_so() {
+    let probe_env = Env::new();
+    if !can_mount_tmpfs(probe_env.dir.path()) {
+        eprintln!("SKIPPED: a full disk needs root and mount namespaces (unshare)");
+        return;
+    }
+    for (dir, mode) in [
+        ("corpus", "full"),
+        ("warc", "full"),
+        ("db", "full"),
+        ("corpus", "ro"),
+        ("warc", "ro"),
+    ] {
+        let env = Env::new();
+        serve_site(&env);
+        env.write_config(
+            &[("open-media", "/rdf.xml")],
+            "[archive]\ndir = \"warc\"\n\n",
+        );
+        let text = std::fs::read_to_string(env.config_path())
+            .unwrap()
+            .replace("database = \"tidings.db\"", "database = \"db/tidings.db\"");
+        std::fs::write(env.config_path(), &text).unwrap();
+        let out = env.tidings(&["run", "--once"]);
+        assert_eq!(out.status.code(), Some(0), "{dir}: {}", stderr(&out));
+        // A second feed brings new articles, to a disk that is full; each
+        // would start an archive file of its own.
+        env.write_config(
+            FEEDS,
+            "[archive]\ndir = \"warc\"\nmax_file_size = \"1KiB\"\n\n",
+        );
+        std::fs::write(
+            env.config_path(),
+            std::fs::read_to_string(env.config_path())
+                .unwrap()
+                .replace("database = \"tidings.db\"", "database = \"db/tidings.db\""),
+        )
+        .unwrap();
+        let warcs_before = std::fs::read_dir(env.path("warc")).unwrap().count();
+        let (out, listing, status_err) = run_once_on_a_faulty(&env, dir, mode);
+        let what = match dir {
+            "db" => "database",
+            "warc" => "archive",
+            other => other,
+        };
+        let problem = match mode {
+            "full" => "file system full",
+            _ => "read-only file system",
+        };
+        // Even when the database cannot record it, status says so.
+        assert!(
+            status_err.contains(&format!("tidings: storage: {what} "))
+                && status_err.contains(problem)
+                && status_err.trim_end().ends_with('1'),
+            "{dir} {mode}: {status_err}"
+        );
+        let err = stderr(&out);
+        assert_ne!(out.status.code(), Some(0), "{dir}: {}\n{err}", stdout(&out));
+        // A full database may fail the start already (SQLite cannot grow
+        // its WAL index): an error naming it.
+        let named = match dir {
+            "db" => err.contains("storage fault") || err.contains("db/tidings.db"),
+            _ if mode == "full" => err.contains("storage fault") && err.contains("No space left"),
+            _ => err.contains("storage fault") && err.contains("Read-only file system"),
+        };
+        assert!(named, "{dir}: {err}");
+        assert!(!err.contains("panicked"), "{dir}: {err}");
+        if dir == "warc" {
+            let warcs: Vec<_> = listing.iter().filter(|n| n.ends_with(".warc.gz")).collect();
+            assert_eq!(
+                warcs.len(),
+                warcs_before,
+                "an empty file per failed article: {warcs:?}"
+            );
+        }
+        if dir != "db" {
+            // The database was writable: status names the fault.
+            let status = stdout(&env.tidings(&["status"]));
+            assert!(
+                status
+                    .lines()
+                    .any(|l| l.contains("failing") && l.contains("storage fault")),
+                "{dir}: {status}"
+            );
+        }
+    }
+}

@@ -708,15 +708,22 @@ fn sinks_added_and_removed_by_sighup_take_effect() {
     assert!(!d.log().contains("still running"), "{}", d.log());
 }
 
-#[test]
-fn second_writer_is_refused_while_readers_work() {
+/// A daemon on a one-feed site, once it has stored the feed's two
+/// articles beside the five seeds.
+fn daemon_with_its_articles() -> (Site, Dir, Daemon) {
     let site = Site::start(1, 2, Duration::from_millis(1));
     let dir = Dir::new();
     dir.write_config(&site.base, &[&site.feeds[0].0], "");
-    let mut d = dir.spawn(&["run"]);
+    let d = dir.spawn(&["run"]);
     wait_until("both articles", Duration::from_secs(20), || {
         dir.corpus_files().len() == 7
     });
+    (site, dir, d)
+}
+
+#[test]
+fn second_writer_is_refused_while_readers_work() {
+    let (_site, dir, mut d) = daemon_with_its_articles();
     for args in [&["run"][..], &["run", "--once"]] {
         let out = dir.run(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
@@ -743,6 +750,37 @@ fn second_writer_is_refused_while_readers_work() {
     // With the daemon gone the lock is free again.
     let out = dir.run(&["run", "--once"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_second_database_on_the_corpus_or_the_database_through_a_symlink_is_refused() {
+    let (_site, dir, mut d) = daemon_with_its_articles();
+    let state = dir.dir.path();
+    std::os::unix::fs::symlink(state.join("tidings.db"), state.join("link.db")).unwrap();
+    let config = std::fs::read_to_string(dir.config()).unwrap();
+    for (db, want) in [("other.db", "corpus "), ("link.db", "database ")] {
+        let path = state.join(format!("{db}.toml"));
+        std::fs::write(&path, config.replace("tidings.db", db)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tidings"))
+            .arg("--config")
+            .arg(&path)
+            .args(["run", "--once"])
+            .env_remove("TIDINGS_CONFIG")
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{db}: {err}");
+        assert!(
+            err.contains(want) && err.contains("is in use by another tidings"),
+            "{db}: {err}"
+        );
+    }
+    assert!(
+        !state.join("other.db").exists(),
+        "the refused run opened a store"
+    );
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
 }
 
 #[test]
