@@ -230,71 +230,117 @@ const MAX_REDIRECTS: usize = 10;
 /// The encodings pages and feeds are asked for, and decoded here.
 const ACCEPTED_ENCODINGS: &str = "gzip, deflate, br";
 
-/// A body's Content-Encoding, undone while it streams so that the size cap
-/// applies to what it decodes to (a gzip bomb costs no more than the cap).
-/// Decoded here rather than by the client because the client drops the
-/// Content-Encoding and Content-Length headers when it decodes, and the
-/// archive must record them as received. An encoding not known here
-/// leaves the body as it came.
+/// A body's Content-Encoding, undone while it streams into a buffer that
+/// refuses to grow past the size cap, so the cap holds inside the decoder
+/// (841 bytes of brotli decode to a gibibyte: a check between writes would
+/// come too late). Decoded here rather than by the client because the
+/// client drops the Content-Encoding and Content-Length headers when it
+/// decodes, and the archive must record them as received. An encoding not
+/// known here leaves the body as it came.
 enum Decoding {
-    Identity(Vec<u8>),
-    Gzip(flate2::write::MultiGzDecoder<Vec<u8>>),
-    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
-    Brotli(Box<brotli_decompressor::DecompressorWriter<Vec<u8>>>),
+    Identity(Capped),
+    Gzip(flate2::write::MultiGzDecoder<Capped>),
+    Deflate(flate2::write::ZlibDecoder<Capped>),
+    Brotli(Box<brotli_decompressor::DecompressorWriter<Capped>>),
 }
 
-/// How much compressed input is decoded at once: a slice this size
-/// inflates to at most about a megabyte, so the cap is checked often.
-const DECODE_SLICE: usize = 1024;
+/// Why a body could not be decoded.
+#[derive(Debug)]
+enum DecodeFailure {
+    /// It decodes to more than the cap.
+    TooLarge,
+    /// It is not what its Content-Encoding says.
+    Bad(std::io::Error),
+}
+
+/// The decoded body; a write that would take it past `limit` fails and
+/// nothing more is kept.
+struct Capped {
+    buf: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.over || self.buf.len().saturating_add(bytes.len()) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("decoded body over the size cap"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 impl Decoding {
-    fn new(content_encoding: Option<&str>) -> Decoding {
+    fn new(content_encoding: Option<&str>, limit: u64) -> Decoding {
+        let out = Capped {
+            buf: Vec::new(),
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            over: false,
+        };
         let enc = content_encoding.unwrap_or("").trim().to_ascii_lowercase();
         match enc.as_str() {
-            "gzip" | "x-gzip" => Decoding::Gzip(flate2::write::MultiGzDecoder::new(Vec::new())),
-            "deflate" => Decoding::Deflate(flate2::write::ZlibDecoder::new(Vec::new())),
+            "gzip" | "x-gzip" => Decoding::Gzip(flate2::write::MultiGzDecoder::new(out)),
+            "deflate" => Decoding::Deflate(flate2::write::ZlibDecoder::new(out)),
             "br" => Decoding::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
-                Vec::new(),
-                4096,
+                out, 4096,
             ))),
-            _ => Decoding::Identity(Vec::new()),
+            _ => Decoding::Identity(out),
         }
     }
 
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
+    fn out(&self) -> &Capped {
         match self {
-            Decoding::Identity(v) => {
-                v.extend_from_slice(bytes);
-                Ok(())
-            }
+            Decoding::Identity(v) => v,
+            Decoding::Gzip(d) => d.get_ref(),
+            Decoding::Deflate(d) => d.get_ref(),
+            Decoding::Brotli(d) => d.get_ref(),
+        }
+    }
+
+    /// Tells the cap from a broken stream: the decoders report the
+    /// buffer's refusal as an I/O error like any other.
+    fn failure(&self, e: std::io::Error) -> DecodeFailure {
+        if self.out().over {
+            DecodeFailure::TooLarge
+        } else {
+            DecodeFailure::Bad(e)
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), DecodeFailure> {
+        use std::io::Write;
+        let r = match self {
+            Decoding::Identity(v) => v.write_all(bytes),
             Decoding::Gzip(d) => d.write_all(bytes),
             Decoding::Deflate(d) => d.write_all(bytes),
             Decoding::Brotli(d) => d.write_all(bytes),
-        }
+        };
+        r.map_err(|e| self.failure(e))
     }
 
-    /// Bytes decoded so far.
-    fn len(&self) -> usize {
-        match self {
-            Decoding::Identity(v) => v.len(),
-            Decoding::Gzip(d) => d.get_ref().len(),
-            Decoding::Deflate(d) => d.get_ref().len(),
-            Decoding::Brotli(d) => d.get_ref().len(),
-        }
-    }
-
-    fn finish(self) -> std::io::Result<Vec<u8>> {
-        match self {
-            Decoding::Identity(v) => Ok(v),
-            Decoding::Gzip(d) => d.finish(),
-            Decoding::Deflate(d) => d.finish(),
-            Decoding::Brotli(mut d) => {
-                d.close()?;
-                d.into_inner()
-                    .map_err(|_| std::io::Error::other("brotli stream left unfinished"))
-            }
-        }
+    fn finish(mut self) -> Result<Vec<u8>, DecodeFailure> {
+        let r = match &mut self {
+            Decoding::Identity(_) => Ok(()),
+            Decoding::Gzip(d) => d.try_finish(),
+            Decoding::Deflate(d) => d.try_finish(),
+            Decoding::Brotli(d) => d.close(),
+        };
+        r.map_err(|e| self.failure(e))?;
+        let out = match self {
+            Decoding::Identity(v) => v,
+            Decoding::Gzip(d) => d.finish().map_err(DecodeFailure::Bad)?,
+            Decoding::Deflate(d) => d.finish().map_err(DecodeFailure::Bad)?,
+            Decoding::Brotli(d) => d.into_inner().map_err(|_| {
+                DecodeFailure::Bad(std::io::Error::other("brotli stream left unfinished"))
+            })?,
+        };
+        Ok(out.buf)
     }
 }
 
@@ -774,13 +820,16 @@ impl Fetcher {
             if encoding.is_none() && resp.content_length().is_some_and(|n| n > max_bytes) {
                 return Err(too_large());
             }
-            let mut decoding = Decoding::new(encoding.as_deref());
-            let bad_body = |e: std::io::Error| FetchError::Decode {
-                url: current.to_string(),
-                message: format!(
-                    "body does not decode as {}: {e}",
-                    encoding.as_deref().unwrap_or("sent")
-                ),
+            let mut decoding = Decoding::new(encoding.as_deref(), max_bytes);
+            let failed = |f: DecodeFailure| match f {
+                DecodeFailure::TooLarge => too_large(),
+                DecodeFailure::Bad(e) => FetchError::Decode {
+                    url: current.to_string(),
+                    message: format!(
+                        "body does not decode as {}: {e}",
+                        encoding.as_deref().unwrap_or("sent")
+                    ),
+                },
             };
             let mut received: u64 = 0;
             while let Some(chunk) = resp
@@ -792,17 +841,9 @@ impl Fetcher {
                 if received > max_bytes {
                     return Err(too_large());
                 }
-                for slice in chunk.chunks(DECODE_SLICE) {
-                    decoding.write(slice).map_err(bad_body)?;
-                    if decoding.len() as u64 > max_bytes {
-                        return Err(too_large());
-                    }
-                }
+                decoding.write(&chunk).map_err(failed)?;
             }
-            fetched.body = decoding.finish().map_err(bad_body)?;
-            if fetched.body.len() as u64 > max_bytes {
-                return Err(too_large());
-            }
+            fetched.body = decoding.finish().map_err(failed)?;
             return Ok(fetched);
         }
         Err(FetchError::Redirect {
@@ -880,21 +921,58 @@ mod tests {
             (None, text.clone()),
             (Some("identity"), text.clone()),
         ] {
-            let mut d = Decoding::new(enc);
+            let mut d = Decoding::new(enc, 1 << 20);
             for slice in bytes.chunks(7) {
                 d.write(slice).unwrap();
             }
             assert_eq!(d.finish().unwrap(), text, "{enc:?}");
         }
-        let mut d = Decoding::new(Some("gzip"));
+        let mut d = Decoding::new(Some("gzip"), 1 << 20);
         let garbage = d
             .write(b"this is not gzip at all")
             .and_then(|_| d.finish().map(drop));
-        assert!(garbage.is_err());
+        assert!(matches!(garbage, Err(DecodeFailure::Bad(_))), "{garbage:?}");
         // An encoding not known here leaves the body as it came.
-        let mut d = Decoding::new(Some("zstd"));
+        let mut d = Decoding::new(Some("zstd"), 1 << 20);
         d.write(b"\x28\xb5\x2f\xfd").unwrap();
         assert_eq!(d.finish().unwrap(), b"\x28\xb5\x2f\xfd");
+    }
+
+    /// 1681 bytes of brotli that decode to 1 GiB of `a` (made with
+    /// Python's `brotli.compress(b"a" * 2**30, quality=11)`).
+    const BROTLI_GIB: &[u8] = include_bytes!("../tests/fixtures/bombs/1gib.br");
+
+    #[test]
+    fn a_brotli_bomb_stops_at_the_cap_inside_one_write() {
+        // The whole bomb in one write, as one network chunk would bring it:
+        // the decoder must stop at the cap, not decode it all first.
+        let mut d = Decoding::new(Some("br"), 1 << 20);
+        let r = d.write(BROTLI_GIB);
+        assert!(matches!(r, Err(DecodeFailure::TooLarge)), "{r:?}");
+        assert!(d.out().buf.len() <= 1 << 20);
+        let mut d = Decoding::new(Some("identity"), 10);
+        assert!(d.write(b"0123456789").is_ok());
+        assert!(matches!(d.write(b"x"), Err(DecodeFailure::TooLarge)));
+    }
+
+    #[test]
+    fn gzip_and_deflate_bombs_stop_at_the_cap_too() {
+        use std::io::Write;
+        let zeros = vec![0u8; 1 << 20];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            gz.write_all(&zeros).unwrap();
+            z.write_all(&zeros).unwrap();
+        }
+        for (enc, bomb) in [
+            ("gzip", gz.finish().unwrap()),
+            ("deflate", z.finish().unwrap()),
+        ] {
+            let mut d = Decoding::new(Some(enc), 1 << 20);
+            let r = d.write(&bomb).and_then(|_| d.finish().map(drop));
+            assert!(matches!(r, Err(DecodeFailure::TooLarge)), "{enc}: {r:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod alert;
 mod archive;
 mod cli;
 mod fetch;
+mod hostile;
 mod pipeline;
 mod service;
 mod smtp;

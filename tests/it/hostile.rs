@@ -1,0 +1,86 @@
+//! A hostile web: feeds and pages built to exhaust memory or time (bombs,
+//! entity expansion, pathological markup, floods of entries, slow drips,
+//! throttling). Each run's peak RSS is the tidings process's own.
+
+use crate::env::{stderr, stdout, Env};
+use crate::faults::{FaultServer, Reply};
+
+/// 1681 bytes of brotli that decode to 1 GiB of `a`.
+const BROTLI_GIB: &[u8] = include_bytes!("../fixtures/bombs/1gib.br");
+
+/// Peak RSS allowed for a run against hostile input: the issue's bound,
+/// several times what a normal run takes.
+const PEAK_RSS_KIB: u64 = 150 * 1024;
+
+fn page(title: &str) -> String {
+    let body = crate::synthetic::paragraphs(crate::synthetic::seed_of(title), 4, 40);
+    format!("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>")
+}
+
+fn rss(links: &[String]) -> String {
+    let items: String = links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            format!("<item><title>Item {i}</title><link>{l}</link><guid>{l}</guid></item>")
+        })
+        .collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
+}
+
+/// An environment whose feeds are on the fault server, with `fetch`
+/// appended to the `[fetch]` table.
+fn env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
+    let env = Env::new();
+    let f: Vec<(&str, &str)> = feeds.iter().map(|(n, u)| (*n, u.as_str())).collect();
+    env.write_config(&f, "");
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "per_host_connections = 8\n",
+        &format!("per_host_connections = 8\n{fetch}"),
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    env
+}
+
+#[test]
+fn brotli_bomb_feed_and_page_stop_at_the_cap() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route(
+        "/bomb.xml",
+        vec![Reply::ok("application/rss+xml", BROTLI_GIB).header("Content-Encoding", "br")],
+    );
+    s.route(
+        "/bomb",
+        vec![Reply::ok("text/html", BROTLI_GIB).header("Content-Encoding", "br")],
+    );
+    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
+    let links = vec![format!("{base}/bomb"), format!("{base}/good")];
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
+    );
+    let env = env_with(
+        &[
+            ("bomb", format!("{base}/bomb.xml")),
+            ("f", format!("{base}/feed.xml")),
+        ],
+        "max_feed_size = \"1MiB\"\nmax_page_size = \"4MiB\"\n",
+    );
+    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("/bomb.xml: body larger than the 1048576-byte limit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/bomb: body larger than the 4194304-byte limit"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        peak_rss_kib < PEAK_RSS_KIB,
+        "peak RSS of the tidings run {peak_rss_kib} KiB"
+    );
+}
