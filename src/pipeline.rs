@@ -1075,11 +1075,13 @@ impl Pipeline {
         } else {
             let charset = f.charset().map(str::to_string);
             let (body, base) = (f.body.clone(), f.url.clone());
-            let parsed =
-                tokio::task::spawn_blocking(move || feed::parse(&body, charset.as_deref(), &base))
-                    .await
-                    .map_err(|e| (FailureKind::Other, e.to_string()))
-                    .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
+            let cap = usize::try_from(self.config.fetch.max_feed_bytes).unwrap_or(usize::MAX);
+            let parsed = tokio::task::spawn_blocking(move || {
+                feed::parse_capped(&body, charset.as_deref(), &base, cap)
+            })
+            .await
+            .map_err(|e| (FailureKind::Other, e.to_string()))
+            .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
             let parsed = match parsed {
                 Ok(p) => p,
                 Err((kind, error)) => {

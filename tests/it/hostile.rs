@@ -84,3 +84,55 @@ fn brotli_bomb_feed_and_page_stop_at_the_cap() {
         "peak RSS of the tidings run {peak_rss_kib} KiB"
     );
 }
+
+#[test]
+fn entity_expansion_counts_against_the_feed_cap() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    // One entity of 10 000 characters used 20 000 times: a 110 KB feed
+    // that expands to 200 MB.
+    let big = "Chechnya ".repeat(1_111);
+    let uses = "&big;".repeat(200);
+    let items: String = (0..100)
+        .map(|i| {
+            format!("<item><title>Item {i}</title><link>{base}/a{i}</link><description>{uses}</description></item>")
+        })
+        .collect();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY big \"{big}\">]><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"
+    );
+    assert!(feed.len() < 150_000, "{}", feed.len());
+    s.route(
+        "/entities.xml",
+        vec![Reply::ok("application/rss+xml", feed)],
+    );
+    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok(
+            "application/rss+xml",
+            rss(&[format!("{base}/good")]),
+        )],
+    );
+    let env = env_with(
+        &[
+            ("entities", format!("{base}/entities.xml")),
+            ("f", format!("{base}/feed.xml")),
+        ],
+        "max_feed_size = \"4MiB\"\n",
+    );
+    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(
+            "/entities.xml: declared entities expand the feed past the 4194304-byte limit"
+        ),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        peak_rss_kib < PEAK_RSS_KIB,
+        "peak RSS of the tidings run {peak_rss_kib} KiB"
+    );
+}
