@@ -279,43 +279,36 @@ impl Env {
         self.command(args).output().expect("run tidings")
     }
 
-    /// Runs tidings and returns its output with its own peak RSS in KiB.
-    /// Reaped with wait4 so that the figure is this process's alone: the
-    /// process-wide RUSAGE_CHILDREN also counts what tests running beside
-    /// this one started (a Python WARC reader, other tidings runs).
-    // Reaped by wait4 below, which clippy cannot see.
-    #[allow(clippy::zombie_processes)]
+    /// Runs tidings and returns its output with its own peak RSS in KiB:
+    /// the kernel's high-water mark of its memory (VmHWM), read while it
+    /// runs. Not wait4's ru_maxrss: the child is spawned with vfork, and
+    /// at exec the kernel folds the high-water mark of the memory it was
+    /// sharing (this test process's, grown by every test running beside
+    /// it) into the child's figure.
     pub fn tidings_with_peak_rss(&self, args: &[&str]) -> (Output, u64) {
-        use std::io::Read;
-        use std::os::unix::process::ExitStatusExt;
-        use std::process::Stdio;
-        let mut child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run tidings");
-        let drain = |mut r: Box<dyn Read + Send>| {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let child = self.command(args).spawn_piped();
+        let pid = child.id();
+        let done = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let sampler = {
+            let (done, peak) = (done.clone(), peak.clone());
             std::thread::spawn(move || {
-                let mut v = Vec::new();
-                r.read_to_end(&mut v).expect("read tidings output");
-                v
+                // The mark only rises, so any read after the peak has it.
+                while !done.load(Ordering::SeqCst) {
+                    if let Some(kib) = vm_hwm_kib(pid) {
+                        peak.fetch_max(kib, Ordering::SeqCst);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
             })
         };
-        let out = drain(Box::new(child.stdout.take().unwrap()));
-        let err = drain(Box::new(child.stderr.take().unwrap()));
-        let pid = child.id() as libc::pid_t;
-        let mut status = 0;
-        // SAFETY: rusage is plain data; wait4 fills it for the child we own.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        assert_eq!(reaped, pid, "wait4 on tidings");
-        let output = Output {
-            status: std::process::ExitStatus::from_raw(status),
-            stdout: out.join().unwrap(),
-            stderr: err.join().unwrap(),
-        };
-        (output, usage.ru_maxrss as u64)
+        let output = child.wait_with_output().expect("run tidings");
+        done.store(true, Ordering::SeqCst);
+        sampler.join().unwrap();
+        let kib = peak.load(Ordering::SeqCst);
+        assert!(kib > 0, "no VmHWM read for tidings (pid {pid})");
+        (output, kib)
     }
 
     /// The corpus files: name → content, in name order.
@@ -348,6 +341,28 @@ impl Env {
             .lines()
             .map(|l| serde_json::from_str(l).expect("export line is JSON"))
             .collect()
+    }
+}
+
+/// A process's peak resident memory, from `/proc/PID/status`; `None`
+/// once it has exited (a zombie has no memory to report).
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+trait SpawnPiped {
+    fn spawn_piped(&mut self) -> std::process::Child;
+}
+
+impl SpawnPiped for Command {
+    fn spawn_piped(&mut self) -> std::process::Child {
+        use std::process::Stdio;
+        self.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run tidings")
     }
 }
 
