@@ -136,3 +136,59 @@ fn entity_expansion_counts_against_the_feed_cap() {
         "peak RSS of the tidings run {peak_rss_kib} KiB"
     );
 }
+
+fn db(env: &Env) -> rusqlite::Connection {
+    rusqlite::Connection::open(env.path("tidings.db")).unwrap()
+}
+
+/// The state and last error of a feed's entry.
+fn entry_row(env: &Env, key: &str) -> (String, Option<String>, u32) {
+    db(env)
+        .query_row(
+            "SELECT state, last_error, attempts FROM entries WHERE key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap_or_else(|e| panic!("{key}: {e}"))
+}
+
+#[test]
+fn deep_nesting_then_stray_end_tags_is_refused_within_budget_for_good() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    // 4 090 nested divs, then two million `</p>`: 32 s of CPU and 341 MB
+    // before, timed out and retried at every poll.
+    let hostile = format!(
+        "<html><head><title>Deep</title></head><body>{}{}",
+        "<div>".repeat(4_090),
+        "</p>".repeat(2_000_000)
+    );
+    s.route("/deep", vec![Reply::ok("text/html", hostile)]);
+    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
+    let links = vec![format!("{base}/deep"), format!("{base}/good")];
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
+    );
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("/deep: page takes more than the parse budget"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        peak_rss_kib < PEAK_RSS_KIB,
+        "peak RSS of the tidings run {peak_rss_kib} KiB"
+    );
+    // Settled for good, visibly: the row says why, and the page is not
+    // fetched again.
+    let (state, error, _) = entry_row(&env, &format!("{base}/deep"));
+    assert_eq!(state, "no_article");
+    assert!(error.unwrap().contains("parse budget"));
+    let out = env.tidings(&["run", "--once", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(s.hits_of("/deep").len(), 1);
+}
