@@ -2,6 +2,8 @@
 //! entity expansion, pathological markup, floods of entries, slow drips,
 //! throttling). Each run's peak RSS is the tidings process's own.
 
+use std::time::Duration;
+
 use crate::env::{stderr, stdout, Env};
 use crate::faults::{FaultServer, Reply};
 
@@ -191,4 +193,92 @@ fn deep_nesting_then_stray_end_tags_is_refused_within_budget_for_good() {
     let out = env.tidings(&["run", "--once", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(s.hits_of("/deep").len(), 1);
+}
+
+#[test]
+fn an_entry_that_keeps_failing_is_given_up_visibly() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route(
+        "/slow",
+        vec![Reply::ok("text/html", page("Slow")).delay(Duration::from_secs(3))],
+    );
+    let links = vec![format!("{base}/slow")];
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
+    );
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("timeout = \"10s\"", "timeout = \"1s\"");
+    std::fs::write(env.config_path(), text).unwrap();
+    for attempt in 1..=3 {
+        let out = env.tidings(&["run", "--once", "--force"]);
+        let err = stderr(&out);
+        assert!(err.contains("/slow: timed out"), "attempt {attempt}: {err}");
+        let (state, error, attempts) = entry_row(&env, &format!("{base}/slow"));
+        assert_eq!(attempts, attempt);
+        if attempt < 3 {
+            assert_eq!(state, "failed", "attempt {attempt}");
+        } else {
+            assert_eq!(state, "no_article");
+            assert!(
+                err.contains("gave up after 3 attempts: "),
+                "the log says so: {err}"
+            );
+            assert!(error.unwrap().starts_with("gave up after 3 attempts: "));
+        }
+    }
+    let out = env.tidings(&["run", "--once", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(s.hits_of("/slow").len(), 3, "not fetched after giving up");
+}
+
+#[test]
+fn a_flood_of_entries_is_capped_per_poll() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    // 100 000 items with fresh GUIDs at every poll: each was a row of the
+    // database, 14 MB a poll.
+    let flood = |poll: usize| {
+        let items: String = (0..100_000)
+            .map(|i| format!("<item><title>t</title><guid>p{poll}-{i}</guid></item>"))
+            .collect();
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
+    };
+    s.route(
+        "/flood.xml",
+        vec![
+            Reply::ok("application/rss+xml", flood(1)),
+            Reply::ok("application/rss+xml", flood(2)),
+        ],
+    );
+    let env = env_with(&[("flood", format!("{base}/flood.xml"))], "");
+    for poll in 1..=2 {
+        let out = env.tidings(&["run", "--once", "--force"]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains("more than 200 new entries: taking the newest 200 (fetch.max_entries)"),
+            "{err}"
+        );
+        let rows: u32 = db(&env)
+            .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 200 * poll as u32);
+    }
+    // The newest are the ones taken: the feed's first items (no dates).
+    let (state, _, _) = entry_row(&env, "p2-0");
+    assert_eq!(state, "no_article");
+    // And the key is the operator's to change.
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("[fetch]\n", "[fetch]\nmax_entries = 0\n");
+    std::fs::write(env.config_path(), text).unwrap();
+    let err = stderr(&env.tidings(&["check"]));
+    assert!(
+        err.contains("fetch.max_entries: 0 is not between 1 and 100000"),
+        "{err}"
+    );
 }
