@@ -282,3 +282,42 @@ fn a_flood_of_entries_is_capped_per_poll() {
         "{err}"
     );
 }
+
+#[test]
+fn retry_after_is_honoured_to_the_second_across_runs() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    s.route(
+        "/feed.xml",
+        vec![
+            Reply::status(503).header("Retry-After", "2"),
+            Reply::ok("application/rss+xml", rss(&[])),
+        ],
+    );
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    // An interval shorter than the Retry-After, so that it decides.
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "[fetch]\n",
+        "[schedule]\ninterval = \"1s\"\nmin_interval = \"1s\"\n\n[fetch]\n",
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    // A timer's runs, back to back: each polls the feed only once it is
+    // due, and a new process knows the Retry-After only from the database.
+    let started = std::time::Instant::now();
+    while s.hits_of("/feed.xml").len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never polled again"
+        );
+        // Exit 1 while the only feed fails, 0 once it is polled.
+        let out = env.tidings(&["run", "--once"]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let hits = s.hits_of("/feed.xml");
+    let waited = hits[1].at.duration_since(hits[0].at);
+    assert!(
+        waited >= Duration::from_secs(2),
+        "polled again {waited:?} after a Retry-After of 2 s"
+    );
+}
