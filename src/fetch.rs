@@ -3,9 +3,10 @@
 //! The only module that knows reqwest. It never trusts a server: bodies are
 //! capped while they stream (after decompression, so a gzip bomb costs no
 //! more than the cap), redirects are followed by hand (at most ten, loops
-//! refused, every hop checked), and by default no request reaches a
-//! loopback, private, link-local or cloud-metadata address, checked after
-//! DNS resolution and on every redirect. One politeness budget per host
+//! refused, every hop checked, all of them within one `timeout`), and by
+//! default no request reaches a loopback, private, link-local or
+//! cloud-metadata address, checked after DNS resolution and on every
+//! redirect. One politeness budget per host
 //! (requests in flight, a gap between starts, Retry-After) covers feed
 //! polls and page fetches alike. Must not parse what it fetches, nor touch
 //! the store or the corpus.
@@ -563,6 +564,8 @@ pub struct Fetcher {
     allow_private: bool,
     politeness: Arc<Politeness>,
     user_agent: String,
+    /// One request's whole time, redirects and body included.
+    timeout: Duration,
 }
 
 /// Who a client is for: fetching (redirects by hand, private addresses
@@ -634,6 +637,7 @@ impl Fetcher {
             allow_private: cfg.allow_private_networks,
             politeness: Arc::new(politeness),
             user_agent: cfg.user_agent.clone(),
+            timeout: cfg.timeout,
         })
     }
 
@@ -687,6 +691,7 @@ impl Fetcher {
         let mut current = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
         let mut permanent = true;
+        let mut deadline: Option<tokio::time::Instant> = None;
         for hop in 0..=MAX_REDIRECTS {
             if !matches!(current.scheme(), "http" | "https") {
                 // Where a redirect led (the config's URLs are checked at
@@ -710,7 +715,18 @@ impl Fetcher {
                     message: format!("redirect loop at {current}"),
                 });
             }
-            let slot = self.politeness.acquire(&current).await?;
+            // The first hop starts the clock: waiting for the host's turn
+            // does not count, every hop and every body byte after it does
+            // (the client's own timeout restarts at each hop).
+            let slot = match deadline {
+                None => {
+                    let slot = self.politeness.acquire(&current).await?;
+                    deadline = Some(tokio::time::Instant::now() + self.timeout);
+                    slot
+                }
+                Some(d) => within(d, &current, self.politeness.acquire(&current)).await??,
+            };
+            let until = deadline.unwrap_or_else(tokio::time::Instant::now);
             let mut req = client
                 .get(current.clone())
                 .header(ACCEPT_ENCODING, ACCEPTED_ENCODINGS);
@@ -727,7 +743,7 @@ impl Fetcher {
                 }
             }
             let host = current.host_str().unwrap_or("").to_string();
-            let resp = match req.send().await {
+            let resp = match within(until, &current, req.send()).await? {
                 Ok(r) => r,
                 Err(e) => {
                     let err = FetchError::from_reqwest(&current, e);
@@ -832,9 +848,8 @@ impl Fetcher {
                 },
             };
             let mut received: u64 = 0;
-            while let Some(chunk) = resp
-                .chunk()
-                .await
+            while let Some(chunk) = within(until, &current, resp.chunk())
+                .await?
                 .map_err(|e| FetchError::from_reqwest(&current, e))?
             {
                 received += chunk.len() as u64;
@@ -851,6 +866,19 @@ impl Fetcher {
             message: format!("more than {MAX_REDIRECTS} redirects"),
         })
     }
+}
+
+/// Runs `f` until `deadline`; past it, the URL timed out.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    url: &Url,
+    f: impl std::future::Future<Output = T>,
+) -> Result<T, FetchError> {
+    tokio::time::timeout_at(deadline, f)
+        .await
+        .map_err(|_| FetchError::Timeout {
+            url: url.to_string(),
+        })
 }
 
 /// The client alerts are sent with. Sink URLs are the operator's own

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::env::{stderr, stdout, Env};
-use crate::faults::{FaultServer, Reply};
+use crate::faults::{Body, FaultServer, Reply};
 
 /// 1681 bytes of brotli that decode to 1 GiB of `a`.
 const BROTLI_GIB: &[u8] = include_bytes!("../fixtures/bombs/1gib.br");
@@ -319,5 +319,77 @@ fn retry_after_is_honoured_to_the_second_across_runs() {
     assert!(
         waited >= Duration::from_secs(2),
         "polled again {waited:?} after a Retry-After of 2 s"
+    );
+}
+
+#[test]
+fn slow_pages_of_a_feed_are_fetched_at_once_each_within_one_deadline() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    let mut links = Vec::new();
+    // Five pages that drip 16 bytes every 200 ms: one after another they
+    // held the poll for five timeouts.
+    for i in 0..5 {
+        s.route(
+            &format!("/drip{i}"),
+            vec![Reply {
+                body: Body::Endless {
+                    chunk: 16,
+                    pause: Duration::from_millis(200),
+                },
+                ..Reply::ok("text/html", "")
+            }],
+        );
+        links.push(format!("{base}/drip{i}"));
+    }
+    // A chain of redirects, each hop well inside the timeout, the whole
+    // chain not: the client's own timeout restarts at every hop.
+    for i in 0..4 {
+        s.route(
+            &format!("/hop{i}"),
+            vec![Reply::redirect(302, &format!("/hop{}", i + 1)).delay(Duration::from_millis(700))],
+        );
+    }
+    s.route(
+        "/hop4",
+        vec![Reply::ok("text/html", page("End of the chain"))],
+    );
+    links.push(format!("{base}/hop0"));
+    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
+    links.push(format!("{base}/good"));
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
+    );
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("timeout = \"10s\"", "timeout = \"2s\"");
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.tidings(&["run", "--once"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    for i in 0..5 {
+        assert!(err.contains(&format!("/drip{i}: timed out")), "{err}");
+    }
+    assert!(err.contains("/hop") && err.contains("timed out"), "{err}");
+    assert!(!err.contains("/hop4"), "the chain ran to its end: {err}");
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    // The drips overlapped: one after another, each would start only once
+    // the one before had timed out, some 2 s later (a few ms less, the
+    // server noting a request after it was sent).
+    let mut starts: Vec<_> = (0..5)
+        .flat_map(|i| s.hits_of(&format!("/drip{i}")))
+        .map(|h| h.at)
+        .collect();
+    starts.sort();
+    let closest = starts
+        .windows(2)
+        .map(|w| w[1].duration_since(w[0]))
+        .min()
+        .unwrap();
+    assert!(
+        closest < Duration::from_secs(1),
+        "the drips were fetched one after another ({closest:?} apart at least)"
     );
 }
