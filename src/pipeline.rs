@@ -57,8 +57,8 @@ const FULL_TEXT_WORDS: usize = 80;
 const EXTRACT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Failed attempts after which an entry is given up (recorded as without
 /// an article, with the last error): a page that times out or fails to
-/// extract at every poll is not fetched for ever. Attempts while the
-/// network looks down do not count.
+/// extract at every poll is not fetched for ever. A Retry-After, and a
+/// failure while the network looks down, are not attempts.
 const MAX_ENTRY_ATTEMPTS: u32 = 3;
 /// A feed's new entries prepared (fetched, extracted) at once. The host
 /// budget still holds; this bounds the pages held in memory per feed, so
@@ -1284,11 +1284,16 @@ impl Pipeline {
         };
         let (article, page_url, page) = match result {
             Ok(a) => a,
+            Err(EntryFailure::Held(m)) => {
+                // Not an attempt: the server asked for time (or the network
+                // is down), so the entry stays as it was and comes back at
+                // the next poll.
+                warn!(feed = %feed.name, entry = %entry.key, "{m}");
+                return Ok(Prepared::Done(EntryOutcome::Failed(m)));
+            }
             Err(failure) => {
                 let failure = match failure {
-                    EntryFailure::Failed(m)
-                        if attempts + 1 >= MAX_ENTRY_ATTEMPTS && !self.fetcher.outage() =>
-                    {
+                    EntryFailure::Failed(m) if attempts + 1 >= MAX_ENTRY_ATTEMPTS => {
                         EntryFailure::NoArticle(format!(
                             "gave up after {} attempts: {m}",
                             attempts + 1
@@ -1298,7 +1303,9 @@ impl Pipeline {
                 };
                 let (state, msg) = match &failure {
                     EntryFailure::NoArticle(m) => (EntryState::NoArticle, m.clone()),
-                    EntryFailure::Failed(m) => (EntryState::Failed, m.clone()),
+                    EntryFailure::Failed(m) | EntryFailure::Held(m) => {
+                        (EntryState::Failed, m.clone())
+                    }
                 };
                 warn!(feed = %feed.name, entry = %entry.key, "{msg}");
                 let (name, e) = (feed.name.clone(), entry.clone());
@@ -1318,7 +1325,7 @@ impl Pipeline {
                 .await?;
                 return Ok(Prepared::Done(match failure {
                     EntryFailure::NoArticle(m) => EntryOutcome::NoArticle(m),
-                    EntryFailure::Failed(m) => EntryOutcome::Failed(m),
+                    EntryFailure::Failed(m) | EntryFailure::Held(m) => EntryOutcome::Failed(m),
                 }));
             }
         };
@@ -1449,7 +1456,17 @@ impl Pipeline {
             .await
         {
             Ok(p) => p,
-            Err(e) => return fallback().ok_or_else(|| EntryFailure::Failed(e.to_string())),
+            Err(e) => {
+                return fallback().ok_or_else(|| {
+                    // A Retry-After, or our own politeness holding to one,
+                    // or the network down: nothing the page did.
+                    if e.not_before().is_some() || (e.is_network() && self.fetcher.outage()) {
+                        EntryFailure::Held(e.to_string())
+                    } else {
+                        EntryFailure::Failed(e.to_string())
+                    }
+                });
+            }
         };
         let (body, ct, url) = (page.body, page.content_type, page.url);
         let u = url.clone();
@@ -1531,8 +1548,11 @@ enum Prepared {
 enum EntryFailure {
     /// Permanent: the page holds no article.
     NoArticle(String),
-    /// Transient: retried on the next poll.
+    /// Transient: retried on the next poll, given up after a few attempts.
     Failed(String),
+    /// Held back (Retry-After, the network down): retried on the next
+    /// poll, not counted as an attempt.
+    Held(String),
 }
 
 /// The feed entry's own content as the article, when it is the full text.

@@ -393,3 +393,39 @@ fn slow_pages_of_a_feed_are_fetched_at_once_each_within_one_deadline() {
         "the drips were fetched one after another ({closest:?} apart at least)"
     );
 }
+
+#[test]
+fn a_page_under_retry_after_is_not_given_up() {
+    let s = FaultServer::start();
+    let base = s.base("127.0.0.1");
+    let held = Reply::status(503).header("Retry-After", "1");
+    s.route(
+        "/p",
+        vec![
+            held.clone(),
+            held.clone(),
+            held,
+            Reply::ok("text/html", page("Worth the wait")),
+        ],
+    );
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok(
+            "application/rss+xml",
+            rss(&[format!("{base}/p")]),
+        )],
+    );
+    let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
+    for run in 1..=4 {
+        let out = env.tidings(&["run", "--once", "--force"]);
+        assert!(out.status.success(), "run {run}: {}", stderr(&out));
+        // Each run a new process: wait the Retry-After out.
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    assert_eq!(s.hits_of("/p").len(), 4);
+    assert_eq!(
+        env.corpus_files().len(),
+        5 + 1,
+        "three answers of 'come back later' did not give the page up"
+    );
+}
