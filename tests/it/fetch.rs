@@ -7,12 +7,13 @@ use crate::env::{stderr, stdout, Env};
 use crate::faults::{Body, FaultServer, Reply};
 
 /// A page whose text is its own (see `synthetic`).
-fn page(title: &str) -> String {
+pub fn page(title: &str) -> String {
     let body = crate::synthetic::paragraphs(crate::synthetic::seed_of(title), 4, 40);
     format!("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>")
 }
 
-fn rss(links: &[String]) -> String {
+/// An RSS feed of these links, each its own GUID.
+pub fn rss(links: &[String]) -> String {
     let items: String = links
         .iter()
         .enumerate()
@@ -25,7 +26,7 @@ fn rss(links: &[String]) -> String {
 
 /// An environment whose feeds are on the fault server, with `fetch` lines
 /// replacing the test defaults.
-fn env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
+pub fn env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
     let env = Env::new();
     let f: Vec<(&str, &str)> = feeds.iter().map(|(n, u)| (*n, u.as_str())).collect();
     env.write_config(&f, "");

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::env::{stderr, stdout, Env};
 use crate::faults::{Body, FaultServer, Reply};
+use crate::fetch::{page, rss};
 
 /// 1681 bytes of brotli that decode to 1 GiB of `a`.
 const BROTLI_GIB: &[u8] = include_bytes!("../fixtures/bombs/1gib.br");
@@ -14,34 +15,43 @@ const BROTLI_GIB: &[u8] = include_bytes!("../fixtures/bombs/1gib.br");
 /// several times what a normal run takes.
 const PEAK_RSS_KIB: u64 = 150 * 1024;
 
-fn page(title: &str) -> String {
-    let body = crate::synthetic::paragraphs(crate::synthetic::seed_of(title), 4, 40);
-    format!("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>")
-}
-
-fn rss(links: &[String]) -> String {
-    let items: String = links
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            format!("<item><title>Item {i}</title><link>{l}</link><guid>{l}</guid></item>")
-        })
-        .collect();
-    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
-}
-
 /// An environment whose feeds are on the fault server, with `fetch`
-/// appended to the `[fetch]` table.
+/// added to the test defaults of the `[fetch]` table.
 fn env_with(feeds: &[(&str, String)], fetch: &str) -> Env {
-    let env = Env::new();
-    let f: Vec<(&str, &str)> = feeds.iter().map(|(n, u)| (*n, u.as_str())).collect();
-    env.write_config(&f, "");
-    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
-        "per_host_connections = 8\n",
-        &format!("per_host_connections = 8\n{fetch}"),
+    let defaults = "per_host_gap = \"0s\"\nper_host_connections = 8\n";
+    crate::fetch::env_with(feeds, &format!("{defaults}{fetch}"))
+}
+
+/// Replaces `from` with `to` in the environment's config.
+fn edit_config(env: &Env, from: &str, to: &str) {
+    let text = std::fs::read_to_string(env.config_path()).unwrap();
+    assert!(text.contains(from), "{from:?} not in the config");
+    std::fs::write(env.config_path(), text.replace(from, to)).unwrap();
+}
+
+/// Serves `/good`, a page, and `/feed.xml` linking `links` and it.
+fn feed_with_good_page(s: &FaultServer, mut links: Vec<String>) {
+    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
+    links.push(format!("{}/good", s.base("127.0.0.1")));
+    s.route(
+        "/feed.xml",
+        vec![Reply::ok("application/rss+xml", rss(&links))],
     );
-    std::fs::write(env.config_path(), text).unwrap();
-    env
+}
+
+/// Runs tidings once and checks what every hostile run must keep: the
+/// exit status, the good page stored, and memory within bounds. Returns
+/// the log.
+fn run_bounded(env: &Env, code: i32) -> String {
+    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        peak_rss_kib < PEAK_RSS_KIB,
+        "peak RSS of the tidings run {peak_rss_kib} KiB"
+    );
+    err
 }
 
 #[test]
@@ -56,12 +66,7 @@ fn brotli_bomb_feed_and_page_stop_at_the_cap() {
         "/bomb",
         vec![Reply::ok("text/html", BROTLI_GIB).header("Content-Encoding", "br")],
     );
-    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
-    let links = vec![format!("{base}/bomb"), format!("{base}/good")];
-    s.route(
-        "/feed.xml",
-        vec![Reply::ok("application/rss+xml", rss(&links))],
-    );
+    feed_with_good_page(&s, vec![format!("{base}/bomb")]);
     let env = env_with(
         &[
             ("bomb", format!("{base}/bomb.xml")),
@@ -69,9 +74,7 @@ fn brotli_bomb_feed_and_page_stop_at_the_cap() {
         ],
         "max_feed_size = \"1MiB\"\nmax_page_size = \"4MiB\"\n",
     );
-    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = run_bounded(&env, 3);
     assert!(
         err.contains("/bomb.xml: body larger than the 1048576-byte limit"),
         "{err}"
@@ -79,11 +82,6 @@ fn brotli_bomb_feed_and_page_stop_at_the_cap() {
     assert!(
         err.contains("/bomb: body larger than the 4194304-byte limit"),
         "{err}"
-    );
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
-    assert!(
-        peak_rss_kib < PEAK_RSS_KIB,
-        "peak RSS of the tidings run {peak_rss_kib} KiB"
     );
 }
 
@@ -108,14 +106,7 @@ fn entity_expansion_counts_against_the_feed_cap() {
         "/entities.xml",
         vec![Reply::ok("application/rss+xml", feed)],
     );
-    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
-    s.route(
-        "/feed.xml",
-        vec![Reply::ok(
-            "application/rss+xml",
-            rss(&[format!("{base}/good")]),
-        )],
-    );
+    feed_with_good_page(&s, vec![]);
     let env = env_with(
         &[
             ("entities", format!("{base}/entities.xml")),
@@ -123,19 +114,12 @@ fn entity_expansion_counts_against_the_feed_cap() {
         ],
         "max_feed_size = \"4MiB\"\n",
     );
-    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = run_bounded(&env, 3);
     assert!(
         err.contains(
             "/entities.xml: declared entities expand the feed past the 4194304-byte limit"
         ),
         "{err}"
-    );
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
-    assert!(
-        peak_rss_kib < PEAK_RSS_KIB,
-        "peak RSS of the tidings run {peak_rss_kib} KiB"
     );
 }
 
@@ -166,24 +150,12 @@ fn deep_nesting_then_stray_end_tags_is_refused_within_budget_for_good() {
         "</p>".repeat(2_000_000)
     );
     s.route("/deep", vec![Reply::ok("text/html", hostile)]);
-    s.route("/good", vec![Reply::ok("text/html", page("Good one"))]);
-    let links = vec![format!("{base}/deep"), format!("{base}/good")];
-    s.route(
-        "/feed.xml",
-        vec![Reply::ok("application/rss+xml", rss(&links))],
-    );
+    feed_with_good_page(&s, vec![format!("{base}/deep")]);
     let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
-    let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
+    let err = run_bounded(&env, 0);
     assert!(
         err.contains("/deep: page takes more than the parse budget"),
         "{err}"
-    );
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
-    assert!(
-        peak_rss_kib < PEAK_RSS_KIB,
-        "peak RSS of the tidings run {peak_rss_kib} KiB"
     );
     // Settled for good, visibly: the row says why, and the page is not
     // fetched again.
@@ -209,10 +181,7 @@ fn an_entry_that_keeps_failing_is_given_up_visibly() {
         vec![Reply::ok("application/rss+xml", rss(&links))],
     );
     let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace("timeout = \"10s\"", "timeout = \"1s\"");
-    std::fs::write(env.config_path(), text).unwrap();
+    edit_config(&env, "timeout = \"10s\"", "timeout = \"1s\"");
     for attempt in 1..=3 {
         let out = env.tidings(&["run", "--once", "--force"]);
         let err = stderr(&out);
@@ -272,10 +241,7 @@ fn a_flood_of_entries_is_capped_per_poll() {
     let (state, _, _) = entry_row(&env, "p2-0");
     assert_eq!(state, "no_article");
     // And the key is the operator's to change.
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace("[fetch]\n", "[fetch]\nmax_entries = 0\n");
-    std::fs::write(env.config_path(), text).unwrap();
+    edit_config(&env, "[fetch]\n", "[fetch]\nmax_entries = 0\n");
     let err = stderr(&env.tidings(&["check"]));
     assert!(
         err.contains("fetch.max_entries: 0 is not between 1 and 100000"),
@@ -296,11 +262,11 @@ fn retry_after_is_honoured_to_the_second_across_runs() {
     );
     let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
     // An interval shorter than the Retry-After, so that it decides.
-    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+    edit_config(
+        &env,
         "[fetch]\n",
         "[schedule]\ninterval = \"1s\"\nmin_interval = \"1s\"\n\n[fetch]\n",
     );
-    std::fs::write(env.config_path(), text).unwrap();
     // A timer's runs, back to back: each polls the feed only once it is
     // due, and a new process knows the Retry-After only from the database.
     let started = std::time::Instant::now();
@@ -362,10 +328,7 @@ fn slow_pages_of_a_feed_are_fetched_at_once_each_within_one_deadline() {
         vec![Reply::ok("application/rss+xml", rss(&links))],
     );
     let env = env_with(&[("f", format!("{base}/feed.xml"))], "");
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace("timeout = \"10s\"", "timeout = \"2s\"");
-    std::fs::write(env.config_path(), text).unwrap();
+    edit_config(&env, "timeout = \"10s\"", "timeout = \"2s\"");
     let out = env.tidings(&["run", "--once"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
