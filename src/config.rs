@@ -80,6 +80,7 @@ struct RawFetch {
     max_feed_size: Option<Spanned<String>>,
     max_page_size: Option<Spanned<String>>,
     concurrency: Option<Spanned<i64>>,
+    max_entries: Option<Spanned<i64>>,
     max_connections: Option<Spanned<i64>>,
     per_host_connections: Option<Spanned<i64>>,
     per_host_gap: Option<Spanned<String>>,
@@ -207,6 +208,10 @@ pub struct FetchConfig {
     pub max_page_bytes: u64,
     /// Feeds polled at the same time.
     pub concurrency: usize,
+    /// New entries taken from one poll of one feed, the newest first: a
+    /// feed of 100 000 items with fresh GUIDs would otherwise add every one
+    /// of them to the database at every poll.
+    pub max_entries: usize,
     /// Requests in flight at once, all hosts together.
     pub max_connections: usize,
     /// Each host's budget, unless `hosts` names it.
@@ -254,6 +259,7 @@ impl Default for FetchConfig {
             max_feed_bytes: 10 << 20,
             max_page_bytes: 10 << 20,
             concurrency: 8,
+            max_entries: 200,
             max_connections: 16,
             per_host: HostLimits {
                 connections: 2,
@@ -907,6 +913,10 @@ impl Config {
                 }
             }
         };
+        if let Some(v) = &raw.fetch.max_entries {
+            fetch.max_entries =
+                count(v, "fetch.max_entries", 100_000, &mut problem).unwrap_or(fetch.max_entries);
+        }
         if let Some(v) = &raw.fetch.max_connections {
             fetch.max_connections = count(v, "fetch.max_connections", 1024, &mut problem)
                 .unwrap_or(fetch.max_connections);

@@ -3,11 +3,12 @@
 //! The only module that knows reqwest. It never trusts a server: bodies are
 //! capped while they stream (after decompression, so a gzip bomb costs no
 //! more than the cap), redirects are followed by hand (at most ten, loops
-//! refused, every hop checked), and by default no request reaches a
-//! loopback, private, link-local or cloud-metadata address, checked after
-//! DNS resolution and on every redirect (through a proxy, before the proxy
-//! is handed the name; `socks5h` names excepted, see
-//! `check_proxied_target`). One politeness budget per host
+//! refused, every hop checked, all of them within one `timeout`), and by
+//! default no request reaches a loopback, private, link-local or
+//! cloud-metadata address, checked after DNS resolution and on every
+//! redirect (through a proxy, before the proxy is handed the name;
+//! `socks5h` names excepted, see `check_proxied_target`). One politeness
+//! budget per host
 //! (requests in flight, a gap between starts, Retry-After) covers feed
 //! polls and page fetches alike. Must not parse what it fetches, nor touch
 //! the store or the corpus.
@@ -319,71 +320,117 @@ const MAX_REDIRECTS: usize = 10;
 /// The encodings pages and feeds are asked for, and decoded here.
 const ACCEPTED_ENCODINGS: &str = "gzip, deflate, br";
 
-/// A body's Content-Encoding, undone while it streams so that the size cap
-/// applies to what it decodes to (a gzip bomb costs no more than the cap).
-/// Decoded here rather than by the client because the client drops the
-/// Content-Encoding and Content-Length headers when it decodes, and the
-/// archive must record them as received. An encoding not known here
-/// leaves the body as it came.
+/// A body's Content-Encoding, undone while it streams into a buffer that
+/// refuses to grow past the size cap, so the cap holds inside the decoder
+/// (841 bytes of brotli decode to a gibibyte: a check between writes would
+/// come too late). Decoded here rather than by the client because the
+/// client drops the Content-Encoding and Content-Length headers when it
+/// decodes, and the archive must record them as received. An encoding not
+/// known here leaves the body as it came.
 enum Decoding {
-    Identity(Vec<u8>),
-    Gzip(flate2::write::MultiGzDecoder<Vec<u8>>),
-    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
-    Brotli(Box<brotli_decompressor::DecompressorWriter<Vec<u8>>>),
+    Identity(Capped),
+    Gzip(flate2::write::MultiGzDecoder<Capped>),
+    Deflate(flate2::write::ZlibDecoder<Capped>),
+    Brotli(Box<brotli_decompressor::DecompressorWriter<Capped>>),
 }
 
-/// How much compressed input is decoded at once: a slice this size
-/// inflates to at most about a megabyte, so the cap is checked often.
-const DECODE_SLICE: usize = 1024;
+/// Why a body could not be decoded.
+#[derive(Debug)]
+enum DecodeFailure {
+    /// It decodes to more than the cap.
+    TooLarge,
+    /// It is not what its Content-Encoding says.
+    Bad(std::io::Error),
+}
+
+/// The decoded body; a write that would take it past `limit` fails and
+/// nothing more is kept.
+struct Capped {
+    buf: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.over || self.buf.len().saturating_add(bytes.len()) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("decoded body over the size cap"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 impl Decoding {
-    fn new(content_encoding: Option<&str>) -> Decoding {
+    fn new(content_encoding: Option<&str>, limit: u64) -> Decoding {
+        let out = Capped {
+            buf: Vec::new(),
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            over: false,
+        };
         let enc = content_encoding.unwrap_or("").trim().to_ascii_lowercase();
         match enc.as_str() {
-            "gzip" | "x-gzip" => Decoding::Gzip(flate2::write::MultiGzDecoder::new(Vec::new())),
-            "deflate" => Decoding::Deflate(flate2::write::ZlibDecoder::new(Vec::new())),
+            "gzip" | "x-gzip" => Decoding::Gzip(flate2::write::MultiGzDecoder::new(out)),
+            "deflate" => Decoding::Deflate(flate2::write::ZlibDecoder::new(out)),
             "br" => Decoding::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
-                Vec::new(),
-                4096,
+                out, 4096,
             ))),
-            _ => Decoding::Identity(Vec::new()),
+            _ => Decoding::Identity(out),
         }
     }
 
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
+    fn out(&self) -> &Capped {
         match self {
-            Decoding::Identity(v) => {
-                v.extend_from_slice(bytes);
-                Ok(())
-            }
+            Decoding::Identity(v) => v,
+            Decoding::Gzip(d) => d.get_ref(),
+            Decoding::Deflate(d) => d.get_ref(),
+            Decoding::Brotli(d) => d.get_ref(),
+        }
+    }
+
+    /// Tells the cap from a broken stream: the decoders report the
+    /// buffer's refusal as an I/O error like any other.
+    fn failure(&self, e: std::io::Error) -> DecodeFailure {
+        if self.out().over {
+            DecodeFailure::TooLarge
+        } else {
+            DecodeFailure::Bad(e)
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), DecodeFailure> {
+        use std::io::Write;
+        let r = match self {
+            Decoding::Identity(v) => v.write_all(bytes),
             Decoding::Gzip(d) => d.write_all(bytes),
             Decoding::Deflate(d) => d.write_all(bytes),
             Decoding::Brotli(d) => d.write_all(bytes),
-        }
+        };
+        r.map_err(|e| self.failure(e))
     }
 
-    /// Bytes decoded so far.
-    fn len(&self) -> usize {
-        match self {
-            Decoding::Identity(v) => v.len(),
-            Decoding::Gzip(d) => d.get_ref().len(),
-            Decoding::Deflate(d) => d.get_ref().len(),
-            Decoding::Brotli(d) => d.get_ref().len(),
-        }
-    }
-
-    fn finish(self) -> std::io::Result<Vec<u8>> {
-        match self {
-            Decoding::Identity(v) => Ok(v),
-            Decoding::Gzip(d) => d.finish(),
-            Decoding::Deflate(d) => d.finish(),
-            Decoding::Brotli(mut d) => {
-                d.close()?;
-                d.into_inner()
-                    .map_err(|_| std::io::Error::other("brotli stream left unfinished"))
-            }
-        }
+    fn finish(mut self) -> Result<Vec<u8>, DecodeFailure> {
+        let r = match &mut self {
+            Decoding::Identity(_) => Ok(()),
+            Decoding::Gzip(d) => d.try_finish(),
+            Decoding::Deflate(d) => d.try_finish(),
+            Decoding::Brotli(d) => d.close(),
+        };
+        r.map_err(|e| self.failure(e))?;
+        let out = match self {
+            Decoding::Identity(v) => v,
+            Decoding::Gzip(d) => d.finish().map_err(DecodeFailure::Bad)?,
+            Decoding::Deflate(d) => d.finish().map_err(DecodeFailure::Bad)?,
+            Decoding::Brotli(d) => d.into_inner().map_err(|_| {
+                DecodeFailure::Bad(std::io::Error::other("brotli stream left unfinished"))
+            })?,
+        };
+        Ok(out.buf)
     }
 }
 
@@ -606,6 +653,8 @@ pub struct Fetcher {
     allow_private: bool,
     politeness: Arc<Politeness>,
     user_agent: String,
+    /// One request's whole time, redirects and body included.
+    timeout: Duration,
 }
 
 /// Who a client is for: fetching (redirects by hand, private addresses
@@ -677,6 +726,7 @@ impl Fetcher {
             allow_private: cfg.allow_private_networks,
             politeness: Arc::new(politeness),
             user_agent: cfg.user_agent.clone(),
+            timeout: cfg.timeout,
         })
     }
 
@@ -731,6 +781,7 @@ impl Fetcher {
         let mut current = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
         let mut permanent = true;
+        let mut deadline: Option<tokio::time::Instant> = None;
         for hop in 0..=MAX_REDIRECTS {
             if !matches!(current.scheme(), "http" | "https") {
                 // Where a redirect led (the config's URLs are checked at
@@ -757,7 +808,18 @@ impl Fetcher {
                     message: format!("redirect loop at {current}"),
                 });
             }
-            let slot = self.politeness.acquire(&current).await?;
+            // The first hop starts the clock: waiting for the host's turn
+            // does not count, every hop and every body byte after it does
+            // (the client's own timeout restarts at each hop).
+            let slot = match deadline {
+                None => {
+                    let slot = self.politeness.acquire(&current).await?;
+                    deadline = Some(tokio::time::Instant::now() + self.timeout);
+                    slot
+                }
+                Some(d) => within(d, &current, self.politeness.acquire(&current)).await??,
+            };
+            let until = deadline.unwrap_or_else(tokio::time::Instant::now);
             let mut req = client
                 .get(current.clone())
                 .header(ACCEPT_ENCODING, ACCEPTED_ENCODINGS);
@@ -774,7 +836,7 @@ impl Fetcher {
                 }
             }
             let host = current.host_str().unwrap_or("").to_string();
-            let resp = match req.send().await {
+            let resp = match within(until, &current, req.send()).await? {
                 Ok(r) => r,
                 Err(e) => {
                     let err = FetchError::from_reqwest(&current, e);
@@ -867,35 +929,29 @@ impl Fetcher {
             if encoding.is_none() && resp.content_length().is_some_and(|n| n > max_bytes) {
                 return Err(too_large());
             }
-            let mut decoding = Decoding::new(encoding.as_deref());
-            let bad_body = |e: std::io::Error| FetchError::Decode {
-                url: current.to_string(),
-                message: format!(
-                    "body does not decode as {}: {e}",
-                    encoding.as_deref().unwrap_or("sent")
-                ),
+            let mut decoding = Decoding::new(encoding.as_deref(), max_bytes);
+            let failed = |f: DecodeFailure| match f {
+                DecodeFailure::TooLarge => too_large(),
+                DecodeFailure::Bad(e) => FetchError::Decode {
+                    url: current.to_string(),
+                    message: format!(
+                        "body does not decode as {}: {e}",
+                        encoding.as_deref().unwrap_or("sent")
+                    ),
+                },
             };
             let mut received: u64 = 0;
-            while let Some(chunk) = resp
-                .chunk()
-                .await
+            while let Some(chunk) = within(until, &current, resp.chunk())
+                .await?
                 .map_err(|e| FetchError::from_reqwest(&current, e))?
             {
                 received += chunk.len() as u64;
                 if received > max_bytes {
                     return Err(too_large());
                 }
-                for slice in chunk.chunks(DECODE_SLICE) {
-                    decoding.write(slice).map_err(bad_body)?;
-                    if decoding.len() as u64 > max_bytes {
-                        return Err(too_large());
-                    }
-                }
+                decoding.write(&chunk).map_err(failed)?;
             }
-            fetched.body = decoding.finish().map_err(bad_body)?;
-            if fetched.body.len() as u64 > max_bytes {
-                return Err(too_large());
-            }
+            fetched.body = decoding.finish().map_err(failed)?;
             return Ok(fetched);
         }
         Err(FetchError::Redirect {
@@ -903,6 +959,19 @@ impl Fetcher {
             message: format!("more than {MAX_REDIRECTS} redirects"),
         })
     }
+}
+
+/// Runs `f` until `deadline`; past it, the URL timed out.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    url: &Url,
+    f: impl std::future::Future<Output = T>,
+) -> Result<T, FetchError> {
+    tokio::time::timeout_at(deadline, f)
+        .await
+        .map_err(|_| FetchError::Timeout {
+            url: url.to_string(),
+        })
 }
 
 /// The client alerts are sent with. Sink URLs are the operator's own
@@ -1018,21 +1087,58 @@ mod tests {
             (None, text.clone()),
             (Some("identity"), text.clone()),
         ] {
-            let mut d = Decoding::new(enc);
+            let mut d = Decoding::new(enc, 1 << 20);
             for slice in bytes.chunks(7) {
                 d.write(slice).unwrap();
             }
             assert_eq!(d.finish().unwrap(), text, "{enc:?}");
         }
-        let mut d = Decoding::new(Some("gzip"));
+        let mut d = Decoding::new(Some("gzip"), 1 << 20);
         let garbage = d
             .write(b"this is not gzip at all")
             .and_then(|_| d.finish().map(drop));
-        assert!(garbage.is_err());
+        assert!(matches!(garbage, Err(DecodeFailure::Bad(_))), "{garbage:?}");
         // An encoding not known here leaves the body as it came.
-        let mut d = Decoding::new(Some("zstd"));
+        let mut d = Decoding::new(Some("zstd"), 1 << 20);
         d.write(b"\x28\xb5\x2f\xfd").unwrap();
         assert_eq!(d.finish().unwrap(), b"\x28\xb5\x2f\xfd");
+    }
+
+    /// 1681 bytes of brotli that decode to 1 GiB of `a` (made with
+    /// Python's `brotli.compress(b"a" * 2**30, quality=11)`).
+    const BROTLI_GIB: &[u8] = include_bytes!("../tests/fixtures/bombs/1gib.br");
+
+    #[test]
+    fn a_brotli_bomb_stops_at_the_cap_inside_one_write() {
+        // The whole bomb in one write, as one network chunk would bring it:
+        // the decoder must stop at the cap, not decode it all first.
+        let mut d = Decoding::new(Some("br"), 1 << 20);
+        let r = d.write(BROTLI_GIB);
+        assert!(matches!(r, Err(DecodeFailure::TooLarge)), "{r:?}");
+        assert!(d.out().buf.len() <= 1 << 20);
+        let mut d = Decoding::new(Some("identity"), 10);
+        assert!(d.write(b"0123456789").is_ok());
+        assert!(matches!(d.write(b"x"), Err(DecodeFailure::TooLarge)));
+    }
+
+    #[test]
+    fn gzip_and_deflate_bombs_stop_at_the_cap_too() {
+        use std::io::Write;
+        let zeros = vec![0u8; 1 << 20];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            gz.write_all(&zeros).unwrap();
+            z.write_all(&zeros).unwrap();
+        }
+        for (enc, bomb) in [
+            ("gzip", gz.finish().unwrap()),
+            ("deflate", z.finish().unwrap()),
+        ] {
+            let mut d = Decoding::new(Some(enc), 1 << 20);
+            let r = d.write(&bomb).and_then(|_| d.finish().map(drop));
+            assert!(matches!(r, Err(DecodeFailure::TooLarge)), "{enc}: {r:?}");
+        }
     }
 
     #[test]

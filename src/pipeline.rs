@@ -9,6 +9,8 @@
 //! (SQLite, files, parsing, extraction) runs off the async threads.
 
 use std::collections::VecDeque;
+
+use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -62,8 +64,18 @@ impl PipelineError {
 /// Words a feed entry's own content needs before it is taken as the full
 /// text when the page cannot be had (teasers are shorter).
 const FULL_TEXT_WORDS: usize = 80;
-/// How long one page's extraction may take.
+/// How long one page's extraction may take. The parse budget keeps real
+/// work far below this; it is the last line of defence.
 const EXTRACT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Failed attempts after which an entry is given up (recorded as without
+/// an article, with the last error): a page that times out or fails to
+/// extract at every poll is not fetched for ever. A Retry-After, and a
+/// failure while the network looks down, are not attempts.
+const MAX_ENTRY_ATTEMPTS: u32 = 3;
+/// A feed's new entries prepared (fetched, extracted) at once. The host
+/// budget still holds; this bounds the pages held in memory per feed, so
+/// a few slow pages no longer hold up the rest one after another.
+const ENTRIES_AT_ONCE: usize = 4;
 
 /// The state that only one writer may touch at a time: the database, the
 /// corpus directory, the archive, the dedup index and the next sequence
@@ -1103,11 +1115,13 @@ impl Pipeline {
         } else {
             let charset = f.charset().map(str::to_string);
             let (body, base) = (f.body.clone(), f.url.clone());
-            let parsed =
-                tokio::task::spawn_blocking(move || feed::parse(&body, charset.as_deref(), &base))
-                    .await
-                    .map_err(|e| (FailureKind::Other, e.to_string()))
-                    .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
+            let cap = usize::try_from(self.config.fetch.max_feed_bytes).unwrap_or(usize::MAX);
+            let parsed = tokio::task::spawn_blocking(move || {
+                feed::parse_capped(&body, charset.as_deref(), &base, cap)
+            })
+            .await
+            .map_err(|e| (FailureKind::Other, e.to_string()))
+            .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
             let parsed = match parsed {
                 Ok(p) => p,
                 Err((kind, error)) => {
@@ -1140,8 +1154,33 @@ impl Pipeline {
             obs.entries = parsed.entries.len();
             obs.published = parsed.entries.iter().filter_map(|e| e.published).collect();
             let backfill = row.last_success.is_none() && !self.force_alerts;
-            for entry in order_for_ingestion(parsed.entries) {
-                match self.ingest_entry(feed, entry, !backfill).await {
+            let entries = match self.new_entries(feed, parsed.entries).await {
+                Ok(e) => e,
+                Err(e) => {
+                    warn!(feed = %feed.name, "entries not read: {e}");
+                    out.failed += 1;
+                    Vec::new()
+                }
+            };
+            // Prepared several at once, committed one by one in order, so
+            // sequence numbers still follow publication.
+            let mut prepared = futures_util::stream::iter(
+                entries
+                    .into_iter()
+                    .map(|entry| self.prepare_entry(feed, entry, !backfill)),
+            )
+            .buffered(ENTRIES_AT_ONCE);
+            while let Some(p) = prepared.next().await {
+                let outcome = match p {
+                    Ok(Prepared::Done(o)) => Ok(o),
+                    Ok(Prepared::Ready {
+                        candidate,
+                        now,
+                        alerts,
+                    }) => self.commit_entry(*candidate, now, alerts).await,
+                    Err(e) => Err(e),
+                };
+                match outcome {
                     Ok(EntryOutcome::Seen) => {}
                     Ok(o) => {
                         obs.new_entries += 1;
@@ -1225,25 +1264,57 @@ impl Pipeline {
         out
     }
 
-    /// One entry: skip it if seen, else fetch, extract, normalize, match
-    /// the topic, and commit.
-    async fn ingest_entry(
+    /// The entries of a poll not seen before (or failed before), at most
+    /// `fetch.max_entries` of them, the newest; in ingestion order.
+    async fn new_entries(
+        &self,
+        feed: &FeedConfig,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Entry>, PipelineError> {
+        let max = self.config.fetch.max_entries;
+        let name = feed.name.clone();
+        let (taken, more) = self
+            .with_ingest(move |i| {
+                let mut taken = Vec::new();
+                for e in newest_first(entries) {
+                    let state = i.store.entry_state(&name, &e.key)?;
+                    if state.is_some_and(|s| s != EntryState::Failed) {
+                        continue;
+                    }
+                    if taken.len() == max {
+                        return Ok((taken, true));
+                    }
+                    taken.push(e);
+                }
+                Ok((taken, false))
+            })
+            .await?;
+        if more {
+            warn!(feed = %feed.name, "more than {max} new entries: taking the newest {max} (fetch.max_entries), the rest at later polls");
+        }
+        Ok(order_for_ingestion(taken))
+    }
+
+    /// One entry up to the writer: skip it if seen, else fetch, extract,
+    /// normalize, match the topic and stage its text.
+    async fn prepare_entry(
         &self,
         feed: &FeedConfig,
         entry: Entry,
         alert: bool,
-    ) -> Result<EntryOutcome, PipelineError> {
+    ) -> Result<Prepared, PipelineError> {
         let (name, key) = (feed.name.clone(), entry.key.clone());
-        let (state, first_seen) = self
+        let (state, first_seen, attempts) = self
             .with_ingest(move |i| {
                 Ok((
                     i.store.entry_state(&name, &key)?,
                     i.store.entry_first_seen(&name, &key)?,
+                    i.store.entry_attempts(&name, &key)?,
                 ))
             })
             .await?;
         if state.is_some_and(|s| s != EntryState::Failed) {
-            return Ok(EntryOutcome::Seen);
+            return Ok(Prepared::Done(EntryOutcome::Seen));
         }
         let now = Utc::now();
         // An aggregator's link carries the publisher's: use that one.
@@ -1259,10 +1330,28 @@ impl Pipeline {
         };
         let (article, page_url, page) = match result {
             Ok(a) => a,
+            Err(EntryFailure::Held(m)) => {
+                // Not an attempt: the server asked for time (or the network
+                // is down), so the entry stays as it was and comes back at
+                // the next poll.
+                warn!(feed = %feed.name, entry = %entry.key, "{m}");
+                return Ok(Prepared::Done(EntryOutcome::Failed(m)));
+            }
             Err(failure) => {
+                let failure = match failure {
+                    EntryFailure::Failed(m) if attempts + 1 >= MAX_ENTRY_ATTEMPTS => {
+                        EntryFailure::NoArticle(format!(
+                            "gave up after {} attempts: {m}",
+                            attempts + 1
+                        ))
+                    }
+                    f => f,
+                };
                 let (state, msg) = match &failure {
                     EntryFailure::NoArticle(m) => (EntryState::NoArticle, m.clone()),
-                    EntryFailure::Failed(m) => (EntryState::Failed, m.clone()),
+                    EntryFailure::Failed(m) | EntryFailure::Held(m) => {
+                        (EntryState::Failed, m.clone())
+                    }
                 };
                 warn!(feed = %feed.name, entry = %entry.key, "{msg}");
                 let (name, e) = (feed.name.clone(), entry.clone());
@@ -1280,10 +1369,10 @@ impl Pipeline {
                     )?)
                 })
                 .await?;
-                return Ok(match failure {
+                return Ok(Prepared::Done(match failure {
                     EntryFailure::NoArticle(m) => EntryOutcome::NoArticle(m),
-                    EntryFailure::Failed(m) => EntryOutcome::Failed(m),
-                });
+                    EntryFailure::Failed(m) | EntryFailure::Held(m) => EntryOutcome::Failed(m),
+                }));
             }
         };
         let (title, text) = article_text(&article, entry.title.as_deref());
@@ -1311,7 +1400,7 @@ impl Pipeline {
                     title = %title,
                     "skipped as off the topic"
                 );
-                return Ok(EntryOutcome::Offtopic);
+                return Ok(Prepared::Done(EntryOutcome::Offtopic));
             }
         }
         // The page's own canonical link wins, unless it is only the front page.
@@ -1357,6 +1446,20 @@ impl Pipeline {
             }
             Err(_) => None,
         };
+        Ok(Prepared::Ready {
+            candidate: Box::new(candidate),
+            now,
+            alerts,
+        })
+    }
+
+    /// A prepared entry through the writer.
+    async fn commit_entry(
+        &self,
+        candidate: Candidate,
+        now: DateTime<Utc>,
+        alerts: bool,
+    ) -> Result<EntryOutcome, PipelineError> {
         // Queued, then the writer's turn: whoever has it commits every
         // candidate waiting by then, so articles that arrive while others
         // commit share the next round's fsyncs.
@@ -1406,7 +1509,17 @@ impl Pipeline {
             .await
         {
             Ok(p) => p,
-            Err(e) => return fallback().ok_or_else(|| EntryFailure::Failed(e.to_string())),
+            Err(e) => {
+                return fallback().ok_or_else(|| {
+                    // A Retry-After, or our own politeness holding to one,
+                    // or the network down: nothing the page did.
+                    if e.not_before().is_some() || (e.is_network() && self.fetcher.outage()) {
+                        EntryFailure::Held(e.to_string())
+                    } else {
+                        EntryFailure::Failed(e.to_string())
+                    }
+                });
+            }
         };
         let (body, ct, url) = (page.body, page.content_type, page.url);
         let u = url.clone();
@@ -1475,11 +1588,24 @@ impl Pipeline {
     }
 }
 
+/// An entry on its way: settled without the writer, or its candidate.
+enum Prepared {
+    Done(EntryOutcome),
+    Ready {
+        candidate: Box<Candidate>,
+        now: DateTime<Utc>,
+        alerts: bool,
+    },
+}
+
 enum EntryFailure {
     /// Permanent: the page holds no article.
     NoArticle(String),
-    /// Transient: retried on the next poll.
+    /// Transient: retried on the next poll, given up after a few attempts.
     Failed(String),
+    /// Held back (Retry-After, the network down): retried on the next
+    /// poll, not counted as an attempt.
+    Held(String),
 }
 
 /// The feed entry's own content as the article, when it is the full text.
@@ -1497,6 +1623,13 @@ fn feed_fallback(entry: &Entry, link: &Url) -> Option<(Article, Url)> {
         ..Default::default()
     };
     Some((article, link.clone()))
+}
+
+/// Newest first: the reverse of the ingestion order.
+fn newest_first(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut entries = order_for_ingestion(entries);
+    entries.reverse();
+    entries
 }
 
 /// Oldest first, so sequence numbers follow publication where known; the

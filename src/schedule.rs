@@ -93,7 +93,17 @@ pub fn next_poll(
 ) -> DateTime<Utc> {
     let factor = 0.9 + 0.2 * spread(name, now.timestamp());
     let at = now + chrono(interval.mul_f64(factor));
-    not_before.map_or(at, |t| at.max(t))
+    not_before.map_or(at, |t| at.max(whole_second_after(t)))
+}
+
+/// `t` rounded up to a whole second. The store keeps times to the second:
+/// a Retry-After kept truncated comes due up to a second early, and a new
+/// process (the timer's next run) would then ask too soon.
+fn whole_second_after(t: DateTime<Utc>) -> DateTime<Utc> {
+    if t.timestamp_subsec_nanos() == 0 {
+        return t;
+    }
+    DateTime::from_timestamp(t.timestamp().saturating_add(1), 0).unwrap_or(t)
 }
 
 /// The next poll after a failure: the interval doubled per consecutive
@@ -144,6 +154,21 @@ mod tests {
             .with_timezone(&Utc)
     }
     const MIN: Duration = Duration::from_secs(300);
+
+    #[test]
+    fn a_retry_after_is_kept_to_the_second_rounded_up() {
+        let ra = t0() + chrono::Duration::milliseconds(2_400);
+        let next = next_poll("f", t0(), Duration::from_secs(1), Some(ra));
+        assert_eq!(next, t0() + chrono::Duration::seconds(3));
+        // What the store keeps (whole seconds) is not before it either.
+        let kept = DateTime::parse_from_rfc3339(&crate::store::ts(next)).unwrap();
+        assert!(kept >= ra, "{kept}");
+        let exact = t0() + chrono::Duration::seconds(2);
+        assert_eq!(
+            next_poll("f", t0(), Duration::from_secs(1), Some(exact)),
+            exact
+        );
+    }
     const MAX: Duration = Duration::from_secs(12 * 3600);
     const HOUR: Duration = Duration::from_secs(3600);
 

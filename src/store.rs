@@ -702,6 +702,15 @@ impl Store {
         .map(drop)
     }
 
+    /// How many times an entry was tried (0 for one never seen).
+    pub fn entry_attempts(&self, feed: &str, key: &str) -> Result<u32, StoreError> {
+        let n: Option<u32> = self.query_one(
+            "SELECT attempts FROM entries WHERE feed = ?1 AND key = ?2",
+            [feed, key],
+        )?;
+        Ok(n.unwrap_or(0))
+    }
+
     /// When an entry was first seen (the fallback for a missing date).
     pub fn entry_first_seen(
         &self,

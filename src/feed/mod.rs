@@ -76,14 +76,33 @@ pub enum FeedError {
     /// `empty body`, `HTML page`, `JSON without an items list`.
     #[error("not a feed: {0}")]
     NotAFeed(String),
+    /// Declared entities would expand the document past the size limit.
+    #[error("declared entities expand the feed past the {limit}-byte limit")]
+    TooLarge { limit: usize },
 }
+
+/// The limit [`parse`] puts on a document's size after entity expansion:
+/// the default `max_feed_size`.
+pub const DEFAULT_MAX_BYTES: usize = 10 << 20;
 
 /// Parses one feed document. Never panics.
 pub fn parse(body: &[u8], http_charset: Option<&str>, feed_url: &Url) -> Result<Feed, FeedError> {
+    parse_capped(body, http_charset, feed_url, DEFAULT_MAX_BYTES)
+}
+
+/// Parses one feed document whose text, once its declared entities are
+/// expanded, may be at most `max_bytes` long (the cap the body was fetched
+/// under, so expansion cannot get round it). Never panics.
+pub fn parse_capped(
+    body: &[u8],
+    http_charset: Option<&str>,
+    feed_url: &Url,
+    max_bytes: usize,
+) -> Result<Feed, FeedError> {
     // Our own code is written not to panic; this is the last line of defence
     // so that one hostile document can never take the daemon down.
     match catch_unwind(AssertUnwindSafe(|| {
-        parse_inner(body, http_charset, feed_url)
+        parse_inner(body, http_charset, feed_url, max_bytes)
     })) {
         Ok(r) => r,
         Err(_) => Err(FeedError::NotAFeed(
@@ -92,7 +111,12 @@ pub fn parse(body: &[u8], http_charset: Option<&str>, feed_url: &Url) -> Result<
     }
 }
 
-fn parse_inner(body: &[u8], http_charset: Option<&str>, feed_url: &Url) -> Result<Feed, FeedError> {
+fn parse_inner(
+    body: &[u8],
+    http_charset: Option<&str>,
+    feed_url: &Url,
+    max_bytes: usize,
+) -> Result<Feed, FeedError> {
     if let Some(feed) = fast_path(body, feed_url) {
         return Ok(feed);
     }
@@ -115,8 +139,10 @@ fn parse_inner(body: &[u8], http_charset: Option<&str>, feed_url: &Url) -> Resul
         let raw = json::read(trimmed).map_err(not_a_feed)?;
         return Ok(finish(from_raw(raw, feed_url)));
     }
-    let Some(rep) = repair::repair(trimmed) else {
-        return Err(not_a_feed(what_is_it(trimmed)));
+    let rep = match repair::repair(trimmed, max_bytes) {
+        Ok(rep) => rep,
+        Err(repair::Unrepairable::NoRoot) => return Err(not_a_feed(what_is_it(trimmed))),
+        Err(repair::Unrepairable::TooLarge { limit }) => return Err(FeedError::TooLarge { limit }),
     };
     let raw = from_raw(salvage::salvage(&rep.xml, feed_url), feed_url);
     if let Some(model) = strict(rep.xml.as_bytes(), feed_url) {

@@ -35,6 +35,15 @@ pub struct Repaired {
     pub kind: RootKind,
 }
 
+/// Why a document could not be repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unrepairable {
+    /// No `rss`, `feed` or `RDF` element.
+    NoRoot,
+    /// Its declared entities would expand it past this many bytes.
+    TooLarge { limit: usize },
+}
+
 /// Finds the feed root: the first `rss`, `feed` or `RDF` element, any case,
 /// any prefix. Returns its byte offset and kind.
 pub fn find_root(text: &str) -> Option<(usize, RootKind)> {
@@ -112,11 +121,17 @@ struct Repairer<'a> {
     root_name_end: usize,
     /// Elements dropped for depth, so their end tags are dropped too.
     dropped_depth: usize,
+    /// How long the output may grow through declared entities: one entity
+    /// of 10 000 characters used 20 000 times turns 70 KB into 200 MB.
+    max_len: usize,
+    /// An expansion was refused for `max_len`.
+    over: bool,
 }
 
-/// Repairs `text` into well-formed XML, or `None` when it has no feed root.
-pub fn repair(text: &str) -> Option<Repaired> {
-    let (root, kind) = find_root(text)?;
+/// Repairs `text` into well-formed XML. Declared entities are expanded
+/// only while the output stays within `max_len` bytes.
+pub fn repair(text: &str, max_len: usize) -> Result<Repaired, Unrepairable> {
+    let (root, kind) = find_root(text).ok_or(Unrepairable::NoRoot)?;
     let entities = if text[..root].contains("<!ENTITY") {
         internal_entities(&text[..root])
     } else {
@@ -133,9 +148,14 @@ pub fn repair(text: &str) -> Option<Repaired> {
         used: Vec::new(),
         root_name_end: 0,
         dropped_depth: 0,
+        max_len,
+        over: false,
     };
     r.run(root);
-    Some(Repaired { xml: r.out, kind })
+    if r.over {
+        return Err(Unrepairable::TooLarge { limit: max_len });
+    }
+    Ok(Repaired { xml: r.out, kind })
 }
 
 fn is_name_start(c: char) -> bool {
@@ -658,6 +678,10 @@ impl Repairer<'_> {
             _ => {}
         }
         if let Some(v) = self.entities.get(body) {
+            if self.over || self.out.len().saturating_add(v.len()) > self.max_len {
+                self.over = true;
+                return after;
+            }
             let v = v.clone();
             // Declared replacement text may itself hold entities.
             let mut tmp = String::new();
@@ -673,6 +697,8 @@ impl Repairer<'_> {
                 used: Vec::new(),
                 root_name_end: 0,
                 dropped_depth: 0,
+                max_len: self.max_len,
+                over: false,
             };
             sub.escape_into(&v, true);
             self.out = sub.out;
@@ -737,7 +763,7 @@ mod tests {
     use super::*;
 
     fn fix(s: &str) -> String {
-        repair(s).map(|r| r.xml).unwrap_or_default()
+        repair(s, usize::MAX).map(|r| r.xml).unwrap_or_default()
     }
 
     #[test]
@@ -746,6 +772,25 @@ mod tests {
         assert_eq!(
             x,
             "<rss version=\"2.0\"><channel><title>t</title></channel></rss>"
+        );
+    }
+
+    #[test]
+    fn entity_expansion_counts_against_the_limit() {
+        let big = "x".repeat(10_000);
+        let uses = "&big;".repeat(2_000);
+        let doc = format!("<!DOCTYPE rss [<!ENTITY big \"{big}\">]><rss><channel><title>{uses}</title></channel></rss>");
+        assert_eq!(
+            repair(&doc, 1 << 20).map(|r| r.xml.len()),
+            Err(Unrepairable::TooLarge { limit: 1 << 20 })
+        );
+        // Within the limit the same entity expands as declared.
+        let few = format!("<!DOCTYPE rss [<!ENTITY big \"{big}\">]><rss><channel><title>&big;&big;</title></channel></rss>");
+        let x = repair(&few, 1 << 20).unwrap().xml;
+        assert!(
+            x.contains(&format!("<title>{big}{big}</title>")),
+            "{}",
+            x.len()
         );
     }
 

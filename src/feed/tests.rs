@@ -507,7 +507,7 @@ fn fuzz_findings_stay_fixed() {
     {
         let body = std::fs::read(e.path()).unwrap();
         let r = catch_unwind(AssertUnwindSafe(|| {
-            repair::repair(&decode::decode(&body, None).0).map(|r| r.xml.len())
+            repair::repair(&decode::decode(&body, None).0, DEFAULT_MAX_BYTES).map(|r| r.xml.len())
         }));
         assert!(r.is_ok(), "{}: repair panicked", e.path().display());
         let _ = parse(&body, None, &url());

@@ -49,7 +49,133 @@ pub struct Route {
     pub headers: Vec<(String, String)>,
 }
 
-/// A real HTTP server on 127.0.0.1 with a random port.
+/// A request as [`HttpServer`] read it.
+pub struct Request {
+    pub method: String,
+    /// The path with its query.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What [`HttpServer`] answers.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// A real HTTP/1.1 server on 127.0.0.1 with a random port, written by
+/// hand: a thread per connection, one request each (`Connection: close`).
+/// tiny_http's task pool, used before, now and then left a new connection
+/// unread behind idle keep-alive ones until the client timed out (see
+/// benches/ingest.rs); with a feed's pages fetched at once, often.
+pub struct HttpServer {
+    pub port: u16,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub fn start(handler: impl Fn(Request) -> Answer + Send + Sync + 'static) -> HttpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        HttpServer::on(listener, handler)
+    }
+
+    /// Serves on a listener already bound (for pages that name their own
+    /// address).
+    pub fn on(
+        listener: std::net::TcpListener,
+        handler: impl Fn(Request) -> Answer + Send + Sync + 'static,
+    ) -> HttpServer {
+        use std::sync::atomic::Ordering;
+        let port = listener.local_addr().expect("address").port();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let handler = Arc::new(handler);
+        let done = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if done.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let handler = handler.clone();
+                std::thread::spawn(move || {
+                    let _ = answer(stream, &*handler);
+                });
+            }
+        });
+        HttpServer {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one request from the connection and writes the handler's answer.
+fn answer(stream: std::net::TcpStream, handler: &dyn Fn(Request) -> Answer) -> std::io::Result<()> {
+    use std::io::{BufRead, Read, Write};
+    let mut w = stream.try_clone()?;
+    let mut r = std::io::BufReader::new(stream);
+    let mut line = String::new();
+    if r.read_line(&mut line)? == 0 {
+        return Ok(());
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("/").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut l = String::new();
+        if r.read_line(&mut l)? == 0 || l == "\r\n" || l == "\n" {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    r.read_exact(&mut body)?;
+    let a = handler(Request {
+        method,
+        path,
+        headers,
+        body,
+    });
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        a.status,
+        if a.status == 200 { "OK" } else { "Status" },
+        a.body.len()
+    );
+    for (k, v) in &a.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    w.write_all(head.as_bytes())?;
+    w.write_all(&a.body)?;
+    w.flush()
+}
+
+/// A test site on an [`HttpServer`]: routes set by the test, POSTs
+/// recorded (and failed on request).
 pub struct Server {
     pub base: String,
     routes: Arc<Mutex<HashMap<String, Route>>>,
@@ -58,84 +184,67 @@ pub struct Server {
     pub posts: Arc<Mutex<Vec<Seen>>>,
     /// A script for POSTs: each pops the front; `true` answers 500.
     pub post_failures: Arc<Mutex<std::collections::VecDeque<bool>>>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    _http: HttpServer,
 }
 
 impl Server {
     pub fn start() -> Server {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("ip address").port();
         let routes: Arc<Mutex<HashMap<String, Route>>> = Arc::default();
         let hits: Arc<Mutex<Vec<String>>> = Arc::default();
         let posts: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let post_failures: Arc<Mutex<std::collections::VecDeque<bool>>> = Arc::default();
-        let (s, r, h) = (server.clone(), routes.clone(), hits.clone());
+        let (r, h) = (routes.clone(), hits.clone());
         let (p, pf) = (posts.clone(), post_failures.clone());
-        let thread = std::thread::spawn(move || {
-            for mut req in s.incoming_requests() {
-                let path = req.url().to_string();
-                h.lock().unwrap().push(path.clone());
-                if *req.method() == tiny_http::Method::Post {
-                    let mut body = Vec::new();
-                    let _ = std::io::Read::read_to_end(req.as_reader(), &mut body);
-                    let fail = pf.lock().unwrap().pop_front().unwrap_or(false);
-                    let status = if fail { 500 } else { 200 };
-                    let headers = req
-                        .headers()
-                        .iter()
-                        .map(|h| (h.field.to_string(), h.value.to_string()))
-                        .collect();
-                    p.lock().unwrap().push(Seen {
-                        path: path.clone(),
-                        headers,
-                        body,
-                        status,
-                    });
-                    let _ = req.respond(
-                        tiny_http::Response::from_string(if fail { "down" } else { "ok" })
-                            .with_status_code(status),
-                    );
-                    continue;
-                }
-                let route = r
-                    .lock()
-                    .unwrap()
-                    .get(path.split('?').next().unwrap_or(""))
-                    .cloned();
-                let resp = match route {
-                    Some(rt) => {
-                        let mut resp = tiny_http::Response::from_data(rt.body)
-                            .with_status_code(rt.status)
-                            .with_header(
-                                tiny_http::Header::from_bytes(
-                                    "Content-Type",
-                                    rt.content_type.as_bytes(),
-                                )
-                                .unwrap(),
-                            );
-                        for (k, v) in &rt.headers {
-                            resp = resp.with_header(
-                                tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap(),
-                            );
-                        }
-                        resp
-                    }
-                    None => {
-                        tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
-                    }
+        let http = HttpServer::start(move |req| {
+            h.lock().unwrap().push(req.path.clone());
+            if req.method == "POST" {
+                let fail = pf.lock().unwrap().pop_front().unwrap_or(false);
+                let status = if fail { 500 } else { 200 };
+                p.lock().unwrap().push(Seen {
+                    path: req.path.clone(),
+                    headers: req.headers,
+                    body: req.body,
+                    status,
+                });
+                return Answer {
+                    status,
+                    headers: vec![],
+                    body: if fail {
+                        b"down".to_vec()
+                    } else {
+                        b"ok".to_vec()
+                    },
                 };
-                let _ = req.respond(resp);
+            }
+            let route = r
+                .lock()
+                .unwrap()
+                .get(req.path.split('?').next().unwrap_or(""))
+                .cloned();
+            match route {
+                Some(rt) => {
+                    let mut headers = vec![("Content-Type".to_string(), rt.content_type)];
+                    headers.extend(rt.headers);
+                    Answer {
+                        status: rt.status,
+                        headers,
+                        body: rt.body,
+                    }
+                }
+                None => Answer {
+                    status: 404,
+                    headers: vec![],
+                    body: b"not found".to_vec(),
+                },
             }
         });
         Server {
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://127.0.0.1:{}", http.port),
             routes,
             hits,
             posts,
             post_failures,
-            server,
-            thread: Some(thread),
+            _http: http,
         }
     }
 
@@ -195,15 +304,6 @@ impl Server {
             .iter()
             .filter(|h| h.split('?').next() == Some(path))
             .count()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -286,43 +386,36 @@ impl Env {
         cmd.output().expect("run tidings")
     }
 
-    /// Runs tidings and returns its output with its own peak RSS in KiB.
-    /// Reaped with wait4 so that the figure is this process's alone: the
-    /// process-wide RUSAGE_CHILDREN also counts what tests running beside
-    /// this one started (a Python WARC reader, other tidings runs).
-    // Reaped by wait4 below, which clippy cannot see.
-    #[allow(clippy::zombie_processes)]
+    /// Runs tidings and returns its output with its own peak RSS in KiB:
+    /// the kernel's high-water mark of its memory (VmHWM), read while it
+    /// runs. Not wait4's ru_maxrss: the child is spawned with vfork, and
+    /// at exec the kernel folds the high-water mark of the memory it was
+    /// sharing (this test process's, grown by every test running beside
+    /// it) into the child's figure.
     pub fn tidings_with_peak_rss(&self, args: &[&str]) -> (Output, u64) {
-        use std::io::Read;
-        use std::os::unix::process::ExitStatusExt;
-        use std::process::Stdio;
-        let mut child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run tidings");
-        let drain = |mut r: Box<dyn Read + Send>| {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let child = self.command(args).spawn_piped();
+        let pid = child.id();
+        let done = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let sampler = {
+            let (done, peak) = (done.clone(), peak.clone());
             std::thread::spawn(move || {
-                let mut v = Vec::new();
-                r.read_to_end(&mut v).expect("read tidings output");
-                v
+                // The mark only rises, so any read after the peak has it.
+                while !done.load(Ordering::SeqCst) {
+                    if let Some(kib) = vm_hwm_kib(pid) {
+                        peak.fetch_max(kib, Ordering::SeqCst);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
             })
         };
-        let out = drain(Box::new(child.stdout.take().unwrap()));
-        let err = drain(Box::new(child.stderr.take().unwrap()));
-        let pid = child.id() as libc::pid_t;
-        let mut status = 0;
-        // SAFETY: rusage is plain data; wait4 fills it for the child we own.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        assert_eq!(reaped, pid, "wait4 on tidings");
-        let output = Output {
-            status: std::process::ExitStatus::from_raw(status),
-            stdout: out.join().unwrap(),
-            stderr: err.join().unwrap(),
-        };
-        (output, usage.ru_maxrss as u64)
+        let output = child.wait_with_output().expect("run tidings");
+        done.store(true, Ordering::SeqCst);
+        sampler.join().unwrap();
+        let kib = peak.load(Ordering::SeqCst);
+        assert!(kib > 0, "no VmHWM read for tidings (pid {pid})");
+        (output, kib)
     }
 
     /// The corpus files: name → content, in name order.
@@ -355,6 +448,28 @@ impl Env {
             .lines()
             .map(|l| serde_json::from_str(l).expect("export line is JSON"))
             .collect()
+    }
+}
+
+/// A process's peak resident memory, from `/proc/PID/status`; `None`
+/// once it has exited (a zombie has no memory to report).
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+trait SpawnPiped {
+    fn spawn_piped(&mut self) -> std::process::Child;
+}
+
+impl SpawnPiped for Command {
+    fn spawn_piped(&mut self) -> std::process::Child {
+        use std::process::Stdio;
+        self.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run tidings")
     }
 }
 

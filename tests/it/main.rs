@@ -10,6 +10,7 @@ mod archive;
 mod cli;
 mod fetch;
 mod firsthour;
+mod hostile;
 mod pipeline;
 mod pty;
 mod service;

@@ -19,9 +19,7 @@ use crate::env::{stderr, stdout};
 struct Site {
     base: String,
     hits: Arc<AtomicUsize>,
-    routes: Arc<Mutex<HashMap<String, String>>>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _http: crate::env::HttpServer,
     /// (feed path, [(article path, headline)])
     feeds: Vec<(String, Vec<(String, String)>)>,
 }
@@ -75,8 +73,9 @@ fn capitalise(s: &str) -> String {
 
 impl Site {
     fn start(feeds: usize, per_feed: usize, delay: Duration) -> Site {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("ip").port();
+        // Bound first: the pages name their own URLs.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("address").port();
         let base = format!("http://127.0.0.1:{port}");
         let routes: Arc<Mutex<HashMap<String, String>>> = Arc::default();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -111,37 +110,39 @@ impl Site {
             routes.lock().unwrap().insert(feed_path.clone(), rss);
             listing.push((feed_path, arts));
         }
-        let (s, r, h) = (server.clone(), routes.clone(), hits.clone());
-        let thread = std::thread::spawn(move || {
-            for req in s.incoming_requests() {
-                let path = req.url().split('?').next().unwrap_or("").to_string();
-                let body = r.lock().unwrap().get(&path).cloned();
-                // One request at a time, slowly: the kill lands mid-poll.
-                std::thread::sleep(delay);
-                h.fetch_add(1, Ordering::SeqCst);
-                let resp = match body {
-                    Some(b) => {
-                        let ct = if path.ends_with(".xml") {
-                            "application/rss+xml"
-                        } else {
-                            "text/html; charset=utf-8"
-                        };
-                        tiny_http::Response::from_data(b.into_bytes())
-                            .with_header(tiny_http::Header::from_bytes("Content-Type", ct).unwrap())
+        let (r, h) = (routes.clone(), hits.clone());
+        // One request at a time, slowly: the kill lands mid-poll.
+        let turn = Mutex::new(());
+        let http = crate::env::HttpServer::on(listener, move |req| {
+            let _turn = turn.lock().unwrap();
+            let path = req.path.split('?').next().unwrap_or("").to_string();
+            let body = r.lock().unwrap().get(&path).cloned();
+            std::thread::sleep(delay);
+            h.fetch_add(1, Ordering::SeqCst);
+            match body {
+                Some(b) => {
+                    let ct = if path.ends_with(".xml") {
+                        "application/rss+xml"
+                    } else {
+                        "text/html; charset=utf-8"
+                    };
+                    crate::env::Answer {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), ct.into())],
+                        body: b.into_bytes(),
                     }
-                    None => {
-                        tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
-                    }
-                };
-                let _ = req.respond(resp);
+                }
+                None => crate::env::Answer {
+                    status: 404,
+                    headers: vec![],
+                    body: b"not found".to_vec(),
+                },
             }
         });
         Site {
             base,
             hits,
-            routes,
-            server,
-            thread: Some(thread),
+            _http: http,
             feeds: listing,
         }
     }
@@ -159,16 +160,6 @@ impl Site {
 
     fn requests_per_full_run(&self) -> usize {
         self.feeds.iter().map(|(_, a)| 1 + a.len()).sum()
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        let _ = &self.routes;
     }
 }
 
