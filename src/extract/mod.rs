@@ -14,6 +14,7 @@
 pub mod charset;
 pub mod content;
 pub mod meta;
+mod untitled;
 
 use chrono::{DateTime, Utc};
 use scraper::Html;
@@ -114,7 +115,7 @@ pub fn extract_with(
     let m = meta::read(&doc, page_url);
     let root = doc.root_element().id();
     let blocks = content::blocks(&doc, root);
-    let title = meta::headline(&m, &content::h1s(&blocks), host);
+    let mut title = meta::headline(&m, &content::h1s(&blocks), host);
 
     let chosen = content::choose(&doc, &blocks, &title);
     let (mut paragraphs, mut method) = (chosen.paragraphs, "density");
@@ -167,6 +168,10 @@ pub fn extract_with(
             paragraphs = all.into_iter().filter(|p| *p != title).collect();
             method = "fallback";
         }
+    }
+
+    if title.is_empty() {
+        (title, paragraphs) = untitled::headline(&blocks, paragraphs);
     }
 
     let page_text_words = blocks
