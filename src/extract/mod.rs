@@ -14,6 +14,7 @@
 pub mod charset;
 pub mod content;
 pub mod meta;
+mod repair;
 mod untitled;
 
 use chrono::{DateTime, Utc};
@@ -110,7 +111,7 @@ pub fn extract_with(
         });
     }
     let (text, _, _) = charset::decode(body, content_type);
-    let doc = Html::parse_document(&text);
+    let doc = Html::parse_document(&repair::close_runaway_title(&text));
     let host = page_url.host_str().unwrap_or("");
     let m = meta::read(&doc, page_url);
     let root = doc.root_element().id();
