@@ -56,6 +56,9 @@ pub struct Block {
     /// Elements around this block that look like furniture by class or tag
     /// alone; they are furniture unless they turn out to hold the article.
     soft: Vec<NodeId>,
+    /// Hard only for being placeholder text ("Lorem ipsum ..."), which is
+    /// furniture beside real prose but is all the text a bare page has.
+    placeholder: bool,
 }
 
 /// Elements never read for text.
@@ -390,7 +393,8 @@ impl Walker<'_> {
             let soft = self.soft.clone();
             // Placeholder text is a template's unfilled slot, never the
             // article: it must not draw the container choice to itself.
-            let hard = hard || is_placeholder(&text);
+            let placeholder = !hard && is_placeholder(&text);
+            let hard = hard || placeholder;
             let noise = hard || !soft.is_empty();
             self.blocks.push(Block {
                 text,
@@ -402,6 +406,7 @@ impl Walker<'_> {
                 noise,
                 hard,
                 soft,
+                placeholder,
             });
         }
         self.buf.clear();
@@ -720,12 +725,13 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
 /// comments, cookie notices). For the second look at a page whose article sits
 /// inside a wrapper named like furniture ("content-sidebar-wrap",
 /// "hub--header") and is too short or too broken up by images to be
-/// recognised as the article's wrapper.
+/// recognised as the article's wrapper. Placeholder text is no longer
+/// furniture either: a page with no other prose is made of it.
 pub fn without_soft_furniture(blocks: &[Block]) -> Vec<Block> {
     blocks
         .iter()
         .map(|b| Block {
-            noise: b.hard,
+            noise: b.hard && !b.placeholder,
             ..b.clone()
         })
         .collect()
@@ -2265,6 +2271,21 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got[1].starts_with("Each year"), "{got:?}");
         assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
+
+    #[test]
+    fn a_page_of_placeholder_text_only_is_still_read() {
+        // Regression: placeholder text was furniture even on a page that
+        // has no other prose, which then had "no article".
+        let lorem = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>";
+        let html = format!("<html><head><title>Test page</title></head><body><article><h1>Test page</h1>{lorem}{lorem}</article></body></html>");
+        let url = url::Url::parse("https://example.org/test").unwrap();
+        let a = crate::extract::extract(html.as_bytes(), None, &url).expect("the article");
+        assert!(
+            a.paragraphs[0].starts_with("Lorem ipsum"),
+            "{:?}",
+            a.paragraphs
+        );
     }
 
     #[test]
