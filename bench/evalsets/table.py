@@ -118,6 +118,9 @@ def main():
         print()
         for label, r in (("ref-trafilatura", ours if has_ref else None), ("previous", vs_prev)):
             if r and "compare_diff" in r:
+                if r["compare_diff"] == 0 and r["compare_diff_std"] == 0:
+                    print(f"vs {label}: same F1 on every resample")
+                    continue
                 verdict = "better" if r["compare_share_better"] >= 0.5 else "worse"
                 print(f"vs {label}: {r['compare_diff']:+.3f} ± {r['compare_diff_std']:.3f}, "
                       f"tidings better in {100 * r['compare_share_better']:.0f}% of resamples ({verdict})")
@@ -129,7 +132,10 @@ def main():
             if not pf.is_file() or not body_tokens(pf.read_text(encoding="utf-8", errors="replace")):
                 empty.append(pid)
         if empty:
-            print(f"\nempty ({len(empty)}): " + ", ".join(f"{i} ({why.get(i, 'headline only')})" for i in empty))
+            gold_empty = {i for i in empty if not re.findall(r"\w+", (a.kit / s / "gold" / f"{i}.txt").read_text())}
+            print(f"\nempty ({len(empty)}): " + ", ".join(
+                f"{i} ({why.get(i, 'headline only')}{'; the gold is empty too' if i in gold_empty else ''})"
+                for i in empty))
         leaks = markup_leaks(a.kit / s / "html", pred, ids)
         any_leak |= bool(leaks)
         print(f"\nmarkup in text: {len(leaks)} pages" + "".join(f"\n  {i}: {l}" for i, l in leaks[:20]))
