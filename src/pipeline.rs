@@ -100,6 +100,7 @@ fn imported_row(name: &FileName, text: &str) -> NewArticle {
         story: name.seq,
         fingerprint: None,
         source: None,
+        access: None,
     }
 }
 
@@ -361,6 +362,7 @@ impl Ingest {
             story,
             fingerprint: Some(fp.to_bytes()),
             source,
+            access: c.article.paywalled.then(|| "paywalled".to_string()),
         };
         Ok(Some(Verdict::New {
             row: Box::new(row),
@@ -1694,6 +1696,7 @@ mod tests {
                 language: Some("en".into()),
                 site_name: None,
                 method: "density",
+                paywalled: false,
             };
             let (title, text) = article_text(&article, None);
             let url = Url::parse(url).unwrap();

@@ -38,6 +38,9 @@ pub struct Article {
     /// when the first pass found next to nothing), `fallback` (all
     /// non-furniture text of a page with no clear container).
     pub method: &'static str,
+    /// Behind a paywall: the body is only the public part (the teaser the
+    /// page shows everyone). Stored all the same, so the coverage counts.
+    pub paywalled: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -50,7 +53,7 @@ pub enum ExtractError {
     TooLarge { size: usize, limit: usize },
     #[error("page is a cookie or consent wall, not the article")]
     ConsentWall,
-    #[error("page is a paywall teaser, not the full article")]
+    #[error("page is a paywall with no public part")]
     Paywall,
     #[error("page nests elements deeper than {limit} levels")]
     TooDeep { limit: usize },
@@ -194,11 +197,19 @@ pub fn extract_with(
             return Err(ExtractError::ConsentWall);
         }
     }
-    if body_words < PAYWALL_TEASER_WORDS && is_paywall(&content::prompt_text(&blocks), m.paywalled)
-    {
+    // A paywalled article's public part is coverage all the same: it is
+    // kept, marked, however short, when there is one.
+    let paywalled = body_words < PAYWALL_TEASER_WORDS
+        && is_paywall(&content::prompt_text(&blocks), m.paywalled);
+    if paywalled {
+        // The prompt itself is no part of the article.
+        paragraphs.retain(|p| !is_paywall(&p.to_lowercase(), false));
+    }
+    let body_words = words(&paragraphs);
+    if paywalled && (title.is_empty() || body_words == 0) {
         return Err(ExtractError::Paywall);
     }
-    if title.is_empty() || body_words < opts.min_words {
+    if !paywalled && (title.is_empty() || body_words < opts.min_words) {
         return Err(ExtractError::NoArticle);
     }
     let language = m.language.clone().or_else(|| detect_language(&paragraphs));
@@ -211,6 +222,7 @@ pub fn extract_with(
         language,
         site_name: m.site_name,
         method,
+        paywalled,
     })
 }
 
@@ -626,12 +638,32 @@ mod tests {
             Err(ExtractError::ConsentWall)
         );
         assert_eq!(
-            extract(&fixture("guard-paywall.html"), None, &url()),
-            Err(ExtractError::Paywall)
-        );
-        assert_eq!(
             extract(&fixture("guard-no-article.html"), None, &url()),
             Err(ExtractError::NoArticle)
+        );
+        // A paywall with nothing public left is no article either.
+        let bare = String::from_utf8(fixture("guard-paywall.html"))
+            .unwrap()
+            .replace("Police in Grozny detained at least twelve men last month, according to two rights groups that documented the arrests through interviews with relatives and lawyers.", "");
+        assert_eq!(
+            extract(bare.as_bytes(), None, &url()),
+            Err(ExtractError::Paywall)
+        );
+    }
+
+    #[test]
+    fn a_paywalled_page_keeps_its_public_part_marked() {
+        // Regression: the teaser was refused as "a paywall teaser", and the
+        // coverage with it.
+        let a = extract(&fixture("guard-paywall.html"), None, &url()).expect("the public part");
+        assert!(a.paywalled);
+        assert_eq!(a.title, "Rights groups report new detentions in Chechnya");
+        assert_eq!(a.paragraphs.len(), 1, "{:?}", a.paragraphs);
+        assert!(a.paragraphs[0].starts_with("Police in Grozny"));
+        assert!(
+            !extract(&fixture("guard-paywall-talk.html"), None, &url())
+                .unwrap()
+                .paywalled
         );
     }
 
