@@ -461,7 +461,14 @@ fn read_source(
 
 fn cmd_extract(config: Option<&Path>, source: &str, base_url: Option<&str>) -> Result<i32> {
     let src = read_source(config, source, base_url, |c| c.max_page_bytes)?;
-    match crate::extract::extract(&src.body, src.content_type.as_deref(), &src.url) {
+    // A file or standard input needs no config, but a config's page size
+    // limit holds for it as it does for a fetched page.
+    let cfg = match config {
+        Some(p) if !is_url(source) && !p.exists() => FetchConfig::default(),
+        _ => fetch_config(config)?,
+    };
+    let opts = crate::extract::ExtractOptions::for_page_limit(cfg.max_page_bytes);
+    match crate::extract::extract_with(&src.body, src.content_type.as_deref(), &src.url, &opts) {
         Ok(a) => {
             print!("{}", crate::normalize::corpus_text(&a.title, &a.paragraphs));
             Ok(0)

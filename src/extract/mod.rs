@@ -75,12 +75,25 @@ pub struct ExtractOptions {
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        // The largest real article pages seen run to 2 MB; 8 MiB leaves room
-        // and still bounds parse time to well under a second.
+        // The largest real article pages seen run to 2 MB; 10 MiB, the
+        // default page size limit of the fetch settings, leaves room and
+        // still bounds parse time to well under a second.
         ExtractOptions {
-            max_bytes: 8 * 1024 * 1024,
+            max_bytes: 10 * 1024 * 1024,
             min_words: 25,
             max_depth: 4096,
+        }
+    }
+}
+
+impl ExtractOptions {
+    /// The default bounds with the page size limit of the fetch settings
+    /// (`max_page_size`): one limit, so a page the fetcher accepted is never
+    /// refused as too large here.
+    pub fn for_page_limit(max_page_bytes: u64) -> Self {
+        ExtractOptions {
+            max_bytes: usize::try_from(max_page_bytes).unwrap_or(usize::MAX),
+            ..Default::default()
         }
     }
 }
