@@ -210,6 +210,50 @@ const HARD_WORDS: &[&str] = &[
     "comment", "comments", "disqus", "cookie", "cookies", "consent", "gdpr", "onetrust",
 ];
 
+/// How consent managers name their panels: the start of a class or an id
+/// (`qc-cmp2-container`, `sp_message_container_12`, `cliSettingsPopup`).
+/// Whole class names, never parts of one: `sticky-` is not `cky-`.
+const CONSENT_PREFIXES: &[&str] = &[
+    "cli-",
+    "clisettings",
+    "cookielawinfo",
+    "cookie-law-info",
+    "cky-",
+    "cookieyes",
+    "cmplz",
+    "moove_gdpr",
+    "didomi",
+    "qc-cmp",
+    "sp_message",
+    "sp-message",
+    "ot-sdk",
+    "ot-pc",
+    "onetrust",
+    "cybotcookiebot",
+    "cookiebot",
+    "usercentrics",
+    "iubenda",
+    "osano-cm",
+    "borlabscookie",
+    "truste",
+    "trustarc",
+    "fc-consent",
+    "cc-window",
+    "cookie-notice",
+    "cookie-consent",
+];
+
+fn is_consent_panel(class: Option<&str>, id: Option<&str>) -> bool {
+    class
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
+        .chain(id)
+        .any(|name| {
+            let l = name.to_ascii_lowercase();
+            CONSENT_PREFIXES.iter().any(|p| l.starts_with(p))
+        })
+}
+
 /// Words that mark the article itself; they override furniture words.
 const CONTENT_HINTS: &[&str] = &[
     "articlebody",
@@ -350,7 +394,9 @@ fn noise_of(el: &scraper::node::Element) -> Noise {
         return Noise::Soft;
     }
     let words = attr_words(el.attr("class"), el.attr("id"));
-    if words.iter().any(|w| HARD_WORDS.contains(&w.as_str())) {
+    if words.iter().any(|w| HARD_WORDS.contains(&w.as_str()))
+        || is_consent_panel(el.attr("class"), el.attr("id"))
+    {
         return Noise::Hard;
     }
     if NOISE_TAGS.contains(&name) || words.iter().any(|w| NOISE_WORDS.contains(&w.as_str())) {
@@ -1207,6 +1253,17 @@ fn is_furniture_heading(t: &str) -> bool {
         "we recommend",
         "keep reading",
         "what to read next",
+        // Consent panels' titles.
+        "privacy overview",
+        "cookie settings",
+        "cookie preferences",
+        "cookie policy",
+        "manage consent",
+        "manage consent preferences",
+        "manage cookies",
+        "privacy preference center",
+        "privacy preferences",
+        "we value your privacy",
     ];
     const PREFIX: &[&str] = &[
         "related ",
@@ -1279,6 +1336,9 @@ const SECTION_LINES: &[&str] = &[
     "about the author",
     "leave a reply",
     "leave a comment",
+    "privacy overview",
+    "cookie settings",
+    "manage consent",
 ];
 
 /// A line of text, not a heading, that titles a furniture section ("ALSO
@@ -1453,10 +1513,10 @@ fn is_dated_byline(t: &str) -> bool {
 /// their markup is anything.
 fn is_notice(t: &str) -> bool {
     let words = t.split_whitespace().count();
-    if words > 60 {
-        return false;
-    }
     let l = t.to_lowercase();
+    if words > 60 {
+        return words <= CONSENT_PROSE_WORDS && is_consent_prose(&l);
+    }
     let cookie = l.contains("cookie")
         && [
             "consent",
@@ -1495,6 +1555,30 @@ fn is_notice(t: &str) -> bool {
     .iter()
     .any(|p| l.contains(p));
     cookie || affiliate || signup
+}
+
+/// A consent panel's explanation runs longer than a notice.
+const CONSENT_PROSE_WORDS: usize = 160;
+
+/// A consent panel's explanation (lower case): the site speaking of its
+/// own cookies, again and again. An article about cookies reports what
+/// sites do; it does not say "this website uses".
+fn is_consent_prose(l: &str) -> bool {
+    l.matches("cookie").count() >= 3
+        && [
+            "this website uses",
+            "this site uses",
+            "our website uses",
+            "our site uses",
+            "we use cookies",
+            "we and our partners",
+            "your consent",
+            "your browsing experience",
+        ]
+        .iter()
+        .filter(|p| l.contains(*p))
+        .count()
+            >= 2
 }
 
 /// Which blocks belong to a furniture section ("Related articles", "About
@@ -2271,6 +2355,34 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got[1].starts_with("Each year"), "{got:?}");
         assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
+
+    #[test]
+    fn consent_managers_panels_are_named_by_whole_class_names() {
+        for (class, id) in [
+            (Some("qc-cmp2-container"), None),
+            (Some("x cky-consent-container"), None),
+            (None, Some("sp_message_container_1234")),
+            (None, Some("cliSettingsPopup")),
+            (None, Some("onetrust-banner-sdk")),
+        ] {
+            assert!(is_consent_panel(class, id), "{class:?} {id:?}");
+        }
+        for (class, id) in [
+            (Some("sticky-header"), None),
+            (Some("client-list"), None),
+            (None, Some("main")),
+        ] {
+            assert!(!is_consent_panel(class, id), "{class:?} {id:?}");
+        }
+    }
+
+    #[test]
+    fn a_consent_panels_explanation_is_a_notice_an_article_on_cookies_is_not() {
+        let panel = "This website uses cookies to improve your experience while you navigate through the website. Out of these, the cookies that are categorized as necessary are stored on your browser as they are essential for the working of basic functionalities of the website. We also use third-party cookies that help us analyze and understand how you use this website. These cookies will be stored in your browser only with your consent.";
+        assert!(is_notice(panel));
+        let article = "Regulators said on Tuesday that the largest news sites still set advertising cookies before readers agree to them, and that several of the sites they examined set more than a hundred such cookies on a first visit. The agency said it would write to the publishers and expected them to change how their cookie banners work within three months, or face fines under the data protection law.";
+        assert!(!is_notice(article));
     }
 
     #[test]

@@ -509,6 +509,10 @@ mod tests {
             "newsletter",
             "related",
             "cookie",
+            // A consent manager's panel (the WordPress plugin's "Privacy
+            // Overview", Didomi, Quantcast), with more prose than the
+            // article, in elements named only by the manager.
+            "consent",
             "comments",
             // The article inside a wrapper named like furniture.
             "wrapper",
