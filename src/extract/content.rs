@@ -826,7 +826,13 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     if let Some(c) = coverage_best(doc, blocks) {
         return emit(doc, blocks, &HashSet::from([c]), title);
     }
-    // No element with prose net of furniture: Readability-style scoring.
+    // No element with prose net of furniture.
+    choose_by_score(doc, blocks, title)
+}
+
+/// The container by Readability-style content scoring alone: the fallback
+/// of [`choose`], and the second opinion of `extract::second`.
+pub fn choose_by_score(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     // Totals of text and link text under every element, for link density.
     let mut totals: HashMap<NodeId, (usize, usize)> = HashMap::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();

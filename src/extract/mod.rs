@@ -15,6 +15,7 @@ pub mod charset;
 pub mod content;
 pub mod meta;
 mod repair;
+mod second;
 mod untitled;
 
 use chrono::{DateTime, Utc};
@@ -35,7 +36,9 @@ pub struct Article {
     /// Which method produced the body, for diagnostics and metrics:
     /// `density` (content scoring), `json-ld` (the page's own articleBody),
     /// `relaxed` (content scoring again with only the hard furniture marks,
-    /// when the first pass found next to nothing), `fallback` (all
+    /// when the first pass found next to nothing), `scored` (a short first
+    /// pick that Readability-style scoring agreed with and found more
+    /// prose around, see `second`), `fallback` (all
     /// non-furniture text of a page with no clear container).
     pub method: &'static str,
     /// Behind a paywall: the body is only the public part (the teaser the
@@ -134,8 +137,9 @@ pub fn extract_with(
     let blocks = content::blocks(&doc, root);
     let mut title = meta::headline(&m, &content::h1s(&blocks), host);
 
-    let chosen = content::choose(&doc, &blocks, &title);
-    let (mut paragraphs, mut method) = (chosen.paragraphs, "density");
+    let (chosen, seconded) = second::choose(&doc, &blocks, &title);
+    let mut method = if seconded { "scored" } else { "density" };
+    let mut paragraphs = chosen.paragraphs;
     let mut chars = chosen.chars;
     // Second look when nearly nothing was found: the article may sit inside a
     // wrapper named like furniture. Only the hard marks (navigation,
