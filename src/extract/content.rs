@@ -1166,6 +1166,17 @@ const BOILERPLATE: &[&str] = &[
     "jump to",
     "jump to section",
     "quick links",
+    // Share prompts and the label of a news ticker.
+    "share your thoughts",
+    "share your thoughts with friends",
+    "share with friends",
+    "share with your friends",
+    "share this story",
+    "share this page",
+    "share this post",
+    "share via email",
+    "tell your friends",
+    "breaking news",
 ];
 
 fn is_boilerplate_line(t: &str) -> bool {
@@ -1296,6 +1307,21 @@ fn is_furniture_heading(t: &str) -> bool {
     EXACT.contains(&l.as_str())
         || END_MATTER.contains(&l.as_str())
         || PREFIX.iter().any(|p| l.starts_with(p))
+}
+
+/// "More The Ledger", "More CNN": the title of a list of the outlet's other
+/// stories, a name after "More". Not "More details" (no capital), not a
+/// sentence. Title case makes "More Considerations" look the same, so the
+/// title counts only over linked titles (see `furniture_sections`).
+fn is_more_from_outlet(t: &str) -> bool {
+    let mut words = t.split_whitespace();
+    words.next() == Some("More")
+        && words
+            .next()
+            .and_then(|w| w.chars().next())
+            .is_some_and(char::is_uppercase)
+        && t.split_whitespace().count() <= 4
+        && !t.trim_end().ends_with(['.', '?', '!'])
 }
 
 /// Titles of the sections after the article: reference lists and the small
@@ -1557,6 +1583,9 @@ fn is_notice(t: &str) -> bool {
         "subscribe to our newsletter",
         "join our newsletter",
         "join our mailing list",
+        "more stories like this",
+        "sign up for our free",
+        "get our free newsletter",
     ]
     .iter()
     .any(|p| l.contains(p));
@@ -1610,11 +1639,15 @@ fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
             skipping = None;
         }
         if skipping.is_none() {
+            // "More <Outlet>" over a linked title: the outlet's teasers.
+            let more_teasers = is_more_from_outlet(&b.text)
+                && b.link_chars == 0
+                && kept.get(i + 1).is_some_and(|n| n.link_chars * 2 > n.chars);
             if let Some(l) = level {
-                if is_furniture_heading(&b.text) {
+                if is_furniture_heading(&b.text) || more_teasers {
                     skipping = Some(l);
                 }
-            } else if is_section_title_line(b) {
+            } else if is_section_title_line(b) || (more_teasers && b.chars <= SECTION_LINE_CHARS) {
                 skipping = Some(SECTION_LINE_RANK);
             }
         }
@@ -2361,6 +2394,20 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got[1].starts_with("Each year"), "{got:?}");
         assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
+
+    #[test]
+    fn more_and_an_outlets_name_titles_a_teaser_list() {
+        for t in ["More The Ledger", "More CNN", "More NPR News"] {
+            assert!(is_more_from_outlet(t), "{t}");
+        }
+        for t in [
+            "More details",
+            "More than a hundred men were detained",
+            "More Arrests?",
+        ] {
+            assert!(!is_more_from_outlet(t), "{t}");
+        }
     }
 
     #[test]

@@ -517,6 +517,10 @@ mod tests {
             // Overview", Didomi, Quantcast), with more prose than the
             // article, in elements named only by the manager.
             "consent",
+            // After a short article in its own wrapper: a sign-up call, a
+            // share prompt, a news ticker and the outlet's teaser list
+            // ("More The Ledger").
+            "aftermatter",
             "comments",
             // The article inside a wrapper named like furniture.
             "wrapper",
