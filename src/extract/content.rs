@@ -466,7 +466,13 @@ impl Walker<'_> {
         }
         match node.value() {
             Node::Text(t) => {
-                self.buf.push_str(t);
+                // Tags a CMS escaped into the text are markup, not words;
+                // in code they are what the article shows.
+                if self.in_code == 0 {
+                    self.buf.push_str(&super::markup::strip_tags(t));
+                } else {
+                    self.buf.push_str(t);
+                }
                 if in_link {
                     let n = t.chars().filter(|c| !c.is_whitespace()).count();
                     self.buf_links += n;

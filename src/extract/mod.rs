@@ -13,6 +13,7 @@
 
 pub mod charset;
 pub mod content;
+mod markup;
 pub mod meta;
 mod repair;
 mod second;
@@ -154,9 +155,11 @@ pub fn extract_with(
     // Second opinion: the page's own JSON-LD articleBody, when our container
     // holds much less than the publisher says the article is.
     if let Some(ld) = m.ld_body.as_deref() {
+        // Markup in the publisher's text (an image's <noscript> fallback,
+        // inline <strong>) is markup, not words.
         let ld_paras: Vec<String> = ld
             .split(['\n', '\r'])
-            .map(fold_space)
+            .map(|l| fold_space(&markup::strip_tags(l)))
             .filter(|p| !p.is_empty())
             .collect();
         let ld_chars: usize = ld_paras.iter().map(|p| p.chars().count()).sum();
@@ -521,6 +524,9 @@ mod tests {
             // share prompt, a news ticker and the outlet's teaser list
             // ("More The Ledger").
             "aftermatter",
+            // Markup in the text: <noscript> and <template> content, and
+            // tags a CMS escaped into the text.
+            "markup",
             "comments",
             // The article inside a wrapper named like furniture.
             "wrapper",
