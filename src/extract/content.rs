@@ -509,10 +509,13 @@ impl Walker<'_> {
                 let code = usize::from(matches!(name, "pre" | "code"));
                 let el_noise = noise || own == Noise::Hard;
                 if BLOCK_TAGS.contains(&name) {
+                    // The text before this element is its parent's: flushed
+                    // before this element's furniture mark is pushed, not
+                    // under it (a paragraph before a "caption-container").
+                    self.flush();
                     if own == Noise::Soft {
                         self.soft.push(node.id());
                     }
-                    self.flush();
                     let kind = match name {
                         "h1" => Kind::Heading(1),
                         "h2" => Kind::Heading(2),
@@ -2400,6 +2403,29 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got[1].starts_with("Each year"), "{got:?}");
         assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
+
+    #[test]
+    fn text_before_a_furniture_block_is_not_furniture() {
+        // Regression: text set straight in the article's container, then a
+        // block named like furniture (a blog's "tr-caption-container"
+        // table): the text was flushed under the table's mark and lost.
+        let html = "<html><body><div class=\"post-body\">Silego makes a line of programmable logic devices.<br><br>\
+            They are kind of like tiny PSoCs with a mixed signal fabric.\
+            <table class=\"tr-caption-container\"><tr><td>Block diagram</td></tr></table>\
+            After the table the post goes on.</div></body></html>";
+        let doc = Html::parse_document(html);
+        let b = blocks(&doc, doc.root_element().id());
+        let tiny = b
+            .iter()
+            .find(|b| b.text.starts_with("They are kind"))
+            .expect("the text");
+        assert!(!tiny.noise, "{b:?}");
+        let caption = b
+            .iter()
+            .find(|b| b.text == "Block diagram")
+            .expect("the caption");
+        assert!(caption.noise);
     }
 
     #[test]
