@@ -69,7 +69,7 @@ const SKIP_TAGS: &[&str] = &[
 ];
 
 /// Block-level elements: each starts and ends a text block.
-const BLOCK_TAGS: &[&str] = &[
+pub(crate) const BLOCK_TAGS: &[&str] = &[
     "p",
     "div",
     "section",

@@ -10,41 +10,16 @@
 
 use std::borrow::Cow;
 
-/// Elements whose tags are markup when they show up in text.
-const ELEMENTS: &[&str] = &[
-    "a",
-    "abbr",
-    "b",
-    "big",
-    "blockquote",
-    "br",
-    "div",
-    "em",
-    "font",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "iframe",
-    "img",
-    "li",
-    "noscript",
-    "ol",
-    "p",
-    "picture",
-    "small",
-    "source",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "u",
-    "ul",
+/// Elements whose tags are markup when they show up in text: the block
+/// elements the walker knows, and these.
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "big", "br", "em", "font", "i", "iframe", "img", "noscript", "picture",
+    "small", "source", "span", "strong", "sub", "sup", "u",
 ];
+
+fn is_element(name: &str) -> bool {
+    INLINE.contains(&name) || super::content::BLOCK_TAGS.contains(&name)
+}
 
 struct Tag {
     start: usize,
@@ -73,7 +48,7 @@ fn tags(t: &str) -> Vec<Tag> {
             continue;
         }
         let name = t[n0..n1].to_ascii_lowercase();
-        if !ELEMENTS.contains(&name.as_str()) {
+        if !is_element(&name) {
             continue;
         }
         // The rest of the tag: attributes up to '>', no '<' inside.
