@@ -135,7 +135,7 @@ Examples:
     /// Stored articles as JSON Lines (or CSV), for other tools.
     #[command(long_about = "Stored articles as JSON Lines (or CSV), for other tools.
 
-One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story. Dates filter on the publication time, else the fetch time; seeds and other imported files have neither, so a date filter leaves them out.
+One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story, and in JSON access \"paywalled\" when the text is only the public part of a paywalled article. Dates filter on the publication time, else the fetch time; seeds and other imported files have neither, so a date filter leaves them out.
 
 Examples:
   tidings export > corpus.jsonl
