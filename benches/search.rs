@@ -88,6 +88,7 @@ fn row(i: usize) -> NewArticle {
         story: i as u64,
         fingerprint: None,
         source: None,
+        access: None,
     }
 }
 

@@ -405,6 +405,7 @@ pub fn sample(now: DateTime<Utc>) -> Event {
         words: 3,
         duplicate_of: None,
         story: 0,
+        access: None,
     };
     Event::new_article(&record)
 }
@@ -427,6 +428,7 @@ mod tests {
             words: 300,
             duplicate_of: None,
             story: 12,
+            access: None,
         }
     }
 
@@ -440,6 +442,20 @@ mod tests {
         assert!(v["article"]["duplicate_of"].is_null());
         assert!(v.get("feed").is_none());
         assert_eq!(e.idempotency_key(), "12");
+    }
+
+    #[test]
+    fn a_paywalled_article_says_so_in_the_payload() {
+        let free = Event::new_article(&record());
+        let v: serde_json::Value = serde_json::from_str(&free.webhook_body()).unwrap();
+        assert!(v["article"].get("access").is_none());
+        let paywalled = ExportRecord {
+            access: Some("paywalled".into()),
+            ..record()
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&Event::new_article(&paywalled).webhook_body()).unwrap();
+        assert_eq!(v["article"]["access"], "paywalled");
     }
 
     #[test]

@@ -124,6 +124,7 @@ fn imported_row(name: &FileName, text: &str) -> NewArticle {
         story: name.seq,
         fingerprint: None,
         source: None,
+        access: None,
     }
 }
 
@@ -394,6 +395,7 @@ impl Ingest {
             story,
             fingerprint: Some(fp.to_bytes()),
             source,
+            access: c.article.paywalled.then(|| "paywalled".to_string()),
         };
         Ok(Some(Verdict::New {
             row: Box::new(row),
@@ -717,13 +719,15 @@ pub fn article_text(article: &Article, fallback_title: Option<&str>) -> (String,
 pub fn reextract(
     record: &archive::Record,
     fallback_title: &str,
+    max_page_bytes: u64,
 ) -> Result<(String, String), String> {
     let http = archive::HttpResponse::parse(&record.block)?;
     let url = record
         .field("WARC-Target-URI")
         .and_then(|u| Url::parse(u).ok())
         .ok_or("the record has no WARC-Target-URI")?;
-    let article = extract::extract(&http.body, http.header("content-type"), &url)
+    let opts = extract::ExtractOptions::for_page_limit(max_page_bytes);
+    let article = extract::extract_with(&http.body, http.header("content-type"), &url, &opts)
         .map_err(|e| format!("{url}: {e}"))?;
     Ok(article_text(&article, Some(fallback_title)))
 }
@@ -1523,9 +1527,10 @@ impl Pipeline {
         };
         let (body, ct, url) = (page.body, page.content_type, page.url);
         let u = url.clone();
+        let opts = extract::ExtractOptions::for_page_limit(self.config.fetch.max_page_bytes);
         // The body comes back with the article, for the archive.
         let job = tokio::task::spawn_blocking(move || {
-            let article = extract::extract(&body, ct.as_deref(), &u);
+            let article = extract::extract_with(&body, ct.as_deref(), &u, &opts);
             (article, body)
         });
         match tokio::time::timeout(EXTRACT_TIMEOUT, job).await {
@@ -1880,6 +1885,7 @@ mod tests {
                 language: Some("en".into()),
                 site_name: None,
                 method: "density",
+                paywalled: false,
             };
             let (title, text) = article_text(&article, None);
             let url = Url::parse(url).unwrap();

@@ -170,6 +170,11 @@ CREATE TABLE original_texts (
     r#"
 CREATE VIRTUAL TABLE article_text USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
 "#,
+    // 'paywalled' when only the public part of the article could be read;
+    // NULL when the page showed all of it.
+    r#"
+ALTER TABLE articles ADD COLUMN access TEXT;
+"#,
 ];
 
 /// Timestamps are stored as RFC 3339 text in UTC, to the second.
@@ -238,6 +243,8 @@ pub struct NewArticle {
     pub fingerprint: Option<Vec<u8>>,
     /// The outlet (canonical host) the article came from.
     pub source: Option<String>,
+    /// `paywalled` when only the public part could be read.
+    pub access: Option<String>,
 }
 
 /// A sighting of an article already in the corpus.
@@ -324,6 +331,10 @@ pub struct ExportRecord {
     pub words: u64,
     pub duplicate_of: Option<u64>,
     pub story: u64,
+    /// `paywalled` when the text is only the article's public part; absent
+    /// when the page showed all of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
 }
 
 /// A feed's validators and health, as stored.
@@ -426,6 +437,7 @@ impl NewArticle {
             words: self.words,
             duplicate_of: None,
             story: self.story,
+            access: self.access.clone(),
         }
     }
 }
@@ -1071,8 +1083,8 @@ impl Store {
         conn
             .execute(
                 "INSERT INTO articles (id, file, state, url, canonical_url, title, feed, entry_key, published,
-                 fetched_at, language, author, site_name, method, words, text_hash, story, fingerprint, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                 fetched_at, language, author, site_name, method, words, text_hash, story, fingerprint, source, access)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                 params![
                     a.id,
                     a.file,
@@ -1092,7 +1104,8 @@ impl Store {
                     &a.text_hash[..],
                     a.story,
                     a.fingerprint,
-                    a.source
+                    a.source,
+                    a.access
                 ],
             )
             .map(drop)
@@ -1510,9 +1523,10 @@ impl Store {
         Ok(hosts.len() as u32)
     }
 
-    /// Columns of the export record, in the order `article_export_row` reads.
+    /// Columns of the export record, in the order `article_export_row` reads
+    /// (search reads its own columns after them, from index 12).
     const EXPORT_COLUMNS: &'static str =
-        "id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story";
+        "id, file, url, canonical_url, title, feed, published, fetched_at, language, words, story, access";
 
     fn article_export_row(r: &Row) -> rusqlite::Result<ExportRecord> {
         let url: Option<String> = r.get(2)?;
@@ -1530,6 +1544,7 @@ impl Store {
             words: r.get(9)?,
             duplicate_of: None,
             story: r.get(10)?,
+            access: r.get(11)?,
         })
     }
 
@@ -1573,6 +1588,7 @@ mod tests {
             story: id,
             fingerprint: None,
             source: None,
+            access: None,
         }
     }
 

@@ -152,7 +152,7 @@ Examples:
     /// Stored articles as JSON Lines (or CSV), for other tools.
     #[command(long_about = "Stored articles as JSON Lines (or CSV), for other tools.
 
-One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story. --since and --until filter on the publication time, else the fetch time (a backfill stores old articles: --since 7d leaves them out); --stored-since filters on the time tidings stored them. Seeds and other imported files have neither time, so a date filter leaves them out.
+One record per article, in corpus order: id, file, url, canonical_url, title, feed, published, fetched_at, language, words, duplicate_of, story, and in JSON access \"paywalled\" when the text is only the public part of a paywalled article. --since and --until filter on the publication time, else the fetch time (a backfill stores old articles: --since 7d leaves them out); --stored-since filters on the time tidings stored them. Seeds and other imported files have neither time, so a date filter leaves them out.
 
 Examples:
   tidings export > corpus.jsonl
@@ -556,7 +556,14 @@ fn read_source(
 
 fn cmd_extract(config: Option<&Path>, source: &str, base_url: Option<&str>) -> Result<i32> {
     let src = read_source(config, source, base_url, |c| c.max_page_bytes)?;
-    match crate::extract::extract(&src.body, src.content_type.as_deref(), &src.url) {
+    // A file or standard input needs no config, but a config's page size
+    // limit holds for it as it does for a fetched page.
+    let cfg = match config {
+        Some(p) if !is_url(source) && !p.exists() => FetchConfig::default(),
+        _ => fetch_config(config)?,
+    };
+    let opts = crate::extract::ExtractOptions::for_page_limit(cfg.max_page_bytes);
+    match crate::extract::extract_with(&src.body, src.content_type.as_deref(), &src.url, &opts) {
         Ok(a) => {
             print!("{}", crate::normalize::corpus_text(&a.title, &a.paragraphs));
             Ok(0)

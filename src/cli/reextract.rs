@@ -67,7 +67,7 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
                 Ok(r) => r,
                 Err(e) => return Verdict::Skipped(e.to_string()),
             };
-            match crate::pipeline::reextract(&record, &a.title) {
+            match crate::pipeline::reextract(&record, &a.title, config.fetch.max_page_bytes) {
                 Ok((_, text)) if text == old => Verdict::Unchanged,
                 Ok((title, text)) => Verdict::Changed {
                     name,

@@ -92,6 +92,12 @@ pub fn cmd_show(config: &Config, id: u64, json: bool) -> Result<i32> {
     line("published", or_dash(a.published.clone()));
     line("fetched_at", or_dash(a.fetched_at.clone()));
     line("method", or_dash(method.clone()));
+    if let Some(access) = &a.access {
+        line(
+            "access",
+            format!("{access} (the text is only the public part of the article)"),
+        );
+    }
     match &capture {
         Some(c) => {
             line("captured_at", ts(c.captured_at));

@@ -56,6 +56,9 @@ pub struct Block {
     /// Elements around this block that look like furniture by class or tag
     /// alone; they are furniture unless they turn out to hold the article.
     soft: Vec<NodeId>,
+    /// Hard only for being placeholder text ("Lorem ipsum ..."), which is
+    /// furniture beside real prose but is all the text a bare page has.
+    placeholder: bool,
 }
 
 /// Elements never read for text.
@@ -66,7 +69,7 @@ const SKIP_TAGS: &[&str] = &[
 ];
 
 /// Block-level elements: each starts and ends a text block.
-const BLOCK_TAGS: &[&str] = &[
+pub(crate) const BLOCK_TAGS: &[&str] = &[
     "p",
     "div",
     "section",
@@ -206,6 +209,50 @@ const NOISE_WORDS: &[&str] = &[
 const HARD_WORDS: &[&str] = &[
     "comment", "comments", "disqus", "cookie", "cookies", "consent", "gdpr", "onetrust",
 ];
+
+/// How consent managers name their panels: the start of a class or an id
+/// (`qc-cmp2-container`, `sp_message_container_12`, `cliSettingsPopup`).
+/// Whole class names, never parts of one: `sticky-` is not `cky-`.
+const CONSENT_PREFIXES: &[&str] = &[
+    "cli-",
+    "clisettings",
+    "cookielawinfo",
+    "cookie-law-info",
+    "cky-",
+    "cookieyes",
+    "cmplz",
+    "moove_gdpr",
+    "didomi",
+    "qc-cmp",
+    "sp_message",
+    "sp-message",
+    "ot-sdk",
+    "ot-pc",
+    "onetrust",
+    "cybotcookiebot",
+    "cookiebot",
+    "usercentrics",
+    "iubenda",
+    "osano-cm",
+    "borlabscookie",
+    "truste",
+    "trustarc",
+    "fc-consent",
+    "cc-window",
+    "cookie-notice",
+    "cookie-consent",
+];
+
+fn is_consent_panel(class: Option<&str>, id: Option<&str>) -> bool {
+    class
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
+        .chain(id)
+        .any(|name| {
+            let l = name.to_ascii_lowercase();
+            CONSENT_PREFIXES.iter().any(|p| l.starts_with(p))
+        })
+}
 
 /// Words that mark the article itself; they override furniture words.
 const CONTENT_HINTS: &[&str] = &[
@@ -347,7 +394,9 @@ fn noise_of(el: &scraper::node::Element) -> Noise {
         return Noise::Soft;
     }
     let words = attr_words(el.attr("class"), el.attr("id"));
-    if words.iter().any(|w| HARD_WORDS.contains(&w.as_str())) {
+    if words.iter().any(|w| HARD_WORDS.contains(&w.as_str()))
+        || is_consent_panel(el.attr("class"), el.attr("id"))
+    {
         return Noise::Hard;
     }
     if NOISE_TAGS.contains(&name) || words.iter().any(|w| NOISE_WORDS.contains(&w.as_str())) {
@@ -390,7 +439,8 @@ impl Walker<'_> {
             let soft = self.soft.clone();
             // Placeholder text is a template's unfilled slot, never the
             // article: it must not draw the container choice to itself.
-            let hard = hard || is_placeholder(&text);
+            let placeholder = !hard && is_placeholder(&text);
+            let hard = hard || placeholder;
             let noise = hard || !soft.is_empty();
             self.blocks.push(Block {
                 text,
@@ -402,6 +452,7 @@ impl Walker<'_> {
                 noise,
                 hard,
                 soft,
+                placeholder,
             });
         }
         self.buf.clear();
@@ -415,7 +466,13 @@ impl Walker<'_> {
         }
         match node.value() {
             Node::Text(t) => {
-                self.buf.push_str(t);
+                // Tags a CMS escaped into the text are markup, not words;
+                // in code they are what the article shows.
+                if self.in_code == 0 {
+                    self.buf.push_str(&super::markup::strip_tags(t));
+                } else {
+                    self.buf.push_str(t);
+                }
                 if in_link {
                     let n = t.chars().filter(|c| !c.is_whitespace()).count();
                     self.buf_links += n;
@@ -452,10 +509,13 @@ impl Walker<'_> {
                 let code = usize::from(matches!(name, "pre" | "code"));
                 let el_noise = noise || own == Noise::Hard;
                 if BLOCK_TAGS.contains(&name) {
+                    // The text before this element is its parent's: flushed
+                    // before this element's furniture mark is pushed, not
+                    // under it (a paragraph before a "caption-container").
+                    self.flush();
                     if own == Noise::Soft {
                         self.soft.push(node.id());
                     }
-                    self.flush();
                     let kind = match name {
                         "h1" => Kind::Heading(1),
                         "h2" => Kind::Heading(2),
@@ -720,12 +780,13 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
 /// comments, cookie notices). For the second look at a page whose article sits
 /// inside a wrapper named like furniture ("content-sidebar-wrap",
 /// "hub--header") and is too short or too broken up by images to be
-/// recognised as the article's wrapper.
+/// recognised as the article's wrapper. Placeholder text is no longer
+/// furniture either: a page with no other prose is made of it.
 pub fn without_soft_furniture(blocks: &[Block]) -> Vec<Block> {
     blocks
         .iter()
         .map(|b| Block {
-            noise: b.hard,
+            noise: b.hard && !b.placeholder,
             ..b.clone()
         })
         .collect()
@@ -774,7 +835,13 @@ pub fn choose(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     if let Some(c) = coverage_best(doc, blocks) {
         return emit(doc, blocks, &HashSet::from([c]), title);
     }
-    // No element with prose net of furniture: Readability-style scoring.
+    // No element with prose net of furniture.
+    choose_by_score(doc, blocks, title)
+}
+
+/// The container by Readability-style content scoring alone: the fallback
+/// of [`choose`], and the second opinion of `extract::second`.
+pub fn choose_by_score(doc: &Html, blocks: &[Block], title: &str) -> Chosen {
     // Totals of text and link text under every element, for link density.
     let mut totals: HashMap<NodeId, (usize, usize)> = HashMap::new();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
@@ -1108,6 +1175,17 @@ const BOILERPLATE: &[&str] = &[
     "jump to",
     "jump to section",
     "quick links",
+    // Share prompts and the label of a news ticker.
+    "share your thoughts",
+    "share your thoughts with friends",
+    "share with friends",
+    "share with your friends",
+    "share this story",
+    "share this page",
+    "share this post",
+    "share via email",
+    "tell your friends",
+    "breaking news",
 ];
 
 fn is_boilerplate_line(t: &str) -> bool {
@@ -1201,6 +1279,17 @@ fn is_furniture_heading(t: &str) -> bool {
         "we recommend",
         "keep reading",
         "what to read next",
+        // Consent panels' titles.
+        "privacy overview",
+        "cookie settings",
+        "cookie preferences",
+        "cookie policy",
+        "manage consent",
+        "manage consent preferences",
+        "manage cookies",
+        "privacy preference center",
+        "privacy preferences",
+        "we value your privacy",
     ];
     const PREFIX: &[&str] = &[
         "related ",
@@ -1227,6 +1316,21 @@ fn is_furniture_heading(t: &str) -> bool {
     EXACT.contains(&l.as_str())
         || END_MATTER.contains(&l.as_str())
         || PREFIX.iter().any(|p| l.starts_with(p))
+}
+
+/// "More The Ledger", "More CNN": the title of a list of the outlet's other
+/// stories, a name after "More". Not "More details" (no capital), not a
+/// sentence. Title case makes "More Considerations" look the same, so the
+/// title counts only over linked titles (see `furniture_sections`).
+fn is_more_from_outlet(t: &str) -> bool {
+    let mut words = t.split_whitespace();
+    words.next() == Some("More")
+        && words
+            .next()
+            .and_then(|w| w.chars().next())
+            .is_some_and(char::is_uppercase)
+        && t.split_whitespace().count() <= 4
+        && !t.trim_end().ends_with(['.', '?', '!'])
 }
 
 /// Titles of the sections after the article: reference lists and the small
@@ -1273,6 +1377,9 @@ const SECTION_LINES: &[&str] = &[
     "about the author",
     "leave a reply",
     "leave a comment",
+    "privacy overview",
+    "cookie settings",
+    "manage consent",
 ];
 
 /// A line of text, not a heading, that titles a furniture section ("ALSO
@@ -1447,10 +1554,10 @@ fn is_dated_byline(t: &str) -> bool {
 /// their markup is anything.
 fn is_notice(t: &str) -> bool {
     let words = t.split_whitespace().count();
-    if words > 60 {
-        return false;
-    }
     let l = t.to_lowercase();
+    if words > 60 {
+        return words <= CONSENT_PROSE_WORDS && is_consent_prose(&l);
+    }
     let cookie = l.contains("cookie")
         && [
             "consent",
@@ -1485,10 +1592,37 @@ fn is_notice(t: &str) -> bool {
         "subscribe to our newsletter",
         "join our newsletter",
         "join our mailing list",
+        "more stories like this",
+        "sign up for our free",
+        "get our free newsletter",
     ]
     .iter()
     .any(|p| l.contains(p));
     cookie || affiliate || signup
+}
+
+/// A consent panel's explanation runs longer than a notice.
+const CONSENT_PROSE_WORDS: usize = 160;
+
+/// A consent panel's explanation (lower case): the site speaking of its
+/// own cookies, again and again. An article about cookies reports what
+/// sites do; it does not say "this website uses".
+fn is_consent_prose(l: &str) -> bool {
+    l.matches("cookie").count() >= 3
+        && [
+            "this website uses",
+            "this site uses",
+            "our website uses",
+            "our site uses",
+            "we use cookies",
+            "we and our partners",
+            "your consent",
+            "your browsing experience",
+        ]
+        .iter()
+        .filter(|p| l.contains(*p))
+        .count()
+            >= 2
 }
 
 /// Which blocks belong to a furniture section ("Related articles", "About
@@ -1514,11 +1648,15 @@ fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
             skipping = None;
         }
         if skipping.is_none() {
+            // "More <Outlet>" over a linked title: the outlet's teasers.
+            let more_teasers = is_more_from_outlet(&b.text)
+                && b.link_chars == 0
+                && kept.get(i + 1).is_some_and(|n| n.link_chars * 2 > n.chars);
             if let Some(l) = level {
-                if is_furniture_heading(&b.text) {
+                if is_furniture_heading(&b.text) || more_teasers {
                     skipping = Some(l);
                 }
-            } else if is_section_title_line(b) {
+            } else if is_section_title_line(b) || (more_teasers && b.chars <= SECTION_LINE_CHARS) {
                 skipping = Some(SECTION_LINE_RANK);
             }
         }
@@ -2265,6 +2403,86 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert!(got[1].starts_with("Each year"), "{got:?}");
         assert!(got.iter().all(|p| !p.starts_with("Lorem")), "{got:?}");
+    }
+
+    #[test]
+    fn text_before_a_furniture_block_is_not_furniture() {
+        // Regression: text set straight in the article's container, then a
+        // block named like furniture (a blog's "tr-caption-container"
+        // table): the text was flushed under the table's mark and lost.
+        let html = "<html><body><div class=\"post-body\">Silego makes a line of programmable logic devices.<br><br>\
+            They are kind of like tiny PSoCs with a mixed signal fabric.\
+            <table class=\"tr-caption-container\"><tr><td>Block diagram</td></tr></table>\
+            After the table the post goes on.</div></body></html>";
+        let doc = Html::parse_document(html);
+        let b = blocks(&doc, doc.root_element().id());
+        let tiny = b
+            .iter()
+            .find(|b| b.text.starts_with("They are kind"))
+            .expect("the text");
+        assert!(!tiny.noise, "{b:?}");
+        let caption = b
+            .iter()
+            .find(|b| b.text == "Block diagram")
+            .expect("the caption");
+        assert!(caption.noise);
+    }
+
+    #[test]
+    fn more_and_an_outlets_name_titles_a_teaser_list() {
+        for t in ["More The Ledger", "More CNN", "More NPR News"] {
+            assert!(is_more_from_outlet(t), "{t}");
+        }
+        for t in [
+            "More details",
+            "More than a hundred men were detained",
+            "More Arrests?",
+        ] {
+            assert!(!is_more_from_outlet(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn consent_managers_panels_are_named_by_whole_class_names() {
+        for (class, id) in [
+            (Some("qc-cmp2-container"), None),
+            (Some("x cky-consent-container"), None),
+            (None, Some("sp_message_container_1234")),
+            (None, Some("cliSettingsPopup")),
+            (None, Some("onetrust-banner-sdk")),
+        ] {
+            assert!(is_consent_panel(class, id), "{class:?} {id:?}");
+        }
+        for (class, id) in [
+            (Some("sticky-header"), None),
+            (Some("client-list"), None),
+            (None, Some("main")),
+        ] {
+            assert!(!is_consent_panel(class, id), "{class:?} {id:?}");
+        }
+    }
+
+    #[test]
+    fn a_consent_panels_explanation_is_a_notice_an_article_on_cookies_is_not() {
+        let panel = "This website uses cookies to improve your experience while you navigate through the website. Out of these, the cookies that are categorized as necessary are stored on your browser as they are essential for the working of basic functionalities of the website. We also use third-party cookies that help us analyze and understand how you use this website. These cookies will be stored in your browser only with your consent.";
+        assert!(is_notice(panel));
+        let article = "Regulators said on Tuesday that the largest news sites still set advertising cookies before readers agree to them, and that several of the sites they examined set more than a hundred such cookies on a first visit. The agency said it would write to the publishers and expected them to change how their cookie banners work within three months, or face fines under the data protection law.";
+        assert!(!is_notice(article));
+    }
+
+    #[test]
+    fn a_page_of_placeholder_text_only_is_still_read() {
+        // Regression: placeholder text was furniture even on a page that
+        // has no other prose, which then had "no article".
+        let lorem = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>";
+        let html = format!("<html><head><title>Test page</title></head><body><article><h1>Test page</h1>{lorem}{lorem}</article></body></html>");
+        let url = url::Url::parse("https://example.org/test").unwrap();
+        let a = crate::extract::extract(html.as_bytes(), None, &url).expect("the article");
+        assert!(
+            a.paragraphs[0].starts_with("Lorem ipsum"),
+            "{:?}",
+            a.paragraphs
+        );
     }
 
     #[test]

@@ -15,7 +15,11 @@
 pub mod budget;
 pub mod charset;
 pub mod content;
+mod markup;
 pub mod meta;
+mod repair;
+mod second;
+mod untitled;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -34,9 +38,14 @@ pub struct Article {
     /// Which method produced the body, for diagnostics and metrics:
     /// `density` (content scoring), `json-ld` (the page's own articleBody),
     /// `relaxed` (content scoring again with only the hard furniture marks,
-    /// when the first pass found next to nothing), `fallback` (all
+    /// when the first pass found next to nothing), `scored` (a short first
+    /// pick that Readability-style scoring agreed with and found more
+    /// prose around, see `second`), `fallback` (all
     /// non-furniture text of a page with no clear container).
     pub method: &'static str,
+    /// Behind a paywall: the body is only the public part (the teaser the
+    /// page shows everyone). Stored all the same, so the coverage counts.
+    pub paywalled: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -49,7 +58,7 @@ pub enum ExtractError {
     TooLarge { size: usize, limit: usize },
     #[error("page is a cookie or consent wall, not the article")]
     ConsentWall,
-    #[error("page is a paywall teaser, not the full article")]
+    #[error("page is a paywall with no public part")]
     Paywall,
     #[error("page nests elements deeper than {limit} levels")]
     TooDeep { limit: usize },
@@ -86,13 +95,26 @@ pub const PAGE_BUDGET: budget::Budget = budget::Budget {
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        // The largest real article pages seen run to 2 MB; 8 MiB leaves room
-        // and still bounds parse time to well under a second.
+        // The largest real article pages seen run to 2 MB; 10 MiB, the
+        // default page size limit of the fetch settings, leaves room and
+        // still bounds parse time to well under a second.
         ExtractOptions {
-            max_bytes: 8 * 1024 * 1024,
+            max_bytes: 10 * 1024 * 1024,
             min_words: 25,
             max_depth: 4096,
             budget: PAGE_BUDGET,
+        }
+    }
+}
+
+impl ExtractOptions {
+    /// The default bounds with the page size limit of the fetch settings
+    /// (`max_page_size`): one limit, so a page the fetcher accepted is never
+    /// refused as too large here.
+    pub fn for_page_limit(max_page_bytes: u64) -> Self {
+        ExtractOptions {
+            max_bytes: usize::try_from(max_page_bytes).unwrap_or(usize::MAX),
+            ..Default::default()
         }
     }
 }
@@ -126,7 +148,7 @@ pub fn extract_with(
         });
     }
     let (text, _, _) = charset::decode(body, content_type);
-    let doc = budget::parse_document(&text, opts.budget).map_err(|_| ExtractError::OverBudget {
+    let doc = budget::parse_document(&repair::close_runaway_title(&text), opts.budget).map_err(|_| ExtractError::OverBudget {
         steps: opts.budget.steps,
         nodes: opts.budget.nodes,
     })?;
@@ -134,10 +156,11 @@ pub fn extract_with(
     let m = meta::read(&doc, page_url);
     let root = doc.root_element().id();
     let blocks = content::blocks(&doc, root);
-    let title = meta::headline(&m, &content::h1s(&blocks), host);
+    let mut title = meta::headline(&m, &content::h1s(&blocks), host);
 
-    let chosen = content::choose(&doc, &blocks, &title);
-    let (mut paragraphs, mut method) = (chosen.paragraphs, "density");
+    let (chosen, seconded) = second::choose(&doc, &blocks, &title);
+    let mut method = if seconded { "scored" } else { "density" };
+    let mut paragraphs = chosen.paragraphs;
     let mut chars = chosen.chars;
     // Second look when nearly nothing was found: the article may sit inside a
     // wrapper named like furniture. Only the hard marks (navigation,
@@ -152,9 +175,11 @@ pub fn extract_with(
     // Second opinion: the page's own JSON-LD articleBody, when our container
     // holds much less than the publisher says the article is.
     if let Some(ld) = m.ld_body.as_deref() {
+        // Markup in the publisher's text (an image's <noscript> fallback,
+        // inline <strong>) is markup, not words.
         let ld_paras: Vec<String> = ld
             .split(['\n', '\r'])
-            .map(fold_space)
+            .map(|l| fold_space(&markup::strip_tags(l)))
             .filter(|p| !p.is_empty())
             .collect();
         let ld_chars: usize = ld_paras.iter().map(|p| p.chars().count()).sum();
@@ -189,6 +214,10 @@ pub fn extract_with(
         }
     }
 
+    if title.is_empty() {
+        (title, paragraphs) = untitled::headline(&blocks, paragraphs);
+    }
+
     let page_text_words = blocks
         .iter()
         .map(|b| b.text.split_whitespace().count())
@@ -208,11 +237,19 @@ pub fn extract_with(
             return Err(ExtractError::ConsentWall);
         }
     }
-    if body_words < PAYWALL_TEASER_WORDS && is_paywall(&content::prompt_text(&blocks), m.paywalled)
-    {
+    // A paywalled article's public part is coverage all the same: it is
+    // kept, marked, however short, when there is one.
+    let paywalled = body_words < PAYWALL_TEASER_WORDS
+        && is_paywall(&content::prompt_text(&blocks), m.paywalled);
+    if paywalled {
+        // The prompt itself is no part of the article.
+        paragraphs.retain(|p| !is_paywall(&p.to_lowercase(), false));
+    }
+    let body_words = words(&paragraphs);
+    if paywalled && (title.is_empty() || body_words == 0) {
         return Err(ExtractError::Paywall);
     }
-    if title.is_empty() || body_words < opts.min_words {
+    if !paywalled && (title.is_empty() || body_words < opts.min_words) {
         return Err(ExtractError::NoArticle);
     }
     let language = m.language.clone().or_else(|| detect_language(&paragraphs));
@@ -225,6 +262,7 @@ pub fn extract_with(
         language,
         site_name: m.site_name,
         method,
+        paywalled,
     })
 }
 
@@ -501,6 +539,17 @@ mod tests {
             "newsletter",
             "related",
             "cookie",
+            // A consent manager's panel (the WordPress plugin's "Privacy
+            // Overview", Didomi, Quantcast), with more prose than the
+            // article, in elements named only by the manager.
+            "consent",
+            // After a short article in its own wrapper: a sign-up call, a
+            // share prompt, a news ticker and the outlet's teaser list
+            // ("More The Ledger").
+            "aftermatter",
+            // Markup in the text: <noscript> and <template> content, and
+            // tags a CMS escaped into the text.
+            "markup",
             "comments",
             // The article inside a wrapper named like furniture.
             "wrapper",
@@ -643,12 +692,32 @@ mod tests {
             Err(ExtractError::ConsentWall)
         );
         assert_eq!(
-            extract(&fixture("guard-paywall.html"), None, &url()),
-            Err(ExtractError::Paywall)
-        );
-        assert_eq!(
             extract(&fixture("guard-no-article.html"), None, &url()),
             Err(ExtractError::NoArticle)
+        );
+        // A paywall with nothing public left is no article either.
+        let bare = String::from_utf8(fixture("guard-paywall.html"))
+            .unwrap()
+            .replace("Police in Grozny detained at least twelve men last month, according to two rights groups that documented the arrests through interviews with relatives and lawyers.", "");
+        assert_eq!(
+            extract(bare.as_bytes(), None, &url()),
+            Err(ExtractError::Paywall)
+        );
+    }
+
+    #[test]
+    fn a_paywalled_page_keeps_its_public_part_marked() {
+        // Regression: the teaser was refused as "a paywall teaser", and the
+        // coverage with it.
+        let a = extract(&fixture("guard-paywall.html"), None, &url()).expect("the public part");
+        assert!(a.paywalled);
+        assert_eq!(a.title, "Rights groups report new detentions in Chechnya");
+        assert_eq!(a.paragraphs.len(), 1, "{:?}", a.paragraphs);
+        assert!(a.paragraphs[0].starts_with("Police in Grozny"));
+        assert!(
+            !extract(&fixture("guard-paywall-talk.html"), None, &url())
+                .unwrap()
+                .paywalled
         );
     }
 

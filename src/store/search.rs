@@ -200,10 +200,10 @@ impl Store {
         let result = self.query_all(&sql, params_from_iter(values), |r| {
             Ok(SearchHit {
                 record: Store::article_export_row(r)?,
-                score: -r.get::<_, f64>(11)?,
-                title_marked: r.get(12)?,
+                score: -r.get::<_, f64>(12)?,
+                title_marked: r.get(13)?,
                 // Paragraphs are indexed one per line; a passage is one line.
-                snippet: r.get::<_, String>(13)?.replace('\n', " "),
+                snippet: r.get::<_, String>(14)?.replace('\n', " "),
             })
         });
         // The query was rendered by us, so FTS5 should accept it; if it
@@ -272,6 +272,7 @@ impl Store {
                         words: r.get(7)?,
                         duplicate_of: Some(r.get(8)?),
                         story: r.get(9)?,
+                        access: None,
                     })
                 },
             )?);

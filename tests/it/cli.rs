@@ -326,3 +326,34 @@ fn the_longest_durations_check_allows_run_without_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.code().is_some(), "killed by a signal: {err}");
 }
+
+/// An article page padded to `mb` MiB with a comment after the article.
+fn padded_page(env: &Env, mb: usize) -> std::path::PathBuf {
+    let page = read_fixture("site/article-1.html");
+    let at = page.rfind("</body>").expect("the fixture has a body");
+    let pad = format!("<!-- {} -->", "x".repeat(mb << 20));
+    let path = env.path("big.html");
+    std::fs::write(&path, format!("{}{pad}{}", &page[..at], &page[at..])).unwrap();
+    path
+}
+
+#[test]
+fn a_page_under_max_page_size_is_not_too_large_to_extract() {
+    // Regression: extraction had its own 8 MiB cap under the 10 MiB
+    // max_page_size, so an 8-10 MiB page was fetched and then recorded
+    // as "no article" for good.
+    let env = Env::new();
+    let page = padded_page(&env, 9);
+    let out = env.tidings(&["extract", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), read_fixture("site/article-1.expected.txt"));
+    // The one limit is the config's.
+    env.write_config(&[], "max_page_size = \"4 MiB\"\n");
+    let out = env.tidings(&["extract", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("over the 4194304-byte limit"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -692,3 +692,50 @@ fn a_full_or_read_only_disk_fails_the_run_and_says_so() {
         }
     }
 }
+
+#[test]
+fn a_paywalled_article_is_stored_with_its_public_part_and_marked() {
+    // Regression: a paywalled page was refused ("paywall teaser"), so the
+    // coverage it carried was never counted or alerted.
+    let env = Env::new();
+    serve_site(&env);
+    env.server.fixture(
+        "/reports/hague-testimony",
+        "text/html",
+        "pages/guard-paywall.html",
+    );
+    env.write_config(&[("caucasus", "/atom.xml")], "");
+    let out = env.tidings(&["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = env.export(&[]);
+    let paywalled: Vec<_> = records
+        .iter()
+        .filter(|r| r["access"] == "paywalled")
+        .collect();
+    assert_eq!(paywalled.len(), 1, "{records:?}");
+    assert_eq!(
+        paywalled[0]["title"],
+        "Rights groups report new detentions in Chechnya"
+    );
+    assert!(
+        records
+            .iter()
+            .filter(|r| r["access"] != "paywalled")
+            .all(|r| r.get("access").is_none()),
+        "a free article carries no access field: {records:?}"
+    );
+    let (_, text) = env
+        .corpus_files()
+        .into_iter()
+        .find(|f| f.1.starts_with("Rights groups report"))
+        .expect("the public part is in the corpus");
+    assert!(text.contains("Police in Grozny detained"), "{text}");
+    assert!(!text.contains("Subscribe to continue"), "{text}");
+    let id = paywalled[0]["id"].to_string();
+    let show = env.tidings(&["show", &id]);
+    assert!(
+        stdout(&show).contains("access: paywalled"),
+        "{}",
+        stdout(&show)
+    );
+}
