@@ -1699,13 +1699,14 @@ mod tests {
             lines[0].1.contains("give one of url, url_env and url_file"),
             "{e}"
         );
-        assert!(
-            lines[1].1.starts_with("alerts.secret_file: cannot read"),
-            "{e}"
-        );
+        // Listed in line order.
         assert_eq!(
-            lines[2].1,
+            lines[1].1,
             "alerts.url: the value read is not an http or https URL"
+        );
+        assert!(
+            lines[2].1.starts_with("alerts.secret_file: cannot read"),
+            "{e}"
         );
         assert!(!e.to_string().contains("T0K3N"), "{e}");
     }

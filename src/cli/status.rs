@@ -39,7 +39,9 @@ impl Health {
             Health::Retired
         } else if row.last_attempt.is_none() {
             Health::New
-        } else if row.consecutive_failures > 0 {
+        } else if row.consecutive_failures > 0 || storage_fault(row) {
+            // A storage fault is not counted against the feed, but it is
+            // the operator's to mend: not the network's passing outage.
             Health::Failing
         } else if row.last_error.is_some() {
             // An error that did not count: the outage rule's.
@@ -233,6 +235,15 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
     }
     w.flush()?;
     Ok(code)
+}
+
+/// Whether the row's last error is the pipeline's storage fault (the
+/// database, corpus or archive full or read-only), which the row keeps
+/// only as its message.
+fn storage_fault(row: &FeedRow) -> bool {
+    row.last_error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("storage fault"))
 }
 
 #[cfg(test)]

@@ -148,10 +148,13 @@ pub fn extract_with(
         });
     }
     let (text, _, _) = charset::decode(body, content_type);
-    let doc = budget::parse_document(&repair::close_runaway_title(&text), opts.budget).map_err(|_| ExtractError::OverBudget {
-        steps: opts.budget.steps,
-        nodes: opts.budget.nodes,
-    })?;
+    let doc =
+        budget::parse_document(&repair::close_runaway_title(&text), opts.budget).map_err(|_| {
+            ExtractError::OverBudget {
+                steps: opts.budget.steps,
+                nodes: opts.budget.nodes,
+            }
+        })?;
     let host = page_url.host_str().unwrap_or("");
     let m = meta::read(&doc, page_url);
     let root = doc.root_element().id();

@@ -201,8 +201,8 @@ fn throttled_pages_widen_to_their_host_only() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Pages are fetched several at once: p1 and p0 answer 503, and once
     // both have, the pages of their host not yet asked wait too.
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout(&out).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim())
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     let feed = &summary["feeds"][0];
     let (stored, to_retry) = (
         feed["stored"].as_u64().unwrap(),
@@ -216,7 +216,11 @@ fn throttled_pages_widen_to_their_host_only() {
     let out = env.tidings(&["run", "--once", "--force"]);
     // In a new process the throttle is forgotten: the pages held back are
     // fetched, and the two throttled ones retried (and fail again).
-    assert!(stdout(&out).contains("2 pages to retry"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("2 pages to retry"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(env.corpus_files().len(), 5 + 2, "{}", stdout(&out));
 }
 

@@ -46,7 +46,11 @@ fn run_bounded(env: &Env, code: i32) -> String {
     let (out, peak_rss_kib) = env.tidings_with_peak_rss(&["run", "--once"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(code), "{err}");
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 article stored"),
+        "{}",
+        stdout(&out)
+    );
     assert!(
         peak_rss_kib < PEAK_RSS_KIB,
         "peak RSS of the tidings run {peak_rss_kib} KiB"
@@ -337,7 +341,11 @@ fn slow_pages_of_a_feed_are_fetched_at_once_each_within_one_deadline() {
     }
     assert!(err.contains("/hop") && err.contains("timed out"), "{err}");
     assert!(!err.contains("/hop4"), "the chain ran to its end: {err}");
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 article stored"),
+        "{}",
+        stdout(&out)
+    );
     // The drips overlapped: one after another, each would start only once
     // the one before had timed out, some 2 s later (a few ms less, the
     // server noting a request after it was sent).

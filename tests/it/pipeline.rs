@@ -500,12 +500,16 @@ fn a_canonical_link_to_another_site_does_not_take_its_identity() {
     s.route("/b.xml", 200, "application/rss+xml", rss(&genuine));
     env.write_config(&[("planted", "/a.xml")], "");
     let out = env.tidings(&["run", "--once"]);
-    assert!(stdout(&out).contains("1 new articles"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 article stored"),
+        "{}",
+        stdout(&out)
+    );
     let feed_b = format!("{genuine_site}/b.xml");
     env.write_config(&[("planted", "/a.xml"), ("genuine", feed_b.as_str())], "");
     let out = env.tidings(&["run", "--once"]);
     assert!(
-        stdout(&out).contains("1 new articles, 0 duplicates"),
+        stdout(&out).contains("1 article stored, 0 duplicates"),
         "the genuine article was taken for the planted one: {}",
         stdout(&out)
     );

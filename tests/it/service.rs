@@ -994,6 +994,17 @@ fn ctrl_c_finishes_in_flight_then_a_second_stops_now_exit_130() {
                 d.log()
             );
         }
+        // The site answers one request at a time: what the stopped run
+        // left queued there (its pages are fetched several at once) must
+        // drain before the next run's requests get their turn in time.
+        let started = Instant::now();
+        loop {
+            let before = site.hits();
+            std::thread::sleep(Duration::from_millis(delay) + Duration::from_millis(500));
+            if site.hits() == before || started.elapsed() > Duration::from_secs(60) {
+                break;
+            }
+        }
         let out = dir.run(&["run", "--once"]);
         assert_eq!(out.status.code(), Some(0), "{context}: {}", stderr(&out));
         check_invariants(&dir, &site, &context);
