@@ -42,7 +42,7 @@ pub struct EmailSink {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sink {
-    /// The generic webhook of design.md, HMAC-signed when a secret is set.
+    /// The generic webhook (README, "Alerts"), HMAC-signed when a secret is set.
     Webhook {
         url: Url,
         secret: Option<String>,
@@ -183,7 +183,7 @@ impl Event {
     }
 
     /// The key a receiver drops repeats by: the article id for article
-    /// events (design.md), else the event and its subject.
+    /// events (README, "Alerts"), else the event and its subject.
     pub fn idempotency_key(&self) -> String {
         match (self.event.as_str(), self.field("id"), &self.feed) {
             (NEW_ARTICLE, Some(id), _) => id,
@@ -252,7 +252,7 @@ impl Event {
         lines.join("\n")
     }
 
-    /// The generic webhook body of design.md.
+    /// The generic webhook body: `{"event": …, "article": {export record}}`.
     pub fn webhook_body(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

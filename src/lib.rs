@@ -2,6 +2,9 @@
 //!
 //! # Codemap
 //!
+//! `ARCHITECTURE.md` at the top of the repository is the longer map: entry
+//! points, the invariants, the order of a commit, the daemon's tasks.
+//!
 //! The pipeline, in the order an entry travels through it:
 //!
 //! * [`config`]: TOML → validated [`config::Config`]; every problem at once,

@@ -316,7 +316,7 @@ pub struct CaptureCounts {
     pub rewritten: u64,
 }
 
-/// One line of `tidings export`: the record of design.md.
+/// One line of `tidings export`: the export record (README, "Export record").
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ExportRecord {
     pub id: Option<u64>,
