@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tidings::pipeline::FeedOutcome;
+use tidings::model::FeedOutcome;
 use tidings::service::metrics::Metrics;
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Serialize;
 use sha2::Sha256;
 use url::Url;
 
-use crate::store::ExportRecord;
+use crate::model::{ts, Event, ExportRecord, NEW_ARTICLE};
 use crate::topic::Query;
 
 /// How an email sink reaches its server.
@@ -119,109 +118,82 @@ pub struct AlertConfig {
 /// within seconds (30 s had a flaky receiver miss most articles of a run).
 pub const DEFAULT_RETRY: Duration = Duration::from_secs(2);
 
-/// The event kinds an outbox row carries.
-pub const NEW_ARTICLE: &str = "new_article";
-pub const STORY_PICKUP: &str = "story_pickup";
-pub const FEED_FAILING: &str = "feed_failing";
-pub const FEED_RECOVERED: &str = "feed_recovered";
-
-/// What is queued for a sink: the event and its facts, as JSON.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct Event {
-    pub event: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub article: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub feed: Option<FeedHealth>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outlets: Option<u32>,
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct FeedHealth {
-    pub name: String,
-    pub url: String,
-    pub failing_since: String,
-    pub last_error: Option<String>,
-}
-
+/// The message formats of an event (the event itself is `model::Event`).
 impl Event {
     pub fn new_article(record: &ExportRecord) -> Event {
-        Event {
-            event: NEW_ARTICLE.into(),
-            article: serde_json::to_value(record).ok(),
-            feed: None,
-            outlets: None,
+        Event::NewArticle {
+            article: record.clone(),
         }
     }
 
     pub fn story_pickup(record: &ExportRecord, outlets: u32) -> Event {
-        Event {
-            event: STORY_PICKUP.into(),
-            article: serde_json::to_value(record).ok(),
-            feed: None,
-            outlets: Some(outlets),
+        Event::StoryPickup {
+            article: record.clone(),
+            outlets,
         }
     }
 
-    pub fn feed_health(kind: &str, health: FeedHealth) -> Event {
-        Event {
-            event: kind.into(),
-            article: None,
-            feed: Some(health),
-            outlets: None,
-        }
-    }
-
+    /// An article's field as text, as messages and environments show it
+    /// (numbers in decimal; absent when null).
     fn field(&self, name: &str) -> Option<String> {
-        let v = self.article.as_ref()?.get(name)?;
-        match v {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
+        let a = self.article()?;
+        let text = |v: &Option<String>| v.clone();
+        match name {
+            "id" => a.id.map(|v| v.to_string()),
+            "file" => text(&a.file),
+            "url" => text(&a.url),
+            "canonical_url" => text(&a.canonical_url),
+            "title" => Some(a.title.clone()),
+            "feed" => text(&a.feed),
+            "published" => text(&a.published),
+            "fetched_at" => text(&a.fetched_at),
+            "language" => text(&a.language),
+            "words" => Some(a.words.to_string()),
+            "story" => Some(a.story.to_string()),
+            _ => None,
+        }
+    }
+
+    fn outlets(&self) -> u32 {
+        match self {
+            Event::StoryPickup { outlets, .. } => *outlets,
+            _ => 0,
         }
     }
 
     /// The key a receiver drops repeats by: the article id for article
     /// events (README, "Alerts"), else the event and its subject.
     pub fn idempotency_key(&self) -> String {
-        match (self.event.as_str(), self.field("id"), &self.feed) {
+        let kind = self.kind();
+        match (kind, self.field("id"), self.feed()) {
             (NEW_ARTICLE, Some(id), _) => id,
             // `alert test`'s sample has no id: its key must never be a real
             // article's (0 is the first one), nor repeat between tests.
             (NEW_ARTICLE, None, _) => {
                 format!("test-{}", self.field("fetched_at").unwrap_or_default())
             }
-            (_, Some(id), _) => format!("{}-{id}-{}", self.event, self.outlets.unwrap_or(0)),
-            (_, None, Some(f)) => format!("{}-{}-{}", self.event, f.name, f.failing_since),
-            _ => self.event.clone(),
+            (_, Some(id), _) => format!("{kind}-{id}-{}", self.outlets()),
+            (_, None, Some(f)) => format!("{kind}-{}-{}", f.name, f.failing_since),
+            _ => kind.to_string(),
         }
     }
 
     /// A one-line headline for chat messages and subjects.
     pub fn headline(&self) -> String {
         let title = self.field("title").unwrap_or_default();
-        match self.event.as_str() {
-            NEW_ARTICLE => format!("New: {title}"),
-            STORY_PICKUP => format!(
-                "Now carried by {} outlets: {title}",
-                self.outlets.unwrap_or(0)
-            ),
-            FEED_FAILING => format!(
-                "Feed failing: {}",
-                self.feed.as_ref().map_or("", |f| f.name.as_str())
-            ),
-            FEED_RECOVERED => format!(
-                "Feed recovered: {}",
-                self.feed.as_ref().map_or("", |f| f.name.as_str())
-            ),
-            other => other.to_string(),
+        match self {
+            Event::NewArticle { .. } => format!("New: {title}"),
+            Event::StoryPickup { outlets, .. } => {
+                format!("Now carried by {outlets} outlets: {title}")
+            }
+            Event::FeedFailing { feed } => format!("Feed failing: {}", feed.name),
+            Event::FeedRecovered { feed } => format!("Feed recovered: {}", feed.name),
         }
     }
 
     /// Plain-text details: where, from which feed, when.
     pub fn details(&self) -> String {
-        if let Some(f) = &self.feed {
+        if let Some(f) = self.feed() {
             let err = f
                 .last_error
                 .as_deref()
@@ -288,7 +260,7 @@ impl Event {
 
     /// Environment variables for a command sink.
     pub fn env(&self) -> Vec<(String, String)> {
-        let mut out = vec![("TIDINGS_EVENT".to_string(), self.event.clone())];
+        let mut out = vec![("TIDINGS_EVENT".to_string(), self.kind().to_string())];
         for f in [
             "id",
             "file",
@@ -304,7 +276,7 @@ impl Event {
                 out.push((format!("TIDINGS_{}", f.to_ascii_uppercase()), v));
             }
         }
-        if let Some(f) = &self.feed {
+        if let Some(f) = self.feed() {
             out.push(("TIDINGS_FEED".into(), f.name.clone()));
             out.push(("TIDINGS_FEED_URL".into(), f.url.clone()));
         }
@@ -399,8 +371,8 @@ pub fn sample(now: DateTime<Utc>) -> Event {
         canonical_url: Some("https://example.org/tidings-test".into()),
         title: "tidings test alert".into(),
         feed: Some("test".into()),
-        published: Some(crate::store::ts(now)),
-        fetched_at: Some(crate::store::ts(now)),
+        published: Some(ts(now)),
+        fetched_at: Some(ts(now)),
         language: Some("en".into()),
         words: 3,
         duplicate_of: None,
@@ -413,6 +385,7 @@ pub fn sample(now: DateTime<Utc>) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FeedHealth;
 
     fn record() -> ExportRecord {
         ExportRecord {
@@ -430,6 +403,42 @@ mod tests {
             story: 12,
             access: None,
         }
+    }
+
+    /// The bodies byte for byte, as receivers have always had them: the
+    /// tag first, the article's keys in alphabetical order (they went
+    /// through a sorted `serde_json::Value` before `Event` was typed).
+    #[test]
+    fn webhook_bodies_are_pinned_byte_for_byte() {
+        let article = r#"{"canonical_url":null,"duplicate_of":null,"feed":"hrw","fetched_at":null,"file":"012_00000000000000aa.txt","id":12,"language":null,"published":"2026-11-20T09:00:00Z","story":12,"title":"Chechnya & the <world>","url":"https://example.org/a?x=<1>","words":300}"#;
+        assert_eq!(
+            Event::new_article(&record()).webhook_body(),
+            format!(r#"{{"event":"new_article","article":{article}}}"#)
+        );
+        assert_eq!(
+            Event::story_pickup(&record(), 3).webhook_body(),
+            format!(r#"{{"event":"story_pickup","article":{article},"outlets":3}}"#)
+        );
+        let paywalled = ExportRecord {
+            access: Some("paywalled".into()),
+            ..record()
+        };
+        assert!(Event::new_article(&paywalled).webhook_body().starts_with(
+            r#"{"event":"new_article","article":{"access":"paywalled","canonical_url":null,"#
+        ));
+        let feed = FeedHealth {
+            name: "hrw".into(),
+            url: "https://example.org/feed".into(),
+            failing_since: "2026-11-20T09:00:00Z".into(),
+            last_error: None,
+        };
+        assert_eq!(
+            Event::FeedRecovered { feed }.webhook_body(),
+            r#"{"event":"feed_recovered","feed":{"name":"hrw","url":"https://example.org/feed","failing_since":"2026-11-20T09:00:00Z","last_error":null}}"#
+        );
+        // What the outbox holds reads back as the same event.
+        let e = Event::story_pickup(&paywalled, 2);
+        assert_eq!(serde_json::from_str::<Event>(&e.webhook_body()).unwrap(), e);
     }
 
     #[test]

@@ -30,6 +30,7 @@ use url::Url;
 
 use crate::config::ArchiveConfig;
 use crate::fetch::Exchange;
+use crate::model::{record_id, Capture, Location};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -51,35 +52,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// Where a record lies: a file in the archive directory, the offset of its
-/// gzip member and the member's length.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: String,
-    pub offset: u64,
-    pub length: u64,
-}
-
-/// What capturing one response wrote: the response record's location and
-/// the facts the store keeps about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Capture {
-    pub location: Location,
-    /// The request record, written right after the response.
-    pub request: Location,
-    /// `<urn:uuid:…>`
-    pub record_id: String,
-    pub target_uri: String,
-    pub captured_at: DateTime<Utc>,
-    pub status: u16,
-    /// `sha1:` and the base32 SHA-1 of the payload as stored.
-    pub payload_digest: String,
-    /// The body's length as received (before any truncation).
-    pub payload_length: u64,
-    /// The body was longer than `max_record_size` and was cut.
-    pub truncated: bool,
 }
 
 /// One WARC record: its named fields (without Content-Length, which is
@@ -157,13 +129,8 @@ pub fn digest(bytes: &[u8]) -> String {
     )
 }
 
-/// A new record id.
-pub fn record_id() -> String {
-    format!("<urn:uuid:{}>", uuid::Uuid::new_v4())
-}
-
 fn warc_date(t: DateTime<Utc>) -> String {
-    crate::store::ts(t)
+    crate::model::ts(t)
 }
 
 /// The warcinfo record that opens each file.

@@ -15,8 +15,9 @@ use futures_util::stream::{self, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tracing::{error, info, warn};
 
-use crate::alert::{self, AlertConfig, EmailSink, Event, Sink, Tls};
+use crate::alert::{self, AlertConfig, EmailSink, Sink, Tls};
 use crate::fetch::Poster;
+use crate::model::Event;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::store::OutboxRow;
 
@@ -108,12 +109,7 @@ async fn send_many(
             root.set_path("/");
             for e in events {
                 let mut body = serde_json::json!({ "topic": topic, "title": e.headline(), "message": e.details() });
-                if let Some(link) = e
-                    .article
-                    .as_ref()
-                    .and_then(|a| a.get("url"))
-                    .and_then(|u| u.as_str())
-                {
+                if let Some(link) = e.article().and_then(|a| a.url.as_deref()) {
                     body["click"] = link.into();
                 }
                 answers.push(post_json(poster, name, &root, vec![], body.to_string()).await?);

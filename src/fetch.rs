@@ -31,14 +31,14 @@ use crate::config::{FetchConfig, HostLimits};
 pub enum FetchError {
     #[error("{url}: {host} is a private or local address (set fetch.allow_private_networks = true to allow)")]
     Blocked { url: String, host: String },
-    #[error("{url}: HTTP {status}{}", retry_after.map(|t| format!(" (retry after {})", crate::store::ts(t))).unwrap_or_default())]
+    #[error("{url}: HTTP {status}{}", retry_after.map(|t| format!(" (retry after {})", crate::model::ts(t))).unwrap_or_default())]
     Status {
         url: String,
         status: u16,
         /// When the server said to come back (429 and 503).
         retry_after: Option<DateTime<Utc>>,
     },
-    #[error("{url}: throttled by the server until {}", crate::store::ts(*until))]
+    #[error("{url}: throttled by the server until {}", crate::model::ts(*until))]
     Throttled { url: String, until: DateTime<Utc> },
     #[error("{url}: body larger than the {limit}-byte limit")]
     TooLarge { url: String, limit: u64 },

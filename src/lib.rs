@@ -68,6 +68,7 @@ pub mod deliver;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod schedule;

@@ -18,14 +18,15 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, error, info, warn};
 use url::Url;
 
-use crate::alert::{self, Event};
-use crate::archive::{self, Archive, ArchiveError, Capture};
+use crate::alert;
+use crate::archive::{self, Archive, ArchiveError};
 use crate::config::{Config, FeedConfig};
 use crate::corpus::{self, Corpus, CorpusError, FileName, Staged};
 use crate::dedup::{self, Decision, DocMeta, Fingerprint};
 use crate::extract::{self, Article};
 use crate::feed::{self, Entry};
 use crate::fetch::{Exchange, FetchError, Fetcher, Validators};
+use crate::model::{self, ts, Capture, Event, FailureKind, FeedHealth, FeedOutcome, PollFailure};
 use crate::normalize;
 use crate::schedule;
 use crate::store::{
@@ -515,7 +516,7 @@ impl Ingest {
                         .iter()
                         .map(|sink| Outgoing {
                             sink: sink.clone(),
-                            event: alert::NEW_ARTICLE.into(),
+                            event: model::NEW_ARTICLE.into(),
                             key: format!("article:{}", row.id),
                             payload: Event::new_article(&row.record()).webhook_body(),
                         })
@@ -620,7 +621,7 @@ impl Ingest {
             .filter(|(_, n)| outlets >= *n)
             .map(|(sink, _)| Outgoing {
                 sink: sink.clone(),
-                event: alert::STORY_PICKUP.into(),
+                event: model::STORY_PICKUP.into(),
                 key: format!("pickup:{story}"),
                 payload: Event::story_pickup(&first, outlets).webhook_body(),
             })
@@ -743,50 +744,7 @@ pub enum EntryOutcome {
     Failed(String),
 }
 
-/// The kind of a poll failure, as `/metrics` counts it. Taken from the
-/// error's type where it is made, never from its words (a URL with
-/// "connect" in it is not a network failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    Timeout,
-    Http4xx,
-    Http5xx,
-    Network,
-    Blocked,
-    TooLarge,
-    Store,
-    Parse,
-    Other,
-}
-
 impl FailureKind {
-    /// Every kind, in the order `/metrics` renders them.
-    pub const ALL: [FailureKind; 9] = [
-        FailureKind::Timeout,
-        FailureKind::Http4xx,
-        FailureKind::Http5xx,
-        FailureKind::Network,
-        FailureKind::Blocked,
-        FailureKind::TooLarge,
-        FailureKind::Store,
-        FailureKind::Parse,
-        FailureKind::Other,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            FailureKind::Timeout => "timeout",
-            FailureKind::Http4xx => "http_4xx",
-            FailureKind::Http5xx => "http_5xx",
-            FailureKind::Network => "network",
-            FailureKind::Blocked => "blocked",
-            FailureKind::TooLarge => "too_large",
-            FailureKind::Store => "store",
-            FailureKind::Parse => "parse",
-            FailureKind::Other => "other",
-        }
-    }
-
     pub fn of_fetch(e: &FetchError) -> FailureKind {
         match e {
             FetchError::Timeout { .. } => FailureKind::Timeout,
@@ -822,14 +780,6 @@ impl FailureKind {
 /// names each failed feed in its summary, can leave them out by default.
 pub const POLL_FAILURES: &str = "tidings::poll";
 
-/// Why a poll failed: its kind and the one-line message the logs, the
-/// feed's row and `status` show.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PollFailure {
-    pub kind: FailureKind,
-    pub message: String,
-}
-
 impl PollFailure {
     fn of(e: &PipelineError) -> PollFailure {
         PollFailure {
@@ -837,21 +787,6 @@ impl PollFailure {
             message: e.to_string(),
         }
     }
-}
-
-/// What one poll of one feed did.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FeedOutcome {
-    pub feed: String,
-    /// What stopped the poll, if it failed.
-    pub error: Option<PollFailure>,
-    pub not_modified: bool,
-    pub entries: usize,
-    pub stored: usize,
-    pub duplicates: usize,
-    pub offtopic: usize,
-    pub no_article: usize,
-    pub failed: usize,
 }
 
 /// Everything `refresh_feed` needs, shared by all feeds.
@@ -949,11 +884,11 @@ impl Pipeline {
         let last_error = error.map(str::to_string).or_else(|| row.last_error.clone());
         let queued = self
             .with_ingest(move |i| {
-                let key = format!("failing:{name}:{}", crate::store::ts(since));
-                let health = alert::FeedHealth {
+                let key = format!("failing:{name}:{}", ts(since));
+                let health = FeedHealth {
                     name: name.clone(),
                     url,
-                    failing_since: crate::store::ts(since),
+                    failing_since: ts(since),
                     last_error,
                 };
                 let mut out = Vec::new();
@@ -961,19 +896,23 @@ impl Pipeline {
                     let long = now - since
                         >= chrono::Duration::from_std(limit).unwrap_or(chrono::Duration::MAX);
                     if !ok && long {
-                        let e = Event::feed_health(alert::FEED_FAILING, health.clone());
+                        let e = Event::FeedFailing {
+                            feed: health.clone(),
+                        };
                         out.push(Outgoing {
                             sink,
-                            event: e.event.clone(),
+                            event: e.kind().into(),
                             key: key.clone(),
                             payload: e.webhook_body(),
                         });
                     } else if ok && i.store.queued(&sink, &key)? {
-                        let e = Event::feed_health(alert::FEED_RECOVERED, health.clone());
-                        let key = format!("recovered:{name}:{}", crate::store::ts(since));
+                        let e = Event::FeedRecovered {
+                            feed: health.clone(),
+                        };
+                        let key = format!("recovered:{name}:{}", ts(since));
                         out.push(Outgoing {
                             sink,
-                            event: e.event.clone(),
+                            event: e.kind().into(),
                             key,
                             payload: e.webhook_body(),
                         });
@@ -1262,7 +1201,7 @@ impl Pipeline {
             offtopic = out.offtopic,
             failed = out.failed,
             not_modified = out.not_modified,
-            next_poll = %crate::store::ts(next),
+            next_poll = %ts(next),
             "polled"
         );
         out

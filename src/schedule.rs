@@ -161,7 +161,7 @@ mod tests {
         let next = next_poll("f", t0(), Duration::from_secs(1), Some(ra));
         assert_eq!(next, t0() + chrono::Duration::seconds(3));
         // What the store keeps (whole seconds) is not before it either.
-        let kept = DateTime::parse_from_rfc3339(&crate::store::ts(next)).unwrap();
+        let kept = DateTime::parse_from_rfc3339(&crate::model::ts(next)).unwrap();
         assert!(kept >= ra, "{kept}");
         let exact = t0() + chrono::Duration::seconds(2);
         assert_eq!(

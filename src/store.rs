@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
-use crate::archive::{Capture, Location};
+use crate::model::{ts, Capture, ExportRecord, Location};
 mod search;
 mod stats;
 pub use search::{fts5_query, ArticleFilter, SearchHit, SearchOptions};
@@ -177,11 +177,6 @@ ALTER TABLE articles ADD COLUMN access TEXT;
 "#,
 ];
 
-/// Timestamps are stored as RFC 3339 text in UTC, to the second.
-pub fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
     s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
         .map(|d| d.with_timezone(&Utc))
@@ -314,27 +309,6 @@ pub struct CaptureCounts {
     pub articles_without: u64,
     /// Corpus texts `reextract --write` replaced (the first text is kept).
     pub rewritten: u64,
-}
-
-/// One line of `tidings export`: the export record (README, "Export record").
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ExportRecord {
-    pub id: Option<u64>,
-    pub file: Option<String>,
-    pub url: Option<String>,
-    pub canonical_url: Option<String>,
-    pub title: String,
-    pub feed: Option<String>,
-    pub published: Option<String>,
-    pub fetched_at: Option<String>,
-    pub language: Option<String>,
-    pub words: u64,
-    pub duplicate_of: Option<u64>,
-    pub story: u64,
-    /// `paywalled` when the text is only the article's public part; absent
-    /// when the page showed all of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access: Option<String>,
 }
 
 /// A feed's validators and health, as stored.

@@ -6,9 +6,8 @@
 use anyhow::Result;
 
 use super::{open_store, UsageError};
-use crate::archive::Capture;
 use crate::config::Config;
-use crate::store::ts;
+use crate::model::{ts, Capture};
 
 fn or_dash(v: Option<String>) -> String {
     v.unwrap_or_else(|| "-".into())

@@ -93,7 +93,7 @@ const HEADER: [&str; 9] = [
 
 /// The cells of one row, as printed.
 fn cells(f: &FeedRow) -> [String; 9] {
-    let opt = |t: Option<DateTime<Utc>>| t.map(crate::store::ts).unwrap_or_else(|| "-".into());
+    let opt = |t: Option<DateTime<Utc>>| t.map(crate::model::ts).unwrap_or_else(|| "-".into());
     let next = match &f.retired {
         Some(_) => "retired".to_string(),
         None => opt(f.next_poll),

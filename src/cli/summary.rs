@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use crate::pipeline::{FeedOutcome, Summary};
+use crate::model::FeedOutcome;
+use crate::pipeline::Summary;
 
 /// "1 feed", "2 feeds".
 fn count(n: usize, one: &str, many: &str) -> String {
@@ -107,7 +108,7 @@ pub fn json(s: &Summary) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{FailureKind, PollFailure};
+    use crate::model::{FailureKind, PollFailure};
 
     fn feed(name: &str) -> FeedOutcome {
         FeedOutcome {

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::pipeline::FeedOutcome;
+use crate::model::FeedOutcome;
 
 /// Upper bounds (seconds) of the poll-duration histogram buckets: a poll of
 /// a quiet feed takes well under a second, one that fetches a dozen pages
@@ -239,7 +239,7 @@ impl Metrics {
         );
         // Every kind, a kind that has not happened yet at 0, so alerts on
         // `rate()` work from the start.
-        for kind in crate::pipeline::FailureKind::ALL.map(|k| k.label()) {
+        for kind in crate::model::FailureKind::ALL.map(|k| k.label()) {
             let v = labelled.get(&(ERRORS, kind.to_string())).unwrap_or(&0);
             let _ = writeln!(out, "tidings_poll_errors_total{{kind=\"{kind}\"}} {v}");
         }
@@ -402,7 +402,7 @@ mod tests {
     use super::*;
 
     fn outcome(error: Option<&str>, stored: usize) -> FeedOutcome {
-        use crate::pipeline::{FailureKind, PollFailure};
+        use crate::model::{FailureKind, PollFailure};
         FeedOutcome {
             feed: "f".into(),
             error: error.map(|m| PollFailure {

@@ -12,7 +12,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter};
 use serde::Serialize;
 
-use super::{ts, ExportRecord, Store, StoreError};
+use super::{Store, StoreError};
+use crate::model::{ts, ExportRecord};
 use crate::topic::{Expr, Query};
 
 /// Which articles a command is about. Every field narrows; `None` is all.

@@ -125,7 +125,7 @@ fn once_run_is_read_back_by_warcio_and_reextracts_exactly() {
         .find_map(|l| l.strip_prefix("warc: "))
         .unwrap_or_else(|| panic!("no warc line: {show8}"));
     let parts: Vec<&str> = warc.split_whitespace().collect();
-    let at = tidings::archive::Location {
+    let at = tidings::model::Location {
         file: parts[0].to_string(),
         offset: parts[2].parse().unwrap(),
         length: parts[4].parse().unwrap(),
