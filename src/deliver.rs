@@ -331,10 +331,21 @@ async fn deliver_sink(
         .with_ingest(move |i| Ok(i.store.last_sent(&name)?))
         .await?;
     for batch in batches {
-        let events: Vec<Event> = batch
-            .iter()
-            .filter_map(|r| serde_json::from_str(&r.payload).ok())
-            .collect();
+        let (batch, events, unreadable) = read_payloads(batch);
+        if !unreadable.is_empty() {
+            pass.expired += unreadable.len();
+            pipeline
+                .with_ingest(move |i| {
+                    for (id, msg) in unreadable {
+                        i.store.alert_failed(id, &msg, None)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        if batch.is_empty() {
+            continue;
+        }
         let outcome = send_many(poster, sink, &events).await;
         let ids: Vec<(i64, DateTime<Utc>, u32)> = batch
             .iter()
@@ -392,6 +403,30 @@ async fn deliver_sink(
             .await?;
     }
     Ok(pass)
+}
+
+/// Splits a batch into the rows whose payload reads as an event (with
+/// their events) and the ones that do not, each with its error. A payload
+/// no sender can read is never sent (retrying cannot fix it), but it is
+/// not dropped either: its row is given up on with the reason, for
+/// `status` and the outbox to show, and the rest of the batch goes.
+fn read_payloads(batch: Vec<OutboxRow>) -> (Vec<OutboxRow>, Vec<Event>, Vec<(i64, String)>) {
+    let (mut rows, mut events, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+    for row in batch {
+        match serde_json::from_str::<Event>(&row.payload) {
+            Ok(e) => {
+                events.push(e);
+                rows.push(row);
+            }
+            Err(e) => {
+                let msg = format!("unreadable payload ({} event): {e}", row.event);
+                error!(sink = %row.sink, id = row.id, "alert not delivered: {msg}");
+                crate::service::metrics::global().alert_failed();
+                bad.push((row.id, msg));
+            }
+        }
+    }
+    (rows, events, bad)
 }
 
 /// Tells the metrics how many alerts wait.

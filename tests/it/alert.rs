@@ -597,3 +597,61 @@ fn secrets_kept_out_of_the_config_reach_their_sink_and_no_command() {
         "{seen}"
     );
 }
+
+/// An outbox row whose payload cannot be read is kept and given up on
+/// with its error; the other alerts of the run still go. (Before, the
+/// delivery loop skipped such a payload and then marked the whole batch
+/// sent: the alert vanished without a trace.)
+#[test]
+fn an_unreadable_payload_is_kept_failed_and_the_rest_are_delivered() {
+    let env = env_with(|e| webhook(e, "retry = \"1h\""));
+    env.server.fail_posts(&[true; 5]);
+    let out = env.tidings(&["run", "--once", "--alert"]);
+    assert!(
+        stdout(&out).contains("alerts: 0 sent, 5 pending"),
+        "{}",
+        stdout(&out)
+    );
+    let db = rusqlite::Connection::open(env.path("tidings.db")).unwrap();
+    let bad: i64 = db
+        .query_row("SELECT MIN(id) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    db.execute(
+        "UPDATE outbox SET payload = '{\"event\": \"new_article\", \"artic' WHERE id = ?1",
+        [bad],
+    )
+    .unwrap();
+    drop(db);
+    let out = env.tidings(&["run", "--once"]);
+    assert!(
+        stdout(&out).contains("alerts: 4 sent, 0 pending, 1 expired"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("unreadable payload"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ids(&env.server.delivered("/hook")).len(), 4);
+    let db = rusqlite::Connection::open(env.path("tidings.db")).unwrap();
+    let (state, error): (String, Option<String>) = db
+        .query_row(
+            "SELECT state, last_error FROM outbox WHERE id = ?1",
+            [bad],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(state, "expired");
+    let error = error.unwrap_or_default();
+    assert!(error.contains("unreadable payload"), "{error}");
+    let sent: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'sent'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(sent, 4);
+}
