@@ -860,10 +860,9 @@ fn redirect_target(u: &Url) -> Option<String> {
 /// Older Google News article ids are base64url of a record that holds the
 /// publisher's URL; newer ones cannot be decoded without asking Google.
 fn google_news_target(u: &Url) -> Option<String> {
-    use base64::Engine;
     let id = u.path_segments()?.next_back()?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(id.trim_end_matches('='))
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(id.trim_end_matches('=').as_bytes())
         .ok()?;
     let start = bytes.windows(4).position(|w| w == b"http")?;
     let end = bytes[start..]

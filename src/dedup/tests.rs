@@ -617,8 +617,7 @@ fn aggregator_links_give_the_publisher() {
         Some(u("https://news.example.org/b"))
     );
     // An old-style Google News id: base64url of a record holding the URL.
-    use base64::Engine;
-    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
+    let id = data_encoding::BASE64URL_NOPAD
         .encode(b"\x08\x13\x22\x1fhttps://news.example.org/c\xd2\x01\x00");
     let link = u(&format!("https://news.google.com/rss/articles/{id}?oc=5"));
     assert_eq!(

@@ -7,8 +7,6 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use base64::Engine;
-
 use crate::env::{read_fixture, stderr, stdout, Env};
 use crate::pipeline::site_env;
 
@@ -61,7 +59,7 @@ fn archive_env(extra: &str) -> (Env, BTreeMap<String, Vec<u8>>) {
 fn warcio_check(env: &Env, served: &BTreeMap<String, Vec<u8>>) -> String {
     let json: BTreeMap<&String, String> = served
         .iter()
-        .map(|(u, b)| (u, base64::engine::general_purpose::STANDARD.encode(b)))
+        .map(|(u, b)| (u, data_encoding::BASE64.encode(b)))
         .collect();
     let path = env.path("served.json");
     std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
