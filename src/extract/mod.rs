@@ -15,6 +15,7 @@
 pub mod budget;
 pub mod charset;
 pub mod content;
+mod headline;
 mod markup;
 pub mod meta;
 mod repair;
@@ -159,7 +160,7 @@ pub fn extract_with(
     let m = meta::read(&doc, page_url);
     let root = doc.root_element().id();
     let blocks = content::blocks(&doc, root);
-    let mut title = meta::headline(&m, &content::h1s(&blocks), host);
+    let mut title = headline::headline(&m, &headline::h1s(&blocks), host);
 
     let (chosen, seconded) = second::choose(&doc, &blocks, &title);
     let mut method = if seconded { "scored" } else { "density" };
