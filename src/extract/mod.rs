@@ -36,17 +36,61 @@ pub struct Article {
     pub author: Option<String>,
     pub language: Option<String>,
     pub site_name: Option<String>,
-    /// Which method produced the body, for diagnostics and metrics:
-    /// `density` (content scoring), `json-ld` (the page's own articleBody),
-    /// `relaxed` (content scoring again with only the hard furniture marks,
-    /// when the first pass found next to nothing), `scored` (a short first
-    /// pick that Readability-style scoring agreed with and found more
-    /// prose around, see `second`), `fallback` (all
-    /// non-furniture text of a page with no clear container).
-    pub method: &'static str,
+    /// Which method produced the body, for diagnostics and metrics.
+    pub method: Method,
     /// Behind a paywall: the body is only the public part (the teaser the
     /// page shows everyone). Stored all the same, so the coverage counts.
     pub paywalled: bool,
+}
+
+/// Which method produced an article's body. Stored, exported and printed
+/// (`extract --json`) as its name ([`Method::as_str`]); the names are part
+/// of the database and the export format and must not change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Method {
+    /// `density`: content scoring, the first pass (and the default).
+    #[default]
+    #[serde(rename = "density")]
+    Density,
+    /// `json-ld`: the page's own articleBody, when the container held much
+    /// less than the publisher says the article is.
+    #[serde(rename = "json-ld")]
+    JsonLd,
+    /// `relaxed`: content scoring again with only the hard furniture marks,
+    /// when the first pass found next to nothing.
+    #[serde(rename = "relaxed")]
+    Relaxed,
+    /// `scored`: a short first pick that Readability-style scoring agreed
+    /// with and found more prose around (see `second`).
+    #[serde(rename = "scored")]
+    Scored,
+    /// `fallback`: all non-furniture text of a page with no clear container.
+    #[serde(rename = "fallback")]
+    Fallback,
+    /// `feed`: the feed entry's own full text (set by the pipeline, never
+    /// by `extract`).
+    #[serde(rename = "feed")]
+    Feed,
+}
+
+impl Method {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Density => "density",
+            Method::JsonLd => "json-ld",
+            Method::Relaxed => "relaxed",
+            Method::Scored => "scored",
+            Method::Fallback => "fallback",
+            Method::Feed => "feed",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -163,7 +207,11 @@ pub fn extract_with(
     let mut title = headline::headline(&m, &headline::h1s(&blocks), host);
 
     let (chosen, seconded) = second::choose(&doc, &blocks, &title);
-    let mut method = if seconded { "scored" } else { "density" };
+    let mut method = if seconded {
+        Method::Scored
+    } else {
+        Method::Density
+    };
     let mut paragraphs = chosen.paragraphs;
     let mut chars = chosen.chars;
     // Second look when nearly nothing was found: the article may sit inside a
@@ -172,7 +220,7 @@ pub fn extract_with(
     if words(&paragraphs) < opts.min_words {
         let relaxed = content::choose(&doc, &content::without_soft_furniture(&blocks), &title);
         if words(&relaxed.paragraphs) >= opts.min_words {
-            (paragraphs, chars, method) = (relaxed.paragraphs, relaxed.chars, "relaxed");
+            (paragraphs, chars, method) = (relaxed.paragraphs, relaxed.chars, Method::Relaxed);
         }
     }
 
@@ -190,12 +238,12 @@ pub fn extract_with(
         if ld_chars > 400 && chars * 2 < ld_chars && !looks_like_markup(ld) {
             chars = ld_chars;
             paragraphs = ld_paras;
-            method = "json-ld";
+            method = Method::JsonLd;
         }
     }
     // The reverse check: when the publisher's articleBody covers what our
     // container holds, paragraphs it lacks are furniture inside the container.
-    if method != "json-ld" {
+    if method != Method::JsonLd {
         if let Some(ld) = m.ld_body.as_deref().filter(|ld| !looks_like_markup(ld)) {
             paragraphs = content::vet_by_reference(paragraphs, ld);
         }
@@ -214,7 +262,7 @@ pub fn extract_with(
         {
             let _ = chars;
             paragraphs = all.into_iter().filter(|p| *p != title).collect();
-            method = "fallback";
+            method = Method::Fallback;
         }
     }
 

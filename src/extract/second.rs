@@ -77,6 +77,6 @@ mod tests {
             "{:?}",
             a.paragraphs
         );
-        assert_eq!(a.method, "scored");
+        assert_eq!(a.method, crate::extract::Method::Scored);
     }
 }

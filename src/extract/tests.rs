@@ -117,7 +117,7 @@ fn metadata_is_read() {
     assert_eq!(a.author.as_deref(), Some("Jane Writer"));
     assert_eq!(a.language.as_deref(), Some("en"));
     assert_eq!(a.site_name.as_deref(), Some("The Example Ledger"));
-    assert_eq!(a.method, "density");
+    assert_eq!(a.method, Method::Density);
 }
 
 #[test]
@@ -385,4 +385,27 @@ mod props {
             );
         }
     }
+}
+
+/// The method names are stored in the database and printed by the export
+/// and `extract --json`: the enum must give the exact strings it replaced.
+#[test]
+fn method_names_are_the_stored_strings() {
+    for (m, name) in [
+        (Method::Density, "density"),
+        (Method::JsonLd, "json-ld"),
+        (Method::Relaxed, "relaxed"),
+        (Method::Scored, "scored"),
+        (Method::Fallback, "fallback"),
+        (Method::Feed, "feed"),
+    ] {
+        assert_eq!(m.as_str(), name);
+        assert_eq!(m.to_string(), name);
+        assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!(name));
+    }
+    let a = Article {
+        method: Method::JsonLd,
+        ..Article::default()
+    };
+    assert_eq!(serde_json::to_value(&a).unwrap()["method"], "json-ld");
 }
