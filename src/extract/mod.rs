@@ -6,11 +6,13 @@
 //! whitespace folded; turning them into corpus text is `normalize`'s job.
 //!
 //! Stages: guards on the raw bytes (size cap, non-HTML bodies) →
-//! [`charset`] decoding → parse (html5ever via scraper) → [`meta`]data and the
-//! headline → [`content`] scoring for the body → page-level guards (consent
+//! [`charset`] decoding → parse (html5ever via scraper) → [`meta`]data →
+//! `headline` (the page's `<h1>`s against the metadata titles) → [`content`]
+//! for the body (walk, choose, clean, trim) → page-level guards (consent
 //! walls, paywall teasers, pages with no article). Work is bounded: the input
 //! is capped, the parse runs under a step and node [`budget`], and every
-//! tree walk is depth-limited.
+//! tree walk is depth-limited. See ARCHITECTURE.md, "Codemap" and "The
+//! shape"; the golden pages that pin the output are in `tests.rs`.
 
 pub mod budget;
 pub mod charset;
