@@ -84,7 +84,7 @@ fn main() {
             if round == 0 {
                 if let Ok(a) = &r {
                     ok += 1;
-                    *methods.entry(a.method).or_default() += 1;
+                    *methods.entry(a.method.as_str()).or_default() += 1;
                 }
             }
             std::hint::black_box(r.ok());

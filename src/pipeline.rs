@@ -565,7 +565,8 @@ impl Ingest {
                 (None, Verdict::New { row, fp, meta, .. }) => {
                     self.index.insert_fingerprint(row.id, fp, &meta);
                     info!(feed = %q.candidate.feed, file = %row.file, url = %q.candidate.url, "stored article");
-                    crate::service::metrics::global().article_extracted(q.candidate.article.method);
+                    crate::service::metrics::global()
+                        .article_extracted(q.candidate.article.method.as_str());
                     self.check_pickup(&q.candidate.pickup, row.story, q.now)
                         .map(|()| EntryOutcome::Stored(row.id))
                 }
@@ -1563,7 +1564,7 @@ fn feed_fallback(entry: &Entry, link: &Url) -> Option<(Article, Url)> {
     let article = Article {
         title: entry.title.clone().unwrap_or_default(),
         paragraphs,
-        method: "feed",
+        method: extract::Method::Feed,
         ..Default::default()
     };
     Some((article, link.clone()))
@@ -1770,7 +1771,7 @@ mod tests {
         };
         let (a, _) = feed_fallback(&full, &link).unwrap();
         assert_eq!(
-            (a.title.as_str(), a.paragraphs.len(), a.method),
+            (a.title.as_str(), a.paragraphs.len(), a.method.as_str()),
             ("Title", 2, "feed")
         );
     }
@@ -1823,7 +1824,7 @@ mod tests {
                 author: None,
                 language: Some("en".into()),
                 site_name: None,
-                method: "density",
+                method: extract::Method::Density,
                 paywalled: false,
             };
             let (title, text) = article_text(&article, None);

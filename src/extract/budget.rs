@@ -9,6 +9,9 @@
 //! looked up, a node made or moved. Between slices, a parse over budget
 //! stops, so no page costs more than about one slice past the budget.
 //! Pure, like the rest of `extract`: the budget counts steps, not time.
+//!
+//! Must not decide anything about the article: it only parses.
+//! Part of `extract` (ARCHITECTURE.md, "Codemap").
 
 use std::borrow::Cow;
 use std::cell::{Cell, Ref};

@@ -6,6 +6,9 @@
 //! bytes contradict (a page that says windows-1252 or UTF-8 but is really
 //! windows-1251 or KOI8-R, as older Russian sites often are) is overruled by
 //! the sniffer, because a mislabelled page decoded by its label is mojibake.
+//!
+//! Must not judge the page or its article: bytes in, text out.
+//! Part of `extract` (ARCHITECTURE.md, "Codemap").
 
 use encoding_rs::{Encoding, UTF_8};
 

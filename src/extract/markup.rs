@@ -7,6 +7,8 @@
 //! when it looks like markup in use: it carries attributes, or its partner
 //! (open or close) stands in the same text. `<title> and <content>` as
 //! field names stay, and so does a headline on "30 Years of <br> Tags".
+//!
+//! Part of `extract` (ARCHITECTURE.md, "Codemap").
 
 use std::borrow::Cow;
 

@@ -6,15 +6,18 @@
 //! whitespace folded; turning them into corpus text is `normalize`'s job.
 //!
 //! Stages: guards on the raw bytes (size cap, non-HTML bodies) →
-//! [`charset`] decoding → parse (html5ever via scraper) → [`meta`]data and the
-//! headline → [`content`] scoring for the body → page-level guards (consent
+//! [`charset`] decoding → parse (html5ever via scraper) → [`meta`]data →
+//! `headline` (the page's `<h1>`s against the metadata titles) → [`content`]
+//! for the body (walk, choose, clean, trim) → page-level guards (consent
 //! walls, paywall teasers, pages with no article). Work is bounded: the input
 //! is capped, the parse runs under a step and node [`budget`], and every
-//! tree walk is depth-limited.
+//! tree walk is depth-limited. See ARCHITECTURE.md, "Codemap" and "The
+//! shape"; the golden pages that pin the output are in `tests.rs`.
 
 pub mod budget;
 pub mod charset;
 pub mod content;
+mod headline;
 mod markup;
 pub mod meta;
 mod repair;
@@ -35,17 +38,61 @@ pub struct Article {
     pub author: Option<String>,
     pub language: Option<String>,
     pub site_name: Option<String>,
-    /// Which method produced the body, for diagnostics and metrics:
-    /// `density` (content scoring), `json-ld` (the page's own articleBody),
-    /// `relaxed` (content scoring again with only the hard furniture marks,
-    /// when the first pass found next to nothing), `scored` (a short first
-    /// pick that Readability-style scoring agreed with and found more
-    /// prose around, see `second`), `fallback` (all
-    /// non-furniture text of a page with no clear container).
-    pub method: &'static str,
+    /// Which method produced the body, for diagnostics and metrics.
+    pub method: Method,
     /// Behind a paywall: the body is only the public part (the teaser the
     /// page shows everyone). Stored all the same, so the coverage counts.
     pub paywalled: bool,
+}
+
+/// Which method produced an article's body. Stored, exported and printed
+/// (`extract --json`) as its name ([`Method::as_str`]); the names are part
+/// of the database and the export format and must not change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Method {
+    /// `density`: content scoring, the first pass (and the default).
+    #[default]
+    #[serde(rename = "density")]
+    Density,
+    /// `json-ld`: the page's own articleBody, when the container held much
+    /// less than the publisher says the article is.
+    #[serde(rename = "json-ld")]
+    JsonLd,
+    /// `relaxed`: content scoring again with only the hard furniture marks,
+    /// when the first pass found next to nothing.
+    #[serde(rename = "relaxed")]
+    Relaxed,
+    /// `scored`: a short first pick that Readability-style scoring agreed
+    /// with and found more prose around (see `second`).
+    #[serde(rename = "scored")]
+    Scored,
+    /// `fallback`: all non-furniture text of a page with no clear container.
+    #[serde(rename = "fallback")]
+    Fallback,
+    /// `feed`: the feed entry's own full text (set by the pipeline, never
+    /// by `extract`).
+    #[serde(rename = "feed")]
+    Feed,
+}
+
+impl Method {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Density => "density",
+            Method::JsonLd => "json-ld",
+            Method::Relaxed => "relaxed",
+            Method::Scored => "scored",
+            Method::Fallback => "fallback",
+            Method::Feed => "feed",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -159,10 +206,14 @@ pub fn extract_with(
     let m = meta::read(&doc, page_url);
     let root = doc.root_element().id();
     let blocks = content::blocks(&doc, root);
-    let mut title = meta::headline(&m, &content::h1s(&blocks), host);
+    let mut title = headline::headline(&m, &headline::h1s(&blocks), host);
 
     let (chosen, seconded) = second::choose(&doc, &blocks, &title);
-    let mut method = if seconded { "scored" } else { "density" };
+    let mut method = if seconded {
+        Method::Scored
+    } else {
+        Method::Density
+    };
     let mut paragraphs = chosen.paragraphs;
     let mut chars = chosen.chars;
     // Second look when nearly nothing was found: the article may sit inside a
@@ -171,7 +222,7 @@ pub fn extract_with(
     if words(&paragraphs) < opts.min_words {
         let relaxed = content::choose(&doc, &content::without_soft_furniture(&blocks), &title);
         if words(&relaxed.paragraphs) >= opts.min_words {
-            (paragraphs, chars, method) = (relaxed.paragraphs, relaxed.chars, "relaxed");
+            (paragraphs, chars, method) = (relaxed.paragraphs, relaxed.chars, Method::Relaxed);
         }
     }
 
@@ -189,12 +240,12 @@ pub fn extract_with(
         if ld_chars > 400 && chars * 2 < ld_chars && !looks_like_markup(ld) {
             chars = ld_chars;
             paragraphs = ld_paras;
-            method = "json-ld";
+            method = Method::JsonLd;
         }
     }
     // The reverse check: when the publisher's articleBody covers what our
     // container holds, paragraphs it lacks are furniture inside the container.
-    if method != "json-ld" {
+    if method != Method::JsonLd {
         if let Some(ld) = m.ld_body.as_deref().filter(|ld| !looks_like_markup(ld)) {
             paragraphs = content::vet_by_reference(paragraphs, ld);
         }
@@ -213,7 +264,7 @@ pub fn extract_with(
         {
             let _ = chars;
             paragraphs = all.into_iter().filter(|p| *p != title).collect();
-            method = "fallback";
+            method = Method::Fallback;
         }
     }
 
@@ -510,391 +561,4 @@ pub(crate) fn fold_space(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::normalize::corpus_text;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/fixtures/pages/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
-    fn expected(name: &str) -> String {
-        String::from_utf8(fixture(name)).expect("fixture text is UTF-8")
-    }
-
-    fn url() -> Url {
-        Url::parse("https://news.example.org/2025/03/detentions?utm_source=feed")
-            .expect("static URL")
-    }
-
-    fn stored(name: &str, content_type: Option<&str>) -> String {
-        let a = extract(&fixture(&format!("{name}.html")), content_type, &url())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        corpus_text(&a.title, &a.paragraphs)
-    }
-
-    #[test]
-    fn furniture_is_left_out() {
-        for case in [
-            "nav",
-            "share",
-            "newsletter",
-            "related",
-            "cookie",
-            // A consent manager's panel (the WordPress plugin's "Privacy
-            // Overview", Didomi, Quantcast), with more prose than the
-            // article, in elements named only by the manager.
-            "consent",
-            // After a short article in its own wrapper: a sign-up call, a
-            // share prompt, a news ticker and the outlet's teaser list
-            // ("More The Ledger").
-            "aftermatter",
-            // Markup in the text: <noscript> and <template> content, and
-            // tags a CMS escaped into the text.
-            "markup",
-            "comments",
-            // The article inside a wrapper named like furniture.
-            "wrapper",
-            // A sign-up call and an author bio inside the article's
-            // container with nothing in their markup to show it; the
-            // page's JSON-LD articleBody lacks them.
-            "unmarked",
-            // The author's bio box at the end of the article, under a class
-            // name that says nothing.
-            "bio",
-            // Teasers under a section title set in bold text rather than a
-            // heading, then a reference list under its heading.
-            "endmatter",
-            // An article cut into sections named like furniture ("toc"):
-            // the short section goes with the long one of its class.
-            "sections",
-            // A teaser list under a furniture class: a linked title and a
-            // blurb, again and again. The blurbs read like prose, but no two
-            // come in a row, so the list is not the article's wrapper.
-            "teasers",
-            // A checklist of linked items with the article going on below
-            // it is the article's; the table of contents above it (links
-            // to places on the page) and the list that ends it are not.
-            "linklist",
-        ] {
-            let name = format!("furniture-{case}");
-            assert_eq!(
-                stored(&name, None),
-                expected(&format!("{name}.txt")),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn charsets_decode() {
-        for (case, ct) in [
-            ("windows-1251", None),
-            ("koi8-r", Some("text/html; charset=KOI8-R")),
-            // Bytes in windows-1251, labelled Latin-1 both in the header and
-            // in the page.
-            ("mislabelled", Some("text/html; charset=iso-8859-1")),
-            // A UTF-8 BOM wins over a windows-1252 meta label.
-            ("bom", Some("text/html")),
-        ] {
-            let name = format!("charset-{case}");
-            assert_eq!(
-                stored(&name, ct),
-                expected(&format!("{name}.txt")),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn metadata_is_read() {
-        let a = extract(
-            &fixture("furniture-nav.html"),
-            Some("text/html; charset=utf-8"),
-            &url(),
-        )
-        .expect("article");
-        assert_eq!(a.title, "Rights groups report new detentions in Chechnya");
-        assert_eq!(
-            a.canonical_url.as_deref(),
-            Some("https://news.example.org/2025/03/detentions")
-        );
-        assert_eq!(
-            a.published.map(|d| d.to_rfc3339()).as_deref(),
-            Some("2025-03-04T08:30:00+00:00")
-        );
-        assert_eq!(a.author.as_deref(), Some("Jane Writer"));
-        assert_eq!(a.language.as_deref(), Some("en"));
-        assert_eq!(a.site_name.as_deref(), Some("The Example Ledger"));
-        assert_eq!(a.method, "density");
-    }
-
-    #[test]
-    fn language_is_detected_when_the_page_is_silent() {
-        let a = extract(&fixture("charset-windows-1251.html"), None, &url()).expect("article");
-        assert_eq!(a.language.as_deref(), Some("ru"));
-    }
-
-    #[test]
-    fn json_ld_metadata_and_headline() {
-        let body = r#"<html><head><title>Something else entirely | Site</title>
-<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Site"},
-{"@type":"NewsArticle","headline":"Court hears the case of the missing singer &amp; his family","datePublished":"2025-05-01T10:00:00Z",
-"author":[{"@type":"Person","name":"A. Reporter"},{"@type":"Person","name":"B. Editor"}],"publisher":{"@type":"Organization","name":"Site News"},"inLanguage":"en-GB"}]}</script>
-</head><body><div><p>The court in Strasbourg heard arguments on Tuesday in the case brought by the family of a singer who disappeared in 2017, after years of delays.</p>
-<p>Lawyers for the family said the authorities had never opened a proper investigation, despite witness statements describing his detention.</p></div></body></html>"#;
-        let a = extract(body.as_bytes(), None, &url()).expect("article");
-        assert_eq!(
-            a.title,
-            "Court hears the case of the missing singer & his family"
-        );
-        assert_eq!(a.author.as_deref(), Some("A. Reporter, B. Editor"));
-        assert_eq!(a.site_name.as_deref(), Some("Site News"));
-        assert_eq!(a.language.as_deref(), Some("en"));
-        assert!(a.published.is_some());
-    }
-
-    #[test]
-    fn headline_prefers_the_article_h1_over_a_logo_h1() {
-        let body = r#"<html><head><title>Old title for search engines - The Ledger</title>
-<meta property="og:site_name" content="The Ledger"></head><body>
-<header><h1><a href="/">The Ledger</a></h1></header>
-<article><h1>Witnesses describe raids on private flats</h1>
-<p>Three witnesses told investigators that police entered private flats at night, confiscated phones and took several people to a police station.</p>
-<p>None of those detained was allowed to call a lawyer, according to the statements, which were later filed with a court.</p></article></body></html>"#;
-        let a = extract(body.as_bytes(), None, &url()).expect("article");
-        assert_eq!(a.title, "Witnesses describe raids on private flats");
-        assert!(
-            !a.paragraphs
-                .iter()
-                .any(|p| p.contains("Witnesses describe")),
-            "headline repeated in body"
-        );
-    }
-
-    #[test]
-    fn non_html_bodies_are_refused() {
-        assert!(
-            matches!(extract(&fixture("guard-pdf.bin"), None, &url()), Err(ExtractError::NotHtml(m)) if m == "application/pdf")
-        );
-        assert!(matches!(
-            extract(b"<html></html>", Some("image/png"), &url()),
-            Err(ExtractError::NotHtml(m)) if m == "image/png"
-        ));
-        assert!(matches!(
-            extract(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", Some("text/html"), &url()),
-            Err(ExtractError::NotHtml(_))
-        ));
-    }
-
-    #[test]
-    fn walls_teasers_and_empty_pages_are_recognised() {
-        assert_eq!(
-            extract(&fixture("guard-consent.html"), None, &url()),
-            Err(ExtractError::ConsentWall)
-        );
-        assert_eq!(
-            extract(&fixture("guard-no-article.html"), None, &url()),
-            Err(ExtractError::NoArticle)
-        );
-        // A paywall with nothing public left is no article either.
-        let bare = String::from_utf8(fixture("guard-paywall.html"))
-            .unwrap()
-            .replace("Police in Grozny detained at least twelve men last month, according to two rights groups that documented the arrests through interviews with relatives and lawyers.", "");
-        assert_eq!(
-            extract(bare.as_bytes(), None, &url()),
-            Err(ExtractError::Paywall)
-        );
-    }
-
-    #[test]
-    fn a_paywalled_page_keeps_its_public_part_marked() {
-        // Regression: the teaser was refused as "a paywall teaser", and the
-        // coverage with it.
-        let a = extract(&fixture("guard-paywall.html"), None, &url()).expect("the public part");
-        assert!(a.paywalled);
-        assert_eq!(a.title, "Rights groups report new detentions in Chechnya");
-        assert_eq!(a.paragraphs.len(), 1, "{:?}", a.paragraphs);
-        assert!(a.paragraphs[0].starts_with("Police in Grozny"));
-        assert!(
-            !extract(&fixture("guard-paywall-talk.html"), None, &url())
-                .unwrap()
-                .paywalled
-        );
-    }
-
-    #[test]
-    fn an_article_about_a_paywall_is_not_a_paywall() {
-        // A short article that says "paywall", carries a "this article is
-        // for ..." note, and has comments with subscription prompts in them.
-        assert_eq!(
-            stored("guard-paywall-talk", None),
-            expected("guard-paywall-talk.txt")
-        );
-    }
-
-    #[test]
-    fn oversized_pages_are_refused() {
-        let body = fixture("furniture-nav.html");
-        let opts = ExtractOptions {
-            max_bytes: 1000,
-            ..ExtractOptions::default()
-        };
-        assert_eq!(
-            extract_with(&body, None, &url(), &opts),
-            Err(ExtractError::TooLarge {
-                size: body.len(),
-                limit: 1000
-            })
-        );
-        assert!(extract_with(&body, None, &url(), &ExtractOptions::default()).is_ok());
-    }
-
-    #[test]
-    fn feed_fragments_become_paragraphs() {
-        let ps = fragment_paragraphs(
-            "<p>First paragraph of the entry.</p><div class=\"share\"><a href=\"#\">Share</a></div>Loose text<br><br>after a break<ul><li>an item</li></ul>",
-        );
-        assert_eq!(
-            ps,
-            vec![
-                "First paragraph of the entry.",
-                "Loose text",
-                "after a break",
-                "an item"
-            ]
-        );
-    }
-
-    #[test]
-    fn pathological_nesting_is_refused() {
-        let depth = 100_000;
-        let mut body = String::from("<html><body>");
-        body.push_str(&"<div>".repeat(depth));
-        body.push_str("deep text");
-        body.push_str(&"</div>".repeat(depth));
-        body.push_str("<article><p>");
-        body.push_str(
-            &"Words of a real paragraph that is long enough to be an article body. ".repeat(10),
-        );
-        body.push_str("</p></article></body></html>");
-        assert_eq!(
-            extract(body.as_bytes(), None, &url()),
-            Err(ExtractError::TooDeep { limit: 4096 })
-        );
-        // Nesting within the limit is parsed, and the walk does not
-        // overflow the stack.
-        let page = |depth: usize| {
-            let mut p = String::from(
-                "<html><head><title>A page nested deep in wrappers</title></head><body>",
-            );
-            p.push_str(&"<div>".repeat(depth));
-            p.push_str("<article><p>");
-            p.push_str(
-                &"Words of a real paragraph that is long enough to be an article body. ".repeat(10),
-            );
-            p.push_str("</p></article>");
-            p.push_str(&"</div>".repeat(depth));
-            p.push_str("</body></html>");
-            p
-        };
-        assert!(extract(page(300).as_bytes(), None, &url()).is_ok());
-        // Deeper than the walks go: text past the walk depth is not read,
-        // but the page is handled without overflowing the stack.
-        assert_eq!(
-            extract(page(3000).as_bytes(), None, &url()),
-            Err(ExtractError::NoArticle)
-        );
-    }
-
-    mod props {
-        use super::*;
-        use proptest::prelude::*;
-
-        /// Fixture pages the mutations start from.
-        const SEEDS: [&str; 6] = [
-            "furniture-comments.html",
-            "furniture-wrapper.html",
-            "charset-koi8-r.html",
-            "charset-bom.html",
-            "guard-paywall.html",
-            "guard-consent.html",
-        ];
-
-        /// Markup that steers the tree builder and the walks into their odd
-        /// corners: unclosed and stray tags, comments, scripts, references
-        /// past the Unicode range, byte order marks.
-        const INSERTS: &[&[u8]] = &[
-            b"<",
-            b"</div>",
-            b"<div class=\"share\">",
-            b"<script>",
-            b"<!--",
-            b"\xFF\xFE",
-            b"&#x110000;",
-            b"<h1>",
-            b"<br><br>",
-            b"<table><td>",
-            b"<meta charset=\"koi8-r\">",
-            b"<pre><code><span class=\"hljs-comment\">",
-            b"<ol class=\"commentlist\"><li class=\"comment\">",
-        ];
-
-        proptest! {
-            #![proptest_config(ProptestConfig { cases: crate::proptest_cases(), failure_persistence: None, ..ProptestConfig::default() })]
-
-            #[test]
-            fn arbitrary_bytes_never_panic(
-                body in proptest::collection::vec(any::<u8>(), 0..4096),
-                ct in proptest::option::of("text/html(; charset=[a-z0-9-]{0,12})?"),
-            ) {
-                let _ = extract(&body, ct.as_deref(), &url());
-                let _ = fragment_paragraphs(&String::from_utf8_lossy(&body));
-            }
-
-            #[test]
-            fn mutated_pages_never_panic(
-                seed in 0..SEEDS.len(),
-                edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..5), 1..24),
-            ) {
-                // Only the chosen page is read: every case would read all six.
-                let mut page = fixture(SEEDS[seed]);
-                for (pos, byte, op) in edits {
-                    if page.is_empty() {
-                        break;
-                    }
-                    let p = pos % page.len();
-                    match op {
-                        0 => page[p] = byte,
-                        1 => page.insert(p, byte),
-                        2 => {
-                            page.remove(p);
-                        }
-                        3 => {
-                            let ins = INSERTS[byte as usize % INSERTS.len()];
-                            page.splice(p..p, ins.iter().copied());
-                        }
-                        _ => page.truncate(p),
-                    }
-                }
-                let _ = extract(&page, None, &url());
-                let _ = fragment_paragraphs(&String::from_utf8_lossy(&page));
-            }
-        }
-
-        /// Extraction is a function of its input: each seed page, twice,
-        /// gives the same article. (Six pages, so a loop, not a property.)
-        #[test]
-        fn same_page_same_article() {
-            for name in SEEDS {
-                let page = fixture(name);
-                assert_eq!(
-                    extract(&page, None, &url()),
-                    extract(&page, None, &url()),
-                    "{name}"
-                );
-            }
-        }
-    }
-}
+mod tests;

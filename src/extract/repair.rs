@@ -3,6 +3,8 @@
 //!
 //! Pure: text in, text out; must not parse, score or decide anything about
 //! the article.
+//!
+//! Part of `extract` (ARCHITECTURE.md, "Codemap").
 
 use std::borrow::Cow;
 

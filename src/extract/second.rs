@@ -11,6 +11,8 @@
 //! taken only when it agrees, holding every paragraph of the first pick,
 //! and finds more prose. Pages whose first pick is long enough never pay
 //! for it.
+//!
+//! Part of `extract` (ARCHITECTURE.md, "Codemap").
 
 use scraper::Html;
 
@@ -77,6 +79,6 @@ mod tests {
             "{:?}",
             a.paragraphs
         );
-        assert_eq!(a.method, "scored");
+        assert_eq!(a.method, crate::extract::Method::Scored);
     }
 }

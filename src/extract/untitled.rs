@@ -6,6 +6,8 @@
 //! article is plain to read: its headline is the short line set just above
 //! the body, or, failing one, the body's first words. A missing headline
 //! is never a reason to drop the article.
+//!
+//! Part of `extract` (ARCHITECTURE.md, "Codemap").
 
 use super::content::{is_byline_or_date, Block, Kind};
 

@@ -1,5 +1,7 @@
-//! Lenient feed dates: RFC 822 and the ways feeds break it, RFC 3339 and ISO
-//! 8601 variants, Unix timestamps, a few non-English month names.
+//! Dates in text, both readings in one place: [`parse_date`], lenient, for
+//! feeds (RFC 822 and the ways feeds break it, RFC 3339 and ISO 8601
+//! variants, Unix timestamps, a few non-English month names), and
+//! [`parse_page_date`], strict, for the metadata of article pages (`extract`).
 //!
 //! Pure: text in, instant out. Never reads the clock: a date that cannot be
 //! read is `None`, and the pipeline substitutes the first-seen time.
@@ -339,6 +341,51 @@ fn parse_loose(s: &str) -> Option<DateTime<Utc>> {
         .from_local_datetime(&NaiveDateTime::new(date, t))
         .single()
         .map(|d| d.with_timezone(&Utc))
+}
+
+/// Reads a date as a page's metadata writes it (`article:published_time`,
+/// JSON-LD `datePublished`): RFC 3339, ISO without a colon in the offset,
+/// without a zone (taken as UTC), RFC 2822, or a bare day in front of
+/// anything (`2025-03-04 whatever`).
+///
+/// Stricter than [`parse_date`] on purpose: no Unix timestamps, no token
+/// soup (`March 5, 2024 10:00 AM EST`), no month names in other languages.
+/// The two stay apart because what the extractor stores as `published` must
+/// not change with the move here; whether pages would gain from the lenient
+/// reading has not been measured.
+pub fn parse_page_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(s, f) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(d.and_utc());
+        }
+    }
+    let day = s.get(..10).unwrap_or(s);
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
 }
 
 #[cfg(test)]
