@@ -796,6 +796,8 @@ impl FailureKind {
                 _ => FailureKind::Other,
             },
             FetchError::Network { .. } | FetchError::Client(_) => FailureKind::Network,
+            // The server answered, in something other than HTTP.
+            FetchError::Protocol { .. } => FailureKind::Other,
             FetchError::Blocked { .. } => FailureKind::Blocked,
             FetchError::TooLarge { .. } => FailureKind::TooLarge,
             // Held back by our own politeness, or a redirect chain: neither
@@ -1750,7 +1752,7 @@ mod tests {
             (
                 FetchError::Network {
                     url: url.clone(),
-                    message: "dns error".into(),
+                    source: "dns error".into(),
                 },
                 FailureKind::Network,
             ),
