@@ -335,11 +335,8 @@ impl Ingest {
         urls: &std::collections::HashSet<String>,
         fresh: &dedup::Index,
     ) -> Result<Option<Verdict>, PipelineError> {
-        // Boilerplate is learnt per outlet: the canonical host names it.
-        let source = Url::parse(&c.canonical_url)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h.to_string()))
-            .or_else(|| c.url.host_str().map(str::to_string));
+        // Boilerplate is learnt per outlet (`dedup::outlet`).
+        let source = dedup::outlet(&c.canonical_url).or_else(|| dedup::outlet(c.url.as_str()));
         let meta = DocMeta {
             source: source.clone(),
             published: c.published.map(|d| d.timestamp()),

@@ -1,8 +1,9 @@
 //! Article URLs and their identity: the canonical form (tracking
 //! parameters and edition prefixes dropped, aggregator redirects
 //! unwrapped), the page's own canonical claim when it is trustworthy, the
-//! address a reader follows. Pure; must not fetch or resolve anything;
-//! see ARCHITECTURE.md, "Codemap" (`dedup`).
+//! address a reader follows, and the outlet a URL belongs to. Pure; must
+//! not fetch or resolve anything; see ARCHITECTURE.md, "Codemap"
+//! (`dedup`).
 
 use url::Url;
 
@@ -227,4 +228,17 @@ fn bare_host(host: &str) -> String {
         .iter()
         .find_map(|p| host.strip_prefix(p).map(str::to_string))
         .unwrap_or(host)
+}
+
+/// The outlet an article URL belongs to: its host as its canonical URL
+/// has it (lower-cased, `www.`, `m.`, `amp.` or `mobile.` removed), so
+/// `www.example.org`, `m.example.org` and `example.org` are one outlet
+/// and `news.example.org` another (a desktop and a mobile edition carry
+/// one newsroom's text; a subdomain may be another desk with its own
+/// template). Aggregator redirect links name the outlet they lead to.
+/// Both boilerplate pools and story pickup counts use this: `None` for
+/// what is not an http(s) URL with a host.
+pub fn outlet(url: &str) -> Option<String> {
+    let canonical = canonical_url(url)?;
+    Url::parse(&canonical).ok()?.host_str().map(str::to_string)
 }

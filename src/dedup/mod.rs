@@ -41,7 +41,7 @@ use minhash::{band_key, sketch};
 use postings::Postings;
 
 pub use canonical::{
-    canonical_url, canonical_url_with, same_site, served_canonical, unwrap_redirect,
+    canonical_url, canonical_url_with, outlet, same_site, served_canonical, unwrap_redirect,
 };
 pub use fingerprint::{Fingerprint, FingerprintError};
 use text::{for_each_token, paragraphs, seq_hash, token_hash, token_hashes};

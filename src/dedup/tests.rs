@@ -653,3 +653,26 @@ fn canonical_url_keeps_http_for_a_site_served_over_http_only() {
     );
     assert_eq!(served_canonical(&c, None), c);
 }
+
+#[test]
+fn an_outlet_is_the_canonical_host_for_pools_and_pickups_alike() {
+    for (url, want) in [
+        ("https://www.Example.org/a", Some("example.org")),
+        ("http://m.example.org/a?utm_source=x", Some("example.org")),
+        ("https://amp.example.org/a/amp", Some("example.org")),
+        ("https://example.org:8443/a", Some("example.org")),
+        ("https://news.example.org/a", Some("news.example.org")),
+        (
+            "https://www.google.com/url?url=https://www.example.org/a",
+            Some("example.org"),
+        ),
+        ("ftp://example.org/a", None),
+        ("not a url", None),
+    ] {
+        assert_eq!(outlet(url).as_deref(), want, "{url}");
+    }
+    // The pools key an article by its canonical URL, the pickup count by
+    // the URLs it was seen at: one outlet either way.
+    let seen = "https://m.example.org/news/a?utm_medium=social";
+    assert_eq!(outlet(&canonical_url(seen).unwrap()), outlet(seen));
+}
