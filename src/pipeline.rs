@@ -336,11 +336,8 @@ impl Ingest {
         urls: &std::collections::HashSet<String>,
         fresh: &dedup::Index,
     ) -> Result<Option<Verdict>, PipelineError> {
-        // Boilerplate is learnt per outlet: the canonical host names it.
-        let source = Url::parse(&c.canonical_url)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h.to_string()))
-            .or_else(|| c.url.host_str().map(str::to_string));
+        // Boilerplate is learnt per outlet (`dedup::outlet`).
+        let source = dedup::outlet(&c.canonical_url).or_else(|| dedup::outlet(c.url.as_str()));
         let meta = DocMeta {
             source: source.clone(),
             published: c.published.map(|d| d.timestamp()),
@@ -755,6 +752,8 @@ impl FailureKind {
                 _ => FailureKind::Other,
             },
             FetchError::Network { .. } | FetchError::Client(_) => FailureKind::Network,
+            // The server answered, in something other than HTTP.
+            FetchError::Protocol { .. } => FailureKind::Other,
             FetchError::Blocked { .. } => FailureKind::Blocked,
             FetchError::TooLarge { .. } => FailureKind::TooLarge,
             // Held back by our own politeness, or a redirect chain: neither
@@ -1690,7 +1689,7 @@ mod tests {
             (
                 FetchError::Network {
                     url: url.clone(),
-                    message: "dns error".into(),
+                    source: "dns error".into(),
                 },
                 FailureKind::Network,
             ),

@@ -1487,10 +1487,8 @@ impl Store {
         let mut hosts = std::collections::HashSet::new();
         for u in urls {
             let u = u.map_err(self.err())?;
-            if let Some(h) = url::Url::parse(&u).ok().and_then(|u| {
-                u.host_str()
-                    .map(|h| h.trim_start_matches("www.").to_string())
-            }) {
+            // The outlet as the boilerplate pools count it.
+            if let Some(h) = crate::dedup::outlet(&u) {
                 hosts.insert(h);
             }
         }

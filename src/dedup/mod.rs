@@ -20,18 +20,31 @@
 //! [`DocMeta::published`]. What the store must persist per article is a
 //! [`Fingerprint`] (see [`Fingerprint::to_bytes`]); the index is rebuilt from
 //! fingerprints at start-up with [`Index::insert_fingerprint`]. This module
-//! must not read files, the database, the network or the clock.
+//! must not read files, the database, the network or the clock. See
+//! ARCHITECTURE.md, "Codemap" (`dedup`).
+//!
+//! Files: `canonical` (URL identity), `fingerprint` (what is persisted),
+//! `minhash` (signatures and band keys), `postings` (the LSH and anchor
+//! lists), `text` (tokens and hashes); the index and its verdicts here.
 
+mod canonical;
+mod fingerprint;
+mod minhash;
 mod postings;
 pub mod text;
 
 use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
-use url::Url;
 
+use minhash::{band_key, sketch};
 use postings::Postings;
-use text::{for_each_token, mix64, paragraphs, seq_hash, token_hash, token_hashes};
+
+pub use canonical::{
+    canonical_url, canonical_url_with, outlet, same_site, served_canonical, unwrap_redirect,
+};
+pub use fingerprint::{Fingerprint, FingerprintError};
+use text::{for_each_token, paragraphs, seq_hash, token_hash, token_hashes};
 
 /// An article's identity in the corpus: its sequence number.
 pub type DocId = u64;
@@ -145,152 +158,6 @@ impl Default for Params {
     }
 }
 
-/// What the index keeps of one article, and what the store persists so the
-/// index comes back without re-reading corpus files.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fingerprint {
-    /// Hash of the whole normalized token stream (boilerplate included).
-    pub exact: u64,
-    /// Hash of the normalized headline (first non-boilerplate line), 0 when
-    /// it is too short to identify a story.
-    pub headline: u64,
-    /// Distinct shingles after boilerplate removal.
-    pub shingles: u32,
-    /// Low 16 bits of each of the NUM_HASHES minima.
-    pub minhash: Vec<u16>,
-    /// Sampled shingle hashes (low 32 bits), sorted, distinct.
-    pub anchors: Vec<u32>,
-    /// Hash of every paragraph, boilerplate included, in order: what the
-    /// per-source boilerplate pool learns from when the index is rebuilt.
-    pub paragraphs: Vec<u64>,
-}
-
-/// A stored fingerprint that cannot be read back.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum FingerprintError {
-    #[error("fingerprint blob is truncated ({0} bytes)")]
-    Truncated(usize),
-    #[error("fingerprint blob has no tidings magic")]
-    Magic,
-    #[error("fingerprint blob has version {0}, this build reads version {FP_VERSION}")]
-    Version(u8),
-    #[error("fingerprint blob was made with other settings (k={k}, hashes={hashes})")]
-    Shape { k: u8, hashes: u16 },
-    #[error("fingerprint blob has {0} trailing bytes")]
-    Trailing(usize),
-}
-
-const FP_MAGIC: &[u8; 3] = b"TDF";
-const FP_VERSION: u8 = 1;
-
-impl Fingerprint {
-    /// Little-endian: magic "TDF", version, k, hash count (u16), exact (u64),
-    /// headline (u64), shingles (u32), minhash (u16 × hashes), anchor count
-    /// (u32) and anchors (u32 each), paragraph count (u32) and hashes (u64).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(
-            32 + 2 * self.minhash.len() + 4 * self.anchors.len() + 8 * self.paragraphs.len(),
-        );
-        b.extend_from_slice(FP_MAGIC);
-        b.push(FP_VERSION);
-        b.push(SHINGLE_K as u8);
-        b.extend_from_slice(&(self.minhash.len() as u16).to_le_bytes());
-        b.extend_from_slice(&self.exact.to_le_bytes());
-        b.extend_from_slice(&self.headline.to_le_bytes());
-        b.extend_from_slice(&self.shingles.to_le_bytes());
-        for v in &self.minhash {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.extend_from_slice(&(self.anchors.len() as u32).to_le_bytes());
-        for v in &self.anchors {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b.extend_from_slice(&(self.paragraphs.len() as u32).to_le_bytes());
-        for v in &self.paragraphs {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-        b
-    }
-
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FingerprintError> {
-        let mut r = Reader { b: bytes, at: 0 };
-        if r.take(3)? != FP_MAGIC {
-            return Err(FingerprintError::Magic);
-        }
-        let version = r.take(1)?[0];
-        if version != FP_VERSION {
-            return Err(FingerprintError::Version(version));
-        }
-        let k = r.take(1)?[0];
-        let hashes = r.u16()?;
-        if usize::from(k) != SHINGLE_K || usize::from(hashes) != NUM_HASHES {
-            return Err(FingerprintError::Shape { k, hashes });
-        }
-        let exact = r.u64()?;
-        let headline = r.u64()?;
-        let shingles = r.u32()?;
-        let minhash = (0..NUM_HASHES)
-            .map(|_| r.u16())
-            .collect::<Result<Vec<_>, _>>()?;
-        let n = r.count(4)?;
-        let anchors = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
-        let n = r.count(8)?;
-        let paragraphs = (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
-        if r.at != bytes.len() {
-            return Err(FingerprintError::Trailing(bytes.len() - r.at));
-        }
-        Ok(Fingerprint {
-            exact,
-            headline,
-            shingles,
-            minhash,
-            anchors,
-            paragraphs,
-        })
-    }
-}
-
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], FingerprintError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or(FingerprintError::Truncated(self.b.len()))?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn u16(&mut self) -> Result<u16, FingerprintError> {
-        let s = self.take(2)?;
-        Ok(u16::from_le_bytes([s[0], s[1]]))
-    }
-    fn u32(&mut self) -> Result<u32, FingerprintError> {
-        let s = self.take(4)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-    fn u64(&mut self) -> Result<u64, FingerprintError> {
-        let s = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        Ok(u64::from_le_bytes(a))
-    }
-    /// A element count, checked against the bytes left so that a corrupt
-    /// count cannot make us allocate gigabytes.
-    fn count(&mut self, elem: usize) -> Result<usize, FingerprintError> {
-        let n = self.u32()? as usize;
-        if n.saturating_mul(elem) > self.b.len() - self.at {
-            return Err(FingerprintError::Truncated(self.b.len()));
-        }
-        Ok(n)
-    }
-}
-
 /// Per-source paragraph counts with bounded memory: when full, paragraphs
 /// seen once are forgotten first (boilerplate recurs, so it survives).
 #[derive(Debug, Clone)]
@@ -359,87 +226,6 @@ impl Default for Index {
     fn default() -> Self {
         Self::with_params(Params::default())
     }
-}
-
-/// Odd multipliers and xor masks of the NUM_HASHES hash functions, derived
-/// from fixed seeds so that fingerprints are stable across builds. Kept as
-/// two arrays (not pairs) so that the minimum loop runs in vector lanes.
-struct HashFamily {
-    mul: [u64; NUM_HASHES],
-    xor: [u64; NUM_HASHES],
-}
-
-fn hash_family() -> &'static HashFamily {
-    static FAMILY: std::sync::OnceLock<HashFamily> = std::sync::OnceLock::new();
-    FAMILY.get_or_init(|| {
-        let mut f = HashFamily {
-            mul: [0; NUM_HASHES],
-            xor: [0; NUM_HASHES],
-        };
-        let mut s: u64 = 0x7469_6469_6e67_7321; // "tidings!"
-        for i in 0..NUM_HASHES {
-            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            f.mul[i] = mix64(s) | 1;
-            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            f.xor[i] = mix64(s);
-        }
-        f
-    })
-}
-
-/// The minimum of each hash function over the shingles. (x ^ b) * a is a
-/// bijection of u64 per function: a permutation of the shingle space, so
-/// the minimum is a MinHash sample. This loop is most of a fingerprint's
-/// cost; where the CPU has 64-bit vector multiplies (AVX-512 DQ) the same
-/// code is compiled for them and picked at run time. Every variant gives
-/// the same minimums (a unit test holds them to it).
-fn minimums(sh: &[u64]) -> [u64; NUM_HASHES] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512dq") {
-            // SAFETY: the CPU was just found to have AVX-512 F and DQ.
-            return unsafe { minimums_avx512(sh, hash_family()) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU was just found to have AVX2.
-            return unsafe { minimums_avx2(sh, hash_family()) };
-        }
-    }
-    minimums_portable(sh, hash_family())
-}
-
-// Three arrays indexed in step: the plain form the vectoriser reads best.
-#[allow(clippy::needless_range_loop)]
-#[inline(always)]
-fn minimums_portable(sh: &[u64], fam: &HashFamily) -> [u64; NUM_HASHES] {
-    let mut mins = [u64::MAX; NUM_HASHES];
-    for &x in sh {
-        for i in 0..NUM_HASHES {
-            let v = (x ^ fam.xor[i]).wrapping_mul(fam.mul[i]);
-            mins[i] = mins[i].min(v);
-        }
-    }
-    mins
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq")]
-unsafe fn minimums_avx512(sh: &[u64], fam: &HashFamily) -> [u64; NUM_HASHES] {
-    minimums_portable(sh, fam)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn minimums_avx2(sh: &[u64], fam: &HashFamily) -> [u64; NUM_HASHES] {
-    minimums_portable(sh, fam)
-}
-
-fn band_key(band: usize, vals: &[u16]) -> u32 {
-    let mut packed = band as u64;
-    for &v in vals {
-        packed = (packed << 16) ^ u64::from(v);
-    }
-    (mix64(packed ^ ((band as u64) << 58)) >> 32) as u32
 }
 
 impl Index {
@@ -728,40 +514,6 @@ impl Index {
     }
 }
 
-/// Shingle count, MinHash signature and anchors of a token-hash stream.
-fn sketch(tokens: &[u64]) -> (u32, Vec<u16>, Vec<u32>) {
-    let mut sh: Vec<u64> = if tokens.is_empty() {
-        Vec::new()
-    } else if tokens.len() < SHINGLE_K {
-        vec![seq_hash(tokens)]
-    } else {
-        tokens.windows(SHINGLE_K).map(seq_hash).collect()
-    };
-    sh.sort_unstable();
-    sh.dedup();
-    let mins = minimums(&sh);
-    // b-bit MinHash: the low bits of the minimum are uniform even though the
-    // minimum itself is small, so 16 of them identify it (false match 2^-16).
-    let minhash = mins
-        .iter()
-        .map(|&m| {
-            if sh.is_empty() {
-                u16::MAX
-            } else {
-                (m >> 7) as u16
-            }
-        })
-        .collect();
-    let mut anchors: Vec<u32> = sh
-        .iter()
-        .filter(|&&x| mix64(x ^ 0xa5a5).is_multiple_of(ANCHOR_RATE))
-        .map(|&x| x as u32)
-        .collect();
-    anchors.sort_unstable();
-    anchors.dedup();
-    (sh.len() as u32, minhash, anchors)
-}
-
 /// The tokens that identity is decided on: HTML entities decoded, NFKC,
 /// case-folded, invisible characters dropped, punctuation (quotes and dashes
 /// included) separating tokens, Han/Hiragana/Katakana one token per character.
@@ -783,226 +535,6 @@ pub fn text_hash(text: &str) -> [u8; 16] {
     let mut out = [0u8; 16];
     out.copy_from_slice(&d[..16]);
     out
-}
-
-/// Query parameters that only track the reader or the campaign.
-fn is_tracking_param(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.starts_with("utm_")
-        || n.starts_with("at_")
-        || n.starts_with("pk_")
-        || n.starts_with("mtm_")
-        || matches!(
-            n.as_str(),
-            "fbclid"
-                | "gclid"
-                | "dclid"
-                | "gbraid"
-                | "wbraid"
-                | "msclkid"
-                | "mc_cid"
-                | "mc_eid"
-                | "igshid"
-                | "yclid"
-                | "_ga"
-                | "_gl"
-                | "ref"
-                | "ref_src"
-                | "ref_url"
-                | "cmpid"
-                | "cmp"
-                | "ocid"
-                | "smid"
-                | "smtyp"
-                | "rss"
-                | "partner"
-                | "s_cid"
-                | "wt.mc_id"
-                | "wt_mc"
-                | "ito"
-                | "xtor"
-                | "sr_share"
-                | "share"
-                | "spm"
-                | "__twitter_impression"
-                | "guccounter"
-                | "guce_referrer"
-                | "guce_referrer_sig"
-                | "outputtype"
-        )
-}
-
-/// Hosts whose links only redirect to another URL given in a parameter.
-fn redirect_target(u: &Url) -> Option<String> {
-    let host = u.host_str()?.to_ascii_lowercase();
-    let param = match (host.as_str(), u.path()) {
-        ("www.google.com" | "google.com" | "news.google.com", "/url") => &["url", "q"][..],
-        ("news.google.com", p)
-            if p.starts_with("/rss/articles/") || p.starts_with("/articles/") =>
-        {
-            return google_news_target(u);
-        }
-        (
-            "l.facebook.com" | "lm.facebook.com" | "www.facebook.com" | "m.facebook.com",
-            "/l.php",
-        ) => &["u"][..],
-        ("out.reddit.com", _) => &["url"][..],
-        ("www.bing.com" | "bing.com", "/news/apiclick.aspx") => &["url"][..],
-        ("t.umblr.com", "/redirect") => &["z"][..],
-        ("slack-redir.net", "/link") => &["url"][..],
-        _ => return None,
-    };
-    u.query_pairs()
-        .find(|(k, _)| param.contains(&k.as_ref()))
-        .map(|(_, v)| v.into_owned())
-}
-
-/// Older Google News article ids are base64url of a record that holds the
-/// publisher's URL; newer ones cannot be decoded without asking Google.
-fn google_news_target(u: &Url) -> Option<String> {
-    let id = u.path_segments()?.next_back()?;
-    let bytes = data_encoding::BASE64URL_NOPAD
-        .decode(id.trim_end_matches('=').as_bytes())
-        .ok()?;
-    let start = bytes.windows(4).position(|w| w == b"http")?;
-    let end = bytes[start..]
-        .iter()
-        .position(|&b| !(0x21..0x7f).contains(&b))
-        .map_or(bytes.len(), |e| start + e);
-    Some(std::str::from_utf8(&bytes[start..end]).ok()?.to_string())
-}
-
-/// The publisher's URL inside an aggregator or click-redirector link
-/// (news search feeds, social link shorteners), if the link carries one:
-/// used before a page is fetched, and by `canonical_url`.
-pub fn unwrap_redirect(u: &Url) -> Option<Url> {
-    redirect_target(u)
-        .and_then(|t| Url::parse(&t).ok())
-        .filter(|t| matches!(t.scheme(), "http" | "https"))
-}
-
-/// The canonical form of an article URL: aggregator redirect links unwrapped,
-/// http(s) folded to https, host lower-cased without `www.`, `m.`, `amp.` or
-/// `mobile.`, no fragment, no tracking parameters, remaining parameters in
-/// name order, no `/amp` suffix, no trailing slash.
-pub fn canonical_url(url: &str) -> Option<String> {
-    canonical_depth(url, 0)
-}
-
-fn canonical_depth(url: &str, depth: u8) -> Option<String> {
-    let mut u = Url::parse(url.trim()).ok()?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return None;
-    }
-    if depth < 3 {
-        if let Some(target) = redirect_target(&u) {
-            if let Some(c) = canonical_depth(&target, depth + 1) {
-                return Some(c);
-            }
-        }
-    }
-    let host = u.host_str()?.to_ascii_lowercase();
-    let host = ["www.", "m.", "amp.", "mobile."]
-        .iter()
-        .find_map(|p| host.strip_prefix(p))
-        .unwrap_or(&host)
-        .to_string();
-    u.set_fragment(None);
-    let mut kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !is_tracking_param(k) && !k.is_empty())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    // Parameter order carries no meaning for an article page.
-    kept.sort();
-    if kept.is_empty() {
-        u.set_query(None);
-    } else {
-        u.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    let mut path = u.path().to_string();
-    for suffix in ["/amp/", "/amp", ".amp"] {
-        if let Some(p) = path.strip_suffix(suffix) {
-            path = p.to_string();
-        }
-    }
-    let path = path.trim_end_matches('/');
-    let query = u.query().map(|q| format!("?{q}")).unwrap_or_default();
-    let port = u
-        .port()
-        .filter(|&p| p != 80 && p != 443)
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default();
-    Some(format!("https://{host}{port}{path}{query}"))
-}
-
-/// The canonical URL as a reader follows it. The identity form folds
-/// http to https (so both schemes name one article and one file name);
-/// for a site that serves plain http only that address does not answer,
-/// so when the article was fetched over http from the canonical URL's own
-/// host, the http scheme is put back. Other hosts' canonicals stay https:
-/// nothing says how they are served.
-pub fn served_canonical(canonical: &str, fetched: Option<&str>) -> String {
-    let bare = |h: &str| {
-        let h = h.to_ascii_lowercase();
-        ["www.", "m.", "amp.", "mobile."]
-            .iter()
-            .find_map(|p| h.strip_prefix(p).map(str::to_string))
-            .unwrap_or(h)
-    };
-    let (Ok(c), Some(Ok(f))) = (Url::parse(canonical), fetched.map(Url::parse)) else {
-        return canonical.to_string();
-    };
-    let same_host = c.host_str().map(bare) == f.host_str().map(bare);
-    match canonical.strip_prefix("https://") {
-        Some(rest) if f.scheme() == "http" && same_host => format!("http://{rest}"),
-        _ => canonical.to_string(),
-    }
-}
-
-/// The canonical URL of a page fetched from `url` that declares
-/// `page_canonical` (its `<link rel="canonical">` or `og:url`, resolved
-/// against the page URL). The page's own claim wins when it is a usable
-/// http(s) URL on the page's own registrable domain that is not just the
-/// site's front page (a common template bug); otherwise the fetched URL is
-/// canonicalised. A claim on another domain is not trusted: a page on
-/// one site naming another's article as its canonical would take that
-/// article's identity, and the genuine article, fetched later, would be
-/// dropped as a duplicate of the planted text.
-pub fn canonical_url_with(url: &str, page_canonical: Option<&str>) -> Option<String> {
-    let claimed = page_canonical.and_then(|c| {
-        let base = Url::parse(url.trim()).ok()?;
-        let abs = base.join(c.trim()).ok()?;
-        if !same_site(base.host_str()?, abs.host_str()?) {
-            return None;
-        }
-        let canon = canonical_url(abs.as_str())?;
-        let front = matches!(abs.path(), "" | "/") && abs.query().is_none();
-        (!front).then_some(canon)
-    });
-    claimed.or_else(|| canonical_url(url))
-}
-
-/// Whether two hosts belong to one registrable domain, as the Public
-/// Suffix List draws them (`news.example.co.uk` and `www.example.co.uk`
-/// do; `a.github.io` and `b.github.io` do not). Hosts the list cannot
-/// place, IP addresses among them, must be equal.
-pub fn same_site(a: &str, b: &str) -> bool {
-    let norm = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
-    let (a, b) = (norm(a), norm(b));
-    if a == b {
-        return true;
-    }
-    let ip = |h: &str| h.starts_with('[') || h.parse::<std::net::Ipv4Addr>().is_ok();
-    if ip(&a) || ip(&b) {
-        return false;
-    }
-    let known = |h: &str| {
-        psl::domain(h.as_bytes())
-            .filter(|d| d.suffix().is_known())
-            .map(|d| d.as_bytes().to_vec())
-    };
-    matches!((known(&a), known(&b)), (Some(x), Some(y)) if x == y)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use super::*;
+use url::Url;
 
 /// A deterministic article: `paras` paragraphs of `words` pseudo-words each,
 /// drawn from a vocabulary of made-up words so that unrelated articles share
@@ -631,64 +632,6 @@ fn aggregator_links_give_the_publisher() {
     assert_eq!(unwrap_redirect(&u("https://news.example.org/d")), None);
 }
 
-/// The vector variants of the MinHash loop must give what the plain loop
-/// gives, or fingerprints stored by one machine would not match another's.
-mod minimum_variants {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// The loop as first written: one shingle at a time, every function.
-    #[allow(clippy::needless_range_loop)]
-    fn reference(sh: &[u64]) -> [u64; NUM_HASHES] {
-        let fam = hash_family();
-        let mut mins = [u64::MAX; NUM_HASHES];
-        for &x in sh {
-            for i in 0..NUM_HASHES {
-                let v = (x ^ fam.xor[i]).wrapping_mul(fam.mul[i]);
-                if v < mins[i] {
-                    mins[i] = v;
-                }
-            }
-        }
-        mins
-    }
-
-    proptest! {
-        #[test]
-        fn every_variant_gives_the_plain_minimums(sh in proptest::collection::vec(any::<u64>(), 0..700)) {
-            let want = reference(&sh);
-            prop_assert_eq!(minimums(&sh), want);
-            prop_assert_eq!(minimums_portable(&sh, hash_family()), want);
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx512dq") {
-                    // SAFETY: checked just above.
-                    prop_assert_eq!(unsafe { minimums_avx512(&sh, hash_family()) }, want);
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: checked just above.
-                    prop_assert_eq!(unsafe { minimums_avx2(&sh, hash_family()) }, want);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_known_text_keeps_its_signature() {
-        // Fingerprints are stored in databases: this pins the first values
-        // of one (taken when the loop was vectorised; the property above
-        // holds every variant to the plain loop), so that a change of the
-        // hash family or shingling cannot pass unnoticed.
-        let idx = Index::new();
-        let fp = idx.fingerprint(
-            "Headline here\n\nOne two three four five six seven eight nine ten eleven twelve.",
-            &DocMeta::default(),
-        );
-        assert_eq!(&fp.minhash[..4], PINNED);
-    }
-    const PINNED: &[u16] = &[48683, 53201, 31600, 54025];
-}
-
 #[test]
 fn canonical_url_keeps_http_for_a_site_served_over_http_only() {
     let c = canonical_url("http://www.plain.example/news/a?utm_source=x").unwrap();
@@ -708,4 +651,27 @@ fn canonical_url_keeps_http_for_a_site_served_over_http_only() {
         "https://other.example/a"
     );
     assert_eq!(served_canonical(&c, None), c);
+}
+
+#[test]
+fn an_outlet_is_the_canonical_host_for_pools_and_pickups_alike() {
+    for (url, want) in [
+        ("https://www.Example.org/a", Some("example.org")),
+        ("http://m.example.org/a?utm_source=x", Some("example.org")),
+        ("https://amp.example.org/a/amp", Some("example.org")),
+        ("https://example.org:8443/a", Some("example.org")),
+        ("https://news.example.org/a", Some("news.example.org")),
+        (
+            "https://www.google.com/url?url=https://www.example.org/a",
+            Some("example.org"),
+        ),
+        ("ftp://example.org/a", None),
+        ("not a url", None),
+    ] {
+        assert_eq!(outlet(url).as_deref(), want, "{url}");
+    }
+    // The pools key an article by its canonical URL, the pickup count by
+    // the URLs it was seen at: one outlet either way.
+    let seen = "https://m.example.org/news/a?utm_medium=social";
+    assert_eq!(outlet(&canonical_url(seen).unwrap()), outlet(seen));
 }

@@ -230,98 +230,7 @@ impl Repairer<'_> {
         let s = &src[lt + 1..];
         let name_len = s.find(|c: char| !is_name_char(c)).unwrap_or(s.len());
         let mut name = s[..name_len].trim_end_matches(':').to_string();
-        let mut i = lt + 1 + name_len;
-        // Attributes, leniently: quoted, unquoted, valueless, duplicated.
-        let mut attrs: Vec<(String, String)> = Vec::new();
-        let b = src.as_bytes();
-        let self_closing;
-        loop {
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if i >= b.len() {
-                return None;
-            }
-            match b[i] {
-                b'>' => {
-                    self_closing = false;
-                    i += 1;
-                    break;
-                }
-                b'/' if b.get(i + 1) == Some(&b'>') => {
-                    self_closing = true;
-                    i += 2;
-                    break;
-                }
-                b'<' => {
-                    // A tag that never closed: end it here.
-                    self_closing = false;
-                    break;
-                }
-                _ => {}
-            }
-            let an_start = i;
-            while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'<')
-            {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'>') {
-                    break;
-                }
-                i += 1;
-            }
-            let aname = &src[an_start..i];
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            let mut value = None;
-            if b.get(i) == Some(&b'=') {
-                i += 1;
-                while i < b.len() && b[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                match b.get(i) {
-                    Some(&q) if q == b'"' || q == b'\'' => {
-                        let v_start = i + 1;
-                        let close = memchr::memchr(q, &b[v_start..]).map(|p| p + v_start);
-                        let gt = memchr::memchr(b'>', &b[v_start..]).map(|p| p + v_start);
-                        match close {
-                            Some(c) => {
-                                value = Some(&src[v_start..c]);
-                                i = c + 1;
-                            }
-                            None => {
-                                let end = gt?;
-                                value = Some(&src[v_start..end]);
-                                i = end;
-                            }
-                        }
-                    }
-                    Some(_) => {
-                        let v_start = i;
-                        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
-                            i += 1;
-                        }
-                        let mut v = &src[v_start..i];
-                        // `type=audio/mpeg/>`: the slash closes the tag.
-                        if b.get(i) == Some(&b'>') && v.ends_with('/') {
-                            v = &v[..v.len() - 1];
-                            i -= 1;
-                        }
-                        value = Some(v);
-                    }
-                    None => return None,
-                }
-            }
-            let valid = aname.chars().next().is_some_and(is_name_start)
-                && aname.chars().all(is_name_char)
-                && aname.matches(':').count() <= 1
-                && !aname.ends_with(':');
-            if valid && !attrs.iter().any(|(n, _)| n == aname) {
-                attrs.push((aname.to_string(), value.unwrap_or(aname).to_string()));
-            }
-            if i == an_start {
-                i += 1; // a stray character: skip it
-            }
-        }
+        let (mut attrs, self_closing, i) = read_attributes(src, lt + 1 + name_len)?;
         if name.matches(':').count() > 1 {
             name = local(&name).to_string();
         }
@@ -716,6 +625,107 @@ impl Repairer<'_> {
         self.out.push_str("&amp;");
         i + 1
     }
+}
+
+/// A start tag's attributes, names and values, in order.
+type Attributes = Vec<(String, String)>;
+
+/// Reads a start tag's attributes from `from` (just after its name),
+/// leniently: quoted, unquoted, valueless, duplicated (the first kept),
+/// invalid names dropped. Gives the attributes, whether the tag closed
+/// itself, and where the tag ends; `None` when the text ends inside it.
+fn read_attributes(src: &str, from: usize) -> Option<(Attributes, bool, usize)> {
+    let mut attrs: Attributes = Vec::new();
+    let b = src.as_bytes();
+    let mut i = from;
+    let self_closing;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return None;
+        }
+        match b[i] {
+            b'>' => {
+                self_closing = false;
+                i += 1;
+                break;
+            }
+            b'/' if b.get(i + 1) == Some(&b'>') => {
+                self_closing = true;
+                i += 2;
+                break;
+            }
+            b'<' => {
+                // A tag that never closed: end it here.
+                self_closing = false;
+                break;
+            }
+            _ => {}
+        }
+        let an_start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'<') {
+            if b[i] == b'/' && b.get(i + 1) == Some(&b'>') {
+                break;
+            }
+            i += 1;
+        }
+        let aname = &src[an_start..i];
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = None;
+        if b.get(i) == Some(&b'=') {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            match b.get(i) {
+                Some(&q) if q == b'"' || q == b'\'' => {
+                    let v_start = i + 1;
+                    let close = memchr::memchr(q, &b[v_start..]).map(|p| p + v_start);
+                    let gt = memchr::memchr(b'>', &b[v_start..]).map(|p| p + v_start);
+                    match close {
+                        Some(c) => {
+                            value = Some(&src[v_start..c]);
+                            i = c + 1;
+                        }
+                        None => {
+                            let end = gt?;
+                            value = Some(&src[v_start..end]);
+                            i = end;
+                        }
+                    }
+                }
+                Some(_) => {
+                    let v_start = i;
+                    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                        i += 1;
+                    }
+                    let mut v = &src[v_start..i];
+                    // `type=audio/mpeg/>`: the slash closes the tag.
+                    if b.get(i) == Some(&b'>') && v.ends_with('/') {
+                        v = &v[..v.len() - 1];
+                        i -= 1;
+                    }
+                    value = Some(v);
+                }
+                None => return None,
+            }
+        }
+        let valid = aname.chars().next().is_some_and(is_name_start)
+            && aname.chars().all(is_name_char)
+            && aname.matches(':').count() <= 1
+            && !aname.ends_with(':');
+        if valid && !attrs.iter().any(|(n, _)| n == aname) {
+            attrs.push((aname.to_string(), value.unwrap_or(aname).to_string()));
+        }
+        if i == an_start {
+            i += 1; // a stray character: skip it
+        }
+    }
+    Some((attrs, self_closing, i))
 }
 
 fn push_escaped_char(out: &mut String, c: char) {

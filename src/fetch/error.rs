@@ -1,0 +1,144 @@
+//! What went wrong with a request, told by the error's type and never by
+//! its words: reqwest's own kinds (`is_timeout`, `is_connect`), the
+//! guard's [`PrivateAddress`] found in the `source()` chain, and the
+//! source kept for whoever wants the detail. Must not decide policy
+//! (what a failure does to a feed's schedule is the pipeline's); see
+//! ARCHITECTURE.md, "Fetching".
+
+use std::error::Error as StdError;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// A source error of any type, kept whole.
+pub type Source = Box<dyn StdError + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: {host} is a private or local address (set fetch.allow_private_networks = true to allow)")]
+    Blocked { url: String, host: String },
+    #[error("{url}: HTTP {status}{}", retry_after.map(|t| format!(" (retry after {})", crate::model::ts(t))).unwrap_or_default())]
+    Status {
+        url: String,
+        status: u16,
+        /// When the server said to come back (429 and 503).
+        retry_after: Option<DateTime<Utc>>,
+    },
+    #[error("{url}: throttled by the server until {}", crate::model::ts(*until))]
+    Throttled { url: String, until: DateTime<Utc> },
+    #[error("{url}: body larger than the {limit}-byte limit")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: timed out")]
+    Timeout { url: String },
+    #[error("{url}: {message}")]
+    Redirect { url: String, message: String },
+    /// The server could not be reached or the connection broke: name
+    /// resolution, connection refused or reset, TLS handshake.
+    #[error("{url}: {}", detail(source.as_ref()))]
+    Network {
+        url: String,
+        #[source]
+        source: Source,
+    },
+    /// The server was reached but did not answer in HTTP (a wrong port,
+    /// a garbled or missing status line): the network works.
+    #[error("{url}: the answer is not HTTP: {}", detail(source))]
+    Protocol {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The body does not decode as its Content-Encoding says.
+    #[error("{url}: {message}")]
+    Decode { url: String, message: String },
+    #[error("HTTP client: {0}")]
+    Client(String),
+}
+
+/// The guard's refusal, returned by the resolver inside reqwest and found
+/// again in the error's `source()` chain.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} is a private or local address")]
+pub struct PrivateAddress {
+    pub host: String,
+}
+
+/// A name that could not be resolved before a proxy was handed it.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} cannot be resolved here to check it before the proxy gets it: {source}")]
+pub struct Unresolved {
+    pub name: String,
+    pub source: std::io::Error,
+}
+
+/// The first error of type `T` in `e`'s chain, `e` included.
+fn find<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        at = e.source();
+    }
+    None
+}
+
+/// What a message shows of a source: for reqwest's layered errors the
+/// innermost one ("Connection refused", "invalid HTTP version parsed"),
+/// whose outer layers say only "error sending request"; else the error.
+fn detail(e: &(dyn StdError + 'static)) -> String {
+    if e.downcast_ref::<reqwest::Error>().is_none() {
+        return e.to_string();
+    }
+    let mut last = e;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    last.to_string()
+}
+
+impl FetchError {
+    /// Sorts a reqwest error by its kind. The URL is kept in `url` and
+    /// dropped from the source, whose text would otherwise repeat it (and
+    /// for an alert sink, show its secret path).
+    pub(super) fn from_reqwest(url: &Url, e: reqwest::Error) -> FetchError {
+        let url = url.to_string();
+        let e = e.without_url();
+        if e.is_timeout() {
+            return FetchError::Timeout { url };
+        }
+        if let Some(p) = find::<PrivateAddress>(&e) {
+            return FetchError::Blocked {
+                url,
+                host: p.host.clone(),
+            };
+        }
+        // A connection that was made and then broke is the network's too;
+        // one that carried an answer that is not HTTP is the server's.
+        if e.is_connect() || find::<std::io::Error>(&e).is_some() {
+            return FetchError::Network {
+                url,
+                source: Box::new(e),
+            };
+        }
+        FetchError::Protocol { url, source: e }
+    }
+
+    /// Whether the failure says nothing about the server (the network
+    /// itself may be down): connection errors and time-outs.
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Network { .. } | FetchError::Timeout { .. }
+        )
+    }
+
+    /// When the server asked not to be asked again before.
+    pub fn not_before(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            FetchError::Throttled { until, .. } => Some(*until),
+            _ => None,
+        }
+    }
+}

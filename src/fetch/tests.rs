@@ -1,0 +1,285 @@
+//! The fetch module's unit tests: decoding under the cap, the guard's
+//! address ranges, the header readings, and error kinds against real
+//! servers on 127.0.0.1.
+
+use super::body::{DecodeFailure, Decoding};
+use super::guard::literal_private_host;
+use super::*;
+use chrono::DateTime;
+use std::net::IpAddr;
+
+#[test]
+fn bodies_decode_in_slices_and_bad_ones_are_errors() {
+    use std::io::Write;
+    let text = b"<p>hello, archive</p>".repeat(200);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&text).unwrap();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&text).unwrap();
+    for (enc, bytes) in [
+        (Some("gzip"), gz.finish().unwrap()),
+        (Some("Deflate"), z.finish().unwrap()),
+        (None, text.clone()),
+        (Some("identity"), text.clone()),
+    ] {
+        let mut d = Decoding::new(enc, 1 << 20);
+        for slice in bytes.chunks(7) {
+            d.write(slice).unwrap();
+        }
+        assert_eq!(d.finish().unwrap(), text, "{enc:?}");
+    }
+    let mut d = Decoding::new(Some("gzip"), 1 << 20);
+    let garbage = d
+        .write(b"this is not gzip at all")
+        .and_then(|_| d.finish().map(drop));
+    assert!(matches!(garbage, Err(DecodeFailure::Bad(_))), "{garbage:?}");
+    // An encoding not known here leaves the body as it came.
+    let mut d = Decoding::new(Some("zstd"), 1 << 20);
+    d.write(b"\x28\xb5\x2f\xfd").unwrap();
+    assert_eq!(d.finish().unwrap(), b"\x28\xb5\x2f\xfd");
+}
+
+/// 1681 bytes of brotli that decode to 1 GiB of `a` (made with
+/// Python's `brotli.compress(b"a" * 2**30, quality=11)`).
+const BROTLI_GIB: &[u8] = include_bytes!("../../tests/fixtures/bombs/1gib.br");
+
+#[test]
+fn a_brotli_bomb_stops_at_the_cap_inside_one_write() {
+    // The whole bomb in one write, as one network chunk would bring it:
+    // the decoder must stop at the cap, not decode it all first.
+    let mut d = Decoding::new(Some("br"), 1 << 20);
+    let r = d.write(BROTLI_GIB);
+    assert!(matches!(r, Err(DecodeFailure::TooLarge)), "{r:?}");
+    assert!(d.out().buf.len() <= 1 << 20);
+    let mut d = Decoding::new(Some("identity"), 10);
+    assert!(d.write(b"0123456789").is_ok());
+    assert!(matches!(d.write(b"x"), Err(DecodeFailure::TooLarge)));
+}
+
+#[test]
+fn gzip_and_deflate_bombs_stop_at_the_cap_too() {
+    use std::io::Write;
+    let zeros = vec![0u8; 1 << 20];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..64 {
+        gz.write_all(&zeros).unwrap();
+        z.write_all(&zeros).unwrap();
+    }
+    for (enc, bomb) in [
+        ("gzip", gz.finish().unwrap()),
+        ("deflate", z.finish().unwrap()),
+    ] {
+        let mut d = Decoding::new(Some(enc), 1 << 20);
+        let r = d.write(&bomb).and_then(|_| d.finish().map(drop));
+        assert!(matches!(r, Err(DecodeFailure::TooLarge)), "{enc}: {r:?}");
+    }
+}
+
+#[test]
+fn private_addresses_are_recognised() {
+    for ip in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fd00::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+    ] {
+        assert!(is_private(ip.parse().unwrap()), "{ip}");
+    }
+    for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        assert!(!is_private(ip.parse().unwrap()), "{ip}");
+    }
+}
+
+#[test]
+fn reserved_ranges_and_ipv4_in_ipv6_are_private() {
+    for ip in [
+        "198.18.0.1",
+        "198.19.255.254",
+        "240.0.0.1",
+        "255.255.255.254",
+        "192.0.0.8",
+        "192.0.2.1",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::1",
+        "2002:7f00:1::",
+        "2002:c0a8:101::1",
+        "::127.0.0.1",
+        "::10.0.0.1",
+        "::",
+        "fec0::1",
+        "feff::1",
+        "2001:db8::1",
+        // Teredo, client 127.0.0.1 stored inverted.
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    ] {
+        assert!(is_private(ip.parse().unwrap()), "{ip}");
+    }
+    // Public sites through NAT64 and 6to4 stay reachable.
+    for ip in ["64:ff9b::5db8:d822", "2002:5db8:d822::1", "198.20.0.1"] {
+        assert!(!is_private(ip.parse().unwrap()), "{ip}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::proptest_cases()))]
+
+    /// Every IPv6 form that carries an IPv4 address is judged as that
+    /// address: no spelling of a private address gets through.
+    #[test]
+    fn ipv4_in_ipv6_forms_judge_the_ipv4_address(bits in proptest::prelude::any::<u32>()) {
+        let v4 = std::net::Ipv4Addr::from(bits);
+        let [a, b, c, d] = v4.octets();
+        let (hi, lo) = (u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d]));
+        let forms = [
+            v4.to_ipv6_mapped(),
+            std::net::Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, hi, lo),
+            std::net::Ipv6Addr::new(0x2002, hi, lo, 0, 0, 0, 0, 1),
+            std::net::Ipv6Addr::new(0x2001, 0, 0x4136, 0xe378, 0x8000, 0x63bf, !hi, !lo),
+        ];
+        let private = is_private(IpAddr::V4(v4));
+        for v6 in forms {
+            proptest::prop_assert_eq!(is_private(IpAddr::V6(v6)), private, "{} as {}", v4, v6);
+        }
+        let compat = std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0, hi, lo);
+        proptest::prop_assert_eq!(is_private(IpAddr::V6(compat)), private, "{} as {}", v4, compat);
+    }
+}
+
+#[test]
+fn literal_hosts_are_checked_names_are_left_to_the_resolver() {
+    assert!(literal_private_host(&Url::parse("http://127.0.0.1:8080/x").unwrap()).is_some());
+    assert!(literal_private_host(&Url::parse("http://[::1]/x").unwrap()).is_some());
+    assert!(literal_private_host(&Url::parse("http://example.org/x").unwrap()).is_none());
+    assert!(literal_private_host(&Url::parse("http://LocalHost./x").unwrap()).is_some());
+    assert!(literal_private_host(&Url::parse("http://a.localhost:8/x").unwrap()).is_some());
+}
+
+#[test]
+fn retry_after_reads_seconds_and_dates() {
+    let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        parse_retry_after("120", now),
+        Some(now + chrono::Duration::seconds(120))
+    );
+    assert_eq!(
+        parse_retry_after("Sun, 22 Nov 2026 11:00:00 GMT", now),
+        Some(now + chrono::Duration::hours(1))
+    );
+    assert_eq!(parse_retry_after("soon", now), None);
+}
+
+#[test]
+fn freshness_from_cache_control_then_expires() {
+    let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        parse_freshness(Some("public, max-age=600"), None, now),
+        Some(now + chrono::Duration::seconds(600))
+    );
+    assert_eq!(
+        parse_freshness(Some("no-cache, max-age=600"), None, now),
+        None
+    );
+    assert_eq!(
+        parse_freshness(None, Some("Sun, 22 Nov 2026 12:00:00 GMT"), now),
+        Some(now + chrono::Duration::hours(2))
+    );
+    assert_eq!(
+        parse_freshness(None, Some("Sun, 22 Nov 2026 09:00:00 GMT"), now),
+        None,
+        "past"
+    );
+}
+
+/// A server on `ip` that answers every connection with an SSH banner (a
+/// feed URL pointing at the wrong port): the network works, the server
+/// just does not speak HTTP.
+fn not_http_server(ip: &str) -> Url {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+        }
+    });
+    Url::parse(&format!("http://{addr}/feed.xml")).unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Regression: every reqwest error but a time-out and the guard's words
+/// read as `Network`, so three servers that answered in something other
+/// than HTTP made the network look down (`outage`), and the pipeline
+/// stopped counting failures against feeds.
+#[test]
+fn a_server_that_answers_badly_is_not_a_network_failure() {
+    let rt = runtime();
+    let cfg = FetchConfig {
+        allow_private_networks: true,
+        ..Default::default()
+    };
+    let fetcher = Fetcher::new(&cfg, &[]).unwrap();
+    // Three hosts, the outage detector's threshold: all of them
+    // connected, so the network is up whatever they said.
+    for ip in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
+        let url = not_http_server(ip);
+        let e = rt
+            .block_on(fetcher.get(&url, &Validators::default(), 1 << 20, None))
+            .unwrap_err();
+        assert!(matches!(e, FetchError::Protocol { .. }), "{ip}: {e:?}");
+        assert!(!e.is_network(), "{ip}: {e}");
+        assert!(e.to_string().starts_with(url.as_str()), "{e}");
+    }
+    assert!(!fetcher.outage(), "servers that answered read as an outage");
+}
+
+/// A port nobody listens on is the network's failure, kept with its
+/// source: the `io::Error` whose kind says what happened.
+#[test]
+fn a_refused_connection_is_a_network_failure_with_its_source() {
+    let rt = runtime();
+    let cfg = FetchConfig {
+        allow_private_networks: true,
+        ..Default::default()
+    };
+    let fetcher = Fetcher::new(&cfg, &[]).unwrap();
+    // Bound then dropped: the port is free and refuses.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/feed.xml")).unwrap();
+    let e = rt
+        .block_on(fetcher.get(&url, &Validators::default(), 1 << 20, None))
+        .unwrap_err();
+    assert!(matches!(e, FetchError::Network { .. }), "{e:?}");
+    let mut kind = None;
+    let mut at = std::error::Error::source(&e);
+    while let Some(s) = at {
+        kind = kind.or(s.downcast_ref::<std::io::Error>().map(|io| io.kind()));
+        at = s.source();
+    }
+    assert_eq!(kind, Some(std::io::ErrorKind::ConnectionRefused), "{e:?}");
+}
