@@ -32,7 +32,6 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::pipeline::{Pipeline, PipelineError};
-use crate::schedule;
 use crate::service::health::{Health, Verdict};
 use crate::service::notify::{self, Notifier};
 use crate::service::{http, metrics};
@@ -243,21 +242,12 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, Dae
                     info!("the database answers again");
                     store_failing = false;
                 }
-                let rows: std::collections::HashMap<&str, &crate::store::FeedRow> =
-                    rows.iter().map(|r| (r.name.as_str(), r)).collect();
-                for feed in &pipeline.config().feeds {
-                    let row = rows.get(feed.name.as_str()).copied();
-                    // A retired feed (410 Gone) waits for its config URL to change.
-                    if row.is_some_and(|r| r.retired.is_some()) {
-                        continue;
-                    }
-                    let next = row.and_then(|r| r.next_poll);
-                    if !schedule::is_due(next, now) {
-                        if let Some(wait) = next.and_then(|t| (t - now).to_std().ok()) {
-                            nap = nap.min(wait);
-                        }
-                        continue;
-                    }
+                let chosen =
+                    crate::pipeline::due_feeds(&pipeline.config().feeds, &rows, now, false);
+                if let Some(wait) = chosen.next.and_then(|t| (t - now).to_std().ok()) {
+                    nap = nap.min(wait);
+                }
+                for feed in chosen.due {
                     if !in_flight
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())

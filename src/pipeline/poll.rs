@@ -1,0 +1,398 @@
+//! Polling one feed: `Pipeline::refresh_feed`, the one path from a feed to
+//! stored articles, used by the daemon and by `run --once` alike. It reads
+//! the feed's row, fetches with its validators, parses, takes the entries
+//! not seen before, prepares them a few at once (`entry`), commits them in
+//! publication order, records the poll and schedules the next one.
+//!
+//! See `ARCHITECTURE.md`, "Entry points". Must not: decide when a feed is
+//! due (that is `schedule`'s) or write files (the writer does, in `commit`).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use tracing::{error, info, warn};
+use url::Url;
+
+use super::entry::{newest_first, order_for_ingestion, Prepared};
+use super::{
+    EntryOutcome, FailureKind, FeedOutcome, Pipeline, PipelineError, PollFailure, POLL_FAILURES,
+};
+use crate::alert::{self, Event};
+use crate::config::FeedConfig;
+use crate::feed::{self, Entry};
+use crate::fetch::{FetchError, Validators};
+use crate::schedule;
+use crate::store::{EntryState, Outgoing, PollResult};
+
+/// A feed's new entries prepared (fetched, extracted) at once. The host
+/// budget still holds; this bounds the pages held in memory per feed, so
+/// a few slow pages no longer hold up the rest one after another.
+pub(super) const ENTRIES_AT_ONCE: usize = 4;
+
+impl Pipeline {
+    /// Queues feed-health alerts for the sinks that asked: a feed failing
+    /// longer than their limit, and its recovery after such an alert.
+    ///
+    /// `row` is the feed's state as read before this poll: on a failure the
+    /// failing period starts at `now` unless it had begun already; on a
+    /// success `failing_since` is the period that just ended.
+    pub(super) async fn check_feed_health(
+        &self,
+        feed: &FeedConfig,
+        row: &crate::store::FeedRow,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) {
+        let ok = error.is_none();
+        let sinks: Vec<(String, std::time::Duration)> = self
+            .config
+            .alerts
+            .iter()
+            .filter_map(|a| a.feed_health.map(|d| (a.name.clone(), d)))
+            .collect();
+        if sinks.is_empty() {
+            return;
+        }
+        let since = match (row.failing_since, ok) {
+            (Some(since), _) => since,
+            (None, false) => now,
+            (None, true) => return,
+        };
+        let (name, url) = (feed.name.clone(), feed.url.to_string());
+        let last_error = error.map(str::to_string).or_else(|| row.last_error.clone());
+        let queued = self
+            .with_ingest(move |i| {
+                let key = format!("failing:{name}:{}", crate::store::ts(since));
+                let health = alert::FeedHealth {
+                    name: name.clone(),
+                    url,
+                    failing_since: crate::store::ts(since),
+                    last_error,
+                };
+                let mut out = Vec::new();
+                for (sink, limit) in sinks {
+                    let long = now - since
+                        >= chrono::Duration::from_std(limit).unwrap_or(chrono::Duration::MAX);
+                    if !ok && long {
+                        let e = Event::feed_health(alert::FEED_FAILING, health.clone());
+                        out.push(Outgoing {
+                            sink,
+                            event: e.event.clone(),
+                            key: key.clone(),
+                            payload: e.webhook_body(),
+                        });
+                    } else if ok && i.store.queued(&sink, &key)? {
+                        let e = Event::feed_health(alert::FEED_RECOVERED, health.clone());
+                        let key = format!("recovered:{name}:{}", crate::store::ts(since));
+                        out.push(Outgoing {
+                            sink,
+                            event: e.event.clone(),
+                            key,
+                            payload: e.webhook_body(),
+                        });
+                    }
+                }
+                let any = !out.is_empty();
+                i.store.enqueue(&out, now)?;
+                Ok(any)
+            })
+            .await;
+        match queued {
+            Ok(true) => self.queued.notify_one(),
+            Ok(false) => {}
+            Err(e) => warn!(feed = %feed.name, "feed health alert not queued: {e}"),
+        }
+    }
+
+    /// Polls one feed and ingests every entry not seen before, then
+    /// decides when it is due next.
+    pub async fn refresh_feed(&self, feed: &FeedConfig) -> FeedOutcome {
+        let mut out = FeedOutcome {
+            feed: feed.name.clone(),
+            ..Default::default()
+        };
+        let name = feed.name.clone();
+        let row = match self.with_ingest(move |i| Ok(i.store.feed(&name)?)).await {
+            Ok(r) => r.unwrap_or_default(),
+            Err(e) => {
+                out.error = Some(PollFailure::of(&e));
+                return out;
+            }
+        };
+        let sched = self.config.schedule;
+        let interval = row
+            .interval_secs
+            .map(Duration::from_secs)
+            .unwrap_or(feed.interval.unwrap_or(self.config.default_interval));
+        // The stored URL: the config's, or where a permanent redirect led.
+        let url = Url::parse(&row.url).unwrap_or_else(|_| feed.url.clone());
+        let started = Utc::now();
+        let full = schedule::full_poll_due(row.last_full_poll, started, sched.full_poll);
+        let validators = if full {
+            Validators::default()
+        } else {
+            Validators {
+                etag: row.etag.clone(),
+                last_modified: row.last_modified.clone(),
+            }
+        };
+        let fetched = self
+            .fetcher
+            .get(
+                &url,
+                &validators,
+                self.config.fetch.max_feed_bytes,
+                feed.proxy.as_deref(),
+            )
+            .await;
+        let f = match fetched {
+            Ok(f) => f,
+            Err(e) => {
+                let now = Utc::now();
+                let error = e.to_string();
+                let (result, next) = if matches!(e, FetchError::Status { status: 410, .. }) {
+                    error!(feed = %feed.name, "feed retired: {error}; change its url in the config to poll it again");
+                    (
+                        PollResult::Retired {
+                            error: error.clone(),
+                        },
+                        now,
+                    )
+                } else if e.is_network() && self.fetcher.outage() {
+                    warn!(feed = %feed.name, "network looks down, not counted against the feed: {error}");
+                    (
+                        PollResult::Outage {
+                            error: error.clone(),
+                        },
+                        schedule::during_outage(&feed.name, now, interval),
+                    )
+                } else {
+                    warn!(target: POLL_FAILURES, feed = %feed.name, "poll failed: {error}");
+                    let next = schedule::after_failure(
+                        &feed.name,
+                        now,
+                        interval,
+                        row.consecutive_failures + 1,
+                        e.not_before(),
+                    );
+                    (
+                        PollResult::Failure {
+                            error: error.clone(),
+                        },
+                        next,
+                    )
+                };
+                let name = feed.name.clone();
+                let _ = self
+                    .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
+                    .await;
+                self.check_feed_health(feed, &row, Some(&error), now).await;
+                out.error = Some(PollFailure {
+                    kind: FailureKind::of_fetch(&e),
+                    message: error,
+                });
+                return out;
+            }
+        };
+        if let Some(moved) = &f.moved_to {
+            warn!(feed = %feed.name, "feed moved permanently to {moved}; polling it there (update the config)");
+            let (name, moved) = (feed.name.clone(), moved.to_string());
+            let _ = self
+                .with_ingest(move |i| Ok(i.store.move_feed(&name, &moved)?))
+                .await;
+        }
+        let mut obs = schedule::Observation {
+            polled_before: row.last_success.is_some(),
+            ..Default::default()
+        };
+        let mut ttl = None;
+        // The first write that failed, if any: the poll then did not store
+        // what it found, and must say so.
+        let mut storage_fault: Option<String> = None;
+        let result = if f.not_modified() {
+            out.not_modified = true;
+            PollResult::NotModified
+        } else {
+            let charset = f.charset().map(str::to_string);
+            let (body, base) = (f.body.clone(), f.url.clone());
+            let cap = usize::try_from(self.config.fetch.max_feed_bytes).unwrap_or(usize::MAX);
+            let parsed = tokio::task::spawn_blocking(move || {
+                feed::parse_capped(&body, charset.as_deref(), &base, cap)
+            })
+            .await
+            .map_err(|e| (FailureKind::Other, e.to_string()))
+            .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
+            let parsed = match parsed {
+                Ok(p) => p,
+                Err((kind, error)) => {
+                    warn!(target: POLL_FAILURES, feed = %feed.name, "poll failed: {error}");
+                    out.error = Some(PollFailure {
+                        kind,
+                        message: error.clone(),
+                    });
+                    let now = Utc::now();
+                    let next = schedule::after_failure(
+                        &feed.name,
+                        now,
+                        interval,
+                        row.consecutive_failures + 1,
+                        None,
+                    );
+                    let name = feed.name.clone();
+                    let result = PollResult::Failure {
+                        error: error.clone(),
+                    };
+                    let _ = self
+                        .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
+                        .await;
+                    self.check_feed_health(feed, &row, Some(&error), now).await;
+                    return out;
+                }
+            };
+            ttl = parsed.ttl_seconds.map(Duration::from_secs);
+            out.entries = parsed.entries.len();
+            obs.entries = parsed.entries.len();
+            obs.published = parsed.entries.iter().filter_map(|e| e.published).collect();
+            let backfill = row.last_success.is_none() && !self.force_alerts;
+            let entries = match self.new_entries(feed, parsed.entries).await {
+                Ok(e) => e,
+                Err(e) => {
+                    warn!(feed = %feed.name, "entries not read: {e}");
+                    out.failed += 1;
+                    Vec::new()
+                }
+            };
+            // Prepared several at once, committed one by one in order, so
+            // sequence numbers still follow publication.
+            let mut prepared = futures_util::stream::iter(
+                entries
+                    .into_iter()
+                    .map(|entry| self.prepare_entry(feed, entry, !backfill)),
+            )
+            .buffered(ENTRIES_AT_ONCE);
+            while let Some(p) = prepared.next().await {
+                let outcome = match p {
+                    Ok(Prepared::Done(o)) => Ok(o),
+                    Ok(Prepared::Ready {
+                        candidate,
+                        now,
+                        alerts,
+                    }) => self.commit_entry(*candidate, now, alerts).await,
+                    Err(e) => Err(e),
+                };
+                match outcome {
+                    Ok(EntryOutcome::Seen) => {}
+                    Ok(o) => {
+                        obs.new_entries += 1;
+                        match o {
+                            EntryOutcome::Stored(_) => out.stored += 1,
+                            EntryOutcome::Duplicate(_) => out.duplicates += 1,
+                            EntryOutcome::Offtopic => out.offtopic += 1,
+                            EntryOutcome::NoArticle(_) => out.no_article += 1,
+                            _ => out.failed += 1,
+                        }
+                    }
+                    Err(e) if e.is_storage() => {
+                        error!(feed = %feed.name, "storage fault, entry not recorded (retried at the next poll): {e}");
+                        storage_fault.get_or_insert_with(|| e.to_string());
+                        out.failed += 1;
+                    }
+                    Err(e) => {
+                        warn!(feed = %feed.name, "entry not recorded: {e}");
+                        out.failed += 1;
+                    }
+                }
+            }
+            PollResult::Success {
+                etag: f.etag.clone(),
+                last_modified: f.last_modified.clone(),
+                entries: out.entries as u64,
+                full,
+            }
+        };
+        let now = Utc::now();
+        // Not the feed's failure, so not counted against it (as in an
+        // outage), and its validators are not kept: the next poll must
+        // fetch the entries again rather than hear "not modified".
+        let result = match storage_fault {
+            Some(fault) => {
+                let message = format!("storage fault: {fault}");
+                out.error = Some(PollFailure {
+                    kind: FailureKind::Store,
+                    message: message.clone(),
+                });
+                PollResult::Outage { error: message }
+            }
+            None => result,
+        };
+        crate::service::metrics::global()
+            .set_throttled_hosts(self.fetcher.throttled_hosts() as u64);
+        self.check_feed_health(feed, &row, None, now).await;
+        let min = sched
+            .min_interval
+            .min(feed.interval.unwrap_or(sched.min_interval));
+        let adapted = schedule::adapt(interval, &obs, min, sched.max_interval);
+        let not_before = [
+            ttl.map(|t| started + chrono::Duration::from_std(t).unwrap_or_default()),
+            f.fresh_until,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        let next = schedule::next_poll(&feed.name, now, adapted, not_before);
+        let name = feed.name.clone();
+        if let Err(e) = self
+            .with_ingest(move |i| {
+                i.store.record_poll(&name, &result, now, next)?;
+                Ok(i.store.set_interval(&name, adapted.as_secs())?)
+            })
+            .await
+        {
+            out.error = Some(PollFailure::of(&e));
+        }
+        info!(
+            feed = %feed.name,
+            entries = out.entries,
+            stored = out.stored,
+            duplicates = out.duplicates,
+            offtopic = out.offtopic,
+            failed = out.failed,
+            not_modified = out.not_modified,
+            next_poll = %crate::store::ts(next),
+            "polled"
+        );
+        out
+    }
+
+    /// The entries of a poll not seen before (or failed before), at most
+    /// `fetch.max_entries` of them, the newest; in ingestion order.
+    pub(super) async fn new_entries(
+        &self,
+        feed: &FeedConfig,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Entry>, PipelineError> {
+        let max = self.config.fetch.max_entries;
+        let name = feed.name.clone();
+        let (taken, more) = self
+            .with_ingest(move |i| {
+                let mut taken = Vec::new();
+                for e in newest_first(entries) {
+                    let state = i.store.entry_state(&name, &e.key)?;
+                    if state.is_some_and(|s| s != EntryState::Failed) {
+                        continue;
+                    }
+                    if taken.len() == max {
+                        return Ok((taken, true));
+                    }
+                    taken.push(e);
+                }
+                Ok((taken, false))
+            })
+            .await?;
+        if more {
+            warn!(feed = %feed.name, "more than {max} new entries: taking the newest {max} (fetch.max_entries), the rest at later polls");
+        }
+        Ok(order_for_ingestion(taken))
+    }
+}
