@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tracing::{debug, info};
+use tracing::{debug, error, info};
 use url::Url;
 
 use super::{EntryOutcome, PipelineError};
@@ -84,13 +84,13 @@ impl Ingest {
         let mut next_id = self.next_id;
         while let Some(q) = queue.pop_front() {
             match self.decide(&q.candidate, q.now, next_id, &urls, &fresh) {
-                Ok(Some(verdict)) => {
-                    if let Verdict::New { row, fp, meta, .. } = &verdict {
+                Ok(Some(novelty)) => {
+                    if let Novelty::New { row, fp, meta, .. } = &novelty {
                         urls.insert(q.candidate.canonical_url.clone());
                         fresh.insert_fingerprint(row.id, fp.clone(), meta);
                         next_id += 1;
                     }
-                    round.push(Decided { q, verdict });
+                    round.push(Decided { q, novelty });
                 }
                 Ok(None) => {
                     queue.push_front(q);
@@ -104,7 +104,7 @@ impl Ingest {
         round
     }
 
-    /// The verdict on one candidate, given the round so far (its new
+    /// The novelty on one candidate, given the round so far (its new
     /// articles' canonical URLs and their fingerprints in `fresh`); `None`
     /// when the candidate meets one of them and must wait for the next round.
     pub(super) fn decide(
@@ -114,7 +114,7 @@ impl Ingest {
         id: u64,
         urls: &std::collections::HashSet<String>,
         fresh: &dedup::Index,
-    ) -> Result<Option<Verdict>, PipelineError> {
+    ) -> Result<Option<Novelty>, PipelineError> {
         // Boilerplate is learnt per outlet: the canonical host names it.
         let source = Url::parse(&c.canonical_url)
             .ok()
@@ -125,7 +125,7 @@ impl Ingest {
             published: c.published.map(|d| d.timestamp()),
         };
         if let Some(of) = self.store.article_by_canonical_url(&c.canonical_url)? {
-            return Ok(Some(Verdict::Sight {
+            return Ok(Some(Novelty::Sight {
                 of,
                 reason: "url",
                 score: 1.0,
@@ -139,7 +139,7 @@ impl Ingest {
         let assessment = self.index.assess(&fp, &meta);
         let story = match assessment.decision {
             Decision::Duplicate { of, score } => {
-                return Ok(Some(Verdict::Sight {
+                return Ok(Some(Novelty::Sight {
                     of,
                     reason: "text",
                     score,
@@ -177,7 +177,7 @@ impl Ingest {
             source,
             access: c.article.paywalled.then(|| "paywalled".to_string()),
         };
-        Ok(Some(Verdict::New {
+        Ok(Some(Novelty::New {
             row: Box::new(row),
             name,
             fp,
@@ -203,34 +203,100 @@ impl Ingest {
                 let _ = d.q.reply.send(Err(PipelineError::Shared(e.clone())));
             }
         };
-        // The pages are on disk before any row points at them.
-        let mut captures: Vec<Option<Capture>> = Vec::with_capacity(round.len());
-        for d in &round {
-            let wanted = match d.verdict {
-                Verdict::New { .. } => true,
-                Verdict::Sight { .. } => self.capture_duplicates,
-            };
-            let c = if wanted {
-                self.append_capture(&d.q.candidate)
-            } else {
-                Ok(None)
-            };
-            match c {
-                Ok(c) => captures.push(c),
-                Err(e) => return fail_all(round, e),
+        // 3. The pages are on disk before any row points at them.
+        let captures = match self.capture_round(&round) {
+            Ok(c) => c,
+            Err(e) => return fail_all(round, e),
+        };
+        // 4. Pending rows and sightings, in one transaction.
+        if let Err(e) = self.begin_round(&round, captures) {
+            return fail_all(round, e);
+        }
+        // 5. Files into place; one directory fsync makes them all durable.
+        // From here on a new article without an outcome is stored.
+        let (placed, abandoned) = self.place_files(&mut round, &mut outcomes);
+        let finished: Vec<Finished> = placed
+            .iter()
+            .map(|p| Finished {
+                id: p.id,
+                at: round[p.k].q.now,
+                alerts: &p.alerts,
+                text: Some(&round[p.k].q.candidate.text),
+            })
+            .collect();
+        if let Err(e) = self.store.finish_round(&finished, &abandoned) {
+            // The rows stay pending beside their files: the next start
+            // finishes them.
+            let e = Arc::new(PipelineError::from(e));
+            for p in &placed {
+                outcomes[p.k] = Some(Err(PipelineError::Shared(e.clone())));
             }
+        }
+        drop(finished);
+        for (d, failed) in round.into_iter().zip(outcomes) {
+            let Decided { q, novelty } = d;
+            let outcome = match (failed, novelty) {
+                (Some(failed), _) => failed,
+                (None, Novelty::New { row, fp, meta, .. }) => {
+                    self.index.insert_fingerprint(row.id, fp, &meta);
+                    info!(feed = %q.candidate.feed, file = %row.file, url = %q.candidate.url, "stored article");
+                    crate::service::metrics::global().article_extracted(q.candidate.article.method);
+                    self.check_pickup(&q.candidate.pickup, row.story, q.now)
+                        .map(|()| EntryOutcome::Stored(row.id))
+                }
+                (None, Novelty::Sight { of, reason, .. }) => {
+                    let c = &q.candidate;
+                    debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
+                    self.store
+                        .story_of(of)
+                        .map_err(PipelineError::from)
+                        .and_then(|story| match story {
+                            Some(story) => self.check_pickup(&c.pickup, story, q.now),
+                            None => Ok(()),
+                        })
+                        .map(|()| EntryOutcome::Duplicate(of))
+                }
+            };
+            let _ = q.reply.send(outcome);
+        }
+    }
+
+    /// Step 3: the pages of the round appended to the archive (the new
+    /// articles', and the duplicates' when they are captured too) and the
+    /// archive fsynced once. One capture per candidate, in round order.
+    fn capture_round(&mut self, round: &[Decided]) -> Result<Vec<Option<Capture>>, PipelineError> {
+        let mut captures = Vec::with_capacity(round.len());
+        for d in round {
+            let wanted = match d.novelty {
+                Novelty::New { .. } => true,
+                Novelty::Sight { .. } => self.capture_duplicates,
+            };
+            captures.push(if wanted {
+                self.append_capture(&d.q.candidate)?
+            } else {
+                None
+            });
         }
         if let Some(archive) = self.archive.as_mut() {
-            if let Err(e) = archive.sync() {
-                return fail_all(round, e.into());
-            }
+            archive.sync()?;
         }
+        Ok(captures)
+    }
+
+    /// Step 4: the round's new rows inserted as pending and its sightings
+    /// recorded, in one transaction. The numbers are spent even if this
+    /// fails: never reused.
+    fn begin_round(
+        &mut self,
+        round: &[Decided],
+        captures: Vec<Option<Capture>>,
+    ) -> Result<(), PipelineError> {
         let mut begun = Vec::new();
         let mut sightings = Vec::new();
         for (d, capture) in round.iter().zip(captures) {
-            match &d.verdict {
-                Verdict::New { row, .. } => begun.push((&**row, capture)),
-                Verdict::Sight {
+            match &d.novelty {
+                Novelty::New { row, .. } => begun.push((&**row, capture)),
+                Novelty::Sight {
                     of,
                     reason,
                     score,
@@ -258,23 +324,26 @@ impl Ingest {
                 }
             }
         }
-        // The numbers are spent even if the writes fail: never reused.
         self.next_id += begun.len() as u64;
-        let begin = {
-            let rows: Vec<(&NewArticle, Option<&Capture>)> =
-                begun.iter().map(|(r, c)| (*r, c.as_ref())).collect();
-            self.store.begin_round(&rows, &sightings)
-        };
-        drop(begun);
-        if let Err(e) = begin {
-            return fail_all(round, e.into());
-        }
-        // Files into place; one directory fsync makes them all durable.
-        // From here on a new article without an outcome is stored.
+        let rows: Vec<(&NewArticle, Option<&Capture>)> =
+            begun.iter().map(|(r, c)| (*r, c.as_ref())).collect();
+        Ok(self.store.begin_round(&rows, &sightings)?)
+    }
+
+    /// Step 5: each new article's staged file linked to its name, then the
+    /// corpus directory fsynced once. A file that cannot be placed fails
+    /// its article alone (its outcome is set); if the fsync fails, every
+    /// placed file is taken back. Returns the placed articles and the ids
+    /// of the rows to abandon.
+    fn place_files(
+        &mut self,
+        round: &mut [Decided],
+        outcomes: &mut [Option<Result<EntryOutcome, PipelineError>>],
+    ) -> (Vec<Placed>, Vec<u64>) {
         let mut placed: Vec<Placed> = Vec::new();
         let mut abandoned = Vec::new();
         for (k, d) in round.iter_mut().enumerate() {
-            let Verdict::New { row, name, .. } = &d.verdict else {
+            let Novelty::New { row, name, .. } = &d.novelty else {
                 continue;
             };
             let c = &mut d.q.candidate;
@@ -286,10 +355,10 @@ impl Ingest {
                     .and_then(|staged| self.corpus.link(staged, name)),
             };
             match linked {
-                Ok(path) => placed.push(Placed {
+                Ok(_) => placed.push(Placed {
                     k,
                     id: row.id,
-                    path,
+                    name: name.clone(),
                     alerts: c
                         .sinks
                         .iter()
@@ -313,56 +382,17 @@ impl Ingest {
                 // back, so no row stands for a file that may vanish.
                 let e = Arc::new(PipelineError::from(e));
                 for p in placed.drain(..) {
-                    let _ = std::fs::remove_file(&p.path);
+                    if let Err(gone) = self.corpus.remove(&p.name) {
+                        // Its row is abandoned all the same; the next start
+                        // imports the file if it is still there.
+                        error!("{gone}: not taken back after a failed corpus fsync");
+                    }
                     abandoned.push(p.id);
                     outcomes[p.k] = Some(Err(PipelineError::Shared(e.clone())));
                 }
             }
         }
-        let finished: Vec<Finished> = placed
-            .iter()
-            .map(|p| Finished {
-                id: p.id,
-                at: round[p.k].q.now,
-                alerts: &p.alerts,
-                text: Some(&round[p.k].q.candidate.text),
-            })
-            .collect();
-        if let Err(e) = self.store.finish_round(&finished, &abandoned) {
-            // The rows stay pending beside their files: the next start
-            // finishes them.
-            let e = Arc::new(PipelineError::from(e));
-            for p in &placed {
-                outcomes[p.k] = Some(Err(PipelineError::Shared(e.clone())));
-            }
-        }
-        drop(finished);
-        for (d, failed) in round.into_iter().zip(outcomes) {
-            let Decided { q, verdict } = d;
-            let outcome = match (failed, verdict) {
-                (Some(failed), _) => failed,
-                (None, Verdict::New { row, fp, meta, .. }) => {
-                    self.index.insert_fingerprint(row.id, fp, &meta);
-                    info!(feed = %q.candidate.feed, file = %row.file, url = %q.candidate.url, "stored article");
-                    crate::service::metrics::global().article_extracted(q.candidate.article.method);
-                    self.check_pickup(&q.candidate.pickup, row.story, q.now)
-                        .map(|()| EntryOutcome::Stored(row.id))
-                }
-                (None, Verdict::Sight { of, reason, .. }) => {
-                    let c = &q.candidate;
-                    debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
-                    self.store
-                        .story_of(of)
-                        .map_err(PipelineError::from)
-                        .and_then(|story| match story {
-                            Some(story) => self.check_pickup(&c.pickup, story, q.now),
-                            None => Ok(()),
-                        })
-                        .map(|()| EntryOutcome::Duplicate(of))
-                }
-            };
-            let _ = q.reply.send(outcome);
-        }
+        (placed, abandoned)
     }
 
     /// Appends the page a candidate came from to the archive, when there is
@@ -425,17 +455,19 @@ pub(super) struct Queued {
 pub(super) struct Placed {
     pub(super) k: usize,
     pub(super) id: u64,
-    pub(super) path: std::path::PathBuf,
+    pub(super) name: FileName,
     pub(super) alerts: Vec<Outgoing>,
 }
 
 /// A candidate in a round, with what the round made of it.
 pub(super) struct Decided {
     pub(super) q: Queued,
-    pub(super) verdict: Verdict,
+    pub(super) novelty: Novelty,
 }
 
-pub(super) enum Verdict {
+/// What the commit decides of a candidate: a new article, or another
+/// sighting of one already stored.
+pub(super) enum Novelty {
     /// Another sighting of a stored article.
     Sight {
         of: u64,

@@ -140,21 +140,8 @@ impl Pipeline {
                     }
                 };
                 warn!(feed = %feed.name, entry = %entry.key, "{msg}");
-                let (name, e) = (feed.name.clone(), entry.clone());
-                let m = msg.clone();
-                self.with_ingest(move |i| {
-                    Ok(i.store.record_entry(
-                        &name,
-                        &e.key,
-                        e.link.as_deref(),
-                        e.title.as_deref(),
-                        state,
-                        None,
-                        Some(&m),
-                        now,
-                    )?)
-                })
-                .await?;
+                self.record_entry(feed, &entry, state, Some(msg), now)
+                    .await?;
                 return Ok(Prepared::Done(match failure {
                     EntryFailure::NoArticle(m) => EntryOutcome::NoArticle(m),
                     EntryFailure::Failed(m) | EntryFailure::Held(m) => EntryOutcome::Failed(m),
@@ -164,20 +151,8 @@ impl Pipeline {
         let (title, text) = article_text(&article, entry.title.as_deref());
         if let Some(q) = &self.config.topic {
             if !q.matches(&text) {
-                let (name, e) = (feed.name.clone(), entry.clone());
-                self.with_ingest(move |i| {
-                    Ok(i.store.record_entry(
-                        &name,
-                        &e.key,
-                        e.link.as_deref(),
-                        e.title.as_deref(),
-                        EntryState::Offtopic,
-                        None,
-                        None,
-                        now,
-                    )?)
-                })
-                .await?;
+                self.record_entry(feed, &entry, EntryState::Offtopic, None, now)
+                    .await?;
                 // At info, by its link and headline: an operator tuning the
                 // topic query needs to see what it turned away.
                 info!(
@@ -237,6 +212,31 @@ impl Pipeline {
             now,
             alerts,
         })
+    }
+
+    /// Records what became of an entry that does not reach the writer.
+    async fn record_entry(
+        &self,
+        feed: &FeedConfig,
+        entry: &Entry,
+        state: EntryState,
+        error: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PipelineError> {
+        let (name, e) = (feed.name.clone(), entry.clone());
+        self.with_ingest(move |i| {
+            Ok(i.store.record_entry(
+                &name,
+                &e.key,
+                e.link.as_deref(),
+                e.title.as_deref(),
+                state,
+                None,
+                error.as_deref(),
+                now,
+            )?)
+        })
+        .await
     }
 
     /// A prepared entry through the writer.

@@ -3,10 +3,21 @@
 //!
 //! This is the I/O shell around the pure stages: it fetches, calls
 //! `feed`, `extract`, `normalize`, `topic` and `dedup`, and records the
-//! outcome through `store`, `corpus` and `archive`. The order follows what is cheap:
-//! an entry seen before is skipped before its page is fetched, and a known
-//! canonical URL is a sighting before anything is extracted. Blocking work
-//! (SQLite, files, parsing, extraction) runs off the async threads.
+//! outcome through `store`, `corpus` and `archive`. The order follows what
+//! is cheap: an entry seen before is skipped before its page is fetched,
+//! and a known canonical URL is a sighting before anything is extracted.
+//! Blocking work (SQLite, files, parsing, extraction) runs off the async
+//! threads.
+//!
+//! By job: `open` (open, repair, import), `poll` (`refresh_feed`), `entry`
+//! (one entry up to the writer), `commit` (the group commit and its fsync
+//! order), `once` (`run_once` and the due-feed choice), `outcome` (what a
+//! poll came to). See `ARCHITECTURE.md`, "Entry points" and "Durability:
+//! the order of a commit".
+//!
+//! Must not: parse or extract itself (it calls the pure stages), speak SQL
+//! or HTTP (through `store` and `fetch`), or write files other than
+//! through `corpus` and `archive`.
 
 mod commit;
 mod entry;

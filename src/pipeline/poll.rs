@@ -21,9 +21,9 @@ use super::{
 use crate::alert::{self, Event};
 use crate::config::FeedConfig;
 use crate::feed::{self, Entry};
-use crate::fetch::{FetchError, Validators};
+use crate::fetch::{FetchError, Fetched, Validators};
 use crate::schedule;
-use crate::store::{EntryState, Outgoing, PollResult};
+use crate::store::{EntryState, FeedRow, Outgoing, PollResult};
 
 /// A feed's new entries prepared (fetched, extracted) at once. The host
 /// budget still holds; this bounds the pages held in memory per feed, so
@@ -120,15 +120,20 @@ impl Pipeline {
                 return out;
             }
         };
-        let sched = self.config.schedule;
         let interval = row
             .interval_secs
             .map(Duration::from_secs)
             .unwrap_or(feed.interval.unwrap_or(self.config.default_interval));
+        let poll = Poll {
+            feed,
+            row: &row,
+            interval,
+        };
         // The stored URL: the config's, or where a permanent redirect led.
         let url = Url::parse(&row.url).unwrap_or_else(|_| feed.url.clone());
         let started = Utc::now();
-        let full = schedule::full_poll_due(row.last_full_poll, started, sched.full_poll);
+        let full =
+            schedule::full_poll_due(row.last_full_poll, started, self.config.schedule.full_poll);
         let validators = if full {
             Validators::default()
         } else {
@@ -149,104 +154,35 @@ impl Pipeline {
         let f = match fetched {
             Ok(f) => f,
             Err(e) => {
-                let now = Utc::now();
-                let error = e.to_string();
-                let (result, next) = if matches!(e, FetchError::Status { status: 410, .. }) {
-                    error!(feed = %feed.name, "feed retired: {error}; change its url in the config to poll it again");
-                    (
-                        PollResult::Retired {
-                            error: error.clone(),
-                        },
-                        now,
-                    )
-                } else if e.is_network() && self.fetcher.outage() {
-                    warn!(feed = %feed.name, "network looks down, not counted against the feed: {error}");
-                    (
-                        PollResult::Outage {
-                            error: error.clone(),
-                        },
-                        schedule::during_outage(&feed.name, now, interval),
-                    )
-                } else {
-                    warn!(target: POLL_FAILURES, feed = %feed.name, "poll failed: {error}");
-                    let next = schedule::after_failure(
-                        &feed.name,
-                        now,
-                        interval,
-                        row.consecutive_failures + 1,
-                        e.not_before(),
-                    );
-                    (
-                        PollResult::Failure {
-                            error: error.clone(),
-                        },
-                        next,
-                    )
-                };
-                let name = feed.name.clone();
-                let _ = self
-                    .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
-                    .await;
-                self.check_feed_health(feed, &row, Some(&error), now).await;
-                out.error = Some(PollFailure {
-                    kind: FailureKind::of_fetch(&e),
-                    message: error,
-                });
+                out.error = Some(self.fetch_failed(&poll, &e).await);
                 return out;
             }
         };
         if let Some(moved) = &f.moved_to {
             warn!(feed = %feed.name, "feed moved permanently to {moved}; polling it there (update the config)");
             let (name, moved) = (feed.name.clone(), moved.to_string());
-            let _ = self
+            if let Err(e) = self
                 .with_ingest(move |i| Ok(i.store.move_feed(&name, &moved)?))
-                .await;
+                .await
+            {
+                // The next poll starts from the old URL and is moved again.
+                warn!(feed = %feed.name, "the feed's new URL not recorded: {e}");
+            }
         }
         let mut obs = schedule::Observation {
             polled_before: row.last_success.is_some(),
             ..Default::default()
         };
         let mut ttl = None;
-        // The first write that failed, if any: the poll then did not store
-        // what it found, and must say so.
-        let mut storage_fault: Option<String> = None;
         let result = if f.not_modified() {
             out.not_modified = true;
             PollResult::NotModified
         } else {
-            let charset = f.charset().map(str::to_string);
-            let (body, base) = (f.body.clone(), f.url.clone());
-            let cap = usize::try_from(self.config.fetch.max_feed_bytes).unwrap_or(usize::MAX);
-            let parsed = tokio::task::spawn_blocking(move || {
-                feed::parse_capped(&body, charset.as_deref(), &base, cap)
-            })
-            .await
-            .map_err(|e| (FailureKind::Other, e.to_string()))
-            .and_then(|r| r.map_err(|e| (FailureKind::Parse, format!("{url}: {e}"))));
-            let parsed = match parsed {
+            let parsed = match self.parse(&f, &url).await {
                 Ok(p) => p,
-                Err((kind, error)) => {
-                    warn!(target: POLL_FAILURES, feed = %feed.name, "poll failed: {error}");
-                    out.error = Some(PollFailure {
-                        kind,
-                        message: error.clone(),
-                    });
-                    let now = Utc::now();
-                    let next = schedule::after_failure(
-                        &feed.name,
-                        now,
-                        interval,
-                        row.consecutive_failures + 1,
-                        None,
-                    );
-                    let name = feed.name.clone();
-                    let result = PollResult::Failure {
-                        error: error.clone(),
-                    };
-                    let _ = self
-                        .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
-                        .await;
-                    self.check_feed_health(feed, &row, Some(&error), now).await;
+                Err(failure) => {
+                    self.poll_failed(&poll, &failure, None).await;
+                    out.error = Some(failure);
                     return out;
                 }
             };
@@ -254,81 +190,35 @@ impl Pipeline {
             out.entries = parsed.entries.len();
             obs.entries = parsed.entries.len();
             obs.published = parsed.entries.iter().filter_map(|e| e.published).collect();
-            let backfill = row.last_success.is_none() && !self.force_alerts;
-            let entries = match self.new_entries(feed, parsed.entries).await {
-                Ok(e) => e,
-                Err(e) => {
-                    warn!(feed = %feed.name, "entries not read: {e}");
-                    out.failed += 1;
-                    Vec::new()
+            let fault = self
+                .ingest_entries(feed, &row, parsed.entries, &mut out, &mut obs)
+                .await;
+            match fault {
+                // Not the feed's failure, so not counted against it (as in
+                // an outage), and its validators are not kept: the next poll
+                // must fetch the entries again rather than hear "not
+                // modified".
+                Some(fault) => {
+                    let message = format!("storage fault: {fault}");
+                    out.error = Some(PollFailure {
+                        kind: FailureKind::Store,
+                        message: message.clone(),
+                    });
+                    PollResult::Outage { error: message }
                 }
-            };
-            // Prepared several at once, committed one by one in order, so
-            // sequence numbers still follow publication.
-            let mut prepared = futures_util::stream::iter(
-                entries
-                    .into_iter()
-                    .map(|entry| self.prepare_entry(feed, entry, !backfill)),
-            )
-            .buffered(ENTRIES_AT_ONCE);
-            while let Some(p) = prepared.next().await {
-                let outcome = match p {
-                    Ok(Prepared::Done(o)) => Ok(o),
-                    Ok(Prepared::Ready {
-                        candidate,
-                        now,
-                        alerts,
-                    }) => self.commit_entry(*candidate, now, alerts).await,
-                    Err(e) => Err(e),
-                };
-                match outcome {
-                    Ok(EntryOutcome::Seen) => {}
-                    Ok(o) => {
-                        obs.new_entries += 1;
-                        match o {
-                            EntryOutcome::Stored(_) => out.stored += 1,
-                            EntryOutcome::Duplicate(_) => out.duplicates += 1,
-                            EntryOutcome::Offtopic => out.offtopic += 1,
-                            EntryOutcome::NoArticle(_) => out.no_article += 1,
-                            _ => out.failed += 1,
-                        }
-                    }
-                    Err(e) if e.is_storage() => {
-                        error!(feed = %feed.name, "storage fault, entry not recorded (retried at the next poll): {e}");
-                        storage_fault.get_or_insert_with(|| e.to_string());
-                        out.failed += 1;
-                    }
-                    Err(e) => {
-                        warn!(feed = %feed.name, "entry not recorded: {e}");
-                        out.failed += 1;
-                    }
-                }
-            }
-            PollResult::Success {
-                etag: f.etag.clone(),
-                last_modified: f.last_modified.clone(),
-                entries: out.entries as u64,
-                full,
+                None => PollResult::Success {
+                    etag: f.etag.clone(),
+                    last_modified: f.last_modified.clone(),
+                    entries: out.entries as u64,
+                    full,
+                },
             }
         };
         let now = Utc::now();
-        // Not the feed's failure, so not counted against it (as in an
-        // outage), and its validators are not kept: the next poll must
-        // fetch the entries again rather than hear "not modified".
-        let result = match storage_fault {
-            Some(fault) => {
-                let message = format!("storage fault: {fault}");
-                out.error = Some(PollFailure {
-                    kind: FailureKind::Store,
-                    message: message.clone(),
-                });
-                PollResult::Outage { error: message }
-            }
-            None => result,
-        };
         crate::service::metrics::global()
             .set_throttled_hosts(self.fetcher.throttled_hosts() as u64);
         self.check_feed_health(feed, &row, None, now).await;
+        let sched = self.config.schedule;
         let min = sched
             .min_interval
             .min(feed.interval.unwrap_or(sched.min_interval));
@@ -365,6 +255,166 @@ impl Pipeline {
         out
     }
 
+    /// The fetched feed parsed, off the async threads.
+    async fn parse(&self, f: &Fetched, url: &Url) -> Result<feed::Feed, PollFailure> {
+        let charset = f.charset().map(str::to_string);
+        let (body, base) = (f.body.clone(), f.url.clone());
+        let cap = usize::try_from(self.config.fetch.max_feed_bytes).unwrap_or(usize::MAX);
+        let parsed = tokio::task::spawn_blocking(move || {
+            feed::parse_capped(&body, charset.as_deref(), &base, cap)
+        })
+        .await;
+        match parsed {
+            Ok(Ok(feed)) => Ok(feed),
+            Ok(Err(e)) => Err(PollFailure {
+                kind: FailureKind::Parse,
+                message: format!("{url}: {e}"),
+            }),
+            Err(e) => Err(PollFailure {
+                kind: FailureKind::Other,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// A fetch that failed: 410 Gone retires the feed, a network failure
+    /// while the network looks down is an outage (not counted against the
+    /// feed), anything else is the feed's failure.
+    async fn fetch_failed(&self, poll: &Poll<'_>, e: &FetchError) -> PollFailure {
+        let failure = PollFailure {
+            kind: FailureKind::of_fetch(e),
+            message: e.to_string(),
+        };
+        let (feed, error) = (poll.feed, &failure.message);
+        if matches!(e, FetchError::Status { status: 410, .. }) {
+            error!(feed = %feed.name, "feed retired: {error}; change its url in the config to poll it again");
+            let retired = PollResult::Retired {
+                error: error.clone(),
+            };
+            self.record_failure(poll, retired, Utc::now(), error).await;
+        } else if e.is_network() && self.fetcher.outage() {
+            warn!(feed = %feed.name, "network looks down, not counted against the feed: {error}");
+            let now = Utc::now();
+            let next = schedule::during_outage(&feed.name, now, poll.interval);
+            let outage = PollResult::Outage {
+                error: error.clone(),
+            };
+            self.record_failure(poll, outage, next, error).await;
+        } else {
+            self.poll_failed(poll, &failure, e.not_before()).await;
+        }
+        failure
+    }
+
+    /// A poll that failed by the feed's fault: logged, recorded with its
+    /// backoff (no sooner than `not_before`), and its health alert checked.
+    async fn poll_failed(
+        &self,
+        poll: &Poll<'_>,
+        failure: &PollFailure,
+        not_before: Option<DateTime<Utc>>,
+    ) {
+        let error = &failure.message;
+        warn!(target: POLL_FAILURES, feed = %poll.feed.name, "poll failed: {error}");
+        let next = schedule::after_failure(
+            &poll.feed.name,
+            Utc::now(),
+            poll.interval,
+            poll.row.consecutive_failures + 1,
+            not_before,
+        );
+        let result = PollResult::Failure {
+            error: error.clone(),
+        };
+        self.record_failure(poll, result, next, error).await;
+    }
+
+    /// Records a poll that did not succeed, due again at `next`, and checks
+    /// the feed-health alerts. A record that fails is logged: the poll has
+    /// failed already, and the feed is polled again when it comes due.
+    async fn record_failure(
+        &self,
+        poll: &Poll<'_>,
+        result: PollResult,
+        next: DateTime<Utc>,
+        error: &str,
+    ) {
+        let now = Utc::now();
+        let name = poll.feed.name.clone();
+        if let Err(e) = self
+            .with_ingest(move |i| Ok(i.store.record_poll(&name, &result, now, next)?))
+            .await
+        {
+            error!(feed = %poll.feed.name, "the failed poll not recorded: {e}");
+        }
+        self.check_feed_health(poll.feed, poll.row, Some(error), now)
+            .await;
+    }
+
+    /// The parsed entries not seen before, prepared several at once and
+    /// committed one by one in order, so sequence numbers still follow
+    /// publication; counted into `out` and `obs`. Returns the first storage
+    /// fault, if any: the poll then did not store what it found.
+    async fn ingest_entries(
+        &self,
+        feed: &FeedConfig,
+        row: &FeedRow,
+        entries: Vec<Entry>,
+        out: &mut FeedOutcome,
+        obs: &mut schedule::Observation,
+    ) -> Option<String> {
+        let backfill = row.last_success.is_none() && !self.force_alerts;
+        let entries = match self.new_entries(feed, entries).await {
+            Ok(e) => e,
+            Err(e) => {
+                warn!(feed = %feed.name, "entries not read: {e}");
+                out.failed += 1;
+                Vec::new()
+            }
+        };
+        let mut storage_fault = None;
+        let mut prepared = futures_util::stream::iter(
+            entries
+                .into_iter()
+                .map(|entry| self.prepare_entry(feed, entry, !backfill)),
+        )
+        .buffered(ENTRIES_AT_ONCE);
+        while let Some(p) = prepared.next().await {
+            let outcome = match p {
+                Ok(Prepared::Done(o)) => Ok(o),
+                Ok(Prepared::Ready {
+                    candidate,
+                    now,
+                    alerts,
+                }) => self.commit_entry(*candidate, now, alerts).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(EntryOutcome::Seen) => {}
+                Ok(o) => {
+                    obs.new_entries += 1;
+                    match o {
+                        EntryOutcome::Stored(_) => out.stored += 1,
+                        EntryOutcome::Duplicate(_) => out.duplicates += 1,
+                        EntryOutcome::Offtopic => out.offtopic += 1,
+                        EntryOutcome::NoArticle(_) => out.no_article += 1,
+                        _ => out.failed += 1,
+                    }
+                }
+                Err(e) if e.is_storage() => {
+                    error!(feed = %feed.name, "storage fault, entry not recorded (retried at the next poll): {e}");
+                    storage_fault.get_or_insert_with(|| e.to_string());
+                    out.failed += 1;
+                }
+                Err(e) => {
+                    warn!(feed = %feed.name, "entry not recorded: {e}");
+                    out.failed += 1;
+                }
+            }
+        }
+        storage_fault
+    }
+
     /// The entries of a poll not seen before (or failed before), at most
     /// `fetch.max_entries` of them, the newest; in ingestion order.
     pub(super) async fn new_entries(
@@ -395,4 +445,11 @@ impl Pipeline {
         }
         Ok(order_for_ingestion(taken))
     }
+}
+
+/// One poll's feed, its row as read before the poll, and its interval.
+struct Poll<'a> {
+    feed: &'a FeedConfig,
+    row: &'a FeedRow,
+    interval: Duration,
 }
