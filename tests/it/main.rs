@@ -11,6 +11,7 @@ mod cli;
 mod fetch;
 mod firsthour;
 mod hostile;
+mod owners;
 mod pipeline;
 mod pty;
 mod service;
