@@ -1,7 +1,7 @@
 //! `tidings reextract [--since DATE] [--write]`: runs the current
 //! extractor and normalizer over the archived pages and says which stored
 //! texts they no longer reproduce. With `--write` it replaces those corpus
-//! files (atomically, through `corpus`), after the store has kept the text
+//! files (through `pipeline::rewrite_article`, the writer's path), after the store has kept the text
 //! each was first stored with. Holds the database's writer lock while it
 //! writes, so it never races `tidings run`.
 
@@ -94,18 +94,16 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
                 changed += 1;
                 println!("changed\t{}\t{}", a.file, a.capture.target_uri);
                 if write {
-                    store.record_reextract(
+                    // The writer's path, as the pipeline writes: never here.
+                    crate::pipeline::rewrite_article(
+                        &mut store,
+                        &corpus,
                         a.id,
-                        &crate::store::Rewrite {
-                            original: &old,
-                            title: &title,
-                            text: &text,
-                            words: crate::normalize::word_count(&text) as u64,
-                            text_hash: crate::dedup::text_hash(&text),
-                        },
+                        &name,
+                        &old,
+                        (&title, &text),
                         now,
                     )?;
-                    corpus.replace(&name, &text)?;
                     println!("rewritten\t{}", a.file);
                 }
             }

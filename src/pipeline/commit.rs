@@ -514,3 +514,28 @@ pub(super) struct Page {
     pub(super) exchange: Exchange,
     pub(super) body: Vec<u8>,
 }
+
+/// `tidings reextract --write`: the one rewrite of a stored article's
+/// file. The store keeps the text the file held first (`original_texts`)
+/// and takes the new title, text and counts, then the file is replaced
+/// atomically (through `corpus`). The caller holds the single-writer lock.
+pub fn rewrite_article(
+    store: &mut Store,
+    corpus: &Corpus,
+    id: u64,
+    name: &FileName,
+    original: &str,
+    (title, text): (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(), PipelineError> {
+    let rewrite = crate::store::Rewrite {
+        original,
+        title,
+        text,
+        words: normalize::word_count(text) as u64,
+        text_hash: dedup::text_hash(text),
+    };
+    store.record_reextract(id, &rewrite, now)?;
+    corpus.replace(name, text)?;
+    Ok(())
+}

@@ -39,8 +39,8 @@ use crate::corpus::{Corpus, CorpusError};
 use crate::fetch::{FetchError, Fetcher};
 use crate::store::StoreError;
 
-pub use commit::Ingest;
 use commit::Queued;
+pub use commit::{rewrite_article, Ingest};
 pub use entry::{article_text, reextract, EntryOutcome};
 pub use once::{due_feeds, run_once, OnceProgress, Summary};
 pub use open::{build_index, index_text, Fingerprints, OpenReport};
