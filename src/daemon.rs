@@ -20,20 +20,21 @@
 //!   the next start repairs the first phase.
 
 use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
+use crate::model::FeedOutcome;
 use crate::pipeline::{Pipeline, PipelineError};
-use crate::schedule;
-use crate::service::health::{Health, Verdict};
+use crate::service::health::{Health, Liveness};
 use crate::service::notify::{self, Notifier};
 use crate::service::{http, metrics};
 
@@ -97,21 +98,93 @@ pub fn watchdog_from_env() -> Option<Duration> {
 /// The signal that stopped the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stopped {
-    /// SIGTERM, or the stop token: a service manager's stop.
+    /// SIGTERM, or the end of the signal stream: a service manager's stop.
     Term,
     /// SIGINT: Ctrl-C on a terminal.
     Interrupt,
 }
 
-/// Runs the daemon with the defaults (see [`Options::from_env`]).
-pub async fn run(pipeline: Pipeline) -> Result<(), PipelineError> {
-    serve(pipeline, Options::from_env())
-        .await
-        .map(|_| ())
-        .map_err(|e| match e {
-            DaemonError::Pipeline(p) => p,
-            other => PipelineError::Task(other.to_string()),
-        })
+/// What the run loop hears from outside. The binary maps Unix signals to
+/// these ([`signals`]); tests send their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Stop: SIGTERM or SIGINT.
+    Stop(Stopped),
+    /// Load the config again: SIGHUP.
+    Reload,
+}
+
+/// Where the loop hears signals from. A closed channel counts as SIGTERM.
+pub type Signals = mpsc::UnboundedReceiver<Signal>;
+
+/// SIGTERM, SIGINT and SIGHUP as a [`Signals`] channel. The one place
+/// tidings installs signal handlers, for `run` and `run --once` alike;
+/// from here on SIGHUP no longer kills (its default action).
+pub fn signals() -> Result<Signals, DaemonError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let heard = tokio::select! {
+                _ = term.recv() => Signal::Stop(Stopped::Term),
+                _ = int.recv() => Signal::Stop(Stopped::Interrupt),
+                _ = hup.recv() => Signal::Reload,
+            };
+            if tx.send(heard).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// The next stop signal; reloads heard meanwhile are not wanted (the
+/// caller is not the loop, or is stopping already).
+pub async fn next_stop(signals: &mut Signals) -> Stopped {
+    loop {
+        match signals.recv().await {
+            Some(Signal::Stop(s)) => return s,
+            Some(Signal::Reload) => debug!("SIGHUP ignored: not running the loop"),
+            None => return Stopped::Term,
+        }
+    }
+}
+
+/// Pings the systemd watchdog four times per `period` while `judge`
+/// says the daemon is alive, until `stop`. The one pinger: `tidings run`
+/// uses it while the corpus is indexed (judged `Starting`, since opening is
+/// progress) and the loop uses it with the health of its rounds.
+pub fn spawn_watchdog(
+    notifier: Arc<Notifier>,
+    period: Duration,
+    judge: impl Fn() -> Liveness + Send + 'static,
+    stop: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut warned = false;
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(period / 4) => {}
+            }
+            match judge() {
+                Liveness::Healthy => {
+                    tell(notifier.watchdog());
+                    warned = false;
+                }
+                // Before the first round there is nothing to judge yet.
+                Liveness::Starting => tell(notifier.watchdog()),
+                v if !warned => {
+                    warn!("not pinging the watchdog: {v}");
+                    warned = true;
+                }
+                _ => {}
+            }
+        }
+    });
 }
 
 /// A monotonic clock in milliseconds since the daemon started.
@@ -134,7 +207,7 @@ impl http::Source for View {
     fn metrics(&self) -> String {
         metrics::global().render()
     }
-    fn health(&self) -> Verdict {
+    fn health(&self) -> Liveness {
         self.health.check(self.clock.ms())
     }
 }
@@ -146,13 +219,167 @@ fn tell(result: std::io::Result<()>) {
     }
 }
 
-/// The daemon: returns after a stop signal, once polls in flight have
-/// finished or the deadline has passed.
-pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, DaemonError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
-    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
-    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
+/// The feeds being polled: one poll per feed at a time.
+#[derive(Clone, Default)]
+struct InFlight(Arc<Mutex<HashSet<String>>>);
+
+impl InFlight {
+    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The feed's turn, unless it is being polled already.
+    fn claim(&self, name: &str) -> Option<Claim> {
+        self.set().insert(name.to_string()).then(|| Claim {
+            set: self.clone(),
+            name: name.to_string(),
+            polling: false,
+        })
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.set().iter().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn len(&self) -> usize {
+        self.set().len()
+    }
+}
+
+/// A feed's place in [`InFlight`], given back when dropped: however its
+/// poll ends, a panic included (the task's future is dropped as the panic
+/// unwinds), the feed is polled again when it comes due.
+struct Claim {
+    set: InFlight,
+    name: String,
+    /// Counted in the metrics' polls in flight.
+    polling: bool,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.polling {
+            metrics::global().poll_ended();
+        }
+        self.set.set().remove(&self.name);
+    }
+}
+
+/// Starts one feed's poll on the tracker: it waits for a slot, runs, and
+/// gives its claim back when it ends, whichever way it ends.
+fn spawn_poll<F>(tracker: &TaskTracker, slots: Arc<Semaphore>, mut claim: Claim, poll: F)
+where
+    F: Future<Output = FeedOutcome> + Send + 'static,
+{
+    tracker.spawn(async move {
+        let Ok(_permit) = slots.acquire_owned().await else {
+            return;
+        };
+        let m = metrics::global();
+        m.poll_started();
+        claim.polling = true;
+        let started = Instant::now();
+        let out = poll.await;
+        m.poll_finished(&out, started.elapsed(), Utc::now().timestamp());
+        drop(claim);
+    });
+}
+
+/// The schedule loop's state between rounds.
+struct Rounds {
+    pipeline: Pipeline,
+    slots: Arc<Semaphore>,
+    in_flight: InFlight,
+    tracker: TaskTracker,
+    health: Arc<Health>,
+    clock: Clock,
+    notifier: Arc<Notifier>,
+    nap_cap: Duration,
+    last_status: String,
+    store_failing: bool,
+}
+
+impl Rounds {
+    /// One round: starts a poll for each due feed not in flight, and says
+    /// how long to nap before the next round.
+    fn round(&mut self, rows: Result<Vec<crate::store::FeedRow>, PipelineError>) -> Duration {
+        let now = Utc::now();
+        let mut nap = self.nap_cap;
+        let rows = match rows {
+            Err(e) => {
+                self.health.store_failed(self.clock.ms());
+                if !self.store_failing {
+                    error!("cannot read the feed state, no polls start until it can: {e}");
+                    self.store_failing = true;
+                }
+                return nap.min(Duration::from_secs(5));
+            }
+            Ok(rows) => rows,
+        };
+        if self.store_failing {
+            info!("the database answers again");
+            self.store_failing = false;
+        }
+        let feeds = &self.pipeline.config().feeds;
+        let chosen = crate::pipeline::due_feeds(feeds, &rows, now, false);
+        if let Some(wait) = chosen.next.and_then(|t| (t - now).to_std().ok()) {
+            nap = nap.min(wait);
+        }
+        for feed in chosen.due {
+            let Some(claim) = self.in_flight.claim(&feed.name) else {
+                continue;
+            };
+            let (p, f) = (self.pipeline.clone(), feed.clone());
+            let poll = async move { p.refresh_feed(&f).await };
+            spawn_poll(&self.tracker, self.slots.clone(), claim, poll);
+        }
+        self.health.tick(self.clock.ms());
+        let status = status_line(
+            feeds.len(),
+            &self.in_flight.names(),
+            metrics::global().articles_stored(),
+            nap,
+        );
+        if status != self.last_status {
+            tell(self.notifier.status(&status));
+            self.last_status = status;
+        }
+        nap
+    }
+
+    /// SIGHUP: the config loaded again; the delivery loop follows through
+    /// `current`. A config that does not load keeps the running one.
+    async fn reload(&mut self, current: &tokio::sync::watch::Sender<Pipeline>) {
+        info!("SIGHUP: reloading the config");
+        tell(self.notifier.reloading());
+        if let Some(p) = reload(&self.pipeline).await {
+            let concurrency = p.config().fetch.concurrency;
+            if concurrency != self.pipeline.config().fetch.concurrency {
+                // Polls in flight keep their permits on the old one.
+                self.slots = Arc::new(Semaphore::new(concurrency));
+            }
+            self.pipeline = p;
+            if current.send(self.pipeline.clone()).is_err() {
+                debug!("the delivery loop has ended; the reload reaches the polls only");
+            }
+            metrics::global().set_feeds(self.pipeline.config().feeds.len());
+        }
+        self.last_status.clear();
+        let feeds = self.pipeline.config().feeds.len();
+        tell(self.notifier.ready(&format!("watching {feeds} feeds")));
+    }
+}
+
+/// The daemon: returns after a stop signal from `signals`, once polls in
+/// flight have finished or the deadline has passed. Whatever blocking work
+/// they leave running is the caller's to bound (`Runtime::shutdown_timeout`).
+pub async fn serve(
+    pipeline: Pipeline,
+    opts: Options,
+    mut signals: Signals,
+) -> Result<Stopped, DaemonError> {
     let clock = Clock(Instant::now());
     // With a watchdog, the loop wakes four times per period and counts as
     // stalled after two; without, a stall shows on /healthz after 3 naps.
@@ -164,50 +391,14 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, Dae
         .map_or(MAX_NAP * 3, |w| (w / 2).max(nap_cap * 2));
     let health = Arc::new(Health::new(stale_after));
     let stop = CancellationToken::new();
-    let notifier = opts.notifier.clone();
-    let m = metrics::global();
-
     if let Some(addr) = opts.metrics {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| DaemonError::Metrics { addr, source })?;
-        let bound = listener.local_addr().unwrap_or(addr);
-        if !bound.ip().is_loopback() {
-            warn!(%bound, "the metrics endpoint is reachable from the network; it has no authentication");
-        }
-        info!(%bound, "serving /metrics and /healthz");
-        let view = Arc::new(View {
-            health: health.clone(),
-            clock,
-        });
-        tokio::spawn(http::serve(listener, view, stop.clone()));
+        serve_metrics(addr, health.clone(), clock, stop.clone()).await?;
     }
     if let Some(period) = opts.watchdog {
-        let (health, notifier, stop) = (health.clone(), notifier.clone(), stop.clone());
-        tokio::spawn(async move {
-            let mut warned = false;
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(period / 4) => {}
-                }
-                match health.check(clock.ms()) {
-                    Verdict::Healthy => {
-                        tell(notifier.watchdog());
-                        warned = false;
-                    }
-                    // Before the first round there is nothing to judge yet.
-                    Verdict::Starting => tell(notifier.watchdog()),
-                    v if !warned => {
-                        warn!("not pinging the watchdog: {v}");
-                        warned = true;
-                    }
-                    _ => {}
-                }
-            }
-        });
+        let health = health.clone();
+        let judge = move || health.check(clock.ms());
+        spawn_watchdog(opts.notifier.clone(), period, judge, stop.clone());
     }
-
     let tracker = TaskTracker::new();
     // Started with or without sinks, since a reload may add the first one;
     // with none it expires what is queued for removed sinks once, then waits
@@ -218,120 +409,91 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, Dae
     let (current, following) = tokio::sync::watch::channel(pipeline.clone());
     let delivering = CancellationToken::new();
     tracker.spawn(crate::deliver::run(following, delivering.clone()));
-    let mut slots = Arc::new(Semaphore::new(pipeline.config().fetch.concurrency));
-    let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
-    m.set_feeds(pipeline.config().feeds.len());
-    info!(feeds = pipeline.config().feeds.len(), "daemon started");
-    tell(notifier.ready(&format!("watching {} feeds", pipeline.config().feeds.len())));
-    let mut last_status = String::new();
-    let mut store_failing = false;
+    let feeds = pipeline.config().feeds.len();
+    let mut rounds = Rounds {
+        slots: Arc::new(Semaphore::new(pipeline.config().fetch.concurrency)),
+        pipeline,
+        in_flight: InFlight::default(),
+        tracker: tracker.clone(),
+        health,
+        clock,
+        notifier: opts.notifier.clone(),
+        nap_cap,
+        last_status: String::new(),
+        store_failing: false,
+    };
+    metrics::global().set_feeds(feeds);
+    info!(feeds, "daemon started");
+    tell(opts.notifier.ready(&format!("watching {feeds} feeds")));
 
     let stopped = loop {
-        let now = Utc::now();
-        let mut nap = nap_cap;
-        match pipeline.feed_rows().await {
-            Err(e) => {
-                health.store_failed(clock.ms());
-                if !store_failing {
-                    error!("cannot read the feed state, no polls start until it can: {e}");
-                    store_failing = true;
-                }
-                nap = nap.min(Duration::from_secs(5));
-            }
+        // A round waits for the writer to read the schedule; a signal
+        // does not wait for it (the writer may be stuck on a slow disk).
+        let pipeline = rounds.pipeline.clone();
+        let read = tokio::select! {
+            rows = pipeline.feed_rows() => Ok(rows),
+            s = signals.recv() => Err(s),
+        };
+        let heard = match read {
             Ok(rows) => {
-                if store_failing {
-                    info!("the database answers again");
-                    store_failing = false;
-                }
-                let rows: std::collections::HashMap<&str, &crate::store::FeedRow> =
-                    rows.iter().map(|r| (r.name.as_str(), r)).collect();
-                for feed in &pipeline.config().feeds {
-                    let row = rows.get(feed.name.as_str()).copied();
-                    // A retired feed (410 Gone) waits for its config URL to change.
-                    if row.is_some_and(|r| r.retired.is_some()) {
-                        continue;
-                    }
-                    let next = row.and_then(|r| r.next_poll);
-                    if !schedule::is_due(next, now) {
-                        if let Some(wait) = next.and_then(|t| (t - now).to_std().ok()) {
-                            nap = nap.min(wait);
-                        }
-                        continue;
-                    }
-                    if !in_flight
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(feed.name.clone())
-                    {
-                        continue;
-                    }
-                    let (p, f, slots, in_flight) = (
-                        pipeline.clone(),
-                        feed.clone(),
-                        slots.clone(),
-                        in_flight.clone(),
-                    );
-                    tracker.spawn(async move {
-                        if let Ok(_permit) = slots.acquire_owned().await {
-                            m.poll_started();
-                            let started = Instant::now();
-                            let out = p.refresh_feed(&f).await;
-                            m.poll_finished(&out, started.elapsed(), Utc::now().timestamp());
-                            m.poll_ended();
-                        }
-                        in_flight
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&f.name);
-                    });
-                }
-                health.tick(clock.ms());
-                let mut polling: Vec<String> = in_flight
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .iter()
-                    .cloned()
-                    .collect();
-                polling.sort();
-                let status = status_line(
-                    pipeline.config().feeds.len(),
-                    &polling,
-                    m.articles_stored(),
-                    nap,
-                );
-                if status != last_status {
-                    tell(notifier.status(&status));
-                    last_status = status;
+                let nap = rounds.round(rows);
+                tokio::select! {
+                    s = signals.recv() => s,
+                    _ = tokio::time::sleep(nap.max(MIN_NAP)) => continue,
                 }
             }
-        }
-        tokio::select! {
-            _ = stop.cancelled() => break Stopped::Term,
-            _ = term.recv() => { info!("SIGTERM: stopping"); break Stopped::Term }
-            _ = int.recv() => { info!("SIGINT: stopping"); break Stopped::Interrupt }
-            _ = hup.recv() => {
-                info!("SIGHUP: reloading the config");
-                tell(notifier.reloading());
-                if let Some(p) = reload(&pipeline).await {
-                    if p.config().fetch.concurrency != pipeline.config().fetch.concurrency {
-                        // Polls in flight keep their permits on the old one.
-                        slots = Arc::new(Semaphore::new(p.config().fetch.concurrency));
-                    }
-                    pipeline = p;
-                    // The delivery loop follows.
-                    let _ = current.send(pipeline.clone());
-                    m.set_feeds(pipeline.config().feeds.len());
-                }
-                last_status.clear();
-                tell(notifier.ready(&format!("watching {} feeds", pipeline.config().feeds.len())));
+            Err(s) => s,
+        };
+        match heard {
+            Some(Signal::Reload) => rounds.reload(&current).await,
+            Some(Signal::Stop(Stopped::Interrupt)) => {
+                info!("SIGINT: stopping");
+                break Stopped::Interrupt;
             }
-            _ = tokio::time::sleep(nap.max(MIN_NAP)) => {}
+            Some(Signal::Stop(Stopped::Term)) | None => {
+                info!("SIGTERM: stopping");
+                break Stopped::Term;
+            }
         }
     };
 
     delivering.cancel();
-    let polling = in_flight.lock().unwrap_or_else(|p| p.into_inner()).len();
-    tell(notifier.stopping(&format!(
+    let polling = rounds.in_flight.len();
+    finish_polls(&tracker, polling, &opts, &mut signals).await;
+    stop.cancel();
+    info!("stopped");
+    Ok(stopped)
+}
+
+/// Binds and serves `/metrics` and `/healthz` until `stop`.
+async fn serve_metrics(
+    addr: SocketAddr,
+    health: Arc<Health>,
+    clock: Clock,
+    stop: CancellationToken,
+) -> Result<(), DaemonError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Metrics { addr, source })?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    if !bound.ip().is_loopback() {
+        warn!(%bound, "the metrics endpoint is reachable from the network; it has no authentication");
+    }
+    info!(%bound, "serving /metrics and /healthz");
+    let view = Arc::new(View { health, clock });
+    tokio::spawn(http::serve(listener, view, stop));
+    Ok(())
+}
+
+/// After a stop: the polls in flight get the deadline to finish; a second
+/// stop signal ends the wait at once.
+async fn finish_polls(
+    tracker: &TaskTracker,
+    polling: usize,
+    opts: &Options,
+    signals: &mut Signals,
+) {
+    tell(opts.notifier.stopping(&format!(
         "stopping: {polling} polls finishing (at most {}s)",
         opts.shutdown_deadline.as_secs()
     )));
@@ -351,12 +513,11 @@ pub async fn serve(mut pipeline: Pipeline, opts: Options) -> Result<Stopped, Dae
                 );
             }
         }
-        _ = term.recv() => warn!("SIGTERM again: stopping now (what was not stored is fetched again on the next start)"),
-        _ = int.recv() => warn!("SIGINT again: stopping now (what was not stored is fetched again on the next start)"),
+        s = next_stop(signals) => {
+            let name = if s == Stopped::Interrupt { "SIGINT" } else { "SIGTERM" };
+            warn!("{name} again: stopping now (what was not stored is fetched again on the next start)");
+        }
     }
-    stop.cancel();
-    info!("stopped");
-    Ok(stopped)
 }
 
 /// What STATUS= says between rounds: the feeds being polled (the first
@@ -436,6 +597,37 @@ async fn reload(current: &Pipeline) -> Option<Pipeline> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the feed was taken out of the in-flight set after its
+    /// poll returned, in the same task, so a poll that panicked left it
+    /// there and the loop never polled that feed again.
+    #[tokio::test]
+    async fn a_feed_whose_poll_panics_is_polled_again() {
+        let (tracker, slots) = (TaskTracker::new(), Arc::new(Semaphore::new(1)));
+        let in_flight = InFlight::default();
+        let claim = in_flight.claim("f").expect("first claim");
+        assert!(in_flight.claim("f").is_none(), "one poll per feed");
+        let poll = async { panic!("a bug in a poll") };
+        spawn_poll(&tracker, slots.clone(), claim, poll);
+        tracker.close();
+        tracker.wait().await;
+        assert_eq!(in_flight.len(), 0);
+        let again = in_flight
+            .claim("f")
+            .expect("the feed is free to poll again");
+        // And the slot came back: the next poll runs.
+        let tracker = TaskTracker::new();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = ran.clone();
+        spawn_poll(&tracker, slots, again, async move {
+            r.store(true, std::sync::atomic::Ordering::SeqCst);
+            FeedOutcome::default()
+        });
+        tracker.close();
+        tracker.wait().await;
+        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(in_flight.len(), 0);
+    }
 
     #[test]
     fn status_says_what_is_happening() {

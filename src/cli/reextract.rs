@@ -1,7 +1,7 @@
 //! `tidings reextract [--since DATE] [--write]`: runs the current
 //! extractor and normalizer over the archived pages and says which stored
 //! texts they no longer reproduce. With `--write` it replaces those corpus
-//! files (atomically, through `corpus`), after the store has kept the text
+//! files (through `pipeline::rewrite_article`, the writer's path), after the store has kept the text
 //! each was first stored with. Holds the database's writer lock while it
 //! writes, so it never races `tidings run`.
 
@@ -14,8 +14,9 @@ use crate::archive;
 use crate::config::Config;
 use crate::corpus::{Corpus, FileName};
 
-/// What became of one archived article.
-enum Verdict {
+/// Whether the current extractor reproduces an archived article's stored
+/// text (and what it makes of it when not).
+enum Reproduction {
     Unchanged,
     Changed {
         name: FileName,
@@ -50,41 +51,41 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
     let (mut changed, mut unchanged, mut skipped) = (0, 0, 0);
     let now = Utc::now();
     for a in &captured {
-        let verdict = (|| {
+        let reproduction = (|| {
             if a.capture.truncated {
-                return Verdict::Skipped(
+                return Reproduction::Skipped(
                     "the archived page was truncated (archive.max_record_size)".into(),
                 );
             }
             let Some(name) = FileName::parse(&a.file) else {
-                return Verdict::Skipped("not a corpus file name".into());
+                return Reproduction::Skipped("not a corpus file name".into());
             };
             let old = match corpus.read(&name) {
                 Ok(t) => t,
-                Err(e) => return Verdict::Skipped(e.to_string()),
+                Err(e) => return Reproduction::Skipped(e.to_string()),
             };
             let record = match archive::read(&config.archive.dir, &a.capture.location) {
                 Ok(r) => r,
-                Err(e) => return Verdict::Skipped(e.to_string()),
+                Err(e) => return Reproduction::Skipped(e.to_string()),
             };
             match crate::pipeline::reextract(&record, &a.title, config.fetch.max_page_bytes) {
-                Ok((_, text)) if text == old => Verdict::Unchanged,
-                Ok((title, text)) => Verdict::Changed {
+                Ok((_, text)) if text == old => Reproduction::Unchanged,
+                Ok((title, text)) => Reproduction::Changed {
                     name,
                     title,
                     text,
                     old,
                 },
-                Err(e) => Verdict::Skipped(format!("extraction: {e}")),
+                Err(e) => Reproduction::Skipped(format!("extraction: {e}")),
             }
         })();
-        match verdict {
-            Verdict::Unchanged => unchanged += 1,
-            Verdict::Skipped(why) => {
+        match reproduction {
+            Reproduction::Unchanged => unchanged += 1,
+            Reproduction::Skipped(why) => {
                 skipped += 1;
                 println!("skipped\t{}\t{why}", a.file);
             }
-            Verdict::Changed {
+            Reproduction::Changed {
                 name,
                 title,
                 text,
@@ -93,18 +94,16 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
                 changed += 1;
                 println!("changed\t{}\t{}", a.file, a.capture.target_uri);
                 if write {
-                    store.record_reextract(
+                    // The writer's path, as the pipeline writes: never here.
+                    crate::pipeline::rewrite_article(
+                        &mut store,
+                        &corpus,
                         a.id,
-                        &crate::store::Rewrite {
-                            original: &old,
-                            title: &title,
-                            text: &text,
-                            words: crate::normalize::word_count(&text) as u64,
-                            text_hash: crate::dedup::text_hash(&text),
-                        },
+                        &name,
+                        &old,
+                        (&title, &text),
                         now,
                     )?;
-                    corpus.replace(&name, &text)?;
                     println!("rewritten\t{}", a.file);
                 }
             }

@@ -3,7 +3,7 @@
 //! the daemon, and the alerts flushed. Must hold no pipeline logic; see
 //! ARCHITECTURE.md, "Codemap" (`cli`) and "Tasks in the daemon".
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{progress, runtime, summary, EXIT_INTERRUPTED, EXIT_PARTIAL};
 use crate::config::Config;
@@ -33,26 +33,21 @@ pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
         .notifier
         .status("opening the database and indexing the corpus");
     let rt = runtime()?;
-    rt.block_on(async {
-        // From here SIGHUP no longer kills (its default action): a reload
-        // asked for while the corpus is being indexed is simply not needed.
-        let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    let result = rt.block_on(async {
+        let mut signals = crate::daemon::signals()?;
         // systemd's watchdog runs from the start, and indexing a large
         // corpus can outlast it: opening is progress, so it is pinged.
         // (A hung open is caught by TimeoutStartSec instead.)
         let opening = tokio_util::sync::CancellationToken::new();
         if let Some(period) = opts.watchdog {
-            let (n, done) = (opts.notifier.clone(), opening.clone());
-            tokio::spawn(async move {
-                while tokio::time::timeout(period / 4, done.cancelled())
-                    .await
-                    .is_err()
-                {
-                    let _ = n.watchdog();
-                }
-            });
+            let starting = || crate::service::health::Liveness::Starting;
+            crate::daemon::spawn_watchdog(opts.notifier.clone(), period, starting, opening.clone());
         }
-        let opened = crate::pipeline::Pipeline::open(config.clone(), run.alert).await;
+        let opened = tokio::select! {
+            opened = crate::pipeline::Pipeline::open(config.clone(), run.alert) => opened,
+            // A stop while the corpus is indexed: nothing is stored yet.
+            s = crate::daemon::next_stop(&mut signals) => return Ok(stop_code(s)),
+        };
         opening.cancel();
         let (pipeline, report) = opened?;
         tracing::info!(
@@ -64,7 +59,8 @@ pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
         );
         crate::service::metrics::global().set_corpus_files(report.corpus_files);
         if run.once {
-            let outcome = once_until_signal(&pipeline, run.force, run.shutdown_deadline).await;
+            let outcome =
+                once_until_signal(&pipeline, run.force, run.shutdown_deadline, &mut signals).await;
             progress::finish();
             let (summary, interrupted) = outcome?;
             let code = summary.map_or(0, |s| print_summary(&s, run.json));
@@ -85,12 +81,27 @@ pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
             }
             Ok(code)
         } else {
-            match crate::daemon::serve(pipeline, opts).await? {
-                crate::daemon::Stopped::Interrupt => Ok(EXIT_INTERRUPTED),
-                crate::daemon::Stopped::Term => Ok(0),
-            }
+            let stopped = crate::daemon::serve(pipeline, opts, signals).await?;
+            Ok(stop_code(stopped))
         }
-    })
+    });
+    // Work on blocking threads (a commit waiting for a slow disk, an
+    // extraction) is not waited for beyond a grace: the deadline bounds
+    // the exit, and what is cut short is safe to drop (the commit order).
+    rt.shutdown_timeout(EXIT_GRACE);
+    result
+}
+
+/// How long the exit waits for blocking work left after the deadline.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The exit status after a stop signal: 0 after SIGTERM, 130 after SIGINT
+/// (as an interrupted command).
+fn stop_code(s: crate::daemon::Stopped) -> i32 {
+    match s {
+        crate::daemon::Stopped::Interrupt => EXIT_INTERRUPTED,
+        crate::daemon::Stopped::Term => 0,
+    }
 }
 
 /// How long `run --once` keeps delivering alerts after ingesting; what is
@@ -105,16 +116,14 @@ async fn once_until_signal(
     pipeline: &crate::pipeline::Pipeline,
     force: bool,
     deadline: std::time::Duration,
+    signals: &mut crate::daemon::Signals,
 ) -> Result<(Option<crate::pipeline::Summary>, bool)> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).context("installing signal handlers")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing signal handlers")?;
+    use crate::daemon::{next_stop, Stopped};
     let run = crate::pipeline::run_once(pipeline, force, &progress::report);
     tokio::pin!(run);
     let interrupted = tokio::select! {
         s = &mut run => return Ok((Some(s), false)),
-        _ = term.recv() => false,
-        _ = int.recv() => true,
+        s = next_stop(signals) => s == Stopped::Interrupt,
     };
     let name = if interrupted { "SIGINT" } else { "SIGTERM" };
     tracing::info!(
@@ -131,13 +140,10 @@ async fn once_until_signal(
                 Ok((None, interrupted))
             }
         },
-        _ = term.recv() => {
-            tracing::warn!("SIGTERM again: {again}");
-            Ok((None, interrupted))
-        }
-        _ = int.recv() => {
-            tracing::warn!("SIGINT again: {again}");
-            Ok((None, true))
+        s = next_stop(signals) => {
+            let name = if s == Stopped::Interrupt { "SIGINT" } else { "SIGTERM" };
+            tracing::warn!("{name} again: {again}");
+            Ok((None, interrupted || s == Stopped::Interrupt))
         }
     }
 }

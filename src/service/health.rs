@@ -20,9 +20,10 @@ pub struct Health {
     stale_after: Duration,
 }
 
-/// What [`Health::check`] found.
+/// What [`Health::check`] found: whether the daemon is alive and working
+/// (what the watchdog ping and `/healthz` decide on).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Liveness {
     Healthy,
     /// No good round yet.
     Starting,
@@ -55,30 +56,30 @@ impl Health {
             .store(now_ms.saturating_add(1), Ordering::Relaxed);
     }
 
-    pub fn check(&self, now_ms: u64) -> Verdict {
+    pub fn check(&self, now_ms: u64) -> Liveness {
         let ok = self.last_ok.load(Ordering::Relaxed);
         if self.last_err.load(Ordering::Relaxed) != 0 {
-            return Verdict::StoreFailing;
+            return Liveness::StoreFailing;
         }
         if ok == 0 {
-            return Verdict::Starting;
+            return Liveness::Starting;
         }
         let age = Duration::from_millis(now_ms.saturating_sub(ok - 1));
         if age > self.stale_after {
-            Verdict::Stalled(age)
+            Liveness::Stalled(age)
         } else {
-            Verdict::Healthy
+            Liveness::Healthy
         }
     }
 }
 
-impl std::fmt::Display for Verdict {
+impl std::fmt::Display for Liveness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Verdict::Healthy => write!(f, "ok"),
-            Verdict::Starting => write!(f, "starting"),
-            Verdict::Stalled(d) => write!(f, "schedule loop stalled for {}s", d.as_secs()),
-            Verdict::StoreFailing => write!(f, "the database cannot be read"),
+            Liveness::Healthy => write!(f, "ok"),
+            Liveness::Starting => write!(f, "starting"),
+            Liveness::Stalled(d) => write!(f, "schedule loop stalled for {}s", d.as_secs()),
+            Liveness::StoreFailing => write!(f, "the database cannot be read"),
         }
     }
 }
@@ -90,19 +91,19 @@ mod tests {
     #[test]
     fn healthy_only_after_a_recent_good_round() {
         let h = Health::new(Duration::from_secs(10));
-        assert_eq!(h.check(0), Verdict::Starting);
+        assert_eq!(h.check(0), Liveness::Starting);
         h.tick(0);
-        assert_eq!(h.check(0), Verdict::Healthy);
-        assert_eq!(h.check(10_000), Verdict::Healthy);
+        assert_eq!(h.check(0), Liveness::Healthy);
+        assert_eq!(h.check(10_000), Liveness::Healthy);
         assert_eq!(
             h.check(10_001),
-            Verdict::Stalled(Duration::from_millis(10_001))
+            Liveness::Stalled(Duration::from_millis(10_001))
         );
         h.store_failed(10_500);
-        assert_eq!(h.check(10_600), Verdict::StoreFailing);
+        assert_eq!(h.check(10_600), Liveness::StoreFailing);
         h.tick(11_000);
-        assert_eq!(h.check(11_000), Verdict::Healthy);
+        assert_eq!(h.check(11_000), Liveness::Healthy);
         // A clock that seems to run backwards is not a stall.
-        assert_eq!(h.check(5), Verdict::Healthy);
+        assert_eq!(h.check(5), Liveness::Healthy);
     }
 }

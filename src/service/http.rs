@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use super::health::Verdict;
+use super::health::Liveness;
 
 const MAX_HEAD: usize = 8 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -22,7 +22,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// What the endpoint asks the daemon when a request comes in.
 pub trait Source: Send + Sync + 'static {
     fn metrics(&self) -> String;
-    fn health(&self) -> Verdict;
+    fn health(&self) -> Liveness;
 }
 
 /// A response: status line, content type, body.
@@ -55,7 +55,7 @@ pub fn respond(head: &[u8], source: &dyn Source) -> Response {
             body: source.metrics(),
         },
         "/healthz" => match source.health() {
-            Verdict::Healthy => text(200, "ok\n"),
+            Liveness::Healthy => text(200, "ok\n"),
             v => text(503, &format!("{v}\n")),
         },
         _ => text(404, "not found: try /metrics or /healthz\n"),
@@ -145,24 +145,24 @@ async fn handle(mut stream: TcpStream, source: &dyn Source) -> std::io::Result<(
 mod tests {
     use super::*;
 
-    struct Fixed(Verdict);
+    struct Fixed(Liveness);
     impl Source for Fixed {
         fn metrics(&self) -> String {
             "tidings_up 1\n".into()
         }
-        fn health(&self) -> Verdict {
+        fn health(&self) -> Liveness {
             self.0.clone()
         }
     }
 
     #[test]
     fn routes() {
-        let ok = Fixed(Verdict::Healthy);
+        let ok = Fixed(Liveness::Healthy);
         let m = respond(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", &ok);
         assert_eq!((m.status, m.body.as_str()), (200, "tidings_up 1\n"));
         assert!(m.content_type.contains("version=0.0.4"));
         assert_eq!(respond(b"GET /healthz HTTP/1.1\r\n\r\n", &ok).status, 200);
-        let sick = Fixed(Verdict::StoreFailing);
+        let sick = Fixed(Liveness::StoreFailing);
         let h = respond(b"GET /healthz?x=1 HTTP/1.0\r\n\r\n", &sick);
         assert_eq!(h.status, 503);
         assert!(h.body.contains("database"), "{}", h.body);
@@ -177,7 +177,7 @@ mod tests {
     /// reproduces) never panic and only the two routes answer 200.
     #[test]
     fn random_heads_never_panic() {
-        let ok = Fixed(Verdict::Healthy);
+        let ok = Fixed(Liveness::Healthy);
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let pieces: [&[u8]; 8] = [
             b"GET ",
@@ -221,7 +221,7 @@ mod tests {
         let stop = CancellationToken::new();
         let task = tokio::spawn(serve(
             listener,
-            Arc::new(Fixed(Verdict::Healthy)),
+            Arc::new(Fixed(Liveness::Healthy)),
             stop.clone(),
         ));
         let mut s = TcpStream::connect(addr).await.unwrap();

@@ -243,7 +243,79 @@ impl Metrics {
             let v = labelled.get(&(ERRORS, kind.to_string())).unwrap_or(&0);
             let _ = writeln!(out, "tidings_poll_errors_total{{kind=\"{kind}\"}} {v}");
         }
-        let simple: [(&str, &str, &str, u64); 13] = [
+        let simple = self.simple();
+        for (name, kind, help, v) in simple {
+            family(&mut out, name, kind, help);
+            let _ = writeln!(out, "{name} {v}");
+        }
+        family(
+            &mut out,
+            "tidings_config_reloads_total",
+            "counter",
+            "Config reloads (SIGHUP), by result.",
+        );
+        let _ = writeln!(
+            out,
+            "tidings_config_reloads_total{{result=\"ok\"}} {}",
+            g(&self.reloads_ok)
+        );
+        let _ = writeln!(
+            out,
+            "tidings_config_reloads_total{{result=\"error\"}} {}",
+            g(&self.reloads_failed)
+        );
+        family(
+            &mut out,
+            "tidings_articles_by_method_total",
+            "counter",
+            "Stored articles, by the extraction method that found their text.",
+        );
+        for ((metric, label), v) in &labelled {
+            if *metric == METHODS {
+                let _ = writeln!(
+                    out,
+                    "tidings_articles_by_method_total{{method=\"{}\"}} {v}",
+                    escape_label(label)
+                );
+            }
+        }
+        self.render_poll_seconds(&mut out);
+        out
+    }
+
+    /// The poll duration histogram.
+    fn render_poll_seconds(&self, out: &mut String) {
+        let g = |a: &AtomicU64| a.load(Relaxed);
+        family(
+            out,
+            "tidings_poll_duration_seconds",
+            "histogram",
+            "How long one poll of one feed took, pages included.",
+        );
+        for (bound, n) in POLL_BUCKETS.iter().zip(&self.poll_seconds.buckets) {
+            let _ = writeln!(
+                out,
+                "tidings_poll_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                g(n)
+            );
+        }
+        let count = g(&self.poll_seconds.count);
+        let _ = writeln!(
+            out,
+            "tidings_poll_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            out,
+            "tidings_poll_duration_seconds_sum {}",
+            g(&self.poll_seconds.sum_micros) as f64 / 1e6
+        );
+        let _ = writeln!(out, "tidings_poll_duration_seconds_count {count}");
+    }
+
+    /// The metrics with one value and no labels: (name, type, help, value).
+    fn simple(&self) -> [(&'static str, &'static str, &'static str, u64); 13] {
+        let g = |a: &AtomicU64| a.load(Relaxed);
+        [
             (
                 "tidings_articles_stored_total",
                 "counter",
@@ -322,67 +394,7 @@ impl Metrics {
                 "Unix time of the last completed poll.",
                 g(&self.last_poll),
             ),
-        ];
-        for (name, kind, help, v) in simple {
-            family(&mut out, name, kind, help);
-            let _ = writeln!(out, "{name} {v}");
-        }
-        family(
-            &mut out,
-            "tidings_config_reloads_total",
-            "counter",
-            "Config reloads (SIGHUP), by result.",
-        );
-        let _ = writeln!(
-            out,
-            "tidings_config_reloads_total{{result=\"ok\"}} {}",
-            g(&self.reloads_ok)
-        );
-        let _ = writeln!(
-            out,
-            "tidings_config_reloads_total{{result=\"error\"}} {}",
-            g(&self.reloads_failed)
-        );
-        family(
-            &mut out,
-            "tidings_articles_by_method_total",
-            "counter",
-            "Stored articles, by the extraction method that found their text.",
-        );
-        for ((metric, label), v) in &labelled {
-            if *metric == METHODS {
-                let _ = writeln!(
-                    out,
-                    "tidings_articles_by_method_total{{method=\"{}\"}} {v}",
-                    escape_label(label)
-                );
-            }
-        }
-        family(
-            &mut out,
-            "tidings_poll_duration_seconds",
-            "histogram",
-            "How long one poll of one feed took, pages included.",
-        );
-        for (bound, n) in POLL_BUCKETS.iter().zip(&self.poll_seconds.buckets) {
-            let _ = writeln!(
-                out,
-                "tidings_poll_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                g(n)
-            );
-        }
-        let count = g(&self.poll_seconds.count);
-        let _ = writeln!(
-            out,
-            "tidings_poll_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(
-            out,
-            "tidings_poll_duration_seconds_sum {}",
-            g(&self.poll_seconds.sum_micros) as f64 / 1e6
-        );
-        let _ = writeln!(out, "tidings_poll_duration_seconds_count {count}");
-        out
+        ]
     }
 }
 

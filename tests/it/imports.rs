@@ -3,7 +3,10 @@
 //! text: an edge from file A to file B when A names a path (`use` or an
 //! inline `crate::…` / `super::…`) that resolves into B's module. `mod`
 //! declarations are not edges. Cycles among `extract/`'s own files are
-//! allowed (the extractor's stages call each other by design).
+//! allowed (the extractor's stages call each other by design), and so are
+//! cycles inside one module's family (`x.rs` or `x/mod.rs` and the files
+//! under `x/`): a facade re-exporting its children while they use its
+//! error type. Cycles across modules fail.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -191,26 +194,9 @@ fn resolve(
 /// through only when all its files are in one group. Any other cycle
 /// (and a new one across groups) fails.
 const KNOWN: &[&[&str]] = &[
-    // The store's facade and its children (`Store` lives in store.rs,
-    // which re-exports the children's types): goes with the store split.
-    &["store.rs", "store/search.rs", "store/stats.rs"],
     // config validates proxy hosts with fetch::is_private; fetch takes
     // its settings from config.
     &["config.rs", "fetch.rs"],
-    // The subcommands call cli/mod.rs's helpers (open_store, Paint, …)
-    // and cli/mod.rs dispatches to them.
-    &[
-        "cli/mod.rs",
-        "cli/demo.rs",
-        "cli/docs.rs",
-        "cli/feeds.rs",
-        "cli/filter.rs",
-        "cli/reextract.rs",
-        "cli/search.rs",
-        "cli/show.rs",
-        "cli/stats.rs",
-        "cli/status.rs",
-    ],
 ];
 
 #[test]
@@ -227,6 +213,14 @@ fn no_import_cycle_between_files() {
         })
         .collect();
     let modules: BTreeSet<Vec<String>> = name.keys().cloned().collect();
+    // A module's family: `x.rs`, `x/mod.rs` and every file under `x/`.
+    let family = |f: &str| {
+        f.split('/')
+            .next()
+            .unwrap_or(f)
+            .trim_end_matches(".rs")
+            .to_string()
+    };
     let in_extract = |f: &str| f.starts_with("extract/");
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, file) in &name {
@@ -245,9 +239,15 @@ fn no_import_cycle_between_files() {
     let cycles: Vec<Vec<String>> = cycles(&edges)
         .into_iter()
         .filter(|c| {
-            !KNOWN
-                .iter()
-                .any(|group| c.iter().all(|f| group.contains(&f.as_str())))
+            // Within one family (a facade that re-exports its children,
+            // the children using the facade's error type) a cycle stays
+            // inside one module seen from outside; still to be broken
+            // (issue 22), but not what this check guards.
+            let one_family = c.iter().all(|f| family(f) == family(&c[0]));
+            !one_family
+                && !KNOWN
+                    .iter()
+                    .any(|group| c.iter().all(|f| group.contains(&f.as_str())))
         })
         .collect();
     assert!(

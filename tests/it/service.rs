@@ -1226,3 +1226,47 @@ fn restart_reconciles_each_state_a_crash_can_leave() {
     assert_eq!(site.hits() - hits_before, 2);
     check_invariants(&dir, &site, "hand-made crash states");
 }
+
+/// Regression: the deadline bounds the exit even while a commit waits on
+/// a blocked writer (another connection holds the database's write lock,
+/// so each write waits out SQLite's 10 s busy timeout on a blocking
+/// thread). The loop read the schedule behind that writer before it
+/// looked at signals, and dropping the runtime waited for the blocking
+/// work without limit: the exit took 10 s and more with a 1 s deadline.
+#[test]
+fn the_deadline_bounds_the_exit_while_the_writer_is_blocked() {
+    for args in [&["run"][..], &["run", "--once"][..]] {
+        let site = Site::start(1, 3, Duration::from_millis(300));
+        let dir = Dir::new();
+        dir.write_config(&site.base, &[&site.feeds[0].0], "");
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--shutdown-deadline", "1s"]);
+        let mut d = dir.spawn(&all);
+        wait_until("the feed's request", Duration::from_secs(20), || {
+            site.hits() >= 1
+        });
+        let db = rusqlite::Connection::open(dir.dir.path().join("tidings.db")).unwrap();
+        db.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        // The pages fetched and extracted: the commit waits for the lock.
+        wait_until("the pages' requests", Duration::from_secs(20), || {
+            site.hits() >= 4
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        let signalled = Instant::now();
+        d.signal("TERM");
+        let status = d.wait_exit(Duration::from_secs(60));
+        let took = signalled.elapsed();
+        let context = format!("{all:?}");
+        assert!(
+            took < Duration::from_secs(4),
+            "{context}: exit took {took:?} with a 1 s deadline:\n{}",
+            d.log()
+        );
+        assert!(status.code().is_some(), "{context}: killed:\n{}", d.log());
+        db.execute_batch("ROLLBACK").unwrap();
+        drop(db);
+        let out = dir.run(&["run", "--once"]);
+        assert_eq!(out.status.code(), Some(0), "{context}: {}", stderr(&out));
+        check_invariants(&dir, &site, &context);
+    }
+}
