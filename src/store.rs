@@ -464,27 +464,39 @@ impl Store {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(e)?;
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(e)?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: version,
-                known,
-            });
-        }
-        self.created = version == 0;
-        if version < known {
-            let tx = self.conn.transaction().map_err(e)?;
-            for m in &MIGRATIONS[version as usize..] {
-                tx.execute_batch(m).map_err(e)?;
+        let read_version = |conn: &Connection| -> Result<i64, StoreError> {
+            let version: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(e)?;
+            if version > known {
+                return Err(StoreError::TooNew {
+                    path: path.clone(),
+                    found: version,
+                    known,
+                });
             }
-            tx.pragma_update(None, "user_version", known).map_err(e)?;
-            tx.commit().map_err(e)?;
+            Ok(version)
+        };
+        // An up-to-date schema takes no lock, so readers open beside a
+        // busy writer. Otherwise the version is read again under the write
+        // lock (an IMMEDIATE transaction): read only outside it, two
+        // processes starting on a new database both saw version 0 and the
+        // second failed making tables the first had made.
+        if read_version(&self.conn)? == known {
+            return Ok(());
         }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let version = read_version(&tx)?;
+        self.created = version == 0;
+        for m in &MIGRATIONS[version as usize..] {
+            tx.execute_batch(m).map_err(e)?;
+        }
+        tx.pragma_update(None, "user_version", known).map_err(e)?;
+        tx.commit().map_err(e)?;
         Ok(())
     }
 
@@ -1571,6 +1583,36 @@ mod tests {
         Store::open(&p).unwrap();
         let s = Store::open(&p).unwrap();
         assert_eq!(s.counts().unwrap(), (0, 0, 0));
+    }
+
+    /// Two processes starting on a new database at once: the one that
+    /// comes second must find the schema made, not make it again (it read
+    /// `user_version` outside its transaction and failed with "table
+    /// feeds already exists").
+    #[test]
+    fn a_migration_raced_by_another_process_is_not_applied_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.db");
+        // The other process: WAL (so our read goes through) and the write
+        // lock held while we start.
+        let mut other = Connection::open(&p).unwrap();
+        other.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        let tx = other
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
+        let p2 = p.clone();
+        let ours = std::thread::spawn(move || Store::open(&p2).map(|_| ()));
+        // Let ours read the version (0) and wait for the lock; had it not
+        // got that far, the test would pass either way, never fail wrongly.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        for m in MIGRATIONS {
+            tx.execute_batch(m).unwrap();
+        }
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+            .unwrap();
+        tx.commit().unwrap();
+        let opened = ours.join().unwrap();
+        assert!(opened.is_ok(), "second open: {}", opened.unwrap_err());
     }
 
     #[test]
