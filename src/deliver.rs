@@ -4,8 +4,10 @@
 //! sends each to its sink (HTTP through `fetch::Poster`, SMTP through
 //! lettre, a command through `tokio::process` without a shell), and records
 //! the outcome: sent, retried later with backoff, or expired. Runs beside
-//! ingestion and never holds it up. Must not decide what is alerted (that
-//! is `pipeline` with `alert`'s filters).
+//! ingestion; sending happens outside the writer, but taking rows and
+//! recording outcomes take the ingestion writer's lock for a moment each
+//! (the outbox has no connection of its own yet). Must not decide what is
+//! alerted (that is `pipeline` with `alert`'s filters).
 
 use std::collections::HashMap;
 use std::time::Duration;
