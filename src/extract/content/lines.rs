@@ -11,6 +11,10 @@
 pub(super) const BOILERPLATE: &[&str] = &[
     "advertisement",
     "advertisements",
+    "advertising",
+    // The marker a site puts where an ad interrupts the text.
+    "story continues below",
+    "article continues below",
     "sponsored",
     "share",
     "share this",

@@ -98,6 +98,8 @@ pub(super) const NOISE_WORDS: &[&str] = &[
     "subscription",
     "signup",
     "related",
+    // Jetpack's related-posts box (`jp-relatedposts`), on WordPress sites.
+    "relatedposts",
     "recommended",
     "recommendations",
     "promo",

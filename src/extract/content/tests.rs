@@ -125,6 +125,24 @@ fn an_article_whose_boxes_cost_what_its_sections_add_is_taken_whole() {
 }
 
 #[test]
+fn an_ad_marker_line_is_boilerplate_but_a_sentence_about_ads_is_not() {
+    for t in [
+        "ADVERTISING",
+        "Advertising",
+        "story continues below",
+        "Article Continues Below",
+    ] {
+        assert!(is_boilerplate_line(t), "{t}");
+    }
+    for t in [
+        "Advertising revenue fell by a third.",
+        "The story continues below the fold of history.",
+    ] {
+        assert!(!is_boilerplate_line(t), "{t}");
+    }
+}
+
+#[test]
 fn the_title_of_a_table_of_contents_is_boilerplate() {
     for t in ["Table of Contents", "In this article:", "Jump to"] {
         assert!(is_boilerplate_line(t), "{t}");
