@@ -12,7 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use url::Url;
 
-use crate::model::{ts, Event, ExportRecord, NEW_ARTICLE};
+use crate::model::{ts, Event, ExportRecord};
 use crate::topic::Query;
 
 /// How an email sink reaches its server.
@@ -133,54 +133,36 @@ impl Event {
         }
     }
 
-    /// An article's field as text, as messages and environments show it
-    /// (numbers in decimal; absent when null).
-    fn field(&self, name: &str) -> Option<String> {
-        let a = self.article()?;
-        let text = |v: &Option<String>| v.clone();
-        match name {
-            "id" => a.id.map(|v| v.to_string()),
-            "file" => text(&a.file),
-            "url" => text(&a.url),
-            "canonical_url" => text(&a.canonical_url),
-            "title" => Some(a.title.clone()),
-            "feed" => text(&a.feed),
-            "published" => text(&a.published),
-            "fetched_at" => text(&a.fetched_at),
-            "language" => text(&a.language),
-            "words" => Some(a.words.to_string()),
-            "story" => Some(a.story.to_string()),
-            _ => None,
-        }
-    }
-
-    fn outlets(&self) -> u32 {
-        match self {
-            Event::StoryPickup { outlets, .. } => *outlets,
-            _ => 0,
-        }
+    /// The article's link, for messages that make the headline a link.
+    fn url(&self) -> Option<&str> {
+        self.article()?.url.as_deref()
     }
 
     /// The key a receiver drops repeats by: the article id for article
     /// events (README, "Alerts"), else the event and its subject.
     pub fn idempotency_key(&self) -> String {
         let kind = self.kind();
-        match (kind, self.field("id"), self.feed()) {
-            (NEW_ARTICLE, Some(id), _) => id,
-            // `alert test`'s sample has no id: its key must never be a real
-            // article's (0 is the first one), nor repeat between tests.
-            (NEW_ARTICLE, None, _) => {
-                format!("test-{}", self.field("fetched_at").unwrap_or_default())
+        match self {
+            Event::NewArticle { article } => match article.id {
+                Some(id) => id.to_string(),
+                // `alert test`'s sample has no id: its key must never be a
+                // real article's (0 is the first one), nor repeat between
+                // tests.
+                None => format!("test-{}", article.fetched_at.as_deref().unwrap_or_default()),
+            },
+            Event::StoryPickup { article, outlets } => match article.id {
+                Some(id) => format!("{kind}-{id}-{outlets}"),
+                None => kind.to_string(),
+            },
+            Event::FeedFailing { feed } | Event::FeedRecovered { feed } => {
+                format!("{kind}-{}-{}", feed.name, feed.failing_since)
             }
-            (_, Some(id), _) => format!("{kind}-{id}-{}", self.outlets()),
-            (_, None, Some(f)) => format!("{kind}-{}-{}", f.name, f.failing_since),
-            _ => kind.to_string(),
         }
     }
 
     /// A one-line headline for chat messages and subjects.
     pub fn headline(&self) -> String {
-        let title = self.field("title").unwrap_or_default();
+        let title = self.article().map_or("", |a| a.title.as_str());
         match self {
             Event::NewArticle { .. } => format!("New: {title}"),
             Event::StoryPickup { outlets, .. } => {
@@ -201,22 +183,20 @@ impl Event {
                 .unwrap_or_default();
             return format!("{}\nFailing since {}{err}", f.url, f.failing_since);
         }
-        let mut lines = Vec::new();
-        if let Some(u) = self.field("url") {
-            lines.push(u);
-        }
+        let Some(a) = self.article() else {
+            return String::new();
+        };
+        let mut lines: Vec<String> = a.url.iter().cloned().collect();
         let mut facts = Vec::new();
-        if let Some(f) = self.field("feed") {
+        if let Some(f) = &a.feed {
             facts.push(format!("feed {f}"));
         }
-        if let Some(p) = self.field("published") {
+        if let Some(p) = &a.published {
             facts.push(format!("published {p}"));
         }
-        if let Some(w) = self.field("words") {
-            facts.push(format!("{w} words"));
-        }
-        if let Some(f) = self.field("file") {
-            facts.push(f);
+        facts.push(format!("{} words", a.words));
+        if let Some(f) = &a.file {
+            facts.push(f.clone());
         }
         if !facts.is_empty() {
             lines.push(facts.join(" · "));
@@ -230,7 +210,7 @@ impl Event {
     }
 
     pub fn slack_body(&self) -> String {
-        let text = match self.field("url") {
+        let text = match self.url() {
             Some(url) => format!(
                 "*<{}|{}>*\n{}",
                 url,
@@ -251,7 +231,7 @@ impl Event {
             "title": truncate(&self.headline(), 256),
             "description": truncate(&self.details(), 4000),
         });
-        if let Some(url) = self.field("url") {
+        if let Some(url) = self.url() {
             embed["url"] = url.into();
         }
         serde_json::json!({ "content": truncate(&self.headline(), 2000), "embeds": [embed] })
@@ -261,20 +241,22 @@ impl Event {
     /// Environment variables for a command sink.
     pub fn env(&self) -> Vec<(String, String)> {
         let mut out = vec![("TIDINGS_EVENT".to_string(), self.kind().to_string())];
-        for f in [
-            "id",
-            "file",
-            "url",
-            "canonical_url",
-            "title",
-            "feed",
-            "published",
-            "language",
-            "story",
-        ] {
-            if let Some(v) = self.field(f) {
-                out.push((format!("TIDINGS_{}", f.to_ascii_uppercase()), v));
-            }
+        if let Some(a) = self.article() {
+            let vars = [
+                ("ID", a.id.map(|v| v.to_string())),
+                ("FILE", a.file.clone()),
+                ("URL", a.url.clone()),
+                ("CANONICAL_URL", a.canonical_url.clone()),
+                ("TITLE", Some(a.title.clone())),
+                ("FEED", a.feed.clone()),
+                ("PUBLISHED", a.published.clone()),
+                ("LANGUAGE", a.language.clone()),
+                ("STORY", Some(a.story.to_string())),
+            ];
+            out.extend(
+                vars.into_iter()
+                    .filter_map(|(k, v)| Some((format!("TIDINGS_{k}"), v?))),
+            );
         }
         if let Some(f) = self.feed() {
             out.push(("TIDINGS_FEED".into(), f.name.clone()));
