@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::db::{Store, StoreError};
 use crate::model::{ts, ExportRecord};
 use crate::topic::{Expr, Query};
 
@@ -473,7 +473,7 @@ mod tests {
         };
         let find = |s: &Store, q: &str| ids(&s.search(&Query::parse(q).unwrap(), &opts).unwrap());
         assert_eq!(find(&s, "old"), [1]);
-        let rewrite = crate::store::Rewrite {
+        let rewrite = super::super::articles::Rewrite {
             original: "Grozny report\n\nold words",
             title: "Grozny report",
             text: "Grozny report\n\nfresh paragraph",

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::db::{Store, StoreError};
 
 /// Corpus-wide counts.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -39,7 +39,7 @@ const OWNERS: &[(&str, &[&str], &str)] = &[
     ("fs", &["src/archive.rs"], "archive writes the WARC files"),
     (
         "fs",
-        &["src/store.rs"],
+        &["src/store/db.rs"],
         "the database's own directory is made before SQLite opens it",
     ),
     (

@@ -1,0 +1,166 @@
+//! The store's unit tests that span its files, and the article the
+//! other files' tests start from.
+
+use chrono::Utc;
+use rusqlite::Connection;
+
+use super::articles::NewArticle;
+use super::db::{parse_ts, Store, StoreError};
+use super::entries::EntryState;
+use super::schema::MIGRATIONS;
+use crate::model::{ts, Capture, Location};
+
+pub(crate) fn article(id: u64) -> NewArticle {
+    NewArticle {
+        id,
+        file: format!("{id:03}_00000000000000aa.txt"),
+        url: Some(format!("https://example.org/{id}")),
+        canonical_url: Some(format!("https://example.org/{id}")),
+        title: "T".into(),
+        feed: Some("f".into()),
+        entry_key: Some(format!("k{id}")),
+        published: None,
+        fetched_at: None,
+        language: None,
+        author: None,
+        site_name: None,
+        method: None,
+        words: 3,
+        text_hash: [id as u8; 16],
+        story: id,
+        fingerprint: None,
+        source: None,
+        access: None,
+    }
+}
+
+#[test]
+fn migrations_apply_once_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    Store::open(&p).unwrap();
+    let s = Store::open(&p).unwrap();
+    assert_eq!(s.counts().unwrap(), (0, 0, 0));
+}
+
+/// Two processes starting on a new database at once: the one that
+/// comes second must find the schema made, not make it again (it read
+/// `user_version` outside its transaction and failed with "table
+/// feeds already exists").
+#[test]
+fn a_migration_raced_by_another_process_is_not_applied_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    // The other process: WAL (so our read goes through) and the write
+    // lock held while we start.
+    let mut other = Connection::open(&p).unwrap();
+    other.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let p2 = p.clone();
+    let ours = std::thread::spawn(move || Store::open(&p2).map(|_| ()));
+    // Let ours read the version (0) and wait for the lock; had it not
+    // got that far, the test would pass either way, never fail wrongly.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for m in MIGRATIONS {
+        tx.execute_batch(m).unwrap();
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+        .unwrap();
+    tx.commit().unwrap();
+    let opened = ours.join().unwrap();
+    assert!(opened.is_ok(), "second open: {}", opened.unwrap_err());
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    Connection::open(&p)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    assert!(matches!(
+        Store::open(&p),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}
+
+#[test]
+fn two_phase_article_marks_its_entry_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+    let now = Utc::now();
+    s.begin_article(&article(5), None).unwrap();
+    assert_eq!(s.pending_articles().unwrap().len(), 1);
+    assert_eq!(
+        s.article_by_canonical_url("https://example.org/5").unwrap(),
+        None
+    );
+    s.finish_article(5, now, &[], None).unwrap();
+    assert!(s.pending_articles().unwrap().is_empty());
+    assert_eq!(s.entry_state("f", "k5").unwrap(), Some(EntryState::Stored));
+    assert_eq!(
+        s.article_by_canonical_url("https://example.org/5").unwrap(),
+        Some(5)
+    );
+    assert_eq!(s.max_article_id().unwrap(), Some(5));
+    let capture = Capture {
+        location: Location {
+            file: "w.warc.gz".into(),
+            offset: 100,
+            length: 50,
+        },
+        request: Location {
+            file: "w.warc.gz".into(),
+            offset: 150,
+            length: 30,
+        },
+        record_id: "<urn:uuid:x>".into(),
+        target_uri: "https://example.org/6".into(),
+        captured_at: now,
+        status: 200,
+        payload_digest: "sha1:X".into(),
+        payload_length: 10,
+        truncated: false,
+    };
+    s.begin_article(&article(6), Some(&capture)).unwrap();
+    assert_eq!(s.archive_end("w.warc.gz").unwrap(), 180);
+    s.abandon_article(6).unwrap();
+    assert_eq!(s.max_article_id().unwrap(), Some(5));
+    assert_eq!(s.capture_of(6).unwrap(), None);
+    assert_eq!(s.archive_end("w.warc.gz").unwrap(), 0);
+    s.begin_article(&article(7), Some(&capture)).unwrap();
+    s.finish_article(7, now, &[], None).unwrap();
+    let mut kept = capture.clone();
+    kept.captured_at = parse_ts(Some(ts(now))).unwrap();
+    assert_eq!(s.capture_of(7).unwrap(), Some(kept));
+    assert_eq!(s.captured_articles(None).unwrap().len(), 1);
+}
+
+#[test]
+fn failed_entries_count_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+    let now = Utc::now();
+    for _ in 0..3 {
+        s.record_entry(
+            "f",
+            "k",
+            None,
+            None,
+            EntryState::Failed,
+            None,
+            Some("HTTP 500"),
+            now,
+        )
+        .unwrap();
+    }
+    let attempts: u32 = s
+        .conn
+        .query_row("SELECT attempts FROM entries", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(attempts, 3);
+    assert_eq!(s.entry_state("f", "k").unwrap(), Some(EntryState::Failed));
+}
