@@ -269,7 +269,21 @@ fn cmd_alert_test(config: &Config, name: &str) -> Result<i32> {
     }
 }
 
+/// The store for a command that only reads: a reader connection, which
+/// SQLite keeps from writing and which never migrates (see `store::db`).
 fn open_store(config: &Config) -> Result<crate::store::Store> {
+    database_exists(config)?;
+    Ok(crate::store::Store::open_reader(&config.database)?)
+}
+
+/// The store for a command that writes outside the daemon
+/// (`reextract --write`, under the instance lock): a writer connection.
+fn open_writer(config: &Config) -> Result<crate::store::Store> {
+    database_exists(config)?;
+    Ok(crate::store::Store::open(&config.database)?)
+}
+
+fn database_exists(config: &Config) -> Result<()> {
     if !config.database.exists() {
         return Err(UsageError(format!(
             "{}: no database yet (run `tidings run --once` first)",
@@ -277,7 +291,7 @@ fn open_store(config: &Config) -> Result<crate::store::Store> {
         ))
         .into());
     }
-    Ok(crate::store::Store::open(&config.database)?)
+    Ok(())
 }
 
 fn cmd_export(

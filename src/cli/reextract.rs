@@ -9,7 +9,7 @@ use anyhow::Result;
 use chrono::Utc;
 
 use super::filter::{parse_when, End};
-use super::{open_store, UsageError};
+use super::{open_store, open_writer, UsageError};
 use crate::archive;
 use crate::config::Config;
 use crate::corpus::{Corpus, FileName};
@@ -42,7 +42,11 @@ pub fn cmd_reextract(config: &Config, since: Option<&str>, write: bool) -> Resul
     } else {
         None
     };
-    let mut store = open_store(config)?;
+    let mut store = if write {
+        open_writer(config)?
+    } else {
+        open_store(config)?
+    };
     let corpus = Corpus::open(&config.corpus)?;
     if write {
         corpus.sweep_temporaries()?;

@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::filter::FilterArgs;
-use super::{open_store, Paint, UsageError};
+use super::{open_writer, Paint, UsageError};
 use crate::config::Config;
 use crate::store::{SearchOptions, StoreError};
 use crate::topic::Query;
@@ -47,7 +47,7 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
             e.to_string().replace("topic query: ", "")
         ))
     })?;
-    let mut store = open_store(config)?;
+    let mut store = open_writer(config)?;
     let filter = args.filter.resolve(config, &store, chrono::Utc::now())?;
     let corpus = crate::corpus::Corpus::open(&config.corpus)?;
     crate::pipeline::index_text(&mut store, &corpus)?;

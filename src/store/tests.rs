@@ -164,3 +164,82 @@ fn failed_entries_count_attempts() {
     assert_eq!(attempts, 3);
     assert_eq!(s.entry_state("f", "k").unwrap(), Some(EntryState::Failed));
 }
+
+/// A reader is kept from writing by SQLite itself, and the refusal names
+/// the database.
+#[test]
+fn a_reader_refuses_writes_and_names_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    let mut w = Store::open(&p).unwrap();
+    w.sync_feeds(&[("f".into(), "https://example.org/f".into())])
+        .unwrap();
+    let mut r = Store::open_reader(&p).unwrap();
+    assert_eq!(r.feeds().unwrap().len(), 1);
+    let e = r
+        .sync_feeds(&[("g".into(), "https://example.org/g".into())])
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Sqlite { .. }), "{e:?}");
+    assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+    assert_eq!(w.feeds().unwrap().len(), 1, "the write did not happen");
+}
+
+/// A writer in the middle of a transaction holds no reader up, and the
+/// reader sees what was committed.
+#[test]
+fn a_reader_opens_and_reads_beside_a_writer_in_a_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    Store::open(&p)
+        .unwrap()
+        .sync_feeds(&[("f".into(), "https://example.org/f".into())])
+        .unwrap();
+    let mut other = Connection::open(&p).unwrap();
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+        .unwrap();
+    tx.execute("UPDATE feeds SET entries_seen = 99", [])
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = Store::open_reader(&p).unwrap();
+    assert_eq!(r.feeds().unwrap()[0].entries_seen, 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    tx.commit().unwrap();
+    assert_eq!(r.feeds().unwrap()[0].entries_seen, 99);
+}
+
+/// A reader does not migrate: an older schema is refused (and left as it
+/// was), and so is a newer one.
+#[test]
+fn a_reader_refuses_a_schema_it_does_not_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    drop(Store::open(&p).unwrap());
+    let known = MIGRATIONS.len() as i64;
+    let set = |v: i64| {
+        Connection::open(&p)
+            .unwrap()
+            .pragma_update(None, "user_version", v)
+            .unwrap()
+    };
+    set(known - 1);
+    let e = Store::open_reader(&p).err().expect("refused");
+    assert!(
+        matches!(e, StoreError::TooOld { found, .. } if found == known - 1),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("run --once"), "{e}");
+    let version: i64 = Connection::open(&p)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, known - 1, "not migrated");
+    set(known + 1);
+    assert!(matches!(
+        Store::open_reader(&p),
+        Err(StoreError::TooNew { .. })
+    ));
+    let missing = dir.path().join("none.db");
+    assert!(Store::open_reader(&missing).is_err());
+    assert!(!missing.exists(), "a reader makes no database");
+}

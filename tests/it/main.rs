@@ -12,6 +12,7 @@ mod fetch;
 mod firsthour;
 mod hostile;
 mod imports;
+mod onewriter;
 mod owners;
 mod pipeline;
 mod pty;
