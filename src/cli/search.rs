@@ -1,14 +1,16 @@
 //! `tidings search`: full-text search over the corpus, best first, with the
-//! matched words marked. Reads the query in the topic query language;
-//! brings the search index up to date first (articles stored before it
-//! existed). Holds no SQL.
+//! matched words marked. Reads the query in the topic query language.
+//! A reader: it never writes the search index (the writer keeps it: every
+//! commit indexes its articles, and opening the writer indexes what is
+//! missing); articles not indexed yet are counted on standard error and
+//! left out. Holds no SQL.
 
 use std::io::Write;
 
 use anyhow::Result;
 
 use super::filter::FilterArgs;
-use super::{open_writer, Paint, UsageError};
+use super::{open_store, Paint, UsageError};
 use crate::config::Config;
 use crate::store::{SearchOptions, StoreError};
 use crate::topic::Query;
@@ -47,10 +49,16 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
             e.to_string().replace("topic query: ", "")
         ))
     })?;
-    let mut store = open_writer(config)?;
+    let store = open_store(config)?;
     let filter = args.filter.resolve(config, &store, chrono::Utc::now())?;
-    let corpus = crate::corpus::Corpus::open(&config.corpus)?;
-    crate::pipeline::index_text(&mut store, &corpus)?;
+    match store.unindexed_count()? {
+        0 => {}
+        n => eprintln!(
+            "tidings: search: {n} article{} not indexed yet, not searched (the next `tidings run` or `run --once` indexes {})",
+            if n == 1 { " is" } else { "s are" },
+            if n == 1 { "it" } else { "them" },
+        ),
+    }
     let paint = Paint::stdout();
     let marks = if args.json || !paint.on() {
         ("[", "]")

@@ -132,7 +132,7 @@ CREATE TABLE original_texts (
     // Full-text search over headline and body, its rowid the article id.
     // The body lives in the corpus file, which SQL cannot read: rows that
     // lack theirs (every article when this step runs) are indexed from their
-    // files by `pipeline::index_text` at the next open or search.
+    // files by `pipeline::index_text` when the writer next opens.
     // `remove_diacritics 2` folds case and accents as the topic query does.
     r#"
 CREATE VIRTUAL TABLE article_text USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');

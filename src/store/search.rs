@@ -152,6 +152,18 @@ impl Store {
         )
     }
 
+    /// How many articles (not pending) the full-text index lacks: what a
+    /// search cannot find until the writer indexes them.
+    pub fn unindexed_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .query_one(
+                "SELECT COUNT(*) FROM articles a WHERE state != 'pending'
+                 AND NOT EXISTS (SELECT 1 FROM article_text t WHERE t.rowid = a.id)",
+                [],
+            )?
+            .unwrap_or(0))
+    }
+
     /// Indexes articles' corpus text (id, text) in one transaction,
     /// replacing any row they had.
     pub fn index_texts(&mut self, texts: &[(u64, &str)]) -> Result<(), StoreError> {
@@ -448,12 +460,14 @@ mod tests {
         s.begin_article(&a, None).unwrap();
         assert!(s.unindexed_articles().unwrap().is_empty(), "pending is not");
         s.finish_article(2, Utc::now(), &[], None).unwrap();
+        assert_eq!(s.unindexed_count().unwrap(), 1);
         assert_eq!(
             s.unindexed_articles().unwrap(),
             [(2, "002_00000000000000aa.txt".to_string())]
         );
         s.index_texts(&[(2, "Later\n\nwords here")]).unwrap();
         assert!(s.unindexed_articles().unwrap().is_empty());
+        assert_eq!(s.unindexed_count().unwrap(), 0);
         let q = Query::parse("words").unwrap();
         let opts = SearchOptions {
             filter: ArticleFilter::default(),

@@ -42,3 +42,52 @@ fn reading_commands_work_beside_a_writer_in_a_transaction() {
     // The writer was never kept waiting either: it commits at once.
     tx.commit().unwrap();
 }
+
+fn indexed(env: &Env) -> i64 {
+    rusqlite::Connection::open(env.path("tidings.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM article_text", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The database's bytes, and its write-ahead log's if there is one.
+fn database_bytes(env: &Env) -> (Vec<u8>, Option<Vec<u8>>) {
+    (
+        std::fs::read(env.path("tidings.db")).unwrap(),
+        std::fs::read(env.path("tidings.db-wal")).ok(),
+    )
+}
+
+/// `search` is a reader: articles the index lacks are counted on stderr
+/// and left out, and the database is not written (it indexed them itself,
+/// from a reader, before). The next run indexes them.
+#[test]
+fn search_leaves_the_index_to_the_writer_and_says_what_it_lacks() {
+    let env = corpus_env();
+    rusqlite::Connection::open(env.path("tidings.db"))
+        .unwrap()
+        .execute("DELETE FROM article_text WHERE rowid IN (5, 6)", [])
+        .unwrap();
+    assert_eq!(indexed(&env), 8);
+    let before = database_bytes(&env);
+    let out = env.tidings(&["search", "--json", "-n", "50", "chechnya"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 8, "what is indexed");
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 articles are not indexed yet") && err.contains("run --once"),
+        "{err}"
+    );
+    let after = database_bytes(&env);
+    assert!(after.0 == before.0, "the database was written");
+    // A reader may leave an empty log behind (it does not checkpoint on
+    // close); what matters is that nothing was written into it.
+    let frames = |wal: Option<Vec<u8>>| wal.unwrap_or_default();
+    assert!(frames(after.1) == frames(before.1), "the log was written");
+    assert_eq!(indexed(&env), 8);
+    succeeds(&env, &["run", "--once"]);
+    assert_eq!(indexed(&env), 10);
+    let out = env.tidings(&["search", "--json", "-n", "50", "chechnya"]);
+    assert_eq!(stdout(&out).lines().count(), 10);
+    assert_eq!(stderr(&out), "");
+}
