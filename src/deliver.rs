@@ -1,15 +1,20 @@
 //! Alert delivery: the outbox loop and the senders.
 //!
-//! Takes due rows from the outbox (through `pipeline`'s single writer),
-//! sends each to its sink (HTTP through `fetch::Poster`, SMTP through
-//! lettre, a command through `tokio::process` without a shell), and records
-//! the outcome: sent, retried later with backoff, or expired. Runs beside
-//! ingestion; sending happens outside the writer, but taking rows and
-//! recording outcomes take the ingestion writer's lock for a moment each
-//! (the outbox has no connection of its own yet). Must not decide what is
-//! alerted (that is `pipeline` with `alert`'s filters).
+//! Takes due rows from the outbox, sends each to its sink (HTTP through
+//! `fetch::Poster`, SMTP through lettre, a command through
+//! `tokio::process` without a shell), and records the outcome: sent,
+//! retried later with backoff, or expired. Runs beside ingestion on its
+//! own connection to the database (`Outbox`), so a slow ingestion round
+//! does not hold alerts up, nor delivery a round; the two meet only in
+//! SQLite's own write lock, for the moment a statement takes. Alerts are
+//! queued by ingestion, in the transaction that stores their article, so
+//! an alert never exists without its article nor an article without its
+//! alert. Must not decide what is alerted (that is `pipeline` with
+//! `alert`'s filters). See `ARCHITECTURE.md`, "Tasks in the daemon".
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,12 +26,51 @@ use crate::alert::{self, AlertConfig, EmailSink, Sink, Tls};
 use crate::fetch::Poster;
 use crate::model::Event;
 use crate::pipeline::{Pipeline, PipelineError};
-use crate::store::OutboxRow;
+use crate::store::{OutboxRow, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
     #[error("sink {sink}: {message}")]
     Failed { sink: String, message: String },
+}
+
+/// Delivery's own connection to the database: the outbox is read and its
+/// outcomes recorded here, never through ingestion's writer (whose lock a
+/// commit round holds for as long as it takes). Cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    store: Arc<Mutex<Store>>,
+}
+
+impl Outbox {
+    /// Opens a connection to the database the writer has opened (its
+    /// schema already brought up to date), with the same busy timeout.
+    pub async fn open(database: &Path) -> Result<Outbox, PipelineError> {
+        let database = database.to_path_buf();
+        let store = tokio::task::spawn_blocking(move || Store::open(&database))
+            .await
+            .map_err(|e| PipelineError::Task(e.to_string()))??;
+        Ok(Outbox {
+            store: Arc::new(Mutex::new(store)),
+        })
+    }
+
+    /// Runs a closure on the outbox's connection on a blocking thread.
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, PipelineError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding it leaves SQLite consistent (each
+            // statement or transaction is atomic): the connection is usable.
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| PipelineError::Task(e.to_string()))?
+        .map_err(PipelineError::from)
+    }
 }
 
 fn failed(sink: &str, message: impl ToString) -> DeliverError {
@@ -253,12 +297,11 @@ pub struct Pass {
 /// alerts of sinks no longer configured expire either way.
 pub async fn deliver_due(
     pipeline: &Pipeline,
+    outbox: &Outbox,
     poster: Option<&Poster>,
     now: DateTime<Utc>,
 ) -> Result<Pass, PipelineError> {
-    let rows = pipeline
-        .with_ingest(move |i| Ok(i.store.due_alerts(now, 500)?))
-        .await?;
+    let rows = outbox.with(move |s| s.due_alerts(now, 500)).await?;
     let sinks: HashMap<&str, &AlertConfig> = pipeline
         .config()
         .alerts
@@ -278,7 +321,7 @@ pub async fn deliver_due(
     if orphans {
         // A sink removed from the config (by the config `run --once` read,
         // or by a poll that queued on the config before a reload).
-        pass.expired += expire_removed(pipeline).await?;
+        pass.expired += expire_removed(pipeline, outbox).await?;
     }
     // Owned, so the stream's future does not borrow the config map.
     let jobs: Vec<(AlertConfig, Vec<OutboxRow>)> = by_sink
@@ -286,7 +329,7 @@ pub async fn deliver_due(
         .filter_map(|(name, rows)| sinks.get(name.as_str()).map(|s| ((*s).clone(), rows)))
         .collect();
     let results: Vec<Result<Pass, PipelineError>> = stream::iter(jobs)
-        .map(|(sink, rows)| async move { deliver_sink(pipeline, poster, &sink, rows, now).await })
+        .map(|(sink, rows)| async move { deliver_sink(outbox, poster, &sink, rows, now).await })
         .buffer_unordered(4)
         .collect()
         .await;
@@ -300,7 +343,7 @@ pub async fn deliver_due(
 }
 
 async fn deliver_sink(
-    pipeline: &Pipeline,
+    outbox: &Outbox,
     poster: Option<&Poster>,
     sink: &AlertConfig,
     rows: Vec<OutboxRow>,
@@ -319,9 +362,7 @@ async fn deliver_sink(
             let due = oldest + chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX);
             if now < due {
                 let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                pipeline
-                    .with_ingest(move |i| Ok(i.store.defer_alerts(&ids, due)?))
-                    .await?;
+                outbox.with(move |s| s.defer_alerts(&ids, due)).await?;
                 return Ok(pass);
             }
             vec![rows]
@@ -329,17 +370,15 @@ async fn deliver_sink(
         None => rows.into_iter().map(|r| vec![r]).collect(),
     };
     let name = sink.name.clone();
-    let mut last_took = pipeline
-        .with_ingest(move |i| Ok(i.store.last_sent(&name)?))
-        .await?;
+    let mut last_took = outbox.with(move |s| s.last_sent(&name)).await?;
     for batch in batches {
         let (batch, events, unreadable) = read_payloads(batch);
         if !unreadable.is_empty() {
             pass.expired += unreadable.len();
-            pipeline
-                .with_ingest(move |i| {
+            outbox
+                .with(move |s| {
                     for (id, msg) in unreadable {
-                        i.store.alert_failed(id, &msg, None)?;
+                        s.alert_failed(id, &msg, None)?;
                     }
                     Ok(())
                 })
@@ -362,10 +401,10 @@ async fn deliver_sink(
                     crate::service::metrics::global().alert_sent();
                 }
                 last_took = Some(now);
-                pipeline
-                    .with_ingest(move |i| {
+                outbox
+                    .with(move |s| {
                         for (id, ..) in ids {
-                            i.store.alert_sent(id, now)?;
+                            s.alert_sent(id, now)?;
                         }
                         Ok(())
                     })
@@ -375,8 +414,8 @@ async fn deliver_sink(
                 let msg = e.to_string();
                 warn!("alert not delivered, will retry: {msg}");
                 crate::service::metrics::global().alert_failed();
-                let (f, x) = pipeline
-                    .with_ingest(move |i| {
+                let (f, x) = outbox
+                    .with(move |s| {
                         let (mut f, mut x) = (0, 0);
                         for (id, created, attempts) in ids {
                             let failures = alert::failures_counted(attempts + 1, last_took, now);
@@ -386,7 +425,7 @@ async fn deliver_sink(
                             } else {
                                 x += 1
                             }
-                            i.store.alert_failed(id, &msg, next)?;
+                            s.alert_failed(id, &msg, next)?;
                         }
                         Ok((f, x))
                     })
@@ -400,9 +439,7 @@ async fn deliver_sink(
         // The sink is back: what failed earlier goes now, not after its
         // backoff (a digest keeps its time).
         let name = sink.name.clone();
-        pipeline
-            .with_ingest(move |i| Ok(i.store.retry_sink_now(&name, now)?))
-            .await?;
+        outbox.with(move |s| s.retry_sink_now(&name, now)).await?;
     }
     Ok(pass)
 }
@@ -432,30 +469,30 @@ fn read_payloads(batch: Vec<OutboxRow>) -> (Vec<OutboxRow>, Vec<Event>, Vec<(i64
 }
 
 /// Tells the metrics how many alerts wait.
-async fn publish_pending(pipeline: &Pipeline) {
-    if let Ok((pending, _, _)) = pipeline.with_ingest(|i| Ok(i.store.outbox_counts()?)).await {
+async fn publish_pending(outbox: &Outbox) {
+    if let Ok((pending, _, _)) = outbox.with(|s| s.outbox_counts()).await {
         crate::service::metrics::global().set_alerts_pending(pending);
     }
 }
 
 /// Delivers what is due, and what comes due before the deadline, then
 /// returns (for `run --once`). What is left stays queued for the next run.
+/// Opens the outbox's own connection to the pipeline's database.
 pub async fn flush(
     pipeline: &Pipeline,
     poster: &Poster,
     deadline: Duration,
 ) -> Result<Pass, PipelineError> {
     let end = Utc::now() + chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::zero());
+    let outbox = Outbox::open(&pipeline.config().database).await?;
     let mut total = Pass::default();
     loop {
-        let p = deliver_due(pipeline, Some(poster), Utc::now()).await?;
-        publish_pending(pipeline).await;
+        let p = deliver_due(pipeline, &outbox, Some(poster), Utc::now()).await?;
+        publish_pending(&outbox).await;
         total.sent += p.sent;
         total.failed += p.failed;
         total.expired += p.expired;
-        let next = pipeline
-            .with_ingest(|i| Ok(i.store.next_alert_due()?))
-            .await?;
+        let next = outbox.with(|s| s.next_alert_due()).await?;
         match next {
             Some(t) if t <= end => {
                 if let Ok(wait) = (t - Utc::now()).to_std() {
@@ -479,12 +516,12 @@ fn sink_names(pipeline: &Pipeline) -> Vec<String> {
 
 /// Expires every pending alert of a sink the pipeline's config no longer
 /// has: nobody will hear of them. Returns how many.
-async fn expire_removed(pipeline: &Pipeline) -> Result<usize, PipelineError> {
+async fn expire_removed(pipeline: &Pipeline, outbox: &Outbox) -> Result<usize, PipelineError> {
     let keep = sink_names(pipeline);
-    pipeline
-        .with_ingest(move |i| {
+    outbox
+        .with(move |s| {
             let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-            Ok(i.store.expire_unconfigured(&keep)?)
+            s.expire_unconfigured(&keep)
         })
         .await
 }
@@ -506,17 +543,21 @@ pub async fn run(
     // is queued for a sink no longer there expires at once (not at its next
     // attempt, which an idle loop without sinks would never reach).
     let mut sinks: Option<Vec<String>> = None;
+    let database = current.borrow().config().database.clone();
+    let Some(outbox) = open_outbox(&database, &token).await else {
+        return;
+    };
     loop {
         let pipeline = current.borrow_and_update().clone();
         let fetch = &pipeline.config().fetch;
         let names = sink_names(&pipeline);
         if sinks.as_ref() != Some(&names) {
-            match expire_removed(&pipeline).await {
+            match expire_removed(&pipeline, &outbox).await {
                 Ok(0) => {}
                 Ok(n) => info!(alerts = n, "queued alerts of removed sinks expired"),
                 Err(e) => warn!("alert delivery: {e}"),
             }
-            publish_pending(&pipeline).await;
+            publish_pending(&outbox).await;
             sinks = Some(names);
         }
         if pipeline.config().alerts.is_empty() {
@@ -548,15 +589,12 @@ pub async fn run(
                 }
             }
         }
-        if let Err(e) = deliver_due(&pipeline, poster.as_ref().map(|(p, _)| p), Utc::now()).await {
+        let posting = poster.as_ref().map(|(p, _)| p);
+        if let Err(e) = deliver_due(&pipeline, &outbox, posting, Utc::now()).await {
             warn!("alert delivery: {e}");
         }
-        publish_pending(&pipeline).await;
-        let next = pipeline
-            .with_ingest(|i| Ok(i.store.next_alert_due()?))
-            .await
-            .ok()
-            .flatten();
+        publish_pending(&outbox).await;
+        let next = outbox.with(|s| s.next_alert_due()).await.ok().flatten();
         let nap = next
             .and_then(|t| (t - Utc::now()).to_std().ok())
             .unwrap_or(Duration::from_secs(60))
@@ -571,6 +609,27 @@ pub async fn run(
                 }
             }
             _ = tokio::time::sleep(nap) => {}
+        }
+    }
+}
+
+/// The outbox's connection for the delivery loop, tried again every
+/// minute while it cannot be opened (the database's file system full or
+/// gone: ingestion is failing too, and says so); `None` once cancelled.
+async fn open_outbox(
+    database: &Path,
+    token: &tokio_util::sync::CancellationToken,
+) -> Option<Outbox> {
+    loop {
+        match Outbox::open(database).await {
+            Ok(o) => return Some(o),
+            Err(e) => {
+                error!("alert delivery: the outbox cannot be opened (tried again in a minute): {e}")
+            }
+        }
+        tokio::select! {
+            _ = token.cancelled() => return None,
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
         }
     }
 }

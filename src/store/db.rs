@@ -217,6 +217,12 @@ impl Store {
     }
 
     /// Runs `f` in one transaction; an SQLite error names the database.
+    ///
+    /// The transaction takes the write lock when it begins (IMMEDIATE),
+    /// waiting out the busy timeout for it. Ingestion and delivery write
+    /// through connections of their own: a deferred transaction that read
+    /// first and then wrote would fail at once (SQLITE_BUSY, no waiting)
+    /// whenever the other connection had committed since its read.
     pub(super) fn transaction<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
@@ -226,7 +232,10 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(e)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(e)?;
         let out = f(&tx).map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(out)

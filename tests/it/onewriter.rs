@@ -91,3 +91,68 @@ fn search_leaves_the_index_to_the_writer_and_says_what_it_lacks() {
     assert_eq!(stdout(&out).lines().count(), 10);
     assert_eq!(stderr(&out), "");
 }
+
+/// Delivery has its own connection to the database: an alert goes out
+/// while ingestion's writer is held (as by a slow commit round). Before,
+/// delivery took its rows through that writer and waited for it.
+#[test]
+fn an_alert_is_delivered_while_the_ingestion_writer_is_held() {
+    use std::time::Duration;
+    use tidings::store::Outgoing;
+    let env = Env::new();
+    env.write_config(
+        &[],
+        &format!(
+            "[[alerts]]\nname = \"desk\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+            env.server.base
+        ),
+    );
+    let config = tidings::config::Config::load(&env.config_path()).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pass = rt.block_on(async {
+        let (pipeline, _) = tidings::pipeline::Pipeline::open(config.clone(), false)
+            .await
+            .unwrap();
+        let event = tidings::alert::sample(chrono::Utc::now());
+        let alert = Outgoing {
+            sink: "desk".into(),
+            event: event.kind().into(),
+            key: "held".into(),
+            payload: event.webhook_body(),
+        };
+        pipeline
+            .with_ingest(move |i| Ok(i.store.enqueue(&[alert], chrono::Utc::now())?))
+            .await
+            .unwrap();
+        // Ingestion's writer, held until released.
+        let (started, has_started) = tokio::sync::oneshot::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let held = tokio::spawn({
+            let pipeline = pipeline.clone();
+            async move {
+                pipeline
+                    .with_ingest(move |_| {
+                        let _ = started.send(());
+                        let _ = released.recv();
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        has_started.await.unwrap();
+        let poster = tidings::fetch::Poster::new(&config.fetch).unwrap();
+        let flushed = tokio::time::timeout(
+            Duration::from_secs(5),
+            tidings::deliver::flush(&pipeline, &poster, Duration::ZERO),
+        )
+        .await;
+        release.send(()).unwrap();
+        held.await.unwrap().unwrap();
+        flushed.expect("delivery waited for the ingestion writer")
+    });
+    assert_eq!(pass.unwrap().sent, 1);
+    assert_eq!(env.server.delivered("/hook").len(), 1);
+}
