@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::{open_store, Paint};
 use crate::config::Config;
+use crate::model::FailureKind;
 use crate::store::FeedRow;
 
 /// How a feed is doing, in a word.
@@ -237,13 +238,11 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
     Ok(code)
 }
 
-/// Whether the row's last error is the pipeline's storage fault (the
-/// database, corpus or archive full or read-only), which the row keeps
-/// only as its message.
+/// Whether the row's last failure is the pipeline's storage fault (the
+/// database, corpus or archive full or read-only): by the kind the poll
+/// recorded, never by the words of its message, which a server may echo.
 fn storage_fault(row: &FeedRow) -> bool {
-    row.last_error
-        .as_deref()
-        .is_some_and(|e| e.starts_with("storage fault"))
+    row.failure_kind == Some(FailureKind::Store)
 }
 
 #[cfg(test)]
@@ -260,6 +259,13 @@ mod tests {
         // The outage rule records the error but counts no failure: not
         // "failing", which would blame the feed for the network.
         r.last_error = Some("connection refused".into());
+        assert_eq!(Health::of(&r), Health::Offline);
+        // A storage fault is not counted either, but it is ours to mend.
+        r.failure_kind = Some(FailureKind::Store);
+        assert_eq!(Health::of(&r), Health::Failing);
+        // Known by its kind, not its words.
+        r.failure_kind = Some(FailureKind::Network);
+        r.last_error = Some("storage fault: the proxy's disk".into());
         assert_eq!(Health::of(&r), Health::Offline);
         r.consecutive_failures = 2;
         assert_eq!(Health::of(&r), Health::Failing);

@@ -206,7 +206,10 @@ impl Pipeline {
                         kind: FailureKind::Store,
                         message: message.clone(),
                     });
-                    PollResult::Outage { error: message }
+                    PollResult::Outage {
+                        error: message,
+                        kind: FailureKind::Store,
+                    }
                 }
                 None => PollResult::Success {
                     etag: f.etag.clone(),
@@ -292,6 +295,7 @@ impl Pipeline {
             error!(feed = %feed.name, "feed retired: {error}; change its url in the config to poll it again");
             let retired = PollResult::Retired {
                 error: error.clone(),
+                kind: failure.kind,
             };
             self.record_failure(poll, retired, Utc::now(), error).await;
         } else if e.is_network() && self.fetcher.outage() {
@@ -300,6 +304,7 @@ impl Pipeline {
             let next = schedule::during_outage(&feed.name, now, poll.interval);
             let outage = PollResult::Outage {
                 error: error.clone(),
+                kind: failure.kind,
             };
             self.record_failure(poll, outage, next, error).await;
         } else {
@@ -327,6 +332,7 @@ impl Pipeline {
         );
         let result = PollResult::Failure {
             error: error.clone(),
+            kind: failure.kind,
         };
         self.record_failure(poll, result, next, error).await;
     }

@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::db::{parse_ts, Store, StoreError};
-use crate::model::ts;
+use crate::model::{ts, FailureKind};
 
 /// A feed's validators and health, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -31,6 +31,11 @@ pub struct FeedRow {
     pub interval_secs: Option<u64>,
     pub last_full_poll: Option<DateTime<Utc>>,
     pub failing_since: Option<DateTime<Utc>>,
+    /// The kind of the last poll's failure, while it stands (`None` once a
+    /// poll succeeds, and for a failure recorded before kinds were).
+    /// Not in `status --json`, whose fields stay as they were.
+    #[serde(skip)]
+    pub failure_kind: Option<FailureKind>,
 }
 
 /// What a poll learnt about a feed.
@@ -46,14 +51,18 @@ pub enum PollResult {
     NotModified,
     Failure {
         error: String,
+        kind: FailureKind,
     },
-    /// The network itself was down: recorded, not counted against the feed.
+    /// Not counted against the feed: the network itself was down, or the
+    /// poll met a storage fault (`FailureKind::Store`), which is ours.
     Outage {
         error: String,
+        kind: FailureKind,
     },
     /// 410 Gone: the feed is retired until its config URL changes.
     Retired {
         error: String,
+        kind: FailureKind,
     },
 }
 
@@ -96,6 +105,9 @@ impl Store {
             interval_secs: r.get(12)?,
             last_full_poll: parse_ts(r.get(13)?),
             failing_since: parse_ts(r.get(14)?),
+            failure_kind: r
+                .get::<_, Option<String>>(15)?
+                .and_then(|label| FailureKind::ALL.into_iter().find(|k| k.label() == label)),
         })
     }
 
@@ -103,7 +115,7 @@ impl Store {
         "name, url, etag, last_modified, last_attempt, last_success, last_error,
         consecutive_failures, next_poll, entries_seen,
         (SELECT COUNT(*) FROM articles a WHERE a.feed = feeds.name AND a.state = 'stored'),
-        retired, interval_secs, last_full_poll, failing_since";
+        retired, interval_secs, last_full_poll, failing_since, failure_kind";
 
     pub fn feed(&self, name: &str) -> Result<Option<FeedRow>, StoreError> {
         let sql = format!("SELECT {} FROM feeds WHERE name = ?1", Self::FEED_COLUMNS);
@@ -131,30 +143,32 @@ impl Store {
             PollResult::Success { etag, last_modified, entries, full } => self.conn.execute(
                 "UPDATE feeds SET etag = ?2, last_modified = ?3, last_attempt = ?4, last_success = ?4,
                  last_error = NULL, consecutive_failures = 0, next_poll = ?5, entries_seen = entries_seen + ?6,
-                 failing_since = NULL, last_full_poll = CASE WHEN ?7 THEN ?4 ELSE last_full_poll END
-                 WHERE name = ?1",
+                 failing_since = NULL, last_full_poll = CASE WHEN ?7 THEN ?4 ELSE last_full_poll END,
+                 failure_kind = NULL WHERE name = ?1",
                 params![name, etag, last_modified, now, next, entries, full],
             ),
             PollResult::NotModified => self.conn.execute(
                 "UPDATE feeds SET last_attempt = ?2, last_success = ?2, last_error = NULL,
-                 consecutive_failures = 0, next_poll = ?3, failing_since = NULL WHERE name = ?1",
+                 consecutive_failures = 0, next_poll = ?3, failing_since = NULL, failure_kind = NULL
+                 WHERE name = ?1",
                 params![name, now, next],
             ),
-            PollResult::Failure { error } => self.conn.execute(
+            PollResult::Failure { error, kind } => self.conn.execute(
                 "UPDATE feeds SET last_attempt = ?2, last_error = ?3,
                  consecutive_failures = consecutive_failures + 1, next_poll = ?4,
-                 failing_since = COALESCE(failing_since, ?2) WHERE name = ?1",
-                params![name, now, error, next],
+                 failing_since = COALESCE(failing_since, ?2), failure_kind = ?5 WHERE name = ?1",
+                params![name, now, error, next, kind.label()],
             ),
-            PollResult::Outage { error } => self.conn.execute(
-                "UPDATE feeds SET last_attempt = ?2, last_error = ?3, next_poll = ?4 WHERE name = ?1",
-                params![name, now, error, next],
+            PollResult::Outage { error, kind } => self.conn.execute(
+                "UPDATE feeds SET last_attempt = ?2, last_error = ?3, next_poll = ?4, failure_kind = ?5
+                 WHERE name = ?1",
+                params![name, now, error, next, kind.label()],
             ),
-            PollResult::Retired { error } => self.conn.execute(
+            PollResult::Retired { error, kind } => self.conn.execute(
                 "UPDATE feeds SET last_attempt = ?2, last_error = ?3, retired = ?3,
                  consecutive_failures = consecutive_failures + 1, next_poll = NULL,
-                 failing_since = COALESCE(failing_since, ?2) WHERE name = ?1",
-                params![name, now, error],
+                 failing_since = COALESCE(failing_since, ?2), failure_kind = ?4 WHERE name = ?1",
+                params![name, now, error, kind.label()],
             ),
         }
         .map(drop)

@@ -142,4 +142,15 @@ CREATE VIRTUAL TABLE article_text USING fts5(title, body, tokenize = 'unicode61 
     r#"
 ALTER TABLE articles ADD COLUMN access TEXT;
 "#,
+    // The kind of the last failed poll (`model::FailureKind::label`), so
+    // that readers tell a storage fault from the feed's own failure by its
+    // type. Before this step the pipeline's storage fault was known only
+    // by the prefix it wrote, "storage fault: " (every message of a fetch
+    // or parse failure starts with the feed's URL): rows that carry it are
+    // given their kind once here, so `status` says what it said before.
+    r#"
+ALTER TABLE feeds ADD COLUMN failure_kind TEXT;
+UPDATE feeds SET failure_kind = 'store'
+ WHERE last_error LIKE 'storage fault: %' AND consecutive_failures = 0 AND retired IS NULL;
+"#,
 ];

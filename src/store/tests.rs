@@ -243,3 +243,58 @@ fn a_reader_refuses_a_schema_it_does_not_match() {
     assert!(Store::open_reader(&missing).is_err());
     assert!(!missing.exists(), "a reader makes no database");
 }
+
+/// A failed poll keeps its kind on the row until a poll succeeds.
+#[test]
+fn a_failed_poll_keeps_its_kind() {
+    use super::feeds::PollResult;
+    use crate::model::FailureKind;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+    s.sync_feeds(&[("f".into(), "https://example.org/f".into())])
+        .unwrap();
+    let now = Utc::now();
+    let kind = |s: &Store| s.feed("f").unwrap().unwrap().failure_kind;
+    assert_eq!(kind(&s), None);
+    let fault = PollResult::Outage {
+        error: "storage fault: database t.db: disk full".into(),
+        kind: FailureKind::Store,
+    };
+    s.record_poll("f", &fault, now, now).unwrap();
+    assert_eq!(kind(&s), Some(FailureKind::Store));
+    assert_eq!(s.feed("f").unwrap().unwrap().consecutive_failures, 0);
+    let failure = PollResult::Failure {
+        error: "https://example.org/f: HTTP 503".into(),
+        kind: FailureKind::Http5xx,
+    };
+    s.record_poll("f", &failure, now, now).unwrap();
+    assert_eq!(kind(&s), Some(FailureKind::Http5xx));
+    s.record_poll("f", &PollResult::NotModified, now, now)
+        .unwrap();
+    assert_eq!(kind(&s), None);
+}
+
+/// A storage fault recorded before the kind had a column is given its
+/// kind by the migration that adds it; another failure is not.
+#[test]
+fn the_failure_kind_migration_keeps_old_storage_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    drop(Store::open(&p).unwrap());
+    {
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(
+            "ALTER TABLE feeds DROP COLUMN failure_kind;
+             INSERT INTO feeds (name, url, last_error) VALUES
+               ('fault', 'u', 'storage fault: database t.db: disk full'),
+               ('server', 'u', 'https://example.org/f: storage fault words');",
+        )
+        .unwrap();
+        c.pragma_update(None, "user_version", MIGRATIONS.len() as i64 - 1)
+            .unwrap();
+    }
+    let s = Store::open(&p).unwrap();
+    let kind = |name: &str| s.feed(name).unwrap().unwrap().failure_kind;
+    assert_eq!(kind("fault"), Some(crate::model::FailureKind::Store));
+    assert_eq!(kind("server"), None);
+}

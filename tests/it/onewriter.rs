@@ -1,7 +1,9 @@
-//! One writer: the commands that only read open a reader store, which
-//! works beside a writer holding the database and never writes to it.
-//! Through the real binary, on a corpus `run --once` made from the
-//! fixture site.
+//! One writer, and the store as the other parts see it: the commands that
+//! only read open a reader store, which works beside a writer holding the
+//! database and never writes to it; delivery has a connection of its own;
+//! `status` reads a feed's failure by its recorded kind. Through the real
+//! binary on a corpus `run --once` made from the fixture site, and the
+//! library in process where a writer must be held.
 
 use crate::env::{stderr, stdout, Env};
 use crate::pipeline::site_env;
@@ -155,4 +157,40 @@ fn an_alert_is_delivered_while_the_ingestion_writer_is_held() {
     });
     assert_eq!(pass.unwrap().sent, 1);
     assert_eq!(env.server.delivered("/hook").len(), 1);
+}
+
+fn health(env: &Env, feed: &str) -> String {
+    let out = succeeds(env, &["status", "--json"]);
+    let row: serde_json::Value = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["name"] == feed)
+        .unwrap();
+    assert!(row.get("failure_kind").is_none(), "status --json unchanged");
+    row["health"].as_str().unwrap().to_string()
+}
+
+/// `status` knows a storage fault by the kind the poll recorded, not by
+/// the words of the message (it read "storage fault" at the start of the
+/// last error, words a server or proxy can send).
+#[test]
+fn status_knows_a_storage_fault_by_its_kind_not_its_words() {
+    let env = corpus_env();
+    let db = rusqlite::Connection::open(env.path("tidings.db")).unwrap();
+    // An outage (not counted against the feed) whose message has the words.
+    db.execute(
+        "UPDATE feeds SET last_error = 'storage fault: the upstream proxy ran out of disk',
+         consecutive_failures = 0 WHERE name = 'rights-watch'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(health(&env, "rights-watch"), "offline");
+    // A storage fault as the pipeline records it.
+    db.execute(
+        "UPDATE feeds SET last_error = 'the corpus is full', failure_kind = 'store',
+         consecutive_failures = 0 WHERE name = 'caucasus'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(health(&env, "caucasus"), "failing");
 }

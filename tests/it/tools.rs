@@ -200,9 +200,11 @@ fn a_database_from_before_the_index_is_indexed_by_the_next_run() {
             .unwrap();
         assert_eq!(indexed, 10);
         // The schema as it was before full-text search (migration 7), and
-        // so before the articles' access column that follows it.
+        // so before the columns of the steps that follow it (articles'
+        // access, feeds' failure_kind).
         db.execute_batch(
-            "DROP TABLE article_text; ALTER TABLE articles DROP COLUMN access; PRAGMA user_version = 6;",
+            "DROP TABLE article_text; ALTER TABLE articles DROP COLUMN access;
+             ALTER TABLE feeds DROP COLUMN failure_kind; PRAGMA user_version = 6;",
         )
         .unwrap();
     }
