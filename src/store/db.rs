@@ -70,8 +70,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and brings its schema up to
-    /// date.
+    /// Opens the writer's connection: creates the database if needed and
+    /// brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);

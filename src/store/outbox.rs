@@ -161,7 +161,6 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// Holds queued alerts back until `next` (an email digest collecting).
     /// When a sink last took an alert.
     pub fn last_sent(&self, sink: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         let s: Option<String> = self
@@ -188,6 +187,7 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// Holds queued alerts back until `next` (an email digest collecting).
     pub fn defer_alerts(&mut self, ids: &[i64], next: DateTime<Utc>) -> Result<(), StoreError> {
         for id in ids {
             self.conn

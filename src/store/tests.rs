@@ -298,3 +298,28 @@ fn the_failure_kind_migration_keeps_old_storage_faults() {
     assert_eq!(kind("fault"), Some(crate::model::FailureKind::Store));
     assert_eq!(kind("server"), None);
 }
+
+/// A transaction takes the write lock as it begins: another connection
+/// that commits between its first read and its first write waits instead
+/// (deferred, the transaction's write failed at once, SQLITE_BUSY, since
+/// what it had read was no longer the latest).
+#[test]
+fn a_transaction_holds_the_write_lock_from_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.db");
+    let mut ours = Store::open(&p).unwrap();
+    let other = Connection::open(&p).unwrap();
+    other.busy_timeout(std::time::Duration::ZERO).unwrap();
+    let other_wrote = ours
+        .transaction(|tx| {
+            let _: i64 = tx.query_row("SELECT COUNT(*) FROM feeds", [], |r| r.get(0))?;
+            let other_wrote = other
+                .execute("INSERT INTO feeds (name, url) VALUES ('b', 'u')", [])
+                .is_ok();
+            tx.execute("INSERT INTO feeds (name, url) VALUES ('a', 'u')", [])?;
+            Ok(other_wrote)
+        })
+        .unwrap();
+    assert!(!other_wrote, "the other connection waits for the lock");
+    assert_eq!(ours.feeds().unwrap().len(), 1);
+}
