@@ -9,6 +9,7 @@
 mod args;
 mod demo;
 mod docs;
+mod export;
 mod feeds;
 mod filter;
 mod inspect;
@@ -29,7 +30,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::config::{Config, ConfigError};
-use args::{AlertCommand, Cli, Command, Format};
+use args::{AlertCommand, Cli, Command};
+use export::cmd_export;
 use inspect::{cmd_dedup, cmd_extract, cmd_feed};
 use paint::Paint;
 use run::{cmd_run, RunOptions, ALERT_FLUSH};
@@ -278,61 +280,6 @@ fn open_store(config: &Config) -> Result<crate::store::Store> {
         .into());
     }
     Ok(crate::store::Store::open(&config.database)?)
-}
-
-fn cmd_export(
-    config: &Config,
-    format: Format,
-    duplicates: bool,
-    filter: &filter::FilterArgs,
-) -> Result<i32> {
-    let store = open_store(config)?;
-    let filter = filter.resolve(config, &store, chrono::Utc::now())?;
-    let records = store.export_filtered(&filter, duplicates)?;
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::new(stdout.lock());
-    use std::io::Write;
-    match format {
-        Format::Jsonl => {
-            for r in &records {
-                serde_json::to_writer(&mut w, r)?;
-                w.write_all(b"\n")?;
-            }
-        }
-        Format::Csv => {
-            writeln!(w, "id,file,url,canonical_url,title,feed,published,fetched_at,language,words,duplicate_of,story")?;
-            for r in &records {
-                let opt_n = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-                let fields = [
-                    opt_n(r.id),
-                    r.file.clone().unwrap_or_default(),
-                    r.url.clone().unwrap_or_default(),
-                    r.canonical_url.clone().unwrap_or_default(),
-                    r.title.clone(),
-                    r.feed.clone().unwrap_or_default(),
-                    r.published.clone().unwrap_or_default(),
-                    r.fetched_at.clone().unwrap_or_default(),
-                    r.language.clone().unwrap_or_default(),
-                    r.words.to_string(),
-                    opt_n(r.duplicate_of),
-                    r.story.to_string(),
-                ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(w, "{}", line.join(","))?;
-            }
-        }
-    }
-    w.flush()?;
-    Ok(0)
-}
-
-/// RFC 4180 quoting.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 #[cfg(test)]
