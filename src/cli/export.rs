@@ -39,37 +39,80 @@ fn write_records(w: &mut impl Write, format: Format, records: &[ExportRecord]) -
             }
         }
         Format::Csv => {
-            writeln!(w, "id,file,url,canonical_url,title,feed,published,fetched_at,language,words,duplicate_of,story")?;
-            for r in records {
-                let opt_n = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-                let fields = [
-                    opt_n(r.id),
-                    r.file.clone().unwrap_or_default(),
-                    r.url.clone().unwrap_or_default(),
-                    r.canonical_url.clone().unwrap_or_default(),
-                    r.title.clone(),
-                    r.feed.clone().unwrap_or_default(),
-                    r.published.clone().unwrap_or_default(),
-                    r.fetched_at.clone().unwrap_or_default(),
-                    r.language.clone().unwrap_or_default(),
-                    r.words.to_string(),
-                    opt_n(r.duplicate_of),
-                    r.story.to_string(),
-                ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(w, "{}", line.join(","))?;
+            if records.is_empty() {
+                return write_header_alone(w);
             }
+            // serde writes the header from `CsvRow`'s field names before
+            // the first row.
+            let mut csv = csv_writer(w);
+            for r in records {
+                csv.serialize(CsvRow::from(r))?;
+            }
+            csv.flush()?;
         }
     }
     Ok(())
 }
 
-/// RFC 4180 quoting.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// CSV as it has always been written: RFC 4180 quoting where needed,
+/// `\n` after each record.
+fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(w)
+}
+
+/// The header of an export with no rows. The csv crate writes a header
+/// only before a first row, so one is written aside and its first line
+/// kept: the names stay `CsvRow`'s.
+fn write_header_alone(w: &mut impl Write) -> Result<()> {
+    let mut aside = csv_writer(Vec::new());
+    aside.serialize(CsvRow::default())?;
+    let bytes = aside.into_inner().map_err(|e| e.into_error())?;
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1);
+    w.write_all(&bytes[..end])?;
+    Ok(())
+}
+
+/// One CSV row: the one place that lists the CSV columns and their order
+/// (serde writes the header from the field names). The JSON record's
+/// `access` is not a column, as it never was. Empty optional fields are
+/// empty cells.
+#[derive(serde::Serialize, Default)]
+struct CsvRow<'a> {
+    id: Option<u64>,
+    file: Option<&'a str>,
+    url: Option<&'a str>,
+    canonical_url: Option<&'a str>,
+    title: &'a str,
+    feed: Option<&'a str>,
+    published: Option<&'a str>,
+    fetched_at: Option<&'a str>,
+    language: Option<&'a str>,
+    words: u64,
+    duplicate_of: Option<u64>,
+    story: u64,
+}
+
+impl<'a> From<&'a ExportRecord> for CsvRow<'a> {
+    fn from(r: &'a ExportRecord) -> Self {
+        CsvRow {
+            id: r.id,
+            file: r.file.as_deref(),
+            url: r.url.as_deref(),
+            canonical_url: r.canonical_url.as_deref(),
+            title: &r.title,
+            feed: r.feed.as_deref(),
+            published: r.published.as_deref(),
+            fetched_at: r.fetched_at.as_deref(),
+            language: r.language.as_deref(),
+            words: r.words,
+            duplicate_of: r.duplicate_of,
+            story: r.story,
+        }
     }
 }
 
@@ -149,6 +192,32 @@ mod tests {
              ,,https://mirror.example/a,,,mirror,,2026-11-20T10:00:00Z,,0,7,7\n\
              1,001_00000000000000cd.txt,,,A seed,,,,,40,,1\n"
         );
+    }
+
+    /// An export that finds nothing is the header alone.
+    #[test]
+    fn csv_of_nothing_is_the_header() {
+        let mut out = Vec::new();
+        write_records(&mut out, Format::Csv, &[]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,file,url,canonical_url,title,feed,published,fetched_at,language,words,duplicate_of,story\n"
+        );
+    }
+
+    /// The export command's help (and so the man page) names the CSV
+    /// columns in their order: taken from `CsvRow`, not listed again.
+    #[test]
+    fn help_names_the_columns() {
+        use clap::CommandFactory;
+        let mut out = Vec::new();
+        write_records(&mut out, Format::Csv, &[]).unwrap();
+        let header = String::from_utf8(out).unwrap();
+        let columns = header.trim_end().replace(',', ", ");
+        let cli = super::super::args::Cli::command();
+        let export = cli.find_subcommand("export").unwrap();
+        let help = export.get_long_about().unwrap().to_string();
+        assert!(help.contains(&columns), "{columns}\n{help}");
     }
 
     #[test]
