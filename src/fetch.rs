@@ -38,7 +38,7 @@ use body::{DecodeFailure, Decoding};
 use guard::{check_proxied_target, literal_private_host, GuardedResolver};
 use politeness::Politeness;
 
-pub use error::{FetchError, PrivateAddress, Source, Unresolved};
+pub use error::{ClientError, FetchError, PrivateAddress, Redirect, Source, Unresolved};
 pub use guard::is_private;
 pub use poster::{redact, Poster};
 pub use response::{charset_of, parse_freshness, parse_retry_after, Exchange, Fetched, Validators};
@@ -91,12 +91,16 @@ fn client(
         }
     }
     b = match proxy {
-        Some(p) => b.proxy(reqwest::Proxy::all(p).map_err(|e| {
-            FetchError::Client(format!("proxy {}: {e}", crate::config::hide_password(p)))
+        Some(p) => b.proxy(reqwest::Proxy::all(p).map_err(|source| {
+            FetchError::Client(ClientError::Proxy {
+                proxy: crate::config::hide_password(p),
+                source,
+            })
         })?),
         None => b.no_proxy(),
     };
-    b.build().map_err(|e| FetchError::Client(e.to_string()))
+    b.build()
+        .map_err(|e| FetchError::Client(ClientError::Build(e)))
 }
 
 impl Fetcher {
@@ -169,7 +173,7 @@ impl Fetcher {
             .clients
             .get_key_value(&wanted)
             .or_else(|| self.clients.get_key_value(&self.default_proxy))
-            .ok_or_else(|| FetchError::Client("no HTTP client".into()))?;
+            .ok_or(FetchError::Client(ClientError::Missing))?;
         let mut current = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
         let mut permanent = true;
@@ -179,7 +183,9 @@ impl Fetcher {
             if !seen.insert(current.to_string()) {
                 return Err(FetchError::Redirect {
                     url: url.to_string(),
-                    message: format!("redirect loop at {current}"),
+                    source: Redirect::Loop {
+                        at: current.to_string(),
+                    },
                 });
             }
             // The first hop starts the clock: waiting for the host's turn
@@ -209,10 +215,15 @@ impl Fetcher {
                         retry_after: None,
                     });
                 };
-                let next = current.join(loc.trim()).map_err(|e| FetchError::Redirect {
-                    url: current.to_string(),
-                    message: format!("bad redirect to {loc}: {e}"),
-                })?;
+                let next = current
+                    .join(loc.trim())
+                    .map_err(|source| FetchError::Redirect {
+                        url: current.to_string(),
+                        source: Redirect::BadLocation {
+                            location: loc.clone(),
+                            source,
+                        },
+                    })?;
                 permanent &= matches!(status, 301 | 308);
                 drop(slot);
                 current = next;
@@ -256,7 +267,9 @@ impl Fetcher {
         }
         Err(FetchError::Redirect {
             url: url.to_string(),
-            message: format!("more than {MAX_REDIRECTS} redirects"),
+            source: Redirect::TooMany {
+                limit: MAX_REDIRECTS,
+            },
         })
     }
 
@@ -268,7 +281,7 @@ impl Fetcher {
         if !matches!(current.scheme(), "http" | "https") {
             return Err(FetchError::Redirect {
                 url: current.to_string(),
-                message: "only http and https are fetched".into(),
+                source: Redirect::Scheme,
             });
         }
         if self.allow_private {
@@ -373,12 +386,10 @@ async fn read_body(
     let mut decoding = Decoding::new(encoding.as_deref(), max_bytes);
     let failed = |f: DecodeFailure| match f {
         DecodeFailure::TooLarge => too_large(),
-        DecodeFailure::Bad(e) => FetchError::Decode {
+        DecodeFailure::Bad(source) => FetchError::Decode {
             url: url.to_string(),
-            message: format!(
-                "body does not decode as {}: {e}",
-                encoding.as_deref().unwrap_or("sent")
-            ),
+            encoding: encoding.as_deref().unwrap_or("sent").to_string(),
+            source,
         },
     };
     let mut received: u64 = 0;
