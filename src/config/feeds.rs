@@ -129,8 +129,8 @@ pub(super) fn check_feeds(raw: &Raw, fetch: &FetchConfig, problem: &mut Report) 
         }
         if !fetch.allow_private_networks {
             let private = match url.host() {
-                Some(url::Host::Ipv4(ip)) => crate::fetch::is_private(ip.into()),
-                Some(url::Host::Ipv6(ip)) => crate::fetch::is_private(ip.into()),
+                Some(url::Host::Ipv4(ip)) => crate::fetch::address::is_private(ip.into()),
+                Some(url::Host::Ipv6(ip)) => crate::fetch::address::is_private(ip.into()),
                 Some(url::Host::Domain(d)) => {
                     let d = d.trim_end_matches('.').to_ascii_lowercase();
                     d == "localhost" || d.ends_with(".localhost")

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::{ClientError, FetchError};
+use super::error::{ClientError, FetchError};
 use crate::config::{FetchConfig, HostLimits};
 
 /// One host's share of the politeness budget.

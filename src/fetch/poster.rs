@@ -5,7 +5,8 @@
 
 use url::Url;
 
-use super::{client, FetchError, Purpose, Redirect};
+use super::client::{client, Purpose};
+use super::error::{FetchError, Redirect};
 use crate::config::FetchConfig;
 
 /// The client alerts are sent with. Sink URLs are the operator's own

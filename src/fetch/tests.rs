@@ -5,8 +5,10 @@
 use super::body::{DecodeFailure, Decoding};
 use super::guard::literal_private_host;
 use super::*;
-use chrono::DateTime;
+use crate::config::FetchConfig;
+use chrono::{DateTime, Utc};
 use std::net::IpAddr;
+use url::Url;
 
 #[test]
 fn bodies_decode_in_slices_and_bad_ones_are_errors() {
