@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::problem::Report;
 use super::raw::{Raw, RawFeed};
 use super::sections::is_proxy_url;
+use super::settings::{FeedConfig, FetchConfig};
 use super::values::{hide_password, parse_duration};
-use super::{FeedConfig, FetchConfig, Report};
 
 /// The feeds that are usable; the others are reported.
 pub(super) fn feeds(raw: &[RawFeed], problem: &mut Report) -> Vec<FeedConfig> {
