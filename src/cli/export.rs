@@ -9,7 +9,8 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::args::Format;
-use super::{filter, open_store};
+use super::filter;
+use super::open::open_store;
 use crate::config::Config;
 use crate::model::ExportRecord;
 
