@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{UsageError, ALERT_FLUSH};
+use super::exit::UsageError;
+use super::open::open_store;
+use super::run::{cmd_run, RunOptions, ALERT_FLUSH};
 use crate::config::Config;
 
 /// The bundled site: path, content type, body (with `{{BASE}}` standing
@@ -87,9 +89,9 @@ pub fn run(args: &DemoArgs) -> Result<i32> {
     println!("tidings demo: working in {}", dir.display());
     println!();
     println!("$ tidings run --once");
-    let code = super::cmd_run(
+    let code = cmd_run(
         &config,
-        super::RunOptions {
+        RunOptions {
             once: true,
             force: true,
             alert: false,
@@ -101,7 +103,7 @@ pub fn run(args: &DemoArgs) -> Result<i32> {
     if code != 0 {
         return Ok(code);
     }
-    let store = super::open_store(&config)?;
+    let store = open_store(&config)?;
     let records = store.export_filtered(&Default::default(), true)?;
     // The article a copy was found of: its provenance lists the sighting.
     let copied = records

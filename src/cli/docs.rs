@@ -5,7 +5,7 @@
 use anyhow::Result;
 use clap::CommandFactory;
 
-use super::Cli;
+use super::args::Cli;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<i32> {
     let mut cmd = Cli::command();

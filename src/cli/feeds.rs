@@ -12,7 +12,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use url::Url;
 
-use super::{runtime, UsageError};
+use super::exit::UsageError;
+use super::open::runtime;
 use crate::config::edit::{append_feeds, NewFeed};
 use crate::config::opml::{self, OpmlFeed};
 use crate::config::Config;

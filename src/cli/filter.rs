@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::UsageError;
+use super::exit::{unknown_name, UsageError};
 use crate::config::Config;
 use crate::store::{ArticleFilter, Store};
 
@@ -93,7 +93,7 @@ impl FilterArgs {
             known.sort();
             known.dedup();
             if !known.contains(name) {
-                let e = super::unknown_name("feed", name, &known);
+                let e = unknown_name("feed", name, &known);
                 return Err(UsageError(format!("--feed: {e}")).into());
             }
         }

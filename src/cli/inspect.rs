@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{load_config, open_store, runtime, UsageError, EXIT_USAGE};
+use super::exit::{UsageError, EXIT_USAGE};
+use super::open::{load_config, open_store, runtime};
 use crate::config::{Config, FetchConfig};
 use crate::fetch::{Fetcher, Validators};
 

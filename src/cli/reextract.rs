@@ -8,8 +8,9 @@
 use anyhow::Result;
 use chrono::Utc;
 
+use super::exit::UsageError;
 use super::filter::{parse_when, End};
-use super::{open_store, open_writer, UsageError};
+use super::open::{open_store, open_writer};
 use crate::archive;
 use crate::config::Config;
 use crate::corpus::{Corpus, FileName};

@@ -5,7 +5,9 @@
 
 use anyhow::Result;
 
-use super::{progress, runtime, summary, EXIT_INTERRUPTED, EXIT_PARTIAL};
+use super::exit::{EXIT_INTERRUPTED, EXIT_PARTIAL};
+use super::open::runtime;
+use super::{progress, summary};
 use crate::config::Config;
 
 /// What `tidings run` was asked.

@@ -9,8 +9,10 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use super::exit::UsageError;
 use super::filter::FilterArgs;
-use super::{open_store, Paint, UsageError};
+use super::open::open_store;
+use super::paint::Paint;
 use crate::config::Config;
 use crate::store::{SearchOptions, StoreError};
 use crate::topic::Query;

@@ -5,7 +5,8 @@
 
 use anyhow::Result;
 
-use super::{open_store, UsageError};
+use super::exit::UsageError;
+use super::open::open_store;
 use crate::config::Config;
 use crate::model::{ts, Capture};
 

@@ -10,7 +10,8 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{open_store, Paint};
+use super::open::open_store;
+use super::paint::Paint;
 use crate::config::Config;
 use crate::store::{DayCount, FeedCount, Store, StoryCount, Totals};
 

@@ -12,7 +12,8 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{open_store, Paint};
+use super::open::open_store;
+use super::paint::Paint;
 use crate::config::Config;
 use crate::model::FailureKind;
 use crate::store::FeedRow;

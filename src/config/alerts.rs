@@ -12,10 +12,11 @@ use std::time::Duration;
 use toml::Spanned;
 use url::Url;
 
+use super::problem::Report;
 use super::raw::{Raw, RawAlert};
 use super::sections::Paths;
 use super::values::parse_duration;
-use super::{AlertConfig, Report};
+use crate::alert::AlertConfig;
 use crate::alert::{EmailSink, Sink, Tls};
 use crate::topic::Query;
 

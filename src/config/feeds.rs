@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::problem::Report;
 use super::raw::{Raw, RawFeed};
 use super::sections::is_proxy_url;
+use super::settings::{FeedConfig, FetchConfig};
 use super::values::{hide_password, parse_duration};
-use super::{FeedConfig, FetchConfig, Report};
 
 /// The feeds that are usable; the others are reported.
 pub(super) fn feeds(raw: &[RawFeed], problem: &mut Report) -> Vec<FeedConfig> {
@@ -129,8 +130,8 @@ pub(super) fn check_feeds(raw: &Raw, fetch: &FetchConfig, problem: &mut Report) 
         }
         if !fetch.allow_private_networks {
             let private = match url.host() {
-                Some(url::Host::Ipv4(ip)) => crate::fetch::is_private(ip.into()),
-                Some(url::Host::Ipv6(ip)) => crate::fetch::is_private(ip.into()),
+                Some(url::Host::Ipv4(ip)) => crate::fetch::address::is_private(ip.into()),
+                Some(url::Host::Ipv6(ip)) => crate::fetch::address::is_private(ip.into()),
                 Some(url::Host::Domain(d)) => {
                     let d = d.trim_end_matches('.').to_ascii_lowercase();
                     d == "localhost" || d.ends_with(".localhost")

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::Problem;
+use super::problem::Problem;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -11,9 +11,10 @@ use std::time::Duration;
 use toml::Spanned;
 use url::Url;
 
+use super::problem::Report;
 use super::raw::{Raw, RawArchive, RawFetch, RawSchedule, RawTopic};
+use super::settings::{ArchiveConfig, FetchConfig, ScheduleConfig};
 use super::values::{hide_password, human, parse_duration, parse_size};
-use super::{ArchiveConfig, FetchConfig, Report, ScheduleConfig};
 use crate::topic::Query;
 
 /// Where relative paths start: the config file's directory.

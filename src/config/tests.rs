@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use url::Url;
+
 use super::sections::state_dir;
 use super::*;
 

@@ -4,7 +4,7 @@
 //! database (the store keeps the bytes); see ARCHITECTURE.md, "Codemap"
 //! (`dedup`).
 
-use super::{NUM_HASHES, SHINGLE_K};
+use super::params::{NUM_HASHES, SHINGLE_K};
 
 /// What the index keeps of one article, and what the store persists so the
 /// index comes back without re-reading corpus files.

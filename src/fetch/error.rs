@@ -30,8 +30,13 @@ pub enum FetchError {
     TooLarge { url: String, limit: u64 },
     #[error("{url}: timed out")]
     Timeout { url: String },
-    #[error("{url}: {message}")]
-    Redirect { url: String, message: String },
+    /// A redirect not followed: refused by us, or not a URL.
+    #[error("{url}: {source}")]
+    Redirect {
+        url: String,
+        #[source]
+        source: Redirect,
+    },
     /// The server could not be reached or the connection broke: name
     /// resolution, connection refused or reset, TLS handshake.
     #[error("{url}: {}", detail(source.as_ref()))]
@@ -49,10 +54,60 @@ pub enum FetchError {
         source: reqwest::Error,
     },
     /// The body does not decode as its Content-Encoding says.
-    #[error("{url}: {message}")]
-    Decode { url: String, message: String },
+    #[error("{url}: body does not decode as {encoding}: {source}")]
+    Decode {
+        url: String,
+        /// The Content-Encoding as sent ("sent" when there was none).
+        encoding: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Our side: the client could not be built or used.
     #[error("HTTP client: {0}")]
-    Client(String),
+    Client(#[source] ClientError),
+}
+
+/// Why a redirect was not followed. Our own refusals carry no source; a
+/// Location that is not a URL keeps the parser's error.
+#[derive(Debug, thiserror::Error)]
+pub enum Redirect {
+    #[error("redirect loop at {at}")]
+    Loop { at: String },
+    #[error("more than {limit} redirects")]
+    TooMany { limit: usize },
+    /// Where a redirect led (the config's URLs are checked at load).
+    #[error("only http and https are fetched")]
+    Scheme,
+    #[error("bad redirect to {location}: {source}")]
+    BadLocation {
+        location: String,
+        #[source]
+        source: url::ParseError,
+    },
+    /// An alert sink that answers 3xx: alerts go only to the configured
+    /// URL, so its signature and secrets go nowhere else.
+    #[error("HTTP {status}: the sink redirects elsewhere, and alerts are sent only to the configured URL")]
+    Sink { status: u16 },
+}
+
+/// What went wrong on our side of a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A proxy URL reqwest refuses; `proxy` has its password hidden.
+    #[error("proxy {proxy}: {source}")]
+    Proxy {
+        proxy: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{0}")]
+    Build(#[source] reqwest::Error),
+    /// No client for the proxy asked for, nor a direct one.
+    #[error("no HTTP client")]
+    Missing,
+    /// The budget of requests in flight was closed.
+    #[error("{0}")]
+    Budget(#[source] tokio::sync::AcquireError),
 }
 
 /// The guard's refusal, returned by the resolver inside reqwest and found

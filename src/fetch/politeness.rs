@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::FetchError;
+use super::error::{ClientError, FetchError};
 use crate::config::{FetchConfig, HostLimits};
 
 /// One host's share of the politeness budget.
@@ -86,7 +86,7 @@ impl Politeness {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|e| FetchError::Client(e.to_string()))?;
+            .map_err(|e| FetchError::Client(ClientError::Budget(e)))?;
         loop {
             // Registered before the state is read, so a slot freed in
             // between still wakes this waiter.

@@ -5,7 +5,8 @@
 
 use url::Url;
 
-use super::{client, FetchError, Purpose};
+use super::client::{client, Purpose};
+use super::error::{FetchError, Redirect};
 use crate::config::FetchConfig;
 
 /// The client alerts are sent with. Sink URLs are the operator's own
@@ -79,9 +80,7 @@ impl Poster {
         if (300..400).contains(&status) {
             return Err(FetchError::Redirect {
                 url: shown,
-                message: format!(
-                    "HTTP {status}: the sink redirects elsewhere, and alerts are sent only to the configured URL"
-                ),
+                source: Redirect::Sink { status },
             });
         }
         let mut answer = Vec::new();

@@ -5,8 +5,10 @@
 use super::body::{DecodeFailure, Decoding};
 use super::guard::literal_private_host;
 use super::*;
-use chrono::DateTime;
+use crate::config::FetchConfig;
+use chrono::{DateTime, Utc};
 use std::net::IpAddr;
+use url::Url;
 
 #[test]
 fn bodies_decode_in_slices_and_bad_ones_are_errors() {
@@ -282,4 +284,127 @@ fn a_refused_connection_is_a_network_failure_with_its_source() {
         at = s.source();
     }
     assert_eq!(kind, Some(std::io::ErrorKind::ConnectionRefused), "{e:?}");
+}
+
+/// A server on 127.0.0.1 that answers each path with a fixed response:
+/// redirects that are refused and a body that does not decode.
+fn refusing_server() -> Url {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut lines = BufReader::new(conn.try_clone().unwrap()).lines();
+            let Some(Ok(first)) = lines.next() else {
+                continue;
+            };
+            // The rest of the request head.
+            for line in lines.by_ref() {
+                if line.map_or(true, |l| l.is_empty()) {
+                    break;
+                }
+            }
+            let path = first.split(' ').nth(1).unwrap_or("/").to_string();
+            let answer = match path.as_str() {
+                "/loop" => "HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n",
+                "/bad" => "HTTP/1.1 302 Found\r\nLocation: http://[oops/\r\nContent-Length: 0\r\n\r\n",
+                "/gopher" => "HTTP/1.1 301 Moved\r\nLocation: gopher://example.org/\r\nContent-Length: 0\r\n\r\n",
+                "/gz" => "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!",
+                _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+            };
+            let _ = conn.write_all(answer.as_bytes());
+        }
+    });
+    Url::parse(&format!("http://{addr}/")).unwrap()
+}
+
+/// The first error of type `T` in `e`'s `source()` chain (`e` left out).
+fn cause<T: std::error::Error + 'static>(e: &FetchError) -> Option<&T> {
+    let mut at = std::error::Error::source(e);
+    while let Some(s) = at {
+        if let Some(t) = s.downcast_ref::<T>() {
+            return Some(t);
+        }
+        at = s.source();
+    }
+    None
+}
+
+/// Refused redirects and undecodable bodies keep their cause as a typed
+/// source (our own refusal, the URL parser's error, the decoder's
+/// `io::Error`), and say what they always said.
+#[test]
+fn refusals_and_bad_bodies_keep_their_cause() {
+    let rt = runtime();
+    let cfg = FetchConfig {
+        allow_private_networks: true,
+        ..Default::default()
+    };
+    let fetcher = Fetcher::new(&cfg, &[]).unwrap();
+    let base = refusing_server();
+    let get = |path: &str| {
+        let url = base.join(path).unwrap();
+        let e = rt
+            .block_on(fetcher.get(&url, &Validators::default(), 1 << 20, None))
+            .unwrap_err();
+        (url, e)
+    };
+
+    let (url, e) = get("loop");
+    assert!(
+        matches!(cause::<Redirect>(&e), Some(Redirect::Loop { at }) if at == url.as_str()),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), format!("{url}: redirect loop at {url}"));
+
+    let (url, e) = get("bad");
+    let parse = cause::<url::ParseError>(&e).expect("the parser's error");
+    assert!(matches!(
+        cause::<Redirect>(&e),
+        Some(Redirect::BadLocation { .. })
+    ));
+    assert_eq!(
+        e.to_string(),
+        format!("{url}: bad redirect to http://[oops/: {parse}")
+    );
+
+    let (_, e) = get("gopher");
+    assert!(
+        matches!(cause::<Redirect>(&e), Some(Redirect::Scheme)),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "gopher://example.org/: only http and https are fetched"
+    );
+
+    let (url, e) = get("gz");
+    let io = cause::<std::io::Error>(&e).expect("the decoder's error");
+    assert!(matches!(&e, FetchError::Decode { encoding, .. } if encoding == "gzip"));
+    assert_eq!(
+        e.to_string(),
+        format!("{url}: body does not decode as gzip: {io}")
+    );
+}
+
+/// A proxy the client refuses is our side's error, with reqwest's error
+/// as its source and the proxy's password hidden.
+#[test]
+fn a_refused_proxy_keeps_reqwests_error() {
+    let cfg = FetchConfig {
+        proxy: Some("http://me:secret@[oops:8080".into()),
+        ..Default::default()
+    };
+    let Err(e) = Fetcher::new(&cfg, &[]) else {
+        panic!("a proxy that is not a URL was taken");
+    };
+    let source = cause::<reqwest::Error>(&e).expect("reqwest's error");
+    assert!(
+        matches!(&e, FetchError::Client(ClientError::Proxy { .. })),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("secret"), "{e}");
+    assert!(e.to_string().starts_with("HTTP client: proxy "), "{e}");
+    assert!(e.to_string().ends_with(&format!(": {source}")), "{e}");
 }

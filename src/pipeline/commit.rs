@@ -33,7 +33,8 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, error, info};
 use url::Url;
 
-use super::{EntryOutcome, PipelineError};
+use super::error::PipelineError;
+use super::outcome::EntryOutcome;
 use crate::archive::Archive;
 use crate::corpus::{self, Corpus, FileName, Staged};
 use crate::dedup::{self, Decision, DocMeta, Fingerprint};

@@ -14,7 +14,9 @@ use tracing::{info, warn};
 use url::Url;
 
 use super::commit::{Candidate, Page, Queued};
-use super::{lock, Pipeline, PipelineError};
+use super::error::PipelineError;
+use super::handle::{lock, Pipeline};
+use super::outcome::EntryOutcome;
 use crate::alert;
 use crate::archive;
 use crate::config::FeedConfig;
@@ -67,17 +69,6 @@ pub fn reextract(
     let article = extract::extract_with(&http.body, http.header("content-type"), &url, &opts)
         .map_err(|e| format!("{url}: {e}"))?;
     Ok(article_text(&article, Some(fallback_title)))
-}
-
-/// What became of one entry.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EntryOutcome {
-    Seen,
-    Stored(u64),
-    Duplicate(u64),
-    Offtopic,
-    NoArticle(String),
-    Failed(String),
 }
 
 impl Pipeline {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 
-use super::Pipeline;
+use super::handle::Pipeline;
 use crate::config::FeedConfig;
 use crate::model::FeedOutcome;
 use crate::schedule;

@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
-use super::{Ingest, PipelineError};
+use super::commit::Ingest;
+use super::error::PipelineError;
 use crate::archive::Archive;
 use crate::config::Config;
 use crate::corpus::{Corpus, FileName};

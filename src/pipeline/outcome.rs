@@ -1,12 +1,24 @@
-//! How a poll failure is classified: `model::FailureKind` and
-//! `model::PollFailure` taken from the pipeline's error types.
+//! What an entry came to (`EntryOutcome`), and how a poll failure is
+//! classified: `model::FailureKind` and `model::PollFailure` taken from
+//! the pipeline's error types.
 //!
 //! See `ARCHITECTURE.md`, "Codemap" (`pipeline`). Must not: hold logic
 //! beyond classifying an error by its type (never by its words).
 
-use super::PipelineError;
+use super::error::PipelineError;
 use crate::fetch::FetchError;
 use crate::model::{FailureKind, PollFailure};
+
+/// What became of one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryOutcome {
+    Seen,
+    Stored(u64),
+    Duplicate(u64),
+    Offtopic,
+    NoArticle(String),
+    Failed(String),
+}
 
 impl FailureKind {
     pub fn of_fetch(e: &FetchError) -> FailureKind {

@@ -15,7 +15,9 @@ use tracing::{error, info, warn};
 use url::Url;
 
 use super::entry::{newest_first, order_for_ingestion, Prepared};
-use super::{EntryOutcome, Pipeline, PipelineError, POLL_FAILURES};
+use super::error::PipelineError;
+use super::handle::Pipeline;
+use super::outcome::{EntryOutcome, POLL_FAILURES};
 use crate::config::FeedConfig;
 use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Validators};

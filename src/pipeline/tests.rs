@@ -51,7 +51,8 @@ fn failure_kinds_come_from_the_error_type_not_its_words() {
         (
             FetchError::Decode {
                 url: url.clone(),
-                message: "body does not decode as gzip".into(),
+                encoding: "gzip".into(),
+                source: std::io::Error::other("invalid gzip header"),
             },
             FailureKind::Other,
         ),
@@ -60,7 +61,7 @@ fn failure_kinds_come_from_the_error_type_not_its_words() {
         (
             FetchError::Redirect {
                 url: url.clone(),
-                message: "more than 10 redirects".into(),
+                source: crate::fetch::Redirect::TooMany { limit: 10 },
             },
             FailureKind::Other,
         ),
