@@ -2,6 +2,10 @@
 //!
 //! The clock and signals live here; the decisions (when is a feed due)
 //! are `schedule`'s and the work is `pipeline::Pipeline::refresh_feed`.
+//! See ARCHITECTURE.md, "Tasks in the daemon". Must not decide when a feed
+//! is due, read the wall clock except through `Clock`, or time anything
+//! but on tokio's clock: its tests (`tests.rs`) run this loop in tokio's
+//! paused time, with scripted polls in place of `refresh_feed`.
 //!
 //! * Start: the caller has opened the store and indexed the corpus; the
 //!   daemon binds the metrics endpoint (if asked), then tells systemd
@@ -22,16 +26,18 @@
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, FeedConfig};
 use crate::model::FeedOutcome;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::service::health::{Health, Liveness};
@@ -187,14 +193,50 @@ pub fn spawn_watchdog(
     });
 }
 
-/// A monotonic clock in milliseconds since the daemon started.
+/// The loop's time: tokio's monotonic clock (which tests pause and
+/// advance) since the daemon started, and the wall time the schedule is
+/// compared with. The loop reads no other clock.
 #[derive(Clone, Copy)]
-struct Clock(Instant);
+struct Clock {
+    start: Instant,
+    /// `None`: the system's wall clock, the one `refresh_feed` records the
+    /// next poll with (the two must agree, and a monotonic clock stands
+    /// still while the machine is suspended). `Some(t)`: `t` at `start`,
+    /// moving with tokio's clock, for the tests' paused time.
+    wall: Option<DateTime<Utc>>,
+}
 
 impl Clock {
-    fn ms(&self) -> u64 {
-        self.0.elapsed().as_millis().min(u64::MAX as u128) as u64
+    fn system() -> Clock {
+        Clock {
+            start: Instant::now(),
+            wall: None,
+        }
     }
+
+    /// Milliseconds since the daemon started.
+    fn ms(&self) -> u64 {
+        self.start.elapsed().as_millis().min(u64::MAX as u128) as u64
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        match self.wall {
+            None => Utc::now(),
+            Some(t) => t + chrono::Duration::from_std(self.start.elapsed()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One feed's poll as the loop starts it. The daemon's is [`refresh`];
+/// the loop's tests pass polls that need no network, since paused time
+/// would fire every HTTP timeout at once.
+type PollFn = Arc<
+    dyn Fn(Pipeline, FeedConfig) -> Pin<Box<dyn Future<Output = FeedOutcome> + Send>> + Send + Sync,
+>;
+
+/// The real poll: `Pipeline::refresh_feed`.
+fn refresh() -> PollFn {
+    Arc::new(|p, f| Box::pin(async move { p.refresh_feed(&f).await }))
 }
 
 /// What `/metrics` and `/healthz` read.
@@ -221,11 +263,13 @@ fn tell(result: std::io::Result<()>) {
 
 /// The feeds being polled: one poll per feed at a time.
 #[derive(Clone, Default)]
-struct InFlight(Arc<Mutex<HashSet<String>>>);
+struct InFlight {
+    names: Arc<Mutex<HashSet<String>>>,
+}
 
 impl InFlight {
     fn set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.names.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The feed's turn, unless it is being polled already.
@@ -269,8 +313,13 @@ impl Drop for Claim {
 
 /// Starts one feed's poll on the tracker: it waits for a slot, runs, and
 /// gives its claim back when it ends, whichever way it ends.
-fn spawn_poll<F>(tracker: &TaskTracker, slots: Arc<Semaphore>, mut claim: Claim, poll: F)
-where
+fn spawn_poll<F>(
+    tracker: &TaskTracker,
+    slots: Arc<Semaphore>,
+    clock: Clock,
+    mut claim: Claim,
+    poll: F,
+) where
     F: Future<Output = FeedOutcome> + Send + 'static,
 {
     tracker.spawn(async move {
@@ -282,7 +331,7 @@ where
         claim.polling = true;
         let started = Instant::now();
         let out = poll.await;
-        m.poll_finished(&out, started.elapsed(), Utc::now().timestamp());
+        m.poll_finished(&out, started.elapsed(), clock.now().timestamp());
         drop(claim);
     });
 }
@@ -292,6 +341,7 @@ struct Rounds {
     pipeline: Pipeline,
     slots: Arc<Semaphore>,
     in_flight: InFlight,
+    poll: PollFn,
     tracker: TaskTracker,
     health: Arc<Health>,
     clock: Clock,
@@ -305,7 +355,7 @@ impl Rounds {
     /// One round: starts a poll for each due feed not in flight, and says
     /// how long to nap before the next round.
     fn round(&mut self, rows: Result<Vec<crate::store::FeedRow>, PipelineError>) -> Duration {
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut nap = self.nap_cap;
         let rows = match rows {
             Err(e) => {
@@ -331,9 +381,8 @@ impl Rounds {
             let Some(claim) = self.in_flight.claim(&feed.name) else {
                 continue;
             };
-            let (p, f) = (self.pipeline.clone(), feed.clone());
-            let poll = async move { p.refresh_feed(&f).await };
-            spawn_poll(&self.tracker, self.slots.clone(), claim, poll);
+            let poll = (self.poll)(self.pipeline.clone(), feed.clone());
+            spawn_poll(&self.tracker, self.slots.clone(), self.clock, claim, poll);
         }
         self.health.tick(self.clock.ms());
         let status = status_line(
@@ -378,9 +427,20 @@ impl Rounds {
 pub async fn serve(
     pipeline: Pipeline,
     opts: Options,
-    mut signals: Signals,
+    signals: Signals,
 ) -> Result<Stopped, DaemonError> {
-    let clock = Clock(Instant::now());
+    serve_with(pipeline, opts, signals, Clock::system(), refresh()).await
+}
+
+/// [`serve`] with its clock and its poll given: the loop the binary runs,
+/// which the tests drive in paused time.
+async fn serve_with(
+    pipeline: Pipeline,
+    opts: Options,
+    mut signals: Signals,
+    clock: Clock,
+    poll: PollFn,
+) -> Result<Stopped, DaemonError> {
     // With a watchdog, the loop wakes four times per period and counts as
     // stalled after two; without, a stall shows on /healthz after 3 naps.
     let nap_cap = opts
@@ -414,6 +474,7 @@ pub async fn serve(
         slots: Arc::new(Semaphore::new(pipeline.config().fetch.concurrency)),
         pipeline,
         in_flight: InFlight::default(),
+        poll,
         tracker: tracker.clone(),
         health,
         clock,
@@ -595,54 +656,4 @@ async fn reload(current: &Pipeline) -> Option<Pipeline> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression: the feed was taken out of the in-flight set after its
-    /// poll returned, in the same task, so a poll that panicked left it
-    /// there and the loop never polled that feed again.
-    #[tokio::test]
-    async fn a_feed_whose_poll_panics_is_polled_again() {
-        let (tracker, slots) = (TaskTracker::new(), Arc::new(Semaphore::new(1)));
-        let in_flight = InFlight::default();
-        let claim = in_flight.claim("f").expect("first claim");
-        assert!(in_flight.claim("f").is_none(), "one poll per feed");
-        let poll = async { panic!("a bug in a poll") };
-        spawn_poll(&tracker, slots.clone(), claim, poll);
-        tracker.close();
-        tracker.wait().await;
-        assert_eq!(in_flight.len(), 0);
-        let again = in_flight
-            .claim("f")
-            .expect("the feed is free to poll again");
-        // And the slot came back: the next poll runs.
-        let tracker = TaskTracker::new();
-        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let r = ran.clone();
-        spawn_poll(&tracker, slots, again, async move {
-            r.store(true, std::sync::atomic::Ordering::SeqCst);
-            FeedOutcome::default()
-        });
-        tracker.close();
-        tracker.wait().await;
-        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
-        assert_eq!(in_flight.len(), 0);
-    }
-
-    #[test]
-    fn status_says_what_is_happening() {
-        let names = |n: usize| (0..n).map(|i| format!("f{i}")).collect::<Vec<_>>();
-        let s = status_line(3, &names(2), 5, Duration::from_secs(9));
-        assert_eq!(s, "3 feeds; polling f0, f1; 5 new articles since start");
-        let s = status_line(9, &names(5), 5, Duration::from_secs(9));
-        assert_eq!(
-            s,
-            "9 feeds; polling f0, f1, f2 and 2 more; 5 new articles since start"
-        );
-        let s = status_line(3, &[], 0, Duration::from_secs(9));
-        assert_eq!(
-            s,
-            "3 feeds; idle, next look in 9s; 0 new articles since start"
-        );
-    }
-}
+mod tests;
