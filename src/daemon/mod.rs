@@ -10,9 +10,11 @@
 //! * Start: the caller has opened the store and indexed the corpus; the
 //!   daemon binds the metrics endpoint (if asked), then tells systemd
 //!   READY=1.
-//! * Each round of the loop reads the feeds' state from the store; a good
-//!   round marks the daemon healthy, and only a healthy daemon pings the
-//!   systemd watchdog and answers 200 on `/healthz`.
+//! * Each round of the loop reads the feeds' state from the store, starts
+//!   the due feeds' polls, and naps until the next feed is due, a poll
+//!   ends or a signal comes. A good round marks the daemon healthy, and
+//!   only a healthy daemon pings the systemd watchdog and answers 200 on
+//!   `/healthz`.
 //! * SIGHUP reloads the config: feeds added or removed take effect without
 //!   a restart, and the alert delivery loop follows the new sinks; a config
 //!   that does not load leaves the old one running.
@@ -23,7 +25,7 @@
 //!   was stopped is safe to drop: articles are stored in two phases and
 //!   the next start repairs the first phase.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -31,7 +33,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, Semaphore};
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -48,8 +51,14 @@ use crate::service::{http, metrics};
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(30);
 /// The longest the loop sleeps before looking at the schedule again.
 const MAX_NAP: Duration = Duration::from_secs(30);
-/// The shortest: feeds being polled stay due until their poll is recorded.
+/// The shortest: feeds being polled stay due until their poll is recorded,
+/// and polls ending one after another wake the loop once per nap at most.
 const MIN_NAP: Duration = Duration::from_millis(200);
+/// A feed whose poll ended without recording its next poll (the store
+/// refused the write) is still due; it is not started again sooner than
+/// this, so that waking on a poll's end cannot become a tight loop
+/// against the feed's server.
+const UNRECORDED_RETRY: Duration = MAX_NAP;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -265,6 +274,9 @@ fn tell(result: std::io::Result<()>) {
 #[derive(Clone, Default)]
 struct InFlight {
     names: Arc<Mutex<HashSet<String>>>,
+    /// Told each time a poll ends, so the loop looks at the schedule again
+    /// instead of napping through the next poll the ended one recorded.
+    ended: Arc<Notify>,
 }
 
 impl InFlight {
@@ -308,6 +320,7 @@ impl Drop for Claim {
             metrics::global().poll_ended();
         }
         self.set.set().remove(&self.name);
+        self.set.ended.notify_one();
     }
 }
 
@@ -341,6 +354,9 @@ struct Rounds {
     pipeline: Pipeline,
     slots: Arc<Semaphore>,
     in_flight: InFlight,
+    /// When each feed's last poll started (monotonic, and wall time to
+    /// compare with the next poll it records): see [`UNRECORDED_RETRY`].
+    started: HashMap<String, (Instant, DateTime<Utc>)>,
     poll: PollFn,
     tracker: TaskTracker,
     health: Arc<Health>,
@@ -377,10 +393,23 @@ impl Rounds {
         if let Some(wait) = chosen.next.and_then(|t| (t - now).to_std().ok()) {
             nap = nap.min(wait);
         }
+        let next: HashMap<&str, _> = rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.next_poll))
+            .collect();
+        self.started
+            .retain(|_, (at, _)| at.elapsed() < UNRECORDED_RETRY);
         for feed in chosen.due {
+            let recorded = next.get(feed.name.as_str()).copied().flatten();
+            if let Some(wait) = self.held_back(&feed.name, recorded) {
+                nap = nap.min(wait);
+                continue;
+            }
             let Some(claim) = self.in_flight.claim(&feed.name) else {
                 continue;
             };
+            self.started
+                .insert(feed.name.clone(), (Instant::now(), now));
             let poll = (self.poll)(self.pipeline.clone(), feed.clone());
             spawn_poll(&self.tracker, self.slots.clone(), self.clock, claim, poll);
         }
@@ -396,6 +425,17 @@ impl Rounds {
             self.last_status = status;
         }
         nap
+    }
+
+    /// How long a due feed waits yet because its last poll, started less
+    /// than [`UNRECORDED_RETRY`] ago, did not record a next poll after its
+    /// start (`next`, the row's). `None`: it may start now.
+    fn held_back(&self, name: &str, next: Option<DateTime<Utc>>) -> Option<Duration> {
+        let (at, wall) = self.started.get(name)?;
+        if next.is_some_and(|n| n > *wall) {
+            return None;
+        }
+        UNRECORDED_RETRY.checked_sub(at.elapsed())
     }
 
     /// SIGHUP: the config loaded again; the delivery loop follows through
@@ -474,6 +514,7 @@ async fn serve_with(
         slots: Arc::new(Semaphore::new(pipeline.config().fetch.concurrency)),
         pipeline,
         in_flight: InFlight::default(),
+        started: HashMap::new(),
         poll,
         tracker: tracker.clone(),
         health,
@@ -491,6 +532,10 @@ async fn serve_with(
         // A round waits for the writer to read the schedule; a signal
         // does not wait for it (the writer may be stuck on a slow disk).
         let pipeline = rounds.pipeline.clone();
+        // Polls that ended before this read are seen by it: their wake-up
+        // is spent.
+        let ended = rounds.in_flight.ended.clone();
+        let _ = ended.notified().now_or_never();
         let read = tokio::select! {
             rows = pipeline.feed_rows() => Ok(rows),
             s = signals.recv() => Err(s),
@@ -498,8 +543,15 @@ async fn serve_with(
         let heard = match read {
             Ok(rows) => {
                 let nap = rounds.round(rows);
+                // A poll that ends may have recorded a next poll sooner
+                // than the nap's end, and the status names it as polling.
+                let a_poll_ends = async {
+                    tokio::time::sleep(MIN_NAP).await;
+                    ended.notified().await
+                };
                 tokio::select! {
                     s = signals.recv() => s,
+                    _ = a_poll_ends => continue,
                     _ = tokio::time::sleep(nap.max(MIN_NAP)) => continue,
                 }
             }

@@ -20,6 +20,8 @@ struct Script {
     /// When the feed is due again, counted from the poll's end; `None`
     /// records nothing (as when the store refuses the write).
     next_in: Option<Duration>,
+    /// Panics at the end instead.
+    panics: bool,
 }
 
 fn secs(s: u64) -> Duration {
@@ -31,6 +33,7 @@ fn takes(takes: u64, next_in: u64) -> Script {
     Script {
         takes: secs(takes),
         next_in: Some(secs(next_in)),
+        panics: false,
     }
 }
 
@@ -129,6 +132,9 @@ fn scripted(
             };
             let (i, s) = at;
             tokio::time::sleep(s.takes).await;
+            if s.panics {
+                panic!("a bug in {}'s poll", f.name);
+            }
             if let Some(after) = s.next_in {
                 let now = clock.now();
                 let next = now + chrono::Duration::from_std(after).unwrap();
@@ -201,6 +207,79 @@ async fn a_due_feed_is_polled_and_again_after_its_interval_not_before() {
     // Each poll takes a second and is due again its interval after it ends.
     assert_at(&starts(&log, "a"), &[0, 61, 122, 183]);
     assert_at(&starts(&log, "b"), &[0, 91, 182]);
+}
+
+/// Regression (issue 20): a poll that ended did not wake the loop, which
+/// napped on (up to 30 s) past the next poll the ended one had recorded,
+/// and its status kept naming the feed as being polled.
+#[tokio::test(start_paused = true)]
+async fn a_poll_ending_wakes_the_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = open(dir.path(), &["a"]).await;
+    let (clock, log) = (paused_clock(), Log::default());
+    let sock = dir.path().join("notify.sock");
+    let listener = std::os::unix::net::UnixDatagram::bind(&sock).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let mut opts = options(secs(30));
+    opts.notifier = Arc::new(Notifier::to(sock.as_os_str()).unwrap());
+    let poll = scripted(clock, &log, |_, _| takes(2, 5));
+    run(pipeline, opts, clock, poll, |tx| async move {
+        at(clock, 20).await;
+        send(&tx, Signal::Stop(Stopped::Term));
+    })
+    .await;
+    assert_at(&starts(&log, "a"), &[0, 7, 14]);
+    let mut told = Vec::new();
+    let mut buf = [0u8; 1024];
+    while let Ok(n) = listener.recv(&mut buf) {
+        told.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    // The count of articles is the process's, shared with other tests.
+    let said: Vec<&str> = told
+        .iter()
+        .map(|m| m.rsplit_once("; ").map_or(m.as_str(), |(s, _)| s))
+        .collect();
+    // Paused time is exact: each poll ends 5 s before the next is due.
+    let (polling, idle) = (
+        "STATUS=1 feeds; polling a",
+        "STATUS=1 feeds; idle, next look in 5s",
+    );
+    assert_eq!(
+        said,
+        [
+            "READY=1\nSTATUS=watching 1 feeds",
+            polling,
+            idle,
+            polling,
+            idle,
+            polling,
+            idle,
+            "STOPPING=1\nSTATUS=stopping: 0 polls finishing (at most 30s)",
+        ],
+        "{told:?}"
+    );
+}
+
+/// A poll that records no next poll leaves its feed due; the loop, woken
+/// by its end, does not start it again before `UNRECORDED_RETRY`. And a
+/// poll that panics frees its feed too.
+#[tokio::test(start_paused = true)]
+async fn a_poll_that_records_nothing_is_retried_after_a_while() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = open(dir.path(), &["a"]).await;
+    let (clock, log) = (paused_clock(), Log::default());
+    let poll = scripted(clock, &log, |_, nth| Script {
+        takes: secs(1),
+        next_in: None,
+        panics: nth == 0,
+    });
+    run(pipeline, options(secs(30)), clock, poll, |tx| async move {
+        at(clock, 100).await;
+        send(&tx, Signal::Stop(Stopped::Term));
+    })
+    .await;
+    assert_eq!(UNRECORDED_RETRY, secs(30));
+    assert_at(&starts(&log, "a"), &[0, 30, 60, 90]);
 }
 
 /// SIGHUP: feeds added are polled at once, a config that does not load
