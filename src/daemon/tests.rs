@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use chrono::TimeZone;
+use tokio::net::UnixDatagram;
 
 use super::*;
 use crate::store::PollResult;
@@ -181,6 +182,43 @@ where
     out
 }
 
+/// What a notifier sent to a socket in a test's directory. A task reads
+/// it as the datagrams come: the sender blocks once a few (10 by
+/// default on Linux) wait unread.
+struct Told {
+    sock: Arc<UnixDatagram>,
+    got: Arc<Mutex<Vec<String>>>,
+}
+
+impl Told {
+    /// The notifications sent since the last call.
+    fn take(&self) -> Vec<String> {
+        let mut got = self.got.lock().unwrap();
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = self.sock.try_recv(&mut buf) {
+            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        std::mem::take(&mut *got)
+    }
+}
+
+/// A notifier sending to a socket in `dir`, and what it sent.
+fn notify_socket(dir: &Path) -> (Arc<Notifier>, Told) {
+    let path = dir.join("notify.sock");
+    let sock = Arc::new(UnixDatagram::bind(&path).unwrap());
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (s, g) = (sock.clone(), got.clone());
+    tokio::spawn(async move {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = s.recv(&mut buf).await {
+            let message = String::from_utf8_lossy(&buf[..n]).into_owned();
+            g.lock().unwrap().push(message);
+        }
+    });
+    let notifier = Notifier::to(path.as_os_str()).unwrap();
+    (Arc::new(notifier), Told { sock, got })
+}
+
 async fn at(clock: Clock, when: u64) {
     tokio::time::sleep_until(clock.start + secs(when)).await;
 }
@@ -217,11 +255,9 @@ async fn a_poll_ending_wakes_the_loop() {
     let dir = tempfile::tempdir().unwrap();
     let pipeline = open(dir.path(), &["a"]).await;
     let (clock, log) = (paused_clock(), Log::default());
-    let sock = dir.path().join("notify.sock");
-    let listener = std::os::unix::net::UnixDatagram::bind(&sock).unwrap();
-    listener.set_nonblocking(true).unwrap();
+    let (notifier, told) = notify_socket(dir.path());
     let mut opts = options(secs(30));
-    opts.notifier = Arc::new(Notifier::to(sock.as_os_str()).unwrap());
+    opts.notifier = notifier;
     let poll = scripted(clock, &log, |_, _| takes(2, 5));
     run(pipeline, opts, clock, poll, |tx| async move {
         at(clock, 20).await;
@@ -229,11 +265,7 @@ async fn a_poll_ending_wakes_the_loop() {
     })
     .await;
     assert_at(&starts(&log, "a"), &[0, 7, 14]);
-    let mut told = Vec::new();
-    let mut buf = [0u8; 1024];
-    while let Ok(n) = listener.recv(&mut buf) {
-        told.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
+    let told = told.take();
     // The count of articles is the process's, shared with other tests.
     let said: Vec<&str> = told
         .iter()
@@ -361,6 +393,59 @@ async fn a_second_interrupt_stops_at_once() {
     assert_eq!(stopped, Stopped::Interrupt);
     assert_at(&[at_end], &[3]);
     assert_eq!(seen(&log)[0].end, None);
+}
+
+/// The watchdog hears from a loop that completes its rounds, and no
+/// longer from one that is stuck (here its read of the schedule waits
+/// behind a writer that holds the store), until it moves again.
+#[tokio::test(start_paused = true)]
+async fn a_stalled_loop_stops_the_watchdog_pings() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = open(dir.path(), &["a"]).await;
+    let writer = pipeline.clone();
+    let (clock, log) = (paused_clock(), Log::default());
+    let (notifier, told) = notify_socket(dir.path());
+    // Pings every second; stalled after 2 s without a round.
+    let mut opts = options(secs(30));
+    opts.notifier = notifier;
+    opts.watchdog = Some(secs(4));
+    let poll = scripted(clock, &log, |_, _| takes(0, 3600));
+    let pings = |l: &Told| l.take().iter().filter(|m| *m == "WATCHDOG=1").count();
+    let told = &told;
+    run(pipeline, opts, clock, poll, |tx| async move {
+        at(clock, 10).await;
+        let healthy = pings(told);
+        let (held, holding) = tokio::sync::oneshot::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let stuck = tokio::spawn(async move {
+            writer
+                .with_ingest(move |_| {
+                    let _ = held.send(());
+                    let _ = released.recv();
+                    Ok(())
+                })
+                .await
+        });
+        holding.await.unwrap();
+        // Blocking work keeps paused time from moving by itself.
+        for _ in 0..10 {
+            tokio::time::advance(secs(1)).await;
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+        }
+        let stalled = pings(told);
+        release.send(()).unwrap();
+        stuck.await.unwrap().unwrap();
+        let resumed_at = clock.start.elapsed().as_secs();
+        at(clock, resumed_at + 10).await;
+        let resumed = pings(told);
+        assert!(healthy >= 9, "{healthy} pings in the first 10 s");
+        assert!(stalled <= 4, "{stalled} pings in 10 s of a stuck loop");
+        assert!(resumed >= 9, "{resumed} pings in the 10 s after");
+        send(&tx, Signal::Stop(Stopped::Term));
+    })
+    .await;
 }
 
 /// Regression: the feed was taken out of the in-flight set after its
