@@ -2,13 +2,19 @@
 //!
 //! The clock and signals live here; the decisions (when is a feed due)
 //! are `schedule`'s and the work is `pipeline::Pipeline::refresh_feed`.
+//! See ARCHITECTURE.md, "Tasks in the daemon". Must not decide when a feed
+//! is due, read the wall clock except through `Clock`, or time anything
+//! but on tokio's clock: its tests (`tests.rs`) run this loop in tokio's
+//! paused time, with scripted polls in place of `refresh_feed`.
 //!
 //! * Start: the caller has opened the store and indexed the corpus; the
 //!   daemon binds the metrics endpoint (if asked), then tells systemd
 //!   READY=1.
-//! * Each round of the loop reads the feeds' state from the store; a good
-//!   round marks the daemon healthy, and only a healthy daemon pings the
-//!   systemd watchdog and answers 200 on `/healthz`.
+//! * Each round of the loop reads the feeds' state from the store, starts
+//!   the due feeds' polls, and naps until the next feed is due, a poll
+//!   ends or a signal comes. A good round marks the daemon healthy, and
+//!   only a healthy daemon pings the systemd watchdog and answers 200 on
+//!   `/healthz`.
 //! * SIGHUP reloads the config: feeds added or removed take effect without
 //!   a restart, and the alert delivery loop follows the new sinks; a config
 //!   that does not load leaves the old one running.
@@ -19,19 +25,22 @@
 //!   was stopped is safe to drop: articles are stored in two phases and
 //!   the next start repairs the first phase.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::Utc;
-use tokio::sync::{mpsc, Semaphore};
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, info, warn};
 
-use crate::config::Config;
+use crate::config::{Config, FeedConfig};
 use crate::model::FeedOutcome;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::service::health::{Health, Liveness};
@@ -42,8 +51,14 @@ use crate::service::{http, metrics};
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(30);
 /// The longest the loop sleeps before looking at the schedule again.
 const MAX_NAP: Duration = Duration::from_secs(30);
-/// The shortest: feeds being polled stay due until their poll is recorded.
+/// The shortest: feeds being polled stay due until their poll is recorded,
+/// and polls ending one after another wake the loop once per nap at most.
 const MIN_NAP: Duration = Duration::from_millis(200);
+/// A feed whose poll ended without recording its next poll (the store
+/// refused the write) is still due; it is not started again sooner than
+/// this, so that waking on a poll's end cannot become a tight loop
+/// against the feed's server.
+const UNRECORDED_RETRY: Duration = MAX_NAP;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -187,14 +202,50 @@ pub fn spawn_watchdog(
     });
 }
 
-/// A monotonic clock in milliseconds since the daemon started.
+/// The loop's time: tokio's monotonic clock (which tests pause and
+/// advance) since the daemon started, and the wall time the schedule is
+/// compared with. The loop reads no other clock.
 #[derive(Clone, Copy)]
-struct Clock(Instant);
+struct Clock {
+    start: Instant,
+    /// `None`: the system's wall clock, the one `refresh_feed` records the
+    /// next poll with (the two must agree, and a monotonic clock stands
+    /// still while the machine is suspended). `Some(t)`: `t` at `start`,
+    /// moving with tokio's clock, for the tests' paused time.
+    wall: Option<DateTime<Utc>>,
+}
 
 impl Clock {
-    fn ms(&self) -> u64 {
-        self.0.elapsed().as_millis().min(u64::MAX as u128) as u64
+    fn system() -> Clock {
+        Clock {
+            start: Instant::now(),
+            wall: None,
+        }
     }
+
+    /// Milliseconds since the daemon started.
+    fn ms(&self) -> u64 {
+        self.start.elapsed().as_millis().min(u64::MAX as u128) as u64
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        match self.wall {
+            None => Utc::now(),
+            Some(t) => t + chrono::Duration::from_std(self.start.elapsed()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One feed's poll as the loop starts it. The daemon's is [`refresh`];
+/// the loop's tests pass polls that need no network, since paused time
+/// would fire every HTTP timeout at once.
+type PollFn = Arc<
+    dyn Fn(Pipeline, FeedConfig) -> Pin<Box<dyn Future<Output = FeedOutcome> + Send>> + Send + Sync,
+>;
+
+/// The real poll: `Pipeline::refresh_feed`.
+fn refresh() -> PollFn {
+    Arc::new(|p, f| Box::pin(async move { p.refresh_feed(&f).await }))
 }
 
 /// What `/metrics` and `/healthz` read.
@@ -221,11 +272,16 @@ fn tell(result: std::io::Result<()>) {
 
 /// The feeds being polled: one poll per feed at a time.
 #[derive(Clone, Default)]
-struct InFlight(Arc<Mutex<HashSet<String>>>);
+struct InFlight {
+    names: Arc<Mutex<HashSet<String>>>,
+    /// Told each time a poll ends, so the loop looks at the schedule again
+    /// instead of napping through the next poll the ended one recorded.
+    ended: Arc<Notify>,
+}
 
 impl InFlight {
     fn set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.names.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The feed's turn, unless it is being polled already.
@@ -264,13 +320,19 @@ impl Drop for Claim {
             metrics::global().poll_ended();
         }
         self.set.set().remove(&self.name);
+        self.set.ended.notify_one();
     }
 }
 
 /// Starts one feed's poll on the tracker: it waits for a slot, runs, and
 /// gives its claim back when it ends, whichever way it ends.
-fn spawn_poll<F>(tracker: &TaskTracker, slots: Arc<Semaphore>, mut claim: Claim, poll: F)
-where
+fn spawn_poll<F>(
+    tracker: &TaskTracker,
+    slots: Arc<Semaphore>,
+    clock: Clock,
+    mut claim: Claim,
+    poll: F,
+) where
     F: Future<Output = FeedOutcome> + Send + 'static,
 {
     tracker.spawn(async move {
@@ -282,7 +344,7 @@ where
         claim.polling = true;
         let started = Instant::now();
         let out = poll.await;
-        m.poll_finished(&out, started.elapsed(), Utc::now().timestamp());
+        m.poll_finished(&out, started.elapsed(), clock.now().timestamp());
         drop(claim);
     });
 }
@@ -292,6 +354,10 @@ struct Rounds {
     pipeline: Pipeline,
     slots: Arc<Semaphore>,
     in_flight: InFlight,
+    /// When each feed's last poll started (monotonic, and wall time to
+    /// compare with the next poll it records): see [`UNRECORDED_RETRY`].
+    started: HashMap<String, (Instant, DateTime<Utc>)>,
+    poll: PollFn,
     tracker: TaskTracker,
     health: Arc<Health>,
     clock: Clock,
@@ -305,7 +371,7 @@ impl Rounds {
     /// One round: starts a poll for each due feed not in flight, and says
     /// how long to nap before the next round.
     fn round(&mut self, rows: Result<Vec<crate::store::FeedRow>, PipelineError>) -> Duration {
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut nap = self.nap_cap;
         let rows = match rows {
             Err(e) => {
@@ -327,13 +393,25 @@ impl Rounds {
         if let Some(wait) = chosen.next.and_then(|t| (t - now).to_std().ok()) {
             nap = nap.min(wait);
         }
+        let next: HashMap<&str, _> = rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.next_poll))
+            .collect();
+        self.started
+            .retain(|_, (at, _)| at.elapsed() < UNRECORDED_RETRY);
         for feed in chosen.due {
+            let recorded = next.get(feed.name.as_str()).copied().flatten();
+            if let Some(wait) = self.held_back(&feed.name, recorded) {
+                nap = nap.min(wait);
+                continue;
+            }
             let Some(claim) = self.in_flight.claim(&feed.name) else {
                 continue;
             };
-            let (p, f) = (self.pipeline.clone(), feed.clone());
-            let poll = async move { p.refresh_feed(&f).await };
-            spawn_poll(&self.tracker, self.slots.clone(), claim, poll);
+            self.started
+                .insert(feed.name.clone(), (Instant::now(), now));
+            let poll = (self.poll)(self.pipeline.clone(), feed.clone());
+            spawn_poll(&self.tracker, self.slots.clone(), self.clock, claim, poll);
         }
         self.health.tick(self.clock.ms());
         let status = status_line(
@@ -347,6 +425,17 @@ impl Rounds {
             self.last_status = status;
         }
         nap
+    }
+
+    /// How long a due feed waits yet because its last poll, started less
+    /// than [`UNRECORDED_RETRY`] ago, did not record a next poll after its
+    /// start (`next`, the row's). `None`: it may start now.
+    fn held_back(&self, name: &str, next: Option<DateTime<Utc>>) -> Option<Duration> {
+        let (at, wall) = self.started.get(name)?;
+        if next.is_some_and(|n| n > *wall) {
+            return None;
+        }
+        UNRECORDED_RETRY.checked_sub(at.elapsed())
     }
 
     /// SIGHUP: the config loaded again; the delivery loop follows through
@@ -378,9 +467,20 @@ impl Rounds {
 pub async fn serve(
     pipeline: Pipeline,
     opts: Options,
-    mut signals: Signals,
+    signals: Signals,
 ) -> Result<Stopped, DaemonError> {
-    let clock = Clock(Instant::now());
+    serve_with(pipeline, opts, signals, Clock::system(), refresh()).await
+}
+
+/// [`serve`] with its clock and its poll given: the loop the binary runs,
+/// which the tests drive in paused time.
+async fn serve_with(
+    pipeline: Pipeline,
+    opts: Options,
+    mut signals: Signals,
+    clock: Clock,
+    poll: PollFn,
+) -> Result<Stopped, DaemonError> {
     // With a watchdog, the loop wakes four times per period and counts as
     // stalled after two; without, a stall shows on /healthz after 3 naps.
     let nap_cap = opts
@@ -414,6 +514,8 @@ pub async fn serve(
         slots: Arc::new(Semaphore::new(pipeline.config().fetch.concurrency)),
         pipeline,
         in_flight: InFlight::default(),
+        started: HashMap::new(),
+        poll,
         tracker: tracker.clone(),
         health,
         clock,
@@ -430,6 +532,10 @@ pub async fn serve(
         // A round waits for the writer to read the schedule; a signal
         // does not wait for it (the writer may be stuck on a slow disk).
         let pipeline = rounds.pipeline.clone();
+        // Polls that ended before this read are seen by it: their wake-up
+        // is spent.
+        let ended = rounds.in_flight.ended.clone();
+        let _ = ended.notified().now_or_never();
         let read = tokio::select! {
             rows = pipeline.feed_rows() => Ok(rows),
             s = signals.recv() => Err(s),
@@ -437,8 +543,15 @@ pub async fn serve(
         let heard = match read {
             Ok(rows) => {
                 let nap = rounds.round(rows);
+                // A poll that ends may have recorded a next poll sooner
+                // than the nap's end, and the status names it as polling.
+                let a_poll_ends = async {
+                    tokio::time::sleep(MIN_NAP).await;
+                    ended.notified().await
+                };
                 tokio::select! {
                     s = signals.recv() => s,
+                    _ = a_poll_ends => continue,
                     _ = tokio::time::sleep(nap.max(MIN_NAP)) => continue,
                 }
             }
@@ -595,54 +708,4 @@ async fn reload(current: &Pipeline) -> Option<Pipeline> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Regression: the feed was taken out of the in-flight set after its
-    /// poll returned, in the same task, so a poll that panicked left it
-    /// there and the loop never polled that feed again.
-    #[tokio::test]
-    async fn a_feed_whose_poll_panics_is_polled_again() {
-        let (tracker, slots) = (TaskTracker::new(), Arc::new(Semaphore::new(1)));
-        let in_flight = InFlight::default();
-        let claim = in_flight.claim("f").expect("first claim");
-        assert!(in_flight.claim("f").is_none(), "one poll per feed");
-        let poll = async { panic!("a bug in a poll") };
-        spawn_poll(&tracker, slots.clone(), claim, poll);
-        tracker.close();
-        tracker.wait().await;
-        assert_eq!(in_flight.len(), 0);
-        let again = in_flight
-            .claim("f")
-            .expect("the feed is free to poll again");
-        // And the slot came back: the next poll runs.
-        let tracker = TaskTracker::new();
-        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let r = ran.clone();
-        spawn_poll(&tracker, slots, again, async move {
-            r.store(true, std::sync::atomic::Ordering::SeqCst);
-            FeedOutcome::default()
-        });
-        tracker.close();
-        tracker.wait().await;
-        assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
-        assert_eq!(in_flight.len(), 0);
-    }
-
-    #[test]
-    fn status_says_what_is_happening() {
-        let names = |n: usize| (0..n).map(|i| format!("f{i}")).collect::<Vec<_>>();
-        let s = status_line(3, &names(2), 5, Duration::from_secs(9));
-        assert_eq!(s, "3 feeds; polling f0, f1; 5 new articles since start");
-        let s = status_line(9, &names(5), 5, Duration::from_secs(9));
-        assert_eq!(
-            s,
-            "9 feeds; polling f0, f1, f2 and 2 more; 5 new articles since start"
-        );
-        let s = status_line(3, &[], 0, Duration::from_secs(9));
-        assert_eq!(
-            s,
-            "3 feeds; idle, next look in 9s; 0 new articles since start"
-        );
-    }
-}
+mod tests;
