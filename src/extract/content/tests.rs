@@ -423,6 +423,22 @@ fn a_page_of_placeholder_text_only_is_still_read() {
 }
 
 #[test]
+fn placeholder_text_is_the_article_on_a_page_made_of_it() {
+    // A template shown as it ships: its filler paragraphs open with other
+    // words of the dummy text, and only the first with "Lorem ipsum". That
+    // one is no more furniture than the others.
+    let html = "<html><body><article><h1>Sample post</h1>\
+        <p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris.</p>\
+        <p>Tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>\
+        <p>Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur, sed do eiusmod tempor.</p>\
+        </article></body></html>";
+    let doc = Html::parse_document(html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[0].starts_with("Lorem ipsum"), "{got:?}");
+}
+
+#[test]
 fn a_list_of_links_before_the_text_is_tags_not_the_article() {
     // Regression: the rule that keeps a list of links with the article
     // going on below it also kept the tag list under the headline.

@@ -48,7 +48,8 @@ pub struct Block {
     /// alone; they are furniture unless they turn out to hold the article.
     pub(super) soft: Vec<NodeId>,
     /// Hard only for being placeholder text ("Lorem ipsum ..."), which is
-    /// furniture beside real prose but is all the text a bare page has.
+    /// furniture beside real prose, but the text of a page made of it (see
+    /// [`placeholders_are_the_text`]).
     pub(super) placeholder: bool,
 }
 
@@ -251,6 +252,41 @@ pub(super) fn is_placeholder(t: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum dolor"))
 }
 
+/// Whether the page's placeholder text is its text: the other prose of the
+/// page is the same dummy text (a template shown as it ships, a test page
+/// whose filler paragraphs open with other words of it: "Tempor incididunt
+/// ut labore ..."), not an article beside an unfilled slot. The dummy
+/// text's words are the placeholder blocks' own: a prose block is filler
+/// when most of its words are among them. Real prose must outweigh the
+/// filler for the placeholders to stay furniture.
+pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> bool {
+    let words = |t: &str| {
+        t.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    let dummy: HashSet<String> = blocks
+        .iter()
+        .filter(|b| b.placeholder)
+        .flat_map(|b| words(&b.text))
+        .collect();
+    if dummy.is_empty() {
+        return false;
+    }
+    let (mut filler, mut real) = (0usize, 0usize);
+    for b in blocks.iter().filter(|b| !b.hard && prose_sized(b)) {
+        let ws = words(&b.text);
+        let known = ws.iter().filter(|w| dummy.contains(*w)).count();
+        if known * 2 >= ws.len() {
+            filler += b.chars;
+        } else {
+            real += b.chars;
+        }
+    }
+    real <= filler
+}
+
 pub(super) fn is_footnote_marker(node: NodeRef<Node>) -> bool {
     let mut text = String::new();
     for d in node.descendants().take(16) {
@@ -348,6 +384,12 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     }
     w.flush();
     let mut blocks = w.blocks;
+    if placeholders_are_the_text(&blocks) {
+        for b in blocks.iter_mut().filter(|b| b.placeholder) {
+            // A placeholder was hard for that alone (see `Walker::flush`).
+            (b.placeholder, b.hard) = (false, false);
+        }
+    }
     // A soft-furniture element that holds real prose is the article's
     // wrapper, not furniture.
     let mut prose: HashMap<NodeId, ProseTally> = HashMap::new();
