@@ -197,7 +197,11 @@ pub(super) fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         // block of any kind said twice word for word is a widget printed
         // twice (a carousel's cloned slides, the mobile and desktop copies
         // of a box), not the article repeating itself: keep the first too.
-        let repeat = (b.kind == Kind::Para && b.chars >= 20) || b.chars >= REPEAT_MIN_CHARS;
+        // Dummy text that reached here is the text of a page made of it
+        // (see `walk::placeholders_are_the_text`), which repeats its filler
+        // by design.
+        let repeat = !b.placeholder
+            && ((b.kind == Kind::Para && b.chars >= 20) || b.chars >= REPEAT_MIN_CHARS);
         let first = emitted.insert(b.text.as_str());
         if repeat && !first {
             continue;

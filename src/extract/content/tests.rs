@@ -439,6 +439,21 @@ fn placeholder_text_is_the_article_on_a_page_made_of_it() {
 }
 
 #[test]
+fn a_page_made_of_placeholder_text_keeps_its_repeats() {
+    // A template shown as it ships prints the same filler paragraph under
+    // each of its sections; on such a page that is the text, not a widget
+    // printed twice.
+    let lorem = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>";
+    let html = format!(
+        "<html><body><article><h1>Sample post</h1>{lorem}<h2>Section</h2>{lorem}<h2>Another section</h2>{lorem}</article></body></html>"
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert!(got[4].starts_with("Lorem ipsum"), "{got:?}");
+}
+
+#[test]
 fn a_list_of_links_before_the_text_is_tags_not_the_article() {
     // Regression: the rule that keeps a list of links with the article
     // going on below it also kept the tag list under the headline.

@@ -47,9 +47,9 @@ pub struct Block {
     /// Elements around this block that look like furniture by class or tag
     /// alone; they are furniture unless they turn out to hold the article.
     pub(super) soft: Vec<NodeId>,
-    /// Hard only for being placeholder text ("Lorem ipsum ..."), which is
-    /// furniture beside real prose, but the text of a page made of it (see
-    /// [`placeholders_are_the_text`]).
+    /// Placeholder text ("Lorem ipsum ..."): hard for that alone, as
+    /// furniture beside real prose; not hard on a page made of it (see
+    /// [`placeholders_are_the_text`]), where it is the text.
     pub(super) placeholder: bool,
 }
 
@@ -387,7 +387,7 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     if placeholders_are_the_text(&blocks) {
         for b in blocks.iter_mut().filter(|b| b.placeholder) {
             // A placeholder was hard for that alone (see `Walker::flush`).
-            (b.placeholder, b.hard) = (false, false);
+            b.hard = false;
         }
     }
     // A soft-furniture element that holds real prose is the article's
