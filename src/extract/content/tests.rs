@@ -439,6 +439,22 @@ fn placeholder_text_is_the_article_on_a_page_made_of_it() {
 }
 
 #[test]
+fn placeholder_text_is_the_article_beside_other_dummy_latin() {
+    // Dummy text generators scramble Latin words: after the opening
+    // sentence, the filler shares few words with it.
+    let html = "<html><body><article><h1>Sample post</h1>\
+        <p>Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor.</p>\
+        <p>Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>\
+        <p>Quae veniam recusandae vel cupiditate doloribus pariatur, dolorum saepe hic quos mollitia harum nihil molestias magni modi maiores.</p>\
+        <p>Quidem nam tempore ex harum repellat modi expedita quia rerum est ut ullam, quisquam repudiandae at dolorum.</p>\
+        </article></body></html>";
+    let doc = Html::parse_document(html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got[0].starts_with("Lorem ipsum"), "{got:?}");
+}
+
+#[test]
 fn a_page_made_of_placeholder_text_keeps_its_repeats() {
     // A template shown as it ships prints the same filler paragraph under
     // each of its sections; on such a page that is the text, not a widget

@@ -255,10 +255,12 @@ pub(super) fn is_placeholder(t: &str) -> bool {
 /// Whether the page's placeholder text is its text: the other prose of the
 /// page is the same dummy text (a template shown as it ships, a test page
 /// whose filler paragraphs open with other words of it: "Tempor incididunt
-/// ut labore ..."), not an article beside an unfilled slot. The dummy
-/// text's words are the placeholder blocks' own: a prose block is filler
-/// when most of its words are among them. Real prose must outweigh the
-/// filler for the placeholders to stay furniture.
+/// ut labore ..."), not an article beside an unfilled slot. A prose block
+/// is filler when most of its words are the placeholder blocks' own, or
+/// when it reads as Latin, as the generators' scrambled dummy text does
+/// ("Quae veniam recusandae vel cupiditate ..."); only pages with a
+/// placeholder block pay for the language test. Real prose must outweigh
+/// the filler for the placeholders to stay furniture.
 pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> bool {
     let words = |t: &str| {
         t.split(|c: char| !c.is_alphabetic())
@@ -278,7 +280,7 @@ pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> bool {
     for b in blocks.iter().filter(|b| !b.hard && prose_sized(b)) {
         let ws = words(&b.text);
         let known = ws.iter().filter(|w| dummy.contains(*w)).count();
-        if known * 2 >= ws.len() {
+        if known * 2 >= ws.len() || whatlang::detect_lang(&b.text) == Some(whatlang::Lang::Lat) {
             filler += b.chars;
         } else {
             real += b.chars;
