@@ -260,8 +260,10 @@ pub(super) fn is_placeholder(t: &str) -> bool {
 /// when it reads as Latin, as the generators' scrambled dummy text does
 /// ("Quae veniam recusandae vel cupiditate ..."); only pages with a
 /// placeholder block pay for the language test. Real prose must outweigh
-/// the filler for the placeholders to stay furniture.
-pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> bool {
+/// the filler for the placeholders to stay furniture. On a page made of
+/// dummy text, the filler blocks are returned: they are placeholder text
+/// too.
+pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> Option<Vec<usize>> {
     let words = |t: &str| {
         t.split(|c: char| !c.is_alphabetic())
             .filter(|w| !w.is_empty())
@@ -274,19 +276,22 @@ pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> bool {
         .flat_map(|b| words(&b.text))
         .collect();
     if dummy.is_empty() {
-        return false;
+        return None;
     }
-    let (mut filler, mut real) = (0usize, 0usize);
-    for b in blocks.iter().filter(|b| !b.hard && prose_sized(b)) {
+    let (mut filler, mut real) = (Vec::new(), 0usize);
+    for (i, b) in blocks.iter().enumerate() {
+        if b.hard || !prose_sized(b) {
+            continue;
+        }
         let ws = words(&b.text);
         let known = ws.iter().filter(|w| dummy.contains(*w)).count();
         if known * 2 >= ws.len() || whatlang::detect_lang(&b.text) == Some(whatlang::Lang::Lat) {
-            filler += b.chars;
+            filler.push(i);
         } else {
             real += b.chars;
         }
     }
-    real <= filler
+    (real <= filler.iter().map(|&i| blocks[i].chars).sum()).then_some(filler)
 }
 
 pub(super) fn is_footnote_marker(node: NodeRef<Node>) -> bool {
@@ -386,10 +391,13 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     }
     w.flush();
     let mut blocks = w.blocks;
-    if placeholders_are_the_text(&blocks) {
+    if let Some(filler) = placeholders_are_the_text(&blocks) {
         for b in blocks.iter_mut().filter(|b| b.placeholder) {
             // A placeholder was hard for that alone (see `Walker::flush`).
             b.hard = false;
+        }
+        for i in filler {
+            blocks[i].placeholder = true;
         }
     }
     // A soft-furniture element that holds real prose is the article's
