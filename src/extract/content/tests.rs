@@ -472,6 +472,28 @@ fn a_page_made_of_placeholder_text_keeps_its_repeats() {
 }
 
 #[test]
+fn a_related_box_before_the_text_ends_where_the_box_does() {
+    // Regression: a tabloid column with a "Related Articles" box between
+    // the headline and its short paragraphs. The box's heading opened a
+    // furniture section that ran to the next heading, and no paragraph
+    // was long enough to end it: the whole column went with the box.
+    let p = |t: &str| format!("<p class=\"art-p\">{t}</p>");
+    let html = format!(
+        "<html><body><div class=\"art-body\"><h1>Shearer has the bottle</h1>\
+         <div class=\"art-rc\"><h2>Related Articles</h2><ul>\
+         <li><a href=\"/c\">More from the columnist</a></li><li><a href=\"/p\">Sport pictures</a></li></ul></div>\
+         {}{}{}</div></body></html>",
+        p("The silence that continues to undermine the manager at Newcastle does not surprise me in the slightest."),
+        p("The army of fans and pundits linking him with the job means his star will continue to rise."),
+        p("He has played for three clubs in the north and all of them would have him back tomorrow.")
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[0].starts_with("The silence"), "{got:?}");
+}
+
+#[test]
 fn a_list_of_links_before_the_text_is_tags_not_the_article() {
     // Regression: the rule that keeps a list of links with the article
     // going on below it also kept the tag list under the headline.
