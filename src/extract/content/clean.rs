@@ -37,21 +37,35 @@ pub(super) fn is_section_title_line(b: &Block) -> bool {
 /// Which blocks belong to a furniture section ("Related articles", "About
 /// the author"), its title included: from a furniture heading to the next
 /// heading of the same or a higher rank, or to long link-free prose, or,
-/// before the article's first paragraph, out of the box that holds its
-/// title (see [`section_box`]).
+/// near the top of the article, out of the box that holds its title (see
+/// [`section_box`]).
 pub(super) fn furniture_sections(doc: &Html, kept: &[&Block]) -> Vec<bool> {
     let mut out = vec![false; kept.len()];
     // The rank of the section being skipped.
     let mut skipping: Option<u8> = None;
-    // The element the section's title sits in, for a section before the
-    // article's first paragraph.
+    // The element the section's title sits in, while the section is in it.
     let mut within: Option<NodeId> = None;
-    let mut prose_before = false;
+    // Whether the section held a list in that element.
+    let mut listed = false;
+    // Paragraphs of prose kept so far.
+    let mut prose_before = 0usize;
     for (i, b) in kept.iter().enumerate() {
-        // A box of related links set at the top of the article ends where
-        // the box does: the article's paragraphs after it are not its own.
-        if skipping.is_some() && within.is_some_and(|w| !holds(doc, w, b.owner)) {
-            skipping = None;
+        // A box of related links set at the top of the article (before the
+        // text, or a list of links after its lead) ends where the box does:
+        // the article's paragraphs after it are not its own. Further down,
+        // a title's box is often a small header over the list that follows
+        // it, which is the rest of the section.
+        if skipping.is_some() {
+            match within {
+                Some(w) if !holds(doc, w, b.owner) => {
+                    if prose_before == 0 || (listed && prose_before <= LEAD_PARAGRAPHS) {
+                        skipping = None;
+                    }
+                    within = None;
+                }
+                Some(_) => listed |= b.kind == Kind::Item,
+                None => {}
+            }
         }
         let level = match b.kind {
             Kind::Heading(l) => Some(l),
@@ -79,20 +93,22 @@ pub(super) fn furniture_sections(doc: &Html, kept: &[&Block]) -> Vec<bool> {
             } else if is_section_title_line(b) || (more_teasers && b.chars <= SECTION_LINE_CHARS) {
                 skipping = Some(SECTION_LINE_RANK);
             }
-            // Only before the text: after it, a furniture title's box is
-            // often a small header over the list that follows it, and the
-            // list is the rest of the section.
-            within = if skipping.is_some() && !prose_before {
+            within = if skipping.is_some() {
                 section_box(doc, b.owner)
             } else {
                 None
             };
+            listed = false;
         }
         out[i] = skipping.is_some();
-        prose_before |= !out[i] && is_prose(b);
+        prose_before += usize::from(!out[i] && is_prose(b));
     }
     out
 }
+
+/// The paragraphs of an article's lead (one or two): a furniture box after
+/// them is still at the top of the article (see `furniture_sections`).
+pub(super) const LEAD_PARAGRAPHS: usize = 2;
 
 /// The box a section title sits in: the title's parent, or further up while
 /// that holds nothing but the title (a `<header>` around an `<h2>`). The

@@ -494,6 +494,26 @@ fn a_related_box_before_the_text_ends_where_the_box_does() {
 }
 
 #[test]
+fn a_list_box_after_the_lead_ends_where_the_box_does() {
+    // A match report's lead, then a "More Stories" box of links set in
+    // the text, then the rest of the report in short paragraphs.
+    let p = |t: &str| format!("<p>{t}</p>");
+    let html = format!(
+        "<html><body><div class=\"story\"><h1>Palace win at the Lane</h1>{}\
+         <div class=\"extra\"><div id=\"more\"><div class=\"hd\"><h3>More Stories</h3></div>\
+         <ul><li><a href=\"/scores\">Championship scores and scorers</a></li></ul></div></div>\
+         {}{}</div></body></html>",
+        p("A first-half strike ensured a triumphant return for the former manager as Palace beat the Blades 1-0."),
+        p("The striker pounced to hook home a deflected free-kick in the 38th minute to heap more misery on the home side."),
+        p("The manager, making his first trip back since walking out in May, was given a mixed reception by the crowd.")
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[2].starts_with("The manager"), "{got:?}");
+}
+
+#[test]
 fn a_list_of_links_before_the_text_is_tags_not_the_article() {
     // Regression: the rule that keeps a list of links with the article
     // going on below it also kept the tag list under the headline.
