@@ -37,8 +37,8 @@ pub(super) fn is_section_title_line(b: &Block) -> bool {
 /// Which blocks belong to a furniture section ("Related articles", "About
 /// the author"), its title included: from a furniture heading to the next
 /// heading of the same or a higher rank, or to long link-free prose, or,
-/// near the top of the article, out of the box that holds its title (see
-/// [`section_box`]).
+/// near the top of the article or where the article goes on after it, out
+/// of the box that holds its title (see [`section_box`]).
 pub(super) fn furniture_sections(doc: &Html, kept: &[&Block]) -> Vec<bool> {
     let mut out = vec![false; kept.len()];
     // The rank of the section being skipped.
@@ -54,11 +54,19 @@ pub(super) fn furniture_sections(doc: &Html, kept: &[&Block]) -> Vec<bool> {
         // text, or a list of links after its lead) ends where the box does:
         // the article's paragraphs after it are not its own. Further down,
         // a title's box is often a small header over the list that follows
-        // it, which is the rest of the section.
+        // it, which is the rest of the section, unless the article plainly
+        // goes on after a box that held the list.
         if skipping.is_some() {
             match within {
                 Some(w) if !holds(doc, w, b.owner) => {
-                    if prose_before == 0 || (listed && prose_before <= LEAD_PARAGRAPHS) {
+                    // Further down, two link-free paragraphs in a row after
+                    // the box are the article going on; teasers come as a
+                    // linked title and a blurb, again and again.
+                    let goes_on = kept
+                        .get(i..i + 2)
+                        .is_some_and(|n| n.iter().all(|n| is_prose(n) && n.link_chars == 0));
+                    let top = prose_before <= LEAD_PARAGRAPHS;
+                    if prose_before == 0 || (listed && (top || goes_on)) {
                         skipping = None;
                     }
                     within = None;

@@ -514,6 +514,31 @@ fn a_list_box_after_the_lead_ends_where_the_box_does() {
 }
 
 #[test]
+fn a_list_box_in_the_text_ends_where_the_box_does_when_the_text_goes_on() {
+    // A travel feature with a "Related Sections" box of links between its
+    // fifth and sixth paragraphs; the feature goes on for paragraphs after
+    // it. A "Related" box over teasers (a linked title, a blurb) at the end
+    // still takes the teasers with it.
+    let p = |n: usize| {
+        format!("<p>Paragraph {n} of the feature: the festival began as an answer to television, and the town's radio station kept it going for years.</p>")
+    };
+    let teaser = |n: usize| {
+        format!("<h3><a href=\"/t/{n}\">Another story from the travel pages, number {n}</a></h3><p>A blurb of that other story that reads like prose and is long enough to count as a paragraph.</p>")
+    };
+    let html = format!(
+        "<html><body><div class=\"story\"><h1>Sweet sounds</h1>{}{}{}{}{}\
+         <div id=\"explore\"><h2>Related Sections</h2><ul><li><a href=\"/nsw\">NSW and ACT</a></li><li><a href=\"/travel\">Travel home</a></li></ul></div>\
+         {}{}{}\
+         <div class=\"more\"><h2>Related Stories</h2><ul><li><a href=\"/x\">All stories</a></li></ul></div>{}{}</div></body></html>",
+        p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), teaser(1), teaser(2)
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 8, "{got:?}");
+    assert!(got[7].starts_with("Paragraph 8"), "{got:?}");
+}
+
+#[test]
 fn a_list_of_links_before_the_text_is_tags_not_the_article() {
     // Regression: the rule that keeps a list of links with the article
     // going on below it also kept the tag list under the headline.
