@@ -55,7 +55,10 @@ def markup_leaks(html_dir, pred_dir, ids):
     that stands as markup in the page's source: the tag with the text that
     follows it is found verbatim (not escaped) in the raw page. A tag the
     page wrote as text (`&lt;p&gt;` in an article about HTML) is not found
-    verbatim and passes."""
+    verbatim and passes. A bare tag (no attributes) that ends the line has
+    no text after it, and `<figure>` alone is in any page that uses the
+    element: it is read with the text before it instead ("Single
+    <figure>")."""
     leaks = []
     for pid in ids:
         pf = pred_dir / f"{pid}.txt"
@@ -65,7 +68,10 @@ def markup_leaks(html_dir, pred_dir, ids):
         src = fold((html_dir / f"{pid}.html").read_bytes().decode("utf-8", "replace"))
         for line in text.splitlines():
             for m in TAG.finditer(line):
-                if m.group(1).lower() in ELEMENTS and fold(line[m.start():m.end() + 20]) in src:
+                after = line[m.start():m.end() + 20]
+                bare_at_end = after.strip() == m.group(0) and not re.search(r"\s", m.group(0))
+                seen = line[max(0, m.start() - 20):m.end()] if bare_at_end else after
+                if m.group(1).lower() in ELEMENTS and fold(seen) in src:
                     leaks.append((pid, line.strip()[:160]))
                     break
     return leaks

@@ -196,7 +196,7 @@ pub(super) fn emit(doc: &Html, blocks: &[Block], chosen: &HashSet<NodeId>, title
             .any(|a| chosen.contains(&a.id()))
     };
     let kept: Vec<&Block> = blocks.iter().filter(|b| !b.noise && in_chosen(b)).collect();
-    let paragraphs = clean(&kept, title);
+    let paragraphs = clean(doc, &kept, title);
     let chars = paragraphs.iter().map(|p| p.chars().count()).sum();
     Chosen { paragraphs, chars }
 }

@@ -8,12 +8,15 @@
 
 use std::collections::HashSet;
 
+use ego_tree::NodeId;
+use scraper::Html;
+
 use super::lines::{
     is_boilerplate_line, is_byline_or_date, is_dated_byline, is_furniture_heading,
     is_more_from_outlet, is_notice, word_count, DATED_BYLINE_WORDS, DATED_BYLINE_ZONE, END_MATTER,
     SECTION_LINES, SECTION_LINE_CHARS, SECTION_LINE_RANK,
 };
-use super::walk::{is_prose, Block, Kind};
+use super::walk::{is_prose, Block, Kind, MAX_DEPTH};
 
 /// A line of text, not a heading, that titles a furniture section ("ALSO
 /// IN THE NEWS" in a bold `<div>`): themes style section titles without
@@ -33,12 +36,45 @@ pub(super) fn is_section_title_line(b: &Block) -> bool {
 
 /// Which blocks belong to a furniture section ("Related articles", "About
 /// the author"), its title included: from a furniture heading to the next
-/// heading of the same or a higher rank, or to long link-free prose.
-pub(super) fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
+/// heading of the same or a higher rank, or to long link-free prose, or,
+/// near the top of the article or where the article goes on after it, out
+/// of the box that holds its title (see [`section_box`]).
+pub(super) fn furniture_sections(doc: &Html, kept: &[&Block]) -> Vec<bool> {
     let mut out = vec![false; kept.len()];
     // The rank of the section being skipped.
     let mut skipping: Option<u8> = None;
+    // The element the section's title sits in, while the section is in it.
+    let mut within: Option<NodeId> = None;
+    // Whether the section held a list in that element.
+    let mut listed = false;
+    // Paragraphs of prose kept so far.
+    let mut prose_before = 0usize;
     for (i, b) in kept.iter().enumerate() {
+        // A box of related links set at the top of the article (before the
+        // text, or a list of links after its lead) ends where the box does:
+        // the article's paragraphs after it are not its own. Further down,
+        // a title's box is often a small header over the list that follows
+        // it, which is the rest of the section, unless the article plainly
+        // goes on after a box that held the list.
+        if skipping.is_some() {
+            match within {
+                Some(w) if !holds(doc, w, b.owner) => {
+                    // Further down, two link-free paragraphs in a row after
+                    // the box are the article going on; teasers come as a
+                    // linked title and a blurb, again and again.
+                    let goes_on = kept
+                        .get(i..i + 2)
+                        .is_some_and(|n| n.iter().all(|n| is_prose(n) && n.link_chars == 0));
+                    let top = prose_before <= LEAD_PARAGRAPHS;
+                    if prose_before == 0 || (listed && (top || goes_on)) {
+                        skipping = None;
+                    }
+                    within = None;
+                }
+                Some(_) => listed |= b.kind == Kind::Item,
+                None => {}
+            }
+        }
         let level = match b.kind {
             Kind::Heading(l) => Some(l),
             _ => None,
@@ -65,10 +101,49 @@ pub(super) fn furniture_sections(kept: &[&Block]) -> Vec<bool> {
             } else if is_section_title_line(b) || (more_teasers && b.chars <= SECTION_LINE_CHARS) {
                 skipping = Some(SECTION_LINE_RANK);
             }
+            within = if skipping.is_some() {
+                section_box(doc, b.owner)
+            } else {
+                None
+            };
+            listed = false;
         }
         out[i] = skipping.is_some();
+        prose_before += usize::from(!out[i] && is_prose(b));
     }
     out
+}
+
+/// The paragraphs of an article's lead (one or two): a furniture box after
+/// them is still at the top of the article (see `furniture_sections`).
+pub(super) const LEAD_PARAGRAPHS: usize = 2;
+
+/// The box a section title sits in: the title's parent, or further up while
+/// that holds nothing but the title (a `<header>` around an `<h2>`). The
+/// section cannot outlast it. When the title stands straight in the
+/// article's container, the box is the container and the section runs to
+/// the next heading as before.
+pub(super) fn section_box(doc: &Html, title: NodeId) -> Option<NodeId> {
+    let mut node = doc.tree.get(title)?;
+    for _ in 0..MAX_DEPTH {
+        let parent = node.parent()?;
+        let only_child = parent.children().filter(|c| c.value().is_element()).count() == 1;
+        node = parent;
+        if !only_child {
+            break;
+        }
+    }
+    Some(node.id())
+}
+
+/// Whether `outer` is `id` or one of its ancestors.
+fn holds(doc: &Html, outer: NodeId, id: NodeId) -> bool {
+    doc.tree.get(id).is_some_and(|n| {
+        std::iter::once(n)
+            .chain(n.ancestors())
+            .take(MAX_DEPTH)
+            .any(|a| a.id() == outer)
+    })
 }
 
 /// For each block, whether the nearest heading above it is mostly link text.
@@ -100,7 +175,7 @@ pub(super) fn dropped_for_its_wording(b: &Block) -> bool {
 /// items and table cells repeat legitimately: "Yes", "Pros", a spec).
 pub(super) const REPEAT_MIN_CHARS: usize = 80;
 
-pub(super) fn clean(kept: &[&Block], title: &str) -> Vec<String> {
+pub(super) fn clean(doc: &Html, kept: &[&Block], title: &str) -> Vec<String> {
     let title_n: String = title
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -114,7 +189,7 @@ pub(super) fn clean(kept: &[&Block], title: &str) -> Vec<String> {
     let mut seen_prose = false;
     // How many blocks of text (not headings) have been kept.
     let mut kept_text = 0usize;
-    let in_section = furniture_sections(kept);
+    let in_section = furniture_sections(doc, kept);
     // Whether prose comes after each block: a list of links with the
     // article going on below it is the article's own (a checklist, a list of
     // resources); one that ends the container is furniture (recent posts,
@@ -197,7 +272,11 @@ pub(super) fn clean(kept: &[&Block], title: &str) -> Vec<String> {
         // block of any kind said twice word for word is a widget printed
         // twice (a carousel's cloned slides, the mobile and desktop copies
         // of a box), not the article repeating itself: keep the first too.
-        let repeat = (b.kind == Kind::Para && b.chars >= 20) || b.chars >= REPEAT_MIN_CHARS;
+        // Dummy text that reached here is the text of a page made of it
+        // (see `walk::placeholders_are_the_text`), which repeats its filler
+        // by design.
+        let repeat = !b.placeholder
+            && ((b.kind == Kind::Para && b.chars >= 20) || b.chars >= REPEAT_MIN_CHARS);
         let first = emitted.insert(b.text.as_str());
         if repeat && !first {
             continue;

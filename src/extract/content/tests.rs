@@ -423,6 +423,122 @@ fn a_page_of_placeholder_text_only_is_still_read() {
 }
 
 #[test]
+fn placeholder_text_is_the_article_on_a_page_made_of_it() {
+    // A template shown as it ships: its filler paragraphs open with other
+    // words of the dummy text, and only the first with "Lorem ipsum". That
+    // one is no more furniture than the others.
+    let html = "<html><body><article><h1>Sample post</h1>\
+        <p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris.</p>\
+        <p>Tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>\
+        <p>Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur, sed do eiusmod tempor.</p>\
+        </article></body></html>";
+    let doc = Html::parse_document(html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[0].starts_with("Lorem ipsum"), "{got:?}");
+}
+
+#[test]
+fn placeholder_text_is_the_article_beside_other_dummy_latin() {
+    // Dummy text generators scramble Latin words: after the opening
+    // sentence, the filler shares few words with it.
+    let html = "<html><body><article><h1>Sample post</h1>\
+        <p>Lorem ipsum dolor sit amet, consectetur adipisicing elit, sed do eiusmod tempor.</p>\
+        <p>Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.</p>\
+        <p>Quae veniam recusandae vel cupiditate doloribus pariatur, dolorum saepe hic quos mollitia harum nihil molestias magni modi maiores.</p>\
+        <p>Quidem nam tempore ex harum repellat modi expedita quia rerum est ut ullam, quisquam repudiandae at dolorum.</p>\
+        </article></body></html>";
+    let doc = Html::parse_document(html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got[0].starts_with("Lorem ipsum"), "{got:?}");
+}
+
+#[test]
+fn a_page_made_of_placeholder_text_keeps_its_repeats() {
+    // A template shown as it ships prints the same filler paragraph under
+    // each of its sections; on such a page that is the text, not a widget
+    // printed twice.
+    let lorem = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>";
+    let duis = "<p>Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur.</p>";
+    let html = format!(
+        "<html><body><article><h1>Sample post</h1>{lorem}{duis}<h2>Section</h2>{lorem}<h2>Another section</h2>{lorem}{duis}</article></body></html>"
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 7, "{got:?}");
+    assert!(got[5].starts_with("Lorem ipsum"), "{got:?}");
+    assert!(got[6].starts_with("Duis aute"), "{got:?}");
+}
+
+#[test]
+fn a_related_box_before_the_text_ends_where_the_box_does() {
+    // Regression: a tabloid column with a "Related Articles" box between
+    // the headline and its short paragraphs. The box's heading opened a
+    // furniture section that ran to the next heading, and no paragraph
+    // was long enough to end it: the whole column went with the box.
+    let p = |t: &str| format!("<p class=\"art-p\">{t}</p>");
+    let html = format!(
+        "<html><body><div class=\"art-body\"><h1>Shearer has the bottle</h1>\
+         <div class=\"art-rc\"><h2>Related Articles</h2><ul>\
+         <li><a href=\"/c\">More from the columnist</a></li><li><a href=\"/p\">Sport pictures</a></li></ul></div>\
+         {}{}{}</div></body></html>",
+        p("The silence that continues to undermine the manager at Newcastle does not surprise me in the slightest."),
+        p("The army of fans and pundits linking him with the job means his star will continue to rise."),
+        p("He has played for three clubs in the north and all of them would have him back tomorrow.")
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[0].starts_with("The silence"), "{got:?}");
+}
+
+#[test]
+fn a_list_box_after_the_lead_ends_where_the_box_does() {
+    // A match report's lead, then a "More Stories" box of links set in
+    // the text, then the rest of the report in short paragraphs.
+    let p = |t: &str| format!("<p>{t}</p>");
+    let html = format!(
+        "<html><body><div class=\"story\"><h1>Palace win at the Lane</h1>{}\
+         <div class=\"extra\"><div id=\"more\"><div class=\"hd\"><h3>More Stories</h3></div>\
+         <ul><li><a href=\"/scores\">Championship scores and scorers</a></li></ul></div></div>\
+         {}{}</div></body></html>",
+        p("A first-half strike ensured a triumphant return for the former manager as Palace beat the Blades 1-0."),
+        p("The striker pounced to hook home a deflected free-kick in the 38th minute to heap more misery on the home side."),
+        p("The manager, making his first trip back since walking out in May, was given a mixed reception by the crowd.")
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[2].starts_with("The manager"), "{got:?}");
+}
+
+#[test]
+fn a_list_box_in_the_text_ends_where_the_box_does_when_the_text_goes_on() {
+    // A travel feature with a "Related Sections" box of links between its
+    // fifth and sixth paragraphs; the feature goes on for paragraphs after
+    // it. A "Related" box over teasers (a linked title, a blurb) at the end
+    // still takes the teasers with it.
+    let p = |n: usize| {
+        format!("<p>Paragraph {n} of the feature: the festival began as an answer to television, and the town's radio station kept it going for years.</p>")
+    };
+    let teaser = |n: usize| {
+        format!("<h3><a href=\"/t/{n}\">Another story from the travel pages, number {n}</a></h3><p>A blurb of that other story that reads like prose and is long enough to count as a paragraph.</p>")
+    };
+    let html = format!(
+        "<html><body><div class=\"story\"><h1>Sweet sounds</h1>{}{}{}{}{}\
+         <div id=\"explore\"><h2>Related Sections</h2><ul><li><a href=\"/nsw\">NSW and ACT</a></li><li><a href=\"/travel\">Travel home</a></li></ul></div>\
+         {}{}{}\
+         <div class=\"more\"><h2>Related Stories</h2><ul><li><a href=\"/x\">All stories</a></li></ul></div>{}{}</div></body></html>",
+        p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), teaser(1), teaser(2)
+    );
+    let doc = Html::parse_document(&html);
+    let got = choose(&doc, &blocks(&doc, doc.root_element().id()), "").paragraphs;
+    assert_eq!(got.len(), 8, "{got:?}");
+    assert!(got[7].starts_with("Paragraph 8"), "{got:?}");
+}
+
+#[test]
 fn a_list_of_links_before_the_text_is_tags_not_the_article() {
     // Regression: the rule that keeps a list of links with the article
     // going on below it also kept the tag list under the headline.

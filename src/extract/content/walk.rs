@@ -47,8 +47,9 @@ pub struct Block {
     /// Elements around this block that look like furniture by class or tag
     /// alone; they are furniture unless they turn out to hold the article.
     pub(super) soft: Vec<NodeId>,
-    /// Hard only for being placeholder text ("Lorem ipsum ..."), which is
-    /// furniture beside real prose but is all the text a bare page has.
+    /// Placeholder text ("Lorem ipsum ..."): hard for that alone, as
+    /// furniture beside real prose; not hard on a page made of it (see
+    /// [`placeholders_are_the_text`]), where it is the text.
     pub(super) placeholder: bool,
 }
 
@@ -251,6 +252,48 @@ pub(super) fn is_placeholder(t: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum dolor"))
 }
 
+/// Whether the page's placeholder text is its text: the other prose of the
+/// page is the same dummy text (a template shown as it ships, a test page
+/// whose filler paragraphs open with other words of it: "Tempor incididunt
+/// ut labore ..."), not an article beside an unfilled slot. A prose block
+/// is filler when most of its words are the placeholder blocks' own, or
+/// when it reads as Latin, as the generators' scrambled dummy text does
+/// ("Quae veniam recusandae vel cupiditate ..."); only pages with a
+/// placeholder block pay for the language test. Real prose must outweigh
+/// the filler for the placeholders to stay furniture. On a page made of
+/// dummy text, the filler blocks are returned: they are placeholder text
+/// too.
+pub(super) fn placeholders_are_the_text(blocks: &[Block]) -> Option<Vec<usize>> {
+    let words = |t: &str| {
+        t.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    let dummy: HashSet<String> = blocks
+        .iter()
+        .filter(|b| b.placeholder)
+        .flat_map(|b| words(&b.text))
+        .collect();
+    if dummy.is_empty() {
+        return None;
+    }
+    let (mut filler, mut real) = (Vec::new(), 0usize);
+    for (i, b) in blocks.iter().enumerate() {
+        if b.hard || !prose_sized(b) {
+            continue;
+        }
+        let ws = words(&b.text);
+        let known = ws.iter().filter(|w| dummy.contains(*w)).count();
+        if known * 2 >= ws.len() || whatlang::detect_lang(&b.text) == Some(whatlang::Lang::Lat) {
+            filler.push(i);
+        } else {
+            real += b.chars;
+        }
+    }
+    (real <= filler.iter().map(|&i| blocks[i].chars).sum()).then_some(filler)
+}
+
 pub(super) fn is_footnote_marker(node: NodeRef<Node>) -> bool {
     let mut text = String::new();
     for d in node.descendants().take(16) {
@@ -348,6 +391,15 @@ pub fn blocks(doc: &Html, root: NodeId) -> Vec<Block> {
     }
     w.flush();
     let mut blocks = w.blocks;
+    if let Some(filler) = placeholders_are_the_text(&blocks) {
+        for b in blocks.iter_mut().filter(|b| b.placeholder) {
+            // A placeholder was hard for that alone (see `Walker::flush`).
+            b.hard = false;
+        }
+        for i in filler {
+            blocks[i].placeholder = true;
+        }
+    }
     // A soft-furniture element that holds real prose is the article's
     // wrapper, not furniture.
     let mut prose: HashMap<NodeId, ProseTally> = HashMap::new();
