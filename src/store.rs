@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::model::{ts, Capture, ExportRecord, Location};
+pub mod pg;
 mod search;
 mod stats;
 pub use search::{fts5_query, ArticleFilter, SearchHit, SearchOptions};

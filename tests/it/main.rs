@@ -13,6 +13,7 @@ mod firsthour;
 mod hostile;
 mod imports;
 mod owners;
+mod pg;
 mod pipeline;
 mod pty;
 mod service;
