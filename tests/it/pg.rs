@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use sha2::Digest;
 use tidings::store::pg::{HostGrant, PgStore};
+use tidings::store::{NewArticle, Sighting};
 
 /// The unprivileged user and group the server runs as when the tests run
 /// as root (PostgreSQL refuses to run as root).
@@ -486,4 +488,127 @@ fn pg_each_alert_is_claimed_and_sent_once_across_workers() {
         .alert_failed("live", retry[0].id, "HTTP 410", None)
         .unwrap());
     assert_eq!(s.outbox_states().unwrap(), (0, 90, 1));
+}
+
+/// A worker's side of the story decision, as the pipeline makes it: catch
+/// up on what the others stored since this worker last looked, then store
+/// the text or record a sighting of the article that has it. `seen` is the
+/// worker's own index: the last id it has seen, and text hash → article.
+fn meet(
+    s: &mut PgStore,
+    worker: usize,
+    seen: &mut (u64, HashMap<Vec<u8>, u64>),
+    text: &str,
+) -> bool {
+    let hash: [u8; 16] = sha2::Sha256::digest(text.as_bytes())[..16]
+        .try_into()
+        .unwrap();
+    let (mut decision, known) = s.begin_decision(seen.0).unwrap();
+    for k in known {
+        seen.0 = seen.0.max(k.id);
+        seen.1.insert(k.text_hash, k.id);
+    }
+    let stored = match seen.1.get(hash.as_slice()) {
+        Some(&article) => {
+            decision
+                .record_sighting(&sighting(article, worker, text))
+                .unwrap();
+            false
+        }
+        None => {
+            let id = decision.next_article_id().unwrap();
+            decision
+                .store_article(&new_article(id, text, hash), text)
+                .unwrap();
+            seen.1.insert(hash.to_vec(), id);
+            true
+        }
+    };
+    decision.commit().unwrap();
+    stored
+}
+
+fn new_article(id: u64, text: &str, text_hash: [u8; 16]) -> NewArticle {
+    NewArticle {
+        id,
+        file: format!("{id:06}-{text}.txt"),
+        url: Some(format!("http://127.0.0.1:1/{text}")),
+        canonical_url: None,
+        title: text.to_string(),
+        feed: None,
+        entry_key: None,
+        published: None,
+        fetched_at: Some(t0()),
+        language: Some("en".into()),
+        author: None,
+        site_name: None,
+        method: None,
+        words: 1,
+        text_hash,
+        story: id,
+        fingerprint: None,
+        source: None,
+        access: None,
+    }
+}
+
+fn sighting(article: u64, worker: usize, text: &str) -> Sighting {
+    Sighting {
+        article,
+        url: Some(format!("http://127.0.0.1:1/w{worker}/{text}")),
+        canonical_url: None,
+        feed: format!("w{worker}"),
+        entry_key: text.to_string(),
+        title: None,
+        published: None,
+        seen_at: t0(),
+        reason: "same_text",
+        score: 1.0,
+        longer: false,
+        newer: false,
+        capture: None,
+    }
+}
+
+#[test]
+fn pg_workers_meeting_one_article_at_once_store_it_once() {
+    let Some(pg) = Cluster::start() else { return };
+    const TEXTS: usize = 40;
+    const WORKERS: usize = 3;
+    let stored = on_threads(WORKERS, pg.url("tidings"), |w, s| {
+        let mut seen = (0, HashMap::new());
+        // Each worker meets every text, in its own order.
+        let mut order: Vec<usize> = (0..TEXTS).collect();
+        order.rotate_left(w * 7 % TEXTS);
+        order
+            .into_iter()
+            .filter(|i| meet(s, w, &mut seen, &format!("text{i}")))
+            .count()
+    });
+    assert_eq!(
+        stored.iter().sum::<usize>(),
+        TEXTS,
+        "each text stored once: {stored:?}"
+    );
+    let mut c = postgres::Client::connect(&pg.url("tidings"), postgres::NoTls).unwrap();
+    let count =
+        |c: &mut postgres::Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        count(&mut c, "SELECT count(DISTINCT text_hash) FROM articles"),
+        TEXTS as i64
+    );
+    assert_eq!(count(&mut c, "SELECT count(*) FROM articles"), TEXTS as i64);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM sightings"),
+        (TEXTS * (WORKERS - 1)) as i64,
+        "every other meeting is a sighting"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) FROM articles WHERE NOT search @@ to_tsquery('simple', title)"
+        ),
+        0,
+        "each article is in the full-text index under its words"
+    );
 }

@@ -11,6 +11,9 @@
 //!   requests and a host's Retry-After are rows, not per-process state;
 //! - the outbox (`outbox`): each alert is claimed by one worker, with a claim
 //!   that expires, and marked sent by its claimant only;
+//! - one decision per story (`stories`): a worker decides new-or-copy
+//!   under a fleet-wide advisory lock, after catching up on the articles
+//!   the others stored;
 //! - the schema (`schema`): migrations as an append-only list, applied in one
 //!   transaction under an advisory lock, so workers starting at once apply
 //!   each step once.
@@ -26,12 +29,14 @@ mod hosts;
 mod leases;
 mod outbox;
 mod schema;
+mod stories;
 
 use postgres::{Client, NoTls};
 
 pub use hosts::{HostGrant, Permit};
 pub use leases::Lease;
 pub use outbox::ClaimedAlert;
+pub use stories::{Decision, Known};
 
 /// Errors of the PostgreSQL store; each names the database (its URL with
 /// any password left out).
