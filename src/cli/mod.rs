@@ -12,6 +12,7 @@ mod docs;
 mod feeds;
 mod filter;
 mod inspect;
+mod migrate;
 mod paint;
 mod progress;
 mod reextract;
@@ -245,6 +246,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)
         }
         Command::Check => cmd_check(config),
+        Command::Migrate { to } => migrate::cmd_migrate(&load_config(config)?, &to),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

@@ -612,3 +612,62 @@ fn pg_workers_meeting_one_article_at_once_store_it_once() {
         "each article is in the full-text index under its words"
     );
 }
+
+#[test]
+fn pg_migrate_copies_a_sqlite_store_with_its_texts_and_refuses_twice() {
+    let Some(pg) = Cluster::start() else { return };
+    let env = crate::pipeline::site_env();
+    assert_eq!(env.tidings(&["run", "--once"]).status.code(), Some(0));
+    let url = pg.url("tidings");
+    let out = env.tidings(&["migrate", "--to", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::env::stderr(&out));
+    let said = crate::env::stdout(&out);
+    assert!(said.contains("copied; the counts match"), "{said}");
+    let row = |table: &str| {
+        said.lines()
+            .find(|l| l.split_whitespace().next() == Some(table))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(|n| n.parse::<u64>().unwrap())
+    };
+    assert_eq!(row("articles"), Some(10), "5 seeds and 5 new: {said}");
+    assert_eq!(row("sightings"), Some(1), "the republished copy: {said}");
+
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let files = env.corpus_files();
+    assert_eq!(files.len(), 10);
+    for (name, text) in &files {
+        let got: String = c
+            .query_one("SELECT text FROM articles WHERE file = $1", &[name])
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .get(0);
+        assert_eq!(&got, text, "{name} byte for byte");
+    }
+    let export = env.export(&["--duplicates"]);
+    let dup = export
+        .iter()
+        .find(|r| !r["duplicate_of"].is_null())
+        .unwrap();
+    let (article, seen_at): (i64, DateTime<Utc>) = {
+        let r = c
+            .query_one("SELECT article, seen_at FROM sightings", &[])
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(Some(article as u64), dup["duplicate_of"].as_u64());
+    assert_eq!(
+        seen_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        dup["fetched_at"].as_str().unwrap()
+    );
+    let next: i64 = c
+        .query_one("SELECT nextval('article_ids')", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(next, 10, "new articles are numbered after the copied ones");
+
+    let again = env.tidings(&["migrate", "--to", &url]);
+    assert_ne!(again.status.code(), Some(0));
+    let err = crate::env::stderr(&again);
+    assert!(err.contains("already holds 10 articles"), "{err}");
+    let bad = env.tidings(&["migrate", "--to", "sqlite:///tmp/x.db"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", crate::env::stderr(&bad));
+}

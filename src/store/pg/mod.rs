@@ -25,6 +25,7 @@
 //! `postgres` crate. Must not touch files or the network beyond its one
 //! connection. See ARCHITECTURE.md, "Several workers".
 
+mod copy;
 mod hosts;
 mod leases;
 mod outbox;
@@ -33,6 +34,7 @@ mod stories;
 
 use postgres::{Client, NoTls};
 
+pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
 pub use leases::Lease;
 pub use outbox::ClaimedAlert;

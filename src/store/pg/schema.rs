@@ -39,8 +39,8 @@ CREATE TABLE feeds (
 );
 CREATE INDEX feeds_due ON feeds (next_poll);
 
--- Numbers the corpus files across workers.
-CREATE SEQUENCE article_ids;
+-- Numbers the corpus files across workers, from 0 as with SQLite.
+CREATE SEQUENCE article_ids MINVALUE 0 START 0;
 CREATE TABLE articles (
     id BIGINT PRIMARY KEY DEFAULT nextval('article_ids'),
     file TEXT NOT NULL UNIQUE,
@@ -62,9 +62,10 @@ CREATE TABLE articles (
     fingerprint BYTEA,
     source TEXT,
     access TEXT,
-    body TEXT NOT NULL,
+    -- The corpus file's text, byte for byte: files are written from it.
+    text TEXT NOT NULL,
     search TSVECTOR GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B')
+        setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', text), 'B')
     ) STORED
 );
 ALTER SEQUENCE article_ids OWNED BY articles.id;

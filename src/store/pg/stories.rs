@@ -91,15 +91,15 @@ impl Decision<'_> {
         Ok(id as u64)
     }
 
-    /// Stores a new article with its text (in PostgreSQL mode the database
-    /// holds the text; corpus files are written from it).
-    pub fn store_article(&mut self, a: &NewArticle, body: &str) -> Result<(), PgError> {
+    /// Stores a new article with its corpus file's text (in PostgreSQL mode
+    /// the database holds it; the files are written from it).
+    pub fn store_article(&mut self, a: &NewArticle, text: &str) -> Result<(), PgError> {
         let published = a.published.map(ts);
         self.tx
             .execute(
                 "INSERT INTO articles (id, file, state, url, canonical_url, title, feed, entry_key,
                      published, fetched_at, language, author, site_name, method, words, text_hash,
-                     story, fingerprint, source, access, body)
+                     story, fingerprint, source, access, text)
                  VALUES ($1, $2, 'stored', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                      $15, $16, $17, $18, $19, $20)",
                 &[
@@ -122,7 +122,7 @@ impl Decision<'_> {
                     &a.fingerprint,
                     &a.source,
                     &a.access,
-                    &body,
+                    &text,
                 ],
             )
             .map_err(self.err())
