@@ -497,7 +497,7 @@ fn pg_each_alert_is_claimed_and_sent_once_across_workers() {
 fn meet(
     s: &mut PgStore,
     worker: usize,
-    seen: &mut (u64, HashMap<Vec<u8>, u64>),
+    seen: &mut (Option<u64>, HashMap<Vec<u8>, u64>),
     text: &str,
 ) -> bool {
     let hash: [u8; 16] = sha2::Sha256::digest(text.as_bytes())[..16]
@@ -505,7 +505,7 @@ fn meet(
         .unwrap();
     let (mut decision, known) = s.begin_decision(seen.0).unwrap();
     for k in known {
-        seen.0 = seen.0.max(k.id);
+        seen.0 = Some(seen.0.map_or(k.id, |s| s.max(k.id)));
         seen.1.insert(k.text_hash, k.id);
     }
     let stored = match seen.1.get(hash.as_slice()) {
@@ -576,7 +576,7 @@ fn pg_workers_meeting_one_article_at_once_store_it_once() {
     const TEXTS: usize = 40;
     const WORKERS: usize = 3;
     let stored = on_threads(WORKERS, pg.url("tidings"), |w, s| {
-        let mut seen = (0, HashMap::new());
+        let mut seen = (None, HashMap::new());
         // Each worker meets every text, in its own order.
         let mut order: Vec<usize> = (0..TEXTS).collect();
         order.rotate_left(w * 7 % TEXTS);

@@ -40,9 +40,12 @@ pub struct Decision<'a> {
 
 impl PgStore {
     /// Opens a decision: waits for the story lock, then returns the articles
-    /// stored after `since` (an id this worker has seen everything up to),
+    /// stored after `since` (an id this worker has seen everything up to; None: all),
     /// in id order.
-    pub fn begin_decision(&mut self, since: u64) -> Result<(Decision<'_>, Vec<Known>), PgError> {
+    pub fn begin_decision(
+        &mut self,
+        since: Option<u64>,
+    ) -> Result<(Decision<'_>, Vec<Known>), PgError> {
         let shown = self.shown.clone();
         let e = |source| PgError::Postgres {
             url: shown.clone(),
@@ -55,7 +58,7 @@ impl PgStore {
             .query(
                 "SELECT id, story, text_hash, canonical_url, fingerprint FROM articles
                  WHERE id > $1 AND state IN ('stored', 'imported') ORDER BY id",
-                &[&(since as i64)],
+                &[&(since.map_or(-1, |s| s as i64))],
             )
             .map_err(e)?;
         let known = rows
