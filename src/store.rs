@@ -18,6 +18,7 @@ mod db;
 mod entries;
 mod feeds;
 mod outbox;
+pub mod pg;
 mod records;
 mod schema;
 mod search;

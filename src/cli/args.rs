@@ -212,6 +212,21 @@ Examples:
         #[arg(long)]
         write: bool,
     },
+    /// Copy this store into an empty PostgreSQL database and check the counts.
+    // Hidden until `run` works on PostgreSQL: a copy nothing can run on yet
+    // would only confuse (ARCHITECTURE.md, "Several workers").
+    #[command(
+        hide = true,
+        long_about = "Copy this store (feeds, entries, articles with their corpus texts, sightings, captures, the outbox) into an empty PostgreSQL database, in one transaction, and check that every table's count matches. The password, if the server needs one, is read from PGPASSWORD.
+
+Example:
+  PGPASSWORD=… tidings migrate --to postgres://tidings@127.0.0.1/tidings"
+    )]
+    Migrate {
+        /// The PostgreSQL database: postgres://USER@HOST[:PORT]/DATABASE.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Print a shell completion script.
     #[command(long_about = "Print a shell completion script.
 

@@ -161,6 +161,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)
         }
         Command::Check => cmd_check(config),
+        Command::Migrate { to } => super::migrate::cmd_migrate(&load_config(config)?, &to),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

@@ -17,6 +17,7 @@ mod export;
 mod feeds;
 mod filter;
 mod inspect;
+mod migrate;
 mod open;
 mod paint;
 mod progress;

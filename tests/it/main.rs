@@ -14,6 +14,7 @@ mod hostile;
 mod imports;
 mod onewriter;
 mod owners;
+mod pg;
 mod pipeline;
 mod pty;
 mod service;

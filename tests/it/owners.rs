@@ -1,4 +1,4 @@
-//! One writer in code: reqwest, rusqlite and file writes appear only in
+//! One writer in code: reqwest, rusqlite, postgres and file writes appear only in
 //! the modules that own them (`ARCHITECTURE.md`, "Invariants"). Reads the
 //! sources; unit tests (after `#[cfg(test)]`, and `tests.rs` files) and
 //! comments are not looked at.
@@ -30,6 +30,11 @@ const OWNERS: &[(&str, &[&str], &str)] = &[
         "rusqlite",
         &["src/store.rs", "src/store/"],
         "store is the one module that speaks SQL",
+    ),
+    (
+        "postgres",
+        &["src/store/pg/"],
+        "the PostgreSQL store is the one module that speaks to PostgreSQL",
     ),
     (
         "fs",
@@ -116,6 +121,7 @@ fn reqwest_rusqlite_and_file_writes_stay_in_their_owner_modules() {
     let mut strays_all = Vec::new();
     strays_all.extend(strays("reqwest", &["reqwest"]));
     strays_all.extend(strays("rusqlite", &["rusqlite"]));
+    strays_all.extend(strays("postgres", &["postgres::", "use postgres"]));
     strays_all.extend(strays("fs", FS_WRITES));
     assert!(
         strays_all.is_empty(),
@@ -132,4 +138,6 @@ fn the_owner_check_finds_uses() {
     assert!(FS_WRITES.iter().any(|w| corpus.contains(w)));
     assert!(!allowed("src/pipeline/commit.rs", "fs"));
     assert!(allowed("src/store/search.rs", "rusqlite"));
+    assert!(allowed("src/store/pg/leases.rs", "postgres"));
+    assert!(!allowed("src/store/search.rs", "postgres"));
 }
