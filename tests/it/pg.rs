@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
+use crate::env::{free_port, is_root};
 use chrono::{DateTime, Duration, Utc};
 use sha2::Digest;
 use tidings::store::pg::{HostGrant, PgStore};
@@ -57,19 +58,6 @@ fn server_bin() -> Option<PathBuf> {
         dirs.sort();
         dirs.pop().map(|(_, d)| d)
     })
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Cluster {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::env::{stderr, stdout};
+use crate::env::{free_port, is_root, stderr, stdout};
 
 /// A synthetic news site on 127.0.0.1: `feeds` RSS feeds of `per_feed`
 /// articles each, every article distinct in words (so dedup keeps them
@@ -495,14 +495,6 @@ fn notify_socket(dir: &Path) -> (PathBuf, Arc<Mutex<Vec<String>>>) {
     (path, got)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn http_get(port: u16, path: &str) -> String {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect metrics");
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -971,13 +963,6 @@ fn tool(name: &str) -> bool {
         .args(["-c", &format!("command -v {name}")])
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| stdout(&o).trim() == "0")
 }
 
 /// As close to tidings.service's sandbox as a machine without systemd as
