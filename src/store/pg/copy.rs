@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use rusqlite::types::Value;
 
-use super::{PgError, PgStore};
+use super::{wrap, PgError, PgStore};
 use crate::store::db::{Store, StoreError};
 
 /// How a SQLite column becomes a PostgreSQL one.
@@ -210,13 +210,18 @@ pub fn copy_sqlite(
             to.shown
         )));
     }
-    let shown = to.shown.clone();
-    let e = |source| {
-        CopyError::Postgres(PgError::Postgres {
-            url: shown.clone(),
-            source,
-        })
-    };
+    copy_rows(from, to, &mut text_of)?;
+    verify(from, to)
+}
+
+/// Every table's rows into `to`, in one transaction.
+fn copy_rows(
+    from: &Store,
+    to: &mut PgStore,
+    text_of: &mut impl FnMut(&str) -> Result<String, String>,
+) -> Result<(), CopyError> {
+    let wrapped = wrap(&to.shown);
+    let e = |source| CopyError::Postgres(wrapped(source));
     let mut tx = to.client.transaction().map_err(e)?;
     // Feeds synced from the config before the copy would collide.
     tx.batch_execute("DELETE FROM feeds").map_err(e)?;
@@ -260,7 +265,7 @@ pub fn copy_sqlite(
     )
     .map_err(e)?;
     tx.commit().map_err(e)?;
-    verify(from, to)
+    Ok(())
 }
 
 /// Every table's count on both sides; a difference is an error.

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{PgError, PgStore};
+use super::{wrap, PgError, PgStore};
 
 /// A request's place in a host's budget; give it back with
 /// [`PgStore::release_permit`].
@@ -41,11 +41,7 @@ impl PgStore {
         now: DateTime<Utc>,
         hold_until: DateTime<Utc>,
     ) -> Result<HostGrant, PgError> {
-        let shown = self.shown.clone();
-        let e = move |source| PgError::Postgres {
-            url: shown.clone(),
-            source,
-        };
+        let e = wrap(&self.shown);
         let mut tx = self.client.transaction().map_err(&e)?;
         tx.execute(
             "INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING",

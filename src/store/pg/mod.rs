@@ -101,10 +101,7 @@ impl PgStore {
 
     /// Maps a driver error to ours, naming the database.
     fn err(&self) -> impl Fn(postgres::Error) -> PgError + '_ {
-        |source| PgError::Postgres {
-            url: self.shown.clone(),
-            source,
-        }
+        wrap(&self.shown)
     }
 
     /// The schema version this database is at.
@@ -112,21 +109,14 @@ impl PgStore {
         let row = self
             .client
             .query_one("SELECT max(version) FROM tidings_schema", &[])
-            .map_err(|source| PgError::Postgres {
-                url: self.shown.clone(),
-                source,
-            })?;
+            .map_err(self.err())?;
         Ok(row.get::<_, Option<i32>>(0).unwrap_or(0) as i64)
     }
 
     /// Makes the feeds table match the config: new feeds get a row, a
     /// changed URL is updated (and its validators dropped).
     pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<(), PgError> {
-        let shown = self.shown.clone();
-        let e = move |source| PgError::Postgres {
-            url: shown.clone(),
-            source,
-        };
+        let e = wrap(&self.shown);
         let mut tx = self.client.transaction().map_err(&e)?;
         for (name, url) in feeds {
             tx.execute(
@@ -148,6 +138,16 @@ fn detail(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
         None => e.to_string(),
+    }
+}
+
+/// Maps a driver error to ours, naming the database by its shown URL.
+/// Borrows only that field, so it can sit beside a transaction that
+/// borrows the client.
+fn wrap(shown: &str) -> impl Fn(postgres::Error) -> PgError + Copy + '_ {
+    move |source| PgError::Postgres {
+        url: shown.to_string(),
+        source,
     }
 }
 

@@ -10,7 +10,7 @@
 //! corpus files are written from it). Must not hold queries of its own
 //! beyond the schema's.
 
-use super::{PgError, PgStore};
+use super::{wrap, PgError, PgStore};
 
 /// The advisory lock key for migrations ("tidings" in ASCII, truncated).
 const MIGRATION_LOCK: i64 = 0x7469_6469_6e67_7301;
@@ -168,11 +168,7 @@ CREATE INDEX host_permits_host ON host_permits (host, until);
 impl PgStore {
     /// Applies the steps this database lacks, all in one transaction.
     pub(super) fn migrate(&mut self) -> Result<(), PgError> {
-        let shown = self.shown.clone();
-        let e = move |source| PgError::Postgres {
-            url: shown.clone(),
-            source,
-        };
+        let e = wrap(&self.shown);
         let known = MIGRATIONS.len() as i64;
         let mut tx = self.client.transaction().map_err(&e)?;
         // Held to the end of the transaction: a second worker waits here and

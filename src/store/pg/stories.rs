@@ -14,7 +14,7 @@
 
 use postgres::Transaction;
 
-use super::{PgError, PgStore};
+use super::{wrap, PgError, PgStore};
 use crate::model::ts;
 use crate::store::articles::{NewArticle, Sighting};
 
@@ -46,11 +46,7 @@ impl PgStore {
         &mut self,
         since: Option<u64>,
     ) -> Result<(Decision<'_>, Vec<Known>), PgError> {
-        let shown = self.shown.clone();
-        let e = |source| PgError::Postgres {
-            url: shown.clone(),
-            source,
-        };
+        let e = wrap(&self.shown);
         let mut tx = self.client.transaction().map_err(e)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&STORY_LOCK])
             .map_err(e)?;
@@ -71,16 +67,19 @@ impl PgStore {
                 fingerprint: r.get(4),
             })
             .collect();
-        Ok((Decision { tx, shown }, known))
+        Ok((
+            Decision {
+                tx,
+                shown: self.shown.clone(),
+            },
+            known,
+        ))
     }
 }
 
 impl Decision<'_> {
     fn err(&self) -> impl Fn(postgres::Error) -> PgError + '_ {
-        |source| PgError::Postgres {
-            url: self.shown.clone(),
-            source,
-        }
+        wrap(&self.shown)
     }
 
     /// A new article's number, unique across workers (its corpus file is
@@ -161,9 +160,7 @@ impl Decision<'_> {
 
     /// Makes the decision durable and lets the next decider in.
     pub fn commit(self) -> Result<(), PgError> {
-        let shown = self.shown;
-        self.tx
-            .commit()
-            .map_err(|source| PgError::Postgres { url: shown, source })
+        let e = wrap(&self.shown);
+        self.tx.commit().map_err(e)
     }
 }
