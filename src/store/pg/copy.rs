@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use rusqlite::types::Value;
 
-use super::{wrap, PgError, PgStore};
+use super::client::{wrap, PgError, PgStore};
 use crate::store::db::{Store, StoreError};
 
 /// How a SQLite column becomes a PostgreSQL one.

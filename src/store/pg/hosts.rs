@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{wrap, PgError, PgStore};
+use super::client::{wrap, PgError, PgStore};
 
 /// A request's place in a host's budget; give it back with
 /// [`PgStore::release_permit`].

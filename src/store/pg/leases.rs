@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{PgError, PgStore};
+use super::client::{PgError, PgStore};
 
 /// A feed this worker may poll until `until`.
 #[derive(Debug, Clone, PartialEq, Eq)]

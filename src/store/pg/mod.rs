@@ -24,7 +24,12 @@
 //! callers run them on a blocking thread. The only module that knows the
 //! `postgres` crate. Must not touch files or the network beyond its one
 //! connection. See ARCHITECTURE.md, "Several workers".
+//!
+//! This file only declares the files and re-exports them: `client` (the
+//! connection, `PgStore`, `PgError`), `schema`, `leases`, `hosts`,
+//! `outbox`, `stories`, `copy`.
 
+mod client;
 mod copy;
 mod hosts;
 mod leases;
@@ -32,180 +37,9 @@ mod outbox;
 mod schema;
 mod stories;
 
-use postgres::{Client, NoTls};
-
+pub use client::{PgError, PgStore};
 pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
 pub use leases::Lease;
 pub use outbox::ClaimedAlert;
 pub use stories::{Decision, Known};
-
-/// Errors of the PostgreSQL store; each names the database (its URL with
-/// any password left out).
-#[derive(Debug, thiserror::Error)]
-pub enum PgError {
-    #[error("database {url}: {}", detail(source))]
-    Postgres {
-        url: String,
-        source: postgres::Error,
-    },
-    #[error("database {url}: {message}")]
-    Url { url: String, message: String },
-    #[error(
-        "database {url} was written by a newer tidings (schema {found}, this one knows {known})"
-    )]
-    TooNew { url: String, found: i64, known: i64 },
-}
-
-/// A connection to the shared database, its schema brought up to date.
-pub struct PgStore {
-    client: Client,
-    /// The URL as shown in messages: no password.
-    shown: String,
-}
-
-impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`), with `password`
-    /// when given (read by the caller from the environment or a credential
-    /// file, never from the config), and applies pending migrations.
-    pub fn connect(url: &str, password: Option<&str>) -> Result<PgStore, PgError> {
-        let shown = shown_url(url);
-        let mut config: postgres::Config = url.parse().map_err(|e| PgError::Url {
-            url: shown.clone(),
-            message: format!("{e}"),
-        })?;
-        if let Some(p) = password {
-            config.password(p);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("tidings");
-        }
-        // TLS to the database is not built yet: a password would cross the
-        // network in the clear, so only a local server is accepted with one.
-        if config.get_password().is_some() && !is_local(&config) {
-            return Err(PgError::Url {
-                url: shown,
-                message: "a password is only sent to a server on this machine (TLS to \
-                          PostgreSQL is not supported yet)"
-                    .into(),
-            });
-        }
-        let client = config.connect(NoTls).map_err(|source| PgError::Postgres {
-            url: shown.clone(),
-            source,
-        })?;
-        let mut store = PgStore { client, shown };
-        store.migrate()?;
-        Ok(store)
-    }
-
-    /// Maps a driver error to ours, naming the database.
-    fn err(&self) -> impl Fn(postgres::Error) -> PgError + '_ {
-        wrap(&self.shown)
-    }
-
-    /// The schema version this database is at.
-    pub fn schema_version(&mut self) -> Result<i64, PgError> {
-        let row = self
-            .client
-            .query_one("SELECT max(version) FROM tidings_schema", &[])
-            .map_err(self.err())?;
-        Ok(row.get::<_, Option<i32>>(0).unwrap_or(0) as i64)
-    }
-
-    /// Makes the feeds table match the config: new feeds get a row, a
-    /// changed URL is updated (and its validators dropped).
-    pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<(), PgError> {
-        let e = wrap(&self.shown);
-        let mut tx = self.client.transaction().map_err(&e)?;
-        for (name, url) in feeds {
-            tx.execute(
-                "INSERT INTO feeds (name, url, config_url) VALUES ($1, $2, $2)
-                 ON CONFLICT (name) DO UPDATE SET url = $2, config_url = $2, etag = NULL,
-                     last_modified = NULL, retired = NULL
-                 WHERE feeds.config_url IS DISTINCT FROM $2",
-                &[name, url],
-            )
-            .map_err(&e)?;
-        }
-        tx.commit().map_err(&e)
-    }
-}
-
-/// What the server said, when it said something: the driver's own Display
-/// is only "db error" for those.
-fn detail(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
-        None => e.to_string(),
-    }
-}
-
-/// Maps a driver error to ours, naming the database by its shown URL.
-/// Borrows only that field, so it can sit beside a transaction that
-/// borrows the client.
-fn wrap(shown: &str) -> impl Fn(postgres::Error) -> PgError + Copy + '_ {
-    move |source| PgError::Postgres {
-        url: shown.to_string(),
-        source,
-    }
-}
-
-/// The URL without its password, for messages and logs.
-fn shown_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some("…"));
-            }
-            u.to_string()
-        }
-        Err(_) => "(an unreadable postgres URL)".into(),
-    }
-}
-
-/// Whether every host the config names is this machine (a Unix socket or
-/// loopback).
-fn is_local(config: &postgres::Config) -> bool {
-    use postgres::config::Host;
-    config.get_hosts().iter().all(|h| match h {
-        Host::Unix(_) => true,
-        Host::Tcp(name) => {
-            name == "localhost"
-                || name
-                    .trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_password_in_the_url_is_never_shown() {
-        let s = shown_url("postgres://tidings:hunter2@db.example:5432/news");
-        assert!(!s.contains("hunter2"), "{s}");
-        assert!(s.contains("db.example"), "{s}");
-        assert_eq!(shown_url("not a url"), "(an unreadable postgres URL)");
-    }
-
-    #[test]
-    fn a_password_goes_only_to_this_machine() {
-        let local: postgres::Config = "postgres://t@127.0.0.1/db".parse().unwrap();
-        assert!(is_local(&local));
-        let remote: postgres::Config = "postgres://t@db.example/db".parse().unwrap();
-        assert!(!is_local(&remote));
-        let err = PgStore::connect("postgres://t@db.example/db", Some("secret"))
-            .err()
-            .expect("refused before connecting");
-        let msg = err.to_string();
-        assert!(
-            msg.contains("only sent to a server on this machine"),
-            "{msg}"
-        );
-        assert!(!msg.contains("secret"), "{msg}");
-    }
-}

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{PgError, PgStore};
+use super::client::{PgError, PgStore};
 
 /// An alert this worker holds until `claim_until`.
 #[derive(Debug, Clone, PartialEq, Eq)]

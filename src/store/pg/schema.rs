@@ -10,7 +10,7 @@
 //! corpus files are written from it). Must not hold queries of its own
 //! beyond the schema's.
 
-use super::{wrap, PgError, PgStore};
+use super::client::{wrap, PgError, PgStore};
 
 /// The advisory lock key for migrations ("tidings" in ASCII, truncated).
 const MIGRATION_LOCK: i64 = 0x7469_6469_6e67_7301;

@@ -14,7 +14,7 @@
 
 use postgres::Transaction;
 
-use super::{wrap, PgError, PgStore};
+use super::client::{wrap, PgError, PgStore};
 use crate::model::ts;
 use crate::store::articles::{NewArticle, Sighting};
 
