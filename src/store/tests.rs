@@ -323,3 +323,180 @@ fn a_transaction_holds_the_write_lock_from_its_start() {
     assert!(!other_wrote, "the other connection waits for the lock");
     assert_eq!(ours.feeds().unwrap().len(), 1);
 }
+
+/// The full-text index and the filters (`store::search`), here rather than
+/// in search.rs so that file's tests do not make it import `articles`.
+mod search {
+    use super::super::db::{Store, StoreError};
+    use super::super::search::*;
+    use crate::topic::Query;
+    use chrono::{DateTime, Utc};
+
+    fn fts(q: &str) -> Result<String, StoreError> {
+        fts5_query(&Query::parse(q).unwrap())
+    }
+
+    #[test]
+    fn topic_syntax_renders_as_quoted_fts5() {
+        assert_eq!(fts("gay").unwrap(), "\"gay\"");
+        assert_eq!(fts("chechen*").unwrap(), "\"chechen\"*");
+        assert_eq!(
+            fts("\"sexual orientation\" OR lgbt*").unwrap(),
+            "(\"sexual orientation\" OR \"lgbt\"*)"
+        );
+        assert_eq!(
+            fts("(chechnya OR chechen*) AND gay").unwrap(),
+            "((\"chechnya\" OR \"chechen\"*) AND \"gay\")"
+        );
+        // Operators FTS5 knows but the topic language does not are words.
+        assert_eq!(fts("near body").unwrap(), "(\"near\" AND \"body\")");
+    }
+
+    #[test]
+    fn not_becomes_binary_and_a_lone_not_is_refused() {
+        assert_eq!(
+            fts("gay NOT football NOT rugby").unwrap(),
+            "(\"gay\") NOT \"football\" NOT \"rugby\""
+        );
+        assert_eq!(fts("gay NOT NOT lgbt").unwrap(), "(\"gay\" AND \"lgbt\")");
+        for q in ["NOT football", "gay AND (NOT a OR b)", "NOT a NOT b"] {
+            let e = fts(q).unwrap_err().to_string();
+            assert!(e.contains("NOT must follow"), "{q}: {e}");
+        }
+    }
+
+    fn store_with(texts: &[(u64, &str, &str, Option<&str>)]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+        for (id, title, body, feed) in texts {
+            let mut a = super::article(*id);
+            a.title = title.to_string();
+            a.feed = feed.map(str::to_string);
+            a.published = Some(
+                DateTime::parse_from_rfc3339(&format!("2026-11-{:02}T12:00:00Z", id))
+                    .unwrap()
+                    .with_timezone(&Utc),
+            );
+            s.begin_article(&a, None).unwrap();
+            s.finish_article(*id, Utc::now(), &[], Some(&format!("{title}\n\n{body}")))
+                .unwrap();
+        }
+        (dir, s)
+    }
+
+    fn ids(hits: &[SearchHit]) -> Vec<u64> {
+        hits.iter().map(|h| h.record.id.unwrap()).collect()
+    }
+
+    #[test]
+    fn search_ranks_highlights_and_filters() {
+        let (_d, s) = store_with(&[
+            (
+                1,
+                "Weather",
+                "Rain in Grozny. Nothing about people.",
+                Some("a"),
+            ),
+            (
+                2,
+                "Chechnya purge",
+                "Gay men detained in Chechnya.",
+                Some("b"),
+            ),
+            (
+                3,
+                "Sport",
+                "Football in Chechnya, and one gay fan.",
+                Some("a"),
+            ),
+        ]);
+        let opts = |filter| SearchOptions {
+            filter,
+            limit: 10,
+            marks: ("[", "]"),
+        };
+        let q = Query::parse("chechnya gay").unwrap();
+        let hits = s.search(&q, &opts(ArticleFilter::default())).unwrap();
+        assert_eq!(ids(&hits), [2, 3], "the headline match ranks first");
+        assert_eq!(hits[0].title_marked, "[Chechnya] purge");
+        assert!(hits[0].snippet.contains("[Gay]"), "{}", hits[0].snippet);
+        assert!(hits[0].score > hits[1].score);
+        let feed_a = ArticleFilter {
+            feed: Some("a".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&s.search(&q, &opts(feed_a)).unwrap()), [3]);
+        let day = |d: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-11-{d:02}T00:00:00Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let since3 = ArticleFilter {
+            since: Some(day(3)),
+            ..Default::default()
+        };
+        assert_eq!(ids(&s.search(&q, &opts(since3)).unwrap()), [3]);
+        let before3 = ArticleFilter {
+            before: Some(day(3)),
+            ..Default::default()
+        };
+        assert_eq!(ids(&s.search(&q, &opts(before3)).unwrap()), [2]);
+        let accents = Query::parse("GROZNÝ").unwrap();
+        assert_eq!(
+            ids(&s.search(&accents, &opts(ArticleFilter::default())).unwrap()),
+            [1]
+        );
+        let prefix = Query::parse("chech* NOT football").unwrap();
+        assert_eq!(
+            ids(&s.search(&prefix, &opts(ArticleFilter::default())).unwrap()),
+            [2]
+        );
+    }
+
+    #[test]
+    fn unindexed_articles_are_found_and_indexed() {
+        let (_d, mut s) = store_with(&[(1, "Indexed", "body", None)]);
+        let mut a = super::article(2);
+        a.title = "Later".into();
+        s.begin_article(&a, None).unwrap();
+        assert!(s.unindexed_articles().unwrap().is_empty(), "pending is not");
+        s.finish_article(2, Utc::now(), &[], None).unwrap();
+        assert_eq!(s.unindexed_count().unwrap(), 1);
+        assert_eq!(
+            s.unindexed_articles().unwrap(),
+            [(2, "002_00000000000000aa.txt".to_string())]
+        );
+        s.index_texts(&[(2, "Later\n\nwords here")]).unwrap();
+        assert!(s.unindexed_articles().unwrap().is_empty());
+        assert_eq!(s.unindexed_count().unwrap(), 0);
+        let q = Query::parse("words").unwrap();
+        let opts = SearchOptions {
+            filter: ArticleFilter::default(),
+            limit: 5,
+            marks: ("", ""),
+        };
+        assert_eq!(ids(&s.search(&q, &opts).unwrap()), [2]);
+    }
+
+    #[test]
+    fn reextract_write_reindexes_the_new_text() {
+        let (_d, mut s) = store_with(&[(1, "Grozny report", "old words", None)]);
+        let opts = SearchOptions {
+            filter: ArticleFilter::default(),
+            limit: 5,
+            marks: ("", ""),
+        };
+        let find = |s: &Store, q: &str| ids(&s.search(&Query::parse(q).unwrap(), &opts).unwrap());
+        assert_eq!(find(&s, "old"), [1]);
+        let rewrite = super::super::articles::Rewrite {
+            original: "Grozny report\n\nold words",
+            title: "Grozny report",
+            text: "Grozny report\n\nfresh paragraph",
+            words: 4,
+            text_hash: [0; 16],
+        };
+        s.record_reextract(1, &rewrite, Utc::now()).unwrap();
+        assert!(find(&s, "old").is_empty(), "the replaced text is gone");
+        assert_eq!(find(&s, "fresh"), [1]);
+    }
+}
