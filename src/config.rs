@@ -21,6 +21,7 @@ mod load;
 pub mod opml;
 mod problem;
 mod raw;
+mod secret;
 mod sections;
 mod settings;
 #[cfg(test)]
@@ -31,6 +32,8 @@ pub use crate::alert::AlertConfig;
 pub use feeds::feed_name_problem;
 pub use load::default_path;
 pub use problem::{ConfigError, Problem};
-pub use settings::{ArchiveConfig, Config, FeedConfig, FetchConfig, HostLimits, ScheduleConfig};
+pub use settings::{
+    ArchiveConfig, Config, FeedConfig, FetchConfig, HostLimits, PostgresConfig, ScheduleConfig,
+};
 pub(crate) use values::hide_password;
 pub use values::{parse_duration, parse_size};

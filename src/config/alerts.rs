@@ -14,6 +14,7 @@ use url::Url;
 
 use super::problem::Report;
 use super::raw::{Raw, RawAlert};
+use super::secret::read_secret;
 use super::sections::Paths;
 use super::values::parse_duration;
 use crate::alert::AlertConfig;
@@ -413,37 +414,4 @@ fn is_loopback_server(server: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// A secret kept out of the config file: the value of the variable
-/// `*_env` names, or the content of the file `*_file` names (a leading
-/// `$CREDENTIALS_DIRECTORY/` is where systemd's `LoadCredential=` puts
-/// it), with trailing line ends removed. `Err` is the message for the
-/// key at fault.
-fn read_secret(
-    key: &str,
-    env: Option<&str>,
-    file: Option<&Path>,
-) -> Result<Option<String>, String> {
-    if let Some(var) = env {
-        return std::env::var(var)
-            .map(Some)
-            .map_err(|_| format!("{key}_env: ${var} is not set"));
-    }
-    let Some(file) = file else { return Ok(None) };
-    let path = match file.strip_prefix("$CREDENTIALS_DIRECTORY") {
-        Ok(rest) => match std::env::var_os("CREDENTIALS_DIRECTORY") {
-            Some(dir) => Path::new(&dir).join(rest),
-            None => {
-                return Err(format!(
-                    "{key}_file: $CREDENTIALS_DIRECTORY is not set (systemd sets it for a unit with LoadCredential=)"
-                ))
-            }
-        },
-        Err(_) => file.to_path_buf(),
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(text.trim_end_matches(['\r', '\n']).to_string())),
-        Err(e) => Err(format!("{key}_file: cannot read {}: {e}", path.display())),
-    }
 }

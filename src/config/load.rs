@@ -48,6 +48,7 @@ impl Config {
         };
         let paths = sections::Paths::of(path);
         let (database, corpus, seeds) = paths.store(&raw);
+        let postgres = sections::postgres(&raw, &paths, &mut problem);
         let fetch = sections::fetch(&raw.fetch, &mut problem);
         let (default_interval, schedule) = sections::schedule(&raw.schedule, &mut problem);
         let topic = sections::topic(&raw.topic, &mut problem);
@@ -69,6 +70,7 @@ impl Config {
             archive,
             path: path.to_path_buf(),
             database,
+            postgres,
             corpus,
             seeds,
             fetch,

@@ -44,6 +44,10 @@ pub(super) struct RawStore {
     pub(super) database: Option<Spanned<String>>,
     pub(super) corpus: Option<Spanned<String>>,
     pub(super) seeds: Option<Spanned<String>>,
+    pub(super) password_env: Option<Spanned<String>>,
+    pub(super) password_file: Option<Spanned<String>>,
+    pub(super) worker: Option<Spanned<String>>,
+    pub(super) lease: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -13,7 +13,8 @@ use url::Url;
 
 use super::problem::Report;
 use super::raw::{Raw, RawArchive, RawFetch, RawSchedule, RawTopic};
-use super::settings::{ArchiveConfig, FetchConfig, ScheduleConfig};
+use super::secret::read_secret;
+use super::settings::{ArchiveConfig, FetchConfig, PostgresConfig, ScheduleConfig};
 use super::values::{hide_password, human, parse_duration, parse_size};
 use crate::topic::Query;
 
@@ -47,6 +48,14 @@ impl Paths {
     pub(super) fn store(&self, raw: &Raw) -> (PathBuf, PathBuf, Option<PathBuf>) {
         let state = state_dir(&self.base, std::env::var_os("STATE_DIRECTORY").as_deref());
         let database = match &raw.store.database {
+            // A fleet's worker keeps only its local files (the archive, the
+            // instance lock) in the state directory.
+            Some(d)
+                if d.get_ref().starts_with("postgres://")
+                    || d.get_ref().starts_with("postgresql://") =>
+            {
+                state.join("tidings.db")
+            }
             Some(d) => self.resolve(d.get_ref()),
             None => state.join("tidings.db"),
         };
@@ -57,6 +66,83 @@ impl Paths {
         let seeds = raw.store.seeds.as_ref().map(|s| self.resolve(s.get_ref()));
         (database, corpus, seeds)
     }
+}
+
+/// `[store] database = "postgres://…"`: the shared database, its password
+/// from `password_env` or `password_file` (else `$PGPASSWORD`, as
+/// PostgreSQL's own tools read it), never from the URL. `None` for SQLite;
+/// the PostgreSQL-only keys are refused there.
+pub(super) fn postgres(raw: &Raw, paths: &Paths, problem: &mut Report) -> Option<PostgresConfig> {
+    let s = &raw.store;
+    let url = s.database.as_ref().filter(|d| {
+        d.get_ref().starts_with("postgres://") || d.get_ref().starts_with("postgresql://")
+    });
+    let Some(url) = url else {
+        for (key, v) in [
+            ("password_env", &s.password_env),
+            ("password_file", &s.password_file),
+            ("worker", &s.worker),
+            ("lease", &s.lease),
+        ] {
+            if let Some(v) = v {
+                problem(
+                    v.span(),
+                    format!("store.{key}: only for a postgres:// database"),
+                );
+            }
+        }
+        return None;
+    };
+    if hide_password(url.get_ref()) != *url.get_ref() {
+        problem(
+            url.span(),
+            "store.database: a password in the URL would sit in the config file; use password_env or password_file".into(),
+        );
+    }
+    if let (Some(_), Some(f)) = (&s.password_env, &s.password_file) {
+        problem(
+            f.span(),
+            "store: give one of password_env and password_file".into(),
+        );
+    }
+    let file = s.password_file.as_ref().map(|f| {
+        let p = f.get_ref();
+        if p.starts_with("$CREDENTIALS_DIRECTORY") {
+            PathBuf::from(p)
+        } else {
+            paths.resolve(p)
+        }
+    });
+    let env = s.password_env.as_ref().map(|e| e.get_ref().as_str());
+    let password = match read_secret("password", env, file.as_deref()) {
+        Ok(Some(p)) => Some(p),
+        Ok(None) => std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()),
+        Err(e) => {
+            let at = s.password_env.as_ref().or(s.password_file.as_ref());
+            problem(at.map_or(url.span(), |v| v.span()), format!("store.{e}"));
+            None
+        }
+    };
+    let worker = s.worker.as_ref().and_then(|w| {
+        let name = w.get_ref().trim();
+        if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+            problem(
+                w.span(),
+                "store.worker: a name of 1 to 200 printable characters".into(),
+            );
+            None
+        } else {
+            Some(name.to_string())
+        }
+    });
+    let mut lease = PostgresConfig::DEFAULT_LEASE;
+    positive_duration(&s.lease, "store.lease", &mut lease, problem);
+    Some(PostgresConfig {
+        url: url.get_ref().clone(),
+        password,
+        worker,
+        lease,
+    })
 }
 
 /// Where the database and corpus go when `[store]` does not say: systemd's

@@ -15,7 +15,12 @@ use crate::topic::Query;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub path: PathBuf,
+    /// The SQLite database. With `postgres` set, a path in the state
+    /// directory that places the worker's own files (the archive, the lock).
     pub database: PathBuf,
+    /// `[store] database = "postgres://…"`: the shared database of a fleet
+    /// of workers, instead of SQLite.
+    pub postgres: Option<PostgresConfig>,
     pub corpus: PathBuf,
     /// Corpus files copied into an empty corpus at the first start (read,
     /// never written).
@@ -27,6 +32,37 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     pub alerts: Vec<AlertConfig>,
     pub archive: ArchiveConfig,
+}
+
+/// The shared PostgreSQL database and this worker's place in the fleet.
+#[derive(Clone, PartialEq)]
+pub struct PostgresConfig {
+    /// `postgres://user@host:port/db`, without a password.
+    pub url: String,
+    /// From `password_env`, `password_file`, or `$PGPASSWORD`.
+    pub password: Option<String>,
+    /// This worker's name in leases and claims; `None`: the host name and
+    /// the process id, chosen at start.
+    pub worker: Option<String>,
+    /// How long a claimed feed stays this worker's without a renewal: a
+    /// killed worker's feeds are taken over after it.
+    pub lease: Duration,
+}
+
+impl PostgresConfig {
+    pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
+}
+
+impl std::fmt::Debug for PostgresConfig {
+    // The password never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresConfig")
+            .field("url", &self.url)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("worker", &self.worker)
+            .field("lease", &self.lease)
+            .finish()
+    }
 }
 
 /// The WARC evidence archive: where, and how much it may hold.

@@ -261,3 +261,54 @@ fn durations_and_sizes_read_like_people_write_them() {
     assert_eq!(parse_size("5MB"), Ok(5_000_000));
     assert!(parse_size("5 parsecs").is_err());
 }
+
+#[test]
+fn a_postgres_url_selects_the_shared_database_with_the_password_kept_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pw"), "s3cret\n").unwrap();
+    let text = "[store]\ndatabase = \"postgres://tidings@db.example/news\"\npassword_file = \"pw\"\nworker = \"a1\"\nlease = \"30s\"\n";
+    let c = Config::parse(text, &dir.path().join("tidings.toml")).unwrap();
+    let pg = c.postgres.clone().expect("postgres");
+    assert_eq!(pg.url, "postgres://tidings@db.example/news");
+    assert_eq!(pg.password.as_deref(), Some("s3cret"));
+    assert_eq!(pg.worker.as_deref(), Some("a1"));
+    assert_eq!(pg.lease, Duration::from_secs(30));
+    assert!(
+        !format!("{c:?}").contains("s3cret"),
+        "the password reached Debug"
+    );
+    // The worker's own files stay local.
+    assert_eq!(c.database, dir.path().join("tidings.db"));
+    assert!(parse("[store]\ndatabase = \"x.db\"\n")
+        .unwrap()
+        .postgres
+        .is_none());
+}
+
+#[test]
+fn postgres_problems_are_named_each_on_its_line() {
+    let text = "[store]\ndatabase = \"postgres://u:pw@db.example/news\"\npassword_env = \"TIDINGS_TEST_NO_SUCH_VAR\"\nlease = \"0s\"\n";
+    let e = parse(text).unwrap_err();
+    let lines: Vec<(Option<usize>, &str)> = e
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0]
+            .1
+            .starts_with("store.database: a password in the URL"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1].1,
+        "store.password_env: $TIDINGS_TEST_NO_SUCH_VAR is not set"
+    );
+    assert_eq!(lines[2].1, "store.lease: must be more than zero");
+    let e = parse("[store]\ndatabase = \"x.db\"\nworker = \"a\"\n").unwrap_err();
+    assert_eq!(
+        e.problems[0].message,
+        "store.worker: only for a postgres:// database"
+    );
+}
