@@ -6,13 +6,15 @@
 //! corpus directory or the network.
 //!
 //! This file only declares the store's files and re-exports what they
-//! offer; the files import each other, never this one. By job: `db` (the
+//! offer; the files import each other, never this one. By job: `backend`
+//! (SQLite or PostgreSQL, as the pipeline sees them), `db` (the
 //! handle, opening, errors), `schema` (the migrations), `feeds`, `entries`,
 //! `articles` (commit rounds, imports, fingerprints), `captures`, `outbox`,
 //! `records` (export records), `search` (the full-text index and filters),
 //! `stats` (counts).
 
 mod articles;
+mod backend;
 mod captures;
 mod db;
 mod entries;
@@ -27,6 +29,7 @@ mod stats;
 mod tests;
 
 pub use articles::{ArticleKey, Finished, NewArticle, Rewrite, Sighting};
+pub use backend::{Backend, Stories};
 pub use captures::{CaptureCounts, Captured, SightingRow};
 pub use db::{Store, StoreError};
 pub use entries::EntryState;

@@ -30,6 +30,12 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    /// The shared PostgreSQL database failed (it names itself).
+    #[error(transparent)]
+    Postgres(#[from] super::pg::client::PgError),
+    /// A SQLite-only operation was asked of the PostgreSQL store.
+    #[error("{what}: not available with a PostgreSQL database")]
+    NotOnPostgres { what: &'static str },
     /// A search query SQLite's full-text index refused.
     #[error("search query {query}: {message}")]
     Query { query: String, message: String },

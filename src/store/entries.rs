@@ -21,13 +21,25 @@ pub enum EntryState {
 }
 
 impl EntryState {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EntryState::Stored => "stored",
             EntryState::Duplicate => "duplicate",
             EntryState::Offtopic => "offtopic",
             EntryState::Failed => "failed",
             EntryState::NoArticle => "no_article",
+        }
+    }
+
+    /// The state a stored word names; an unknown word reads as failed (it
+    /// is tried again).
+    pub(crate) fn parse(s: &str) -> EntryState {
+        match s {
+            "stored" => EntryState::Stored,
+            "duplicate" => EntryState::Duplicate,
+            "offtopic" => EntryState::Offtopic,
+            "no_article" => EntryState::NoArticle,
+            _ => EntryState::Failed,
         }
     }
 }
@@ -39,13 +51,7 @@ impl Store {
             "SELECT state FROM entries WHERE feed = ?1 AND key = ?2",
             [feed, key],
         )?;
-        Ok(s.map(|s| match s.as_str() {
-            "stored" => EntryState::Stored,
-            "duplicate" => EntryState::Duplicate,
-            "offtopic" => EntryState::Offtopic,
-            "no_article" => EntryState::NoArticle,
-            _ => EntryState::Failed,
-        }))
+        Ok(s.as_deref().map(EntryState::parse))
     }
 
     /// Records what became of an entry (insert or update).

@@ -215,11 +215,13 @@ fn pg_workers_starting_at_once_apply_each_migration_once() {
         .into_iter()
         .map(|h| h.join().unwrap())
         .collect();
+    let first = versions[0].clone().expect("a worker opened");
+    assert!(first >= 2, "{versions:?}");
     for v in &versions {
         assert_eq!(
             v.as_ref().ok(),
-            Some(&1),
-            "every worker opened: {versions:?}"
+            Some(&first),
+            "every worker opened at one version: {versions:?}"
         );
     }
     let mut c = postgres::Client::connect(&pg.url("tidings"), postgres::NoTls).unwrap();
@@ -227,7 +229,7 @@ fn pg_workers_starting_at_once_apply_each_migration_once() {
         .query_one("SELECT count(*) FROM tidings_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(steps, 1);
+    assert_eq!(steps, first, "each step applied once");
 }
 
 #[test]

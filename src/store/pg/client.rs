@@ -3,6 +3,8 @@
 //! error (`wrap`). Must not hold the fleet's decisions (the sibling files
 //! do).
 
+use std::mem::ManuallyDrop;
+
 use postgres::{Client, NoTls};
 
 /// Errors of the PostgreSQL store; each names the database (its URL with
@@ -24,7 +26,8 @@ pub enum PgError {
 
 /// A connection to the shared database, its schema brought up to date.
 pub struct PgStore {
-    pub(super) client: Client,
+    /// Closed in `Drop` off any async thread (see there).
+    pub(super) client: ManuallyDrop<Client>,
     /// The URL as shown in messages: no password.
     pub(super) shown: String,
 }
@@ -59,7 +62,10 @@ impl PgStore {
             url: shown.clone(),
             source,
         })?;
-        let mut store = PgStore { client, shown };
+        let mut store = PgStore {
+            client: ManuallyDrop::new(client),
+            shown,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -87,13 +93,31 @@ impl PgStore {
             tx.execute(
                 "INSERT INTO feeds (name, url, config_url) VALUES ($1, $2, $2)
                  ON CONFLICT (name) DO UPDATE SET url = $2, config_url = $2, etag = NULL,
-                     last_modified = NULL, retired = NULL
+                     last_modified = NULL, retired = NULL, consecutive_failures = 0,
+                     next_poll = NULL, failing_since = NULL
                  WHERE feeds.config_url IS DISTINCT FROM $2",
                 &[name, url],
             )
             .map_err(&e)?;
         }
         tx.commit().map_err(&e)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // SAFETY: taken once, here, and never used again.
+        let client = unsafe { ManuallyDrop::take(&mut self.client) };
+        // The driver closes the connection by blocking on a runtime of its
+        // own, which panics on a thread that runs async tasks (a pipeline
+        // dropped at the end of `run`): close it on a thread of its own.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("pg-close".into())
+                .spawn(move || drop(client));
+        } else {
+            drop(client);
+        }
     }
 }
 

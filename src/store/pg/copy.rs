@@ -50,6 +50,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("retired", Text),
             ("interval_secs", Int),
             ("last_full_poll", Time),
+            ("failure_kind", Text),
         ],
     ),
     (

@@ -26,11 +26,16 @@
 //! connection. See ARCHITECTURE.md, "Several workers".
 //!
 //! This file only declares the files and re-exports them: `client` (the
-//! connection, `PgStore`, `PgError`), `schema`, `leases`, `hosts`,
-//! `outbox`, `stories`, `copy`.
+//! connection, `PgStore`, `PgError`), `schema`, `feeds` (rows, the
+//! schedule, one feed's lease for a poll), `entries`, `leases` (claiming
+//! due feeds in bulk), `hosts`, `alerts` (queueing), `outbox` (claiming and
+//! delivering), `stories`, `copy`.
 
-mod client;
+mod alerts;
+pub(super) mod client;
 mod copy;
+mod entries;
+mod feeds;
 mod hosts;
 mod leases;
 mod outbox;

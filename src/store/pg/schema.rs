@@ -16,7 +16,8 @@ use super::client::{wrap, PgError, PgStore};
 const MIGRATION_LOCK: i64 = 0x7469_6469_6e67_7301;
 
 /// Each entry is one schema step; append only, never edit a released one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE feeds (
     name TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -163,7 +164,12 @@ CREATE TABLE host_permits (
     until TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX host_permits_host ON host_permits (host, until);
-"#];
+"#,
+    // The kind of a feed's standing failure, as SQLite keeps it.
+    r#"
+ALTER TABLE feeds ADD COLUMN failure_kind TEXT;
+"#,
+];
 
 impl PgStore {
     /// Applies the steps this database lacks, all in one transaction.

@@ -29,6 +29,35 @@ pub struct Known {
     pub text_hash: Vec<u8>,
     pub canonical_url: Option<String>,
     pub fingerprint: Option<Vec<u8>>,
+    /// The outlet its boilerplate is learnt under, and its publication
+    /// date (`DocMeta`).
+    pub source: Option<String>,
+    pub published: Option<String>,
+    /// The text, only when there is no fingerprint to index it by.
+    pub text: Option<String>,
+}
+
+const KNOWN: &str = "SELECT id, story, text_hash, canonical_url, fingerprint, source, published,
+         CASE WHEN fingerprint IS NULL THEN text END
+     FROM articles WHERE id > $1 AND state IN ('stored', 'imported') ORDER BY id";
+
+fn known(rows: &[postgres::Row]) -> Vec<Known> {
+    rows.iter()
+        .map(|r| Known {
+            id: r.get::<_, i64>(0) as u64,
+            story: r.get::<_, i64>(1) as u64,
+            text_hash: r.get(2),
+            canonical_url: r.get(3),
+            fingerprint: r.get(4),
+            source: r.get(5),
+            published: r.get(6),
+            text: r.get(7),
+        })
+        .collect()
+}
+
+fn since_param(since: Option<u64>) -> i64 {
+    since.map_or(-1, |s| s as i64)
 }
 
 /// A story decision in progress: the fleet's other deciders wait until it
@@ -50,23 +79,8 @@ impl PgStore {
         let mut tx = self.client.transaction().map_err(e)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&STORY_LOCK])
             .map_err(e)?;
-        let rows = tx
-            .query(
-                "SELECT id, story, text_hash, canonical_url, fingerprint FROM articles
-                 WHERE id > $1 AND state IN ('stored', 'imported') ORDER BY id",
-                &[&(since.map_or(-1, |s| s as i64))],
-            )
-            .map_err(e)?;
-        let known = rows
-            .iter()
-            .map(|r| Known {
-                id: r.get::<_, i64>(0) as u64,
-                story: r.get::<_, i64>(1) as u64,
-                text_hash: r.get(2),
-                canonical_url: r.get(3),
-                fingerprint: r.get(4),
-            })
-            .collect();
+        let rows = tx.query(KNOWN, &[&since_param(since)]).map_err(e)?;
+        let known = known(&rows);
         Ok((
             Decision {
                 tx,
@@ -74,6 +88,28 @@ impl PgStore {
             },
             known,
         ))
+    }
+}
+
+impl PgStore {
+    /// The articles stored after `since` (None: all), in id order, without
+    /// waiting for the story lock: what a worker's dedup index starts from.
+    /// A decision catches up on whatever lands after.
+    pub fn known_articles(&mut self, since: Option<u64>) -> Result<Vec<Known>, PgError> {
+        let rows = self
+            .client
+            .query(KNOWN, &[&since_param(since)])
+            .map_err(self.err())?;
+        Ok(known(&rows))
+    }
+
+    /// The story an article belongs to (outside any decision).
+    pub fn story_of(&mut self, id: u64) -> Result<Option<u64>, PgError> {
+        let row = self
+            .client
+            .query_opt("SELECT story FROM articles WHERE id = $1", &[&(id as i64)])
+            .map_err(self.err())?;
+        Ok(row.map(|r| r.get::<_, i64>(0) as u64))
     }
 }
 
@@ -91,6 +127,67 @@ impl Decision<'_> {
             .map_err(self.err())?
             .get(0);
         Ok(id as u64)
+    }
+
+    /// The number the next new article takes, without spending it: a
+    /// round numbers its articles from here, one after another, and
+    /// [`Decision::spend_ids`] moves the sequence past them. Safe because
+    /// every path that draws numbers does so under the story lock.
+    pub fn peek_next_id(&mut self) -> Result<u64, PgError> {
+        let r = self
+            .tx
+            .query_one("SELECT last_value, is_called FROM article_ids", &[])
+            .map_err(self.err())?;
+        let (last, called): (i64, bool) = (r.get(0), r.get(1));
+        Ok(if called { last + 1 } else { last }.max(0) as u64)
+    }
+
+    /// Marks the numbers up to `last` spent.
+    pub fn spend_ids(&mut self, last: u64) -> Result<(), PgError> {
+        self.tx
+            .execute("SELECT setval('article_ids', $1, true)", &[&(last as i64)])
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// The stored article with this canonical URL, if any.
+    pub fn article_by_canonical_url(&mut self, canonical: &str) -> Result<Option<u64>, PgError> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT id FROM articles WHERE canonical_url = $1 AND state <> 'pending'
+                 ORDER BY id LIMIT 1",
+                &[&canonical],
+            )
+            .map_err(self.err())?;
+        Ok(row.map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    /// The story an article belongs to.
+    pub fn story_of(&mut self, id: u64) -> Result<Option<u64>, PgError> {
+        let row = self
+            .tx
+            .query_opt("SELECT story FROM articles WHERE id = $1", &[&(id as i64)])
+            .map_err(self.err())?;
+        Ok(row.map(|r| r.get::<_, i64>(0) as u64))
+    }
+
+    /// Queues alerts with the decision: they exist if and only if their
+    /// article does.
+    pub fn enqueue(
+        &mut self,
+        alerts: &[crate::store::outbox::Outgoing],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), PgError> {
+        for a in alerts {
+            self.tx
+                .execute(
+                    super::alerts::ENQUEUE,
+                    &[&a.sink, &a.event, &a.key, &a.payload, &now],
+                )
+                .map_err(self.err())?;
+        }
+        Ok(())
     }
 
     /// Stores a new article with its corpus file's text (in PostgreSQL mode
