@@ -138,6 +138,9 @@ pub struct FeedOutcome {
     pub offtopic: usize,
     pub no_article: usize,
     pub failed: usize,
+    /// With PostgreSQL: another worker held the feed's lease, so this one
+    /// left it (not a failure, nothing polled).
+    pub leased_elsewhere: bool,
 }
 
 /// The event kinds an outbox row carries (its `event` column and the

@@ -42,19 +42,21 @@ use crate::extract::Article;
 use crate::fetch::Exchange;
 use crate::model::{self, Capture, Event};
 use crate::normalize;
-use crate::store::{Finished, NewArticle, Outgoing, Sighting, Store};
+use crate::store::{Backend, Finished, NewArticle, Outgoing, Sighting, Store, Stories};
 
 /// The state that only one writer may touch at a time: the database, the
 /// corpus directory, the archive, the dedup index and the next sequence
 /// number.
 pub struct Ingest {
-    pub store: Store,
+    pub store: Backend,
     pub(super) corpus: Corpus,
     /// `None` when `archive.enabled = false`.
     pub(super) archive: Option<Archive>,
     pub(super) capture_duplicates: bool,
     pub(super) index: dedup::Index,
     pub(super) next_id: u64,
+    /// With PostgreSQL: this worker's name and how far it has caught up.
+    pub(super) fleet: Option<super::worker::Fleet>,
 }
 impl Ingest {
     /// Commits every queued candidate, in the order they were queued, and
@@ -66,121 +68,16 @@ impl Ingest {
     /// through the same order: page archived, row pending, file in place,
     /// row stored.
     pub(super) fn commit_queued(&mut self, mut queue: VecDeque<Queued>) {
+        if self.store.is_postgres() {
+            return self.commit_fleet(queue);
+        }
         while !queue.is_empty() {
-            let round = self.decide_round(&mut queue);
+            let round = match self.store.sqlite("the group commit") {
+                Ok(store) => decide_round(&self.index, store, &mut queue, self.next_id),
+                Err(e) => return fail_queue(queue, e.into()),
+            };
             self.commit_round(round);
         }
-    }
-
-    /// Takes candidates off the front of the queue for one round, deciding
-    /// each against the corpus as it stood when the round began. The round
-    /// ends before a candidate that has the canonical URL of one of the
-    /// round's new articles or copies or follows one of them (by the
-    /// round's own small index): that one is decided again in the next
-    /// round, against a corpus that holds them, as if it had come later.
-    pub(super) fn decide_round(&mut self, queue: &mut VecDeque<Queued>) -> Vec<Decided> {
-        let mut round: Vec<Decided> = Vec::new();
-        let mut urls = std::collections::HashSet::new();
-        let mut fresh = dedup::Index::with_params(self.index.params().clone());
-        let mut next_id = self.next_id;
-        while let Some(q) = queue.pop_front() {
-            match self.decide(&q.candidate, q.now, next_id, &urls, &fresh) {
-                Ok(Some(novelty)) => {
-                    if let Novelty::New { row, fp, meta, .. } = &novelty {
-                        urls.insert(q.candidate.canonical_url.clone());
-                        fresh.insert_fingerprint(row.id, fp.clone(), meta);
-                        next_id += 1;
-                    }
-                    round.push(Decided { q, novelty });
-                }
-                Ok(None) => {
-                    queue.push_front(q);
-                    break;
-                }
-                Err(e) => {
-                    let _ = q.reply.send(Err(e));
-                }
-            }
-        }
-        round
-    }
-
-    /// The novelty on one candidate, given the round so far (its new
-    /// articles' canonical URLs and their fingerprints in `fresh`); `None`
-    /// when the candidate meets one of them and must wait for the next round.
-    pub(super) fn decide(
-        &self,
-        c: &Candidate,
-        now: DateTime<Utc>,
-        id: u64,
-        urls: &std::collections::HashSet<String>,
-        fresh: &dedup::Index,
-    ) -> Result<Option<Novelty>, PipelineError> {
-        // Boilerplate is learnt per outlet (`dedup::outlet`).
-        let source = dedup::outlet(&c.canonical_url).or_else(|| dedup::outlet(c.url.as_str()));
-        let meta = DocMeta {
-            source: source.clone(),
-            published: c.published.map(|d| d.timestamp()),
-        };
-        if let Some(of) = self.store.article_by_canonical_url(&c.canonical_url)? {
-            return Ok(Some(Novelty::Sight {
-                of,
-                reason: "url",
-                score: 1.0,
-                flags: (false, false),
-            }));
-        }
-        if urls.contains(&c.canonical_url) {
-            return Ok(None);
-        }
-        let fp = self.index.fingerprint(&c.text, &meta);
-        let assessment = self.index.assess(&fp, &meta);
-        let story = match assessment.decision {
-            Decision::Duplicate { of, score } => {
-                return Ok(Some(Novelty::Sight {
-                    of,
-                    reason: "text",
-                    score,
-                    flags: (assessment.longer, assessment.newer),
-                }));
-            }
-            Decision::Story { of, .. } => self.store.story_of(of)?.unwrap_or(id),
-            Decision::New => id,
-        };
-        if !fresh.is_empty() && fresh.assess(&fp, &meta).decision != Decision::New {
-            return Ok(None);
-        }
-        let name = FileName {
-            seq: id,
-            hex: corpus::identifier(&c.canonical_url),
-        };
-        let row = NewArticle {
-            id,
-            file: name.render(),
-            url: Some(c.url.to_string()),
-            canonical_url: Some(c.canonical_url.clone()),
-            title: c.title.clone(),
-            feed: Some(c.feed.clone()),
-            entry_key: Some(c.entry_key.clone()),
-            published: c.published,
-            fetched_at: Some(now),
-            language: c.article.language.clone(),
-            author: c.article.author.clone(),
-            site_name: c.article.site_name.clone(),
-            method: Some(c.article.method.to_string()),
-            words: normalize::word_count(&c.text) as u64,
-            text_hash: dedup::text_hash(&c.text),
-            story,
-            fingerprint: Some(fp.to_bytes()),
-            source,
-            access: c.article.paywalled.then(|| "paywalled".to_string()),
-        };
-        Ok(Some(Novelty::New {
-            row: Box::new(row),
-            name,
-            fp,
-            meta,
-        }))
     }
 
     /// Stores one round: captures (one archive fsync), pending rows and
@@ -222,7 +119,8 @@ impl Ingest {
                 text: Some(&round[p.k].q.candidate.text),
             })
             .collect();
-        if let Err(e) = self.store.finish_round(&finished, &abandoned) {
+        let finishing = self.store.sqlite("the group commit");
+        if let Err(e) = finishing.and_then(|s| s.finish_round(&finished, &abandoned)) {
             // The rows stay pending beside their files: the next start
             // finishes them.
             let e = Arc::new(PipelineError::from(e));
@@ -246,13 +144,7 @@ impl Ingest {
                 (None, Novelty::Sight { of, reason, .. }) => {
                     let c = &q.candidate;
                     debug!(feed = %c.feed, url = %c.url, of, reason, "duplicate sighting");
-                    self.store
-                        .story_of(of)
-                        .map_err(PipelineError::from)
-                        .and_then(|story| match story {
-                            Some(story) => self.check_pickup(&c.pickup, story, q.now),
-                            None => Ok(()),
-                        })
+                    self.pickup_of_copy(&c.pickup, of, q.now)
                         .map(|()| EntryOutcome::Duplicate(of))
                 }
             };
@@ -295,38 +187,14 @@ impl Ingest {
         for (d, capture) in round.iter().zip(captures) {
             match &d.novelty {
                 Novelty::New { row, .. } => begun.push((&**row, capture)),
-                Novelty::Sight {
-                    of,
-                    reason,
-                    score,
-                    flags: (longer, newer),
-                } => {
-                    let c = &d.q.candidate;
-                    if *longer || *newer {
-                        info!(feed = %c.feed, url = %c.url, of, longer, newer, "a longer or newer version of an article");
-                    }
-                    sightings.push(Sighting {
-                        article: *of,
-                        url: Some(c.url.to_string()),
-                        canonical_url: Some(c.canonical_url.clone()),
-                        feed: c.feed.clone(),
-                        entry_key: c.entry_key.clone(),
-                        title: Some(c.title.clone()),
-                        published: c.published,
-                        seen_at: d.q.now,
-                        reason,
-                        score: *score,
-                        longer: *longer,
-                        newer: *newer,
-                        capture,
-                    });
-                }
+                Novelty::Sight { .. } => sightings.extend(d.sighting(capture)),
             }
         }
         self.next_id += begun.len() as u64;
         let rows: Vec<(&NewArticle, Option<&Capture>)> =
             begun.iter().map(|(r, c)| (*r, c.as_ref())).collect();
-        Ok(self.store.begin_round(&rows, &sightings)?)
+        let store = self.store.sqlite("the group commit")?;
+        Ok(store.begin_round(&rows, &sightings)?)
     }
 
     /// Step 5: each new article's staged file linked to its name, then the
@@ -358,16 +226,7 @@ impl Ingest {
                     k,
                     id: row.id,
                     name: name.clone(),
-                    alerts: c
-                        .sinks
-                        .iter()
-                        .map(|sink| Outgoing {
-                            sink: sink.clone(),
-                            event: model::NEW_ARTICLE.into(),
-                            key: format!("article:{}", row.id),
-                            payload: Event::new_article(&row.record()).webhook_body(),
-                        })
-                        .collect(),
+                    alerts: new_article_alerts(row, &c.sinks),
                 }),
                 Err(e) => {
                     abandoned.push(row.id);
@@ -412,6 +271,23 @@ impl Ingest {
         )?))
     }
 
+    /// A copy of article `of` is one more outlet for its story: queues the
+    /// follow-ups it brings to their number.
+    pub(super) fn pickup_of_copy(
+        &mut self,
+        pickup: &[(String, u32)],
+        of: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), PipelineError> {
+        if pickup.is_empty() {
+            return Ok(());
+        }
+        match self.store.story_of(of)? {
+            Some(story) => self.check_pickup(pickup, story, now),
+            None => Ok(()),
+        }
+    }
+
     /// Queues the one follow-up a sink asked for when a story reaches its
     /// number of outlets.
     pub(super) fn check_pickup(
@@ -441,6 +317,147 @@ impl Ingest {
     }
 }
 
+/// Takes candidates off the front of the queue for one round, deciding
+/// each against the corpus as it stood when the round began. The round
+/// ends before a candidate that has the canonical URL of one of the
+/// round's new articles or copies or follows one of them (by the
+/// round's own small index): that one is decided again in the next
+/// round, against a corpus that holds them, as if it had come later.
+/// `next_id` is the number the round's first new article takes.
+pub(super) fn decide_round(
+    index: &dedup::Index,
+    store: &mut dyn Stories,
+    queue: &mut VecDeque<Queued>,
+    next_id: u64,
+) -> Vec<Decided> {
+    let mut round: Vec<Decided> = Vec::new();
+    let mut urls = std::collections::HashSet::new();
+    let mut fresh = dedup::Index::with_params(index.params().clone());
+    let mut next_id = next_id;
+    while let Some(q) = queue.pop_front() {
+        let c = &q.candidate;
+        match decide(index, store, c, q.now, next_id, &urls, &fresh) {
+            Ok(Some(novelty)) => {
+                if let Novelty::New { row, fp, meta, .. } = &novelty {
+                    urls.insert(q.candidate.canonical_url.clone());
+                    fresh.insert_fingerprint(row.id, fp.clone(), meta);
+                    next_id += 1;
+                }
+                round.push(Decided { q, novelty });
+            }
+            Ok(None) => {
+                queue.push_front(q);
+                break;
+            }
+            Err(e) => {
+                let _ = q.reply.send(Err(e));
+            }
+        }
+    }
+    round
+}
+
+/// The novelty on one candidate, given the round so far (its new
+/// articles' canonical URLs and their fingerprints in `fresh`); `None`
+/// when the candidate meets one of them and must wait for the next round.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn decide(
+    index: &dedup::Index,
+    store: &mut dyn Stories,
+    c: &Candidate,
+    now: DateTime<Utc>,
+    id: u64,
+    urls: &std::collections::HashSet<String>,
+    fresh: &dedup::Index,
+) -> Result<Option<Novelty>, PipelineError> {
+    // Boilerplate is learnt per outlet (`dedup::outlet`).
+    let source = dedup::outlet(&c.canonical_url).or_else(|| dedup::outlet(c.url.as_str()));
+    let meta = DocMeta {
+        source: source.clone(),
+        published: c.published.map(|d| d.timestamp()),
+    };
+    if let Some(of) = store.article_by_canonical_url(&c.canonical_url)? {
+        return Ok(Some(Novelty::Sight {
+            of,
+            reason: "url",
+            score: 1.0,
+            flags: (false, false),
+        }));
+    }
+    if urls.contains(&c.canonical_url) {
+        return Ok(None);
+    }
+    let fp = index.fingerprint(&c.text, &meta);
+    let assessment = index.assess(&fp, &meta);
+    let story = match assessment.decision {
+        Decision::Duplicate { of, score } => {
+            return Ok(Some(Novelty::Sight {
+                of,
+                reason: "text",
+                score,
+                flags: (assessment.longer, assessment.newer),
+            }));
+        }
+        Decision::Story { of, .. } => store.story_of(of)?.unwrap_or(id),
+        Decision::New => id,
+    };
+    if !fresh.is_empty() && fresh.assess(&fp, &meta).decision != Decision::New {
+        return Ok(None);
+    }
+    let name = FileName {
+        seq: id,
+        hex: corpus::identifier(&c.canonical_url),
+    };
+    let row = NewArticle {
+        id,
+        file: name.render(),
+        url: Some(c.url.to_string()),
+        canonical_url: Some(c.canonical_url.clone()),
+        title: c.title.clone(),
+        feed: Some(c.feed.clone()),
+        entry_key: Some(c.entry_key.clone()),
+        published: c.published,
+        fetched_at: Some(now),
+        language: c.article.language.clone(),
+        author: c.article.author.clone(),
+        site_name: c.article.site_name.clone(),
+        method: Some(c.article.method.to_string()),
+        words: normalize::word_count(&c.text) as u64,
+        text_hash: dedup::text_hash(&c.text),
+        story,
+        fingerprint: Some(fp.to_bytes()),
+        source,
+        access: c.article.paywalled.then(|| "paywalled".to_string()),
+    };
+    Ok(Some(Novelty::New {
+        row: Box::new(row),
+        name,
+        fp,
+        meta,
+    }))
+}
+
+/// The alerts a new article queues, one per sink that hears of it.
+pub(super) fn new_article_alerts(row: &NewArticle, sinks: &[String]) -> Vec<Outgoing> {
+    sinks
+        .iter()
+        .map(|sink| Outgoing {
+            sink: sink.clone(),
+            event: model::NEW_ARTICLE.into(),
+            key: format!("article:{}", row.id),
+            payload: Event::new_article(&row.record()).webhook_body(),
+        })
+        .collect()
+}
+
+/// Sends one error to every candidate of a queue.
+pub(super) fn fail_queue(queue: VecDeque<Queued>, e: PipelineError) {
+    let e = Arc::new(e);
+    for q in queue {
+        let _ = q.reply.send(Err(PipelineError::Shared(e.clone())));
+    }
+}
+
 /// A candidate waiting for its turn at the writer, and where its outcome
 /// goes.
 pub(super) struct Queued {
@@ -462,6 +479,41 @@ pub(super) struct Placed {
 pub(super) struct Decided {
     pub(super) q: Queued,
     pub(super) novelty: Novelty,
+}
+
+impl Decided {
+    /// The sighting row of a copy (with its capture, if its page was
+    /// archived); `None` for a new article.
+    pub(super) fn sighting(&self, capture: Option<Capture>) -> Option<Sighting> {
+        let Novelty::Sight {
+            of,
+            reason,
+            score,
+            flags: (longer, newer),
+        } = self.novelty
+        else {
+            return None;
+        };
+        let c = &self.q.candidate;
+        if longer || newer {
+            info!(feed = %c.feed, url = %c.url, of, longer, newer, "a longer or newer version of an article");
+        }
+        Some(Sighting {
+            article: of,
+            url: Some(c.url.to_string()),
+            canonical_url: Some(c.canonical_url.clone()),
+            feed: c.feed.clone(),
+            entry_key: c.entry_key.clone(),
+            title: Some(c.title.clone()),
+            published: c.published,
+            seen_at: self.q.now,
+            reason,
+            score,
+            longer,
+            newer,
+            capture,
+        })
+    }
 }
 
 /// What the commit decides of a candidate: a new article, or another

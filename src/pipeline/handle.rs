@@ -15,6 +15,7 @@ use chrono::Utc;
 use super::commit::{Ingest, Queued};
 use super::error::PipelineError;
 use super::open::OpenReport;
+use super::worker::Worker;
 use crate::config::Config;
 use crate::corpus::Corpus;
 use crate::fetch::Fetcher;
@@ -34,6 +35,8 @@ pub struct Pipeline {
     pub(super) force_alerts: bool,
     /// Wakes the delivery loop when alerts are queued.
     pub(super) queued: Arc<tokio::sync::Notify>,
+    /// With PostgreSQL: this worker's name and lease; polls take leases.
+    pub(super) worker: Option<Arc<Worker>>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -57,9 +60,13 @@ impl Pipeline {
         let fetcher = Fetcher::new(&config.fetch, &proxies)?;
         let config = Arc::new(config);
         let c = config.clone();
-        let (ingest, report) = tokio::task::spawn_blocking(move || Ingest::open(&c, Utc::now()))
-            .await
-            .map_err(|e| PipelineError::Task(e.to_string()))??;
+        let worker = config.postgres.as_ref().map(|pg| Arc::new(Worker::of(pg)));
+        let (ingest, report) = tokio::task::spawn_blocking(move || match &c.postgres {
+            Some(pg) => Ingest::open_fleet(&c, pg),
+            None => Ingest::open(&c, Utc::now()),
+        })
+        .await
+        .map_err(|e| PipelineError::Task(e.to_string()))??;
         let pipeline = Pipeline {
             config,
             fetcher,
@@ -68,6 +75,7 @@ impl Pipeline {
             waiting: Arc::default(),
             force_alerts,
             queued: Arc::default(),
+            worker,
         };
         Ok((pipeline, report))
     }
@@ -133,6 +141,7 @@ impl Pipeline {
             waiting: self.waiting.clone(),
             force_alerts: self.force_alerts,
             queued: self.queued.clone(),
+            worker: self.worker.clone(),
         })
     }
 }

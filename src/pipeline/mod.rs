@@ -13,7 +13,9 @@
 //! (`PipelineError`), `open` (open, repair, import), `poll`
 //! (`refresh_feed`), `entry` (one entry up to the writer), `commit` (the
 //! group commit and its fsync order), `once` (`run_once` and the due-feed
-//! choice), `outcome` (what an entry and a poll came to). This file only
+//! choice), `outcome` (what an entry and a poll came to), `fleet` (the
+//! same on PostgreSQL: a worker's opening, story decision and leases),
+//! `worker` (a fleet worker's name, lease and catching up). This file only
 //! declares them and re-exports their public items. See `ARCHITECTURE.md`, "Entry points" and "Durability:
 //! the order of a commit".
 //!
@@ -24,6 +26,7 @@
 mod commit;
 mod entry;
 mod error;
+mod fleet;
 mod handle;
 mod once;
 mod open;
@@ -31,6 +34,7 @@ mod outcome;
 mod poll;
 #[cfg(test)]
 mod tests;
+mod worker;
 
 pub use commit::{rewrite_article, Ingest};
 pub use entry::{article_text, reextract};
@@ -39,3 +43,4 @@ pub use handle::Pipeline;
 pub use once::{due_feeds, run_once, OnceProgress, Summary};
 pub use open::{build_index, index_text, Fingerprints, OpenReport};
 pub use outcome::{EntryOutcome, POLL_FAILURES};
+pub use worker::Worker;

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::corpus::{Corpus, FileName};
 use crate::dedup::{self, DocMeta};
 use crate::normalize;
-use crate::store::{NewArticle, Store};
+use crate::store::{Backend, NewArticle, Store};
 
 /// What opening the corpus found and repaired.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -192,12 +192,13 @@ impl Ingest {
         };
         Ok((
             Ingest {
-                store,
+                store: Backend::Sqlite(store),
                 corpus,
                 archive,
                 capture_duplicates: config.archive.capture_duplicates,
                 index,
                 next_id,
+                fleet: None,
             },
             report,
         ))

@@ -110,8 +110,17 @@ impl Pipeline {
     }
 
     /// Polls one feed and ingests every entry not seen before, then
-    /// decides when it is due next.
+    /// decides when it is due next. With PostgreSQL the poll holds the
+    /// feed's lease, and a feed another worker holds is left to it.
     pub async fn refresh_feed(&self, feed: &FeedConfig) -> FeedOutcome {
+        match self.worker.clone() {
+            Some(worker) => self.refresh_leased(feed, &worker).await,
+            None => self.poll_feed(feed).await,
+        }
+    }
+
+    /// The poll itself, leased or not.
+    pub(super) async fn poll_feed(&self, feed: &FeedConfig) -> FeedOutcome {
         let mut out = FeedOutcome {
             feed: feed.name.clone(),
             ..Default::default()

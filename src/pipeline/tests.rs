@@ -252,13 +252,19 @@ mod rounds {
                 EntryOutcome::Stored(2)
             ]
         );
-        let records = i.store.export(false).unwrap();
+        let records = i.store.sqlite("test").unwrap().export(false).unwrap();
         assert_eq!(records.len(), 3);
         for (n, r) in records.iter().enumerate() {
             let name = FileName::parse(r.file.as_deref().unwrap()).unwrap();
             let text = i.corpus.read(&name).unwrap();
             assert!(text.starts_with(&format!("Report {n}\n\n")), "{text}");
-            let capture = i.store.capture_of(n as u64).unwrap().expect("captured");
+            let capture = i
+                .store
+                .sqlite("test")
+                .unwrap()
+                .capture_of(n as u64)
+                .unwrap()
+                .expect("captured");
             let record = archive::read(&dir.path().join("warc"), &capture.location).unwrap();
             let page = format!("page {n}");
             assert!(
@@ -296,8 +302,11 @@ mod rounds {
                 EntryOutcome::Stored(1)
             ]
         );
-        assert_eq!(i.store.export(false).unwrap().len(), 2);
-        let all = i.store.export(true).unwrap();
+        assert_eq!(
+            i.store.sqlite("test").unwrap().export(false).unwrap().len(),
+            2
+        );
+        let all = i.store.sqlite("test").unwrap().export(true).unwrap();
         let dups: Vec<_> = all.iter().filter_map(|r| r.duplicate_of).collect();
         assert_eq!(dups, [0, 0]);
         assert_eq!(i.corpus.list().unwrap().len(), 2);
@@ -323,13 +332,21 @@ mod rounds {
         assert_eq!(out[2], EntryOutcome::Stored(2));
         let ids: Vec<_> = i
             .store
+            .sqlite("test")
+            .unwrap()
             .export(false)
             .unwrap()
             .iter()
             .filter_map(|r| r.id)
             .collect();
         assert_eq!(ids, [0, 2]);
-        assert!(i.store.pending_articles().unwrap().is_empty());
+        assert!(i
+            .store
+            .sqlite("test")
+            .unwrap()
+            .pending_articles()
+            .unwrap()
+            .is_empty());
         assert_eq!(
             std::fs::read_to_string(i.corpus.path_of(&taken)).unwrap(),
             "not ours"

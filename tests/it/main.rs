@@ -21,3 +21,4 @@ mod service;
 mod smtp;
 mod synthetic;
 mod tools;
+mod workers;

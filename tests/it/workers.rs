@@ -1,0 +1,216 @@
+//! `tidings run` on PostgreSQL, with the real binary: one worker's
+//! `run --once`, and three daemons sharing one database and one news site,
+//! one of them killed mid-run. A throwaway cluster per test (`pg::Cluster`);
+//! skipped like the other PostgreSQL tests when no server can be started.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::env::stderr;
+use crate::faults::{FaultServer, Reply};
+use crate::pg::Cluster;
+
+/// A page of its own text (no two look alike to dedup), its title first.
+fn page(feed: usize, art: usize) -> String {
+    let body = crate::synthetic::paragraphs(
+        crate::synthetic::seed_of(&format!("workers {feed}/{art}")),
+        6,
+        40,
+    );
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Report {feed}-{art}</title></head>\
+         <body><main><article><h1>Report {feed}-{art}</h1>{body}</article></main></body></html>"
+    )
+}
+
+fn rss(base: &str, feed: usize, links: &[String]) -> String {
+    let items: String = links
+        .iter()
+        .enumerate()
+        .map(|(a, link)| {
+            format!(
+                "<item><title>Report {feed}-{a}</title><link>{base}{link}</link><guid>f{feed}-{a}</guid>\
+                 <pubDate>Fri, 20 Nov 2026 10:{a:02}:00 GMT</pubDate></item>"
+            )
+        })
+        .collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed {feed}</title>{items}</channel></rss>")
+}
+
+/// A news site of `feeds` feeds with `per_feed` articles each; every
+/// feed's last entry links to a copy of feed 0's first article (another
+/// URL, the same page), so each copy must be stored once across workers.
+struct Site {
+    _server: FaultServer,
+    base: String,
+    feeds: usize,
+    /// The distinct articles (the copies are not counted).
+    articles: usize,
+}
+
+impl Site {
+    fn start(feeds: usize, per_feed: usize, page_delay: Duration) -> Site {
+        let server = FaultServer::start();
+        let base = server.base("127.0.0.1");
+        for f in 0..feeds {
+            let mut links: Vec<String> = (0..per_feed).map(|a| format!("/f{f}/a{a}")).collect();
+            for (a, link) in links.iter().enumerate() {
+                server.route(
+                    link,
+                    vec![Reply::ok("text/html; charset=utf-8", page(f, a)).delay(page_delay)],
+                );
+            }
+            if f > 0 {
+                let copy = format!("/copy/f{f}");
+                server.route(
+                    &copy,
+                    vec![Reply::ok("text/html; charset=utf-8", page(0, 0)).delay(page_delay)],
+                );
+                links.push(copy);
+            }
+            server.route(
+                &format!("/f{f}.xml"),
+                vec![Reply::ok("application/rss+xml", rss(&base, f, &links))],
+            );
+        }
+        Site {
+            _server: server,
+            base,
+            feeds,
+            articles: feeds * per_feed,
+        }
+    }
+
+    fn feeds_toml(&self) -> String {
+        (0..self.feeds)
+            .map(|f| {
+                format!(
+                    "[[feeds]]\nname = \"f{f}\"\nurl = \"{}/f{f}.xml\"\n",
+                    self.base
+                )
+            })
+            .collect()
+    }
+}
+
+/// A worker's config: the cluster's database, a corpus directory (shared
+/// or not), and the site's feeds.
+fn write_config(
+    dir: &Path,
+    database: &str,
+    corpus: &Path,
+    worker: &str,
+    extra: &str,
+    site: &Site,
+) -> PathBuf {
+    let path = dir.join(format!("{worker}.toml"));
+    let store = if database.starts_with("postgres") {
+        format!("database = \"{database}\"\nworker = \"{worker}\"\nlease = \"2s\"\n")
+    } else {
+        format!("database = \"{database}\"\n")
+    };
+    let text = format!(
+        "[store]\n{store}corpus = \"{}\"\n\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"\n\
+         per_host_gap = \"0s\"\nper_host_connections = 4\n\n[archive]\nenabled = false\n\n{extra}\n{}",
+        corpus.display(),
+        site.feeds_toml()
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn tidings(config: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
+    cmd.arg("--config")
+        .arg(config)
+        .env_remove("TIDINGS_CONFIG")
+        .env_remove("PGPASSWORD")
+        .env("TIDINGS_LOG", "warn");
+    cmd
+}
+
+/// The corpus files, name → text.
+fn files(corpus: &Path) -> HashMap<String, String> {
+    std::fs::read_dir(corpus)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".txt"))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(e.path()).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The article rows, file → text, and their canonical URLs.
+fn rows(cluster: &Cluster) -> (HashMap<String, String>, Vec<String>) {
+    let mut c = postgres::Client::connect(&cluster.url("tidings"), postgres::NoTls).unwrap();
+    let mut texts = HashMap::new();
+    let mut urls = Vec::new();
+    for r in c
+        .query(
+            "SELECT file, text, canonical_url FROM articles ORDER BY id",
+            &[],
+        )
+        .unwrap()
+    {
+        texts.insert(r.get::<_, String>(0), r.get::<_, String>(1));
+        urls.extend(r.get::<_, Option<String>>(2));
+    }
+    (texts, urls)
+}
+
+#[test]
+fn run_once_on_postgres_stores_what_sqlite_stores_with_files_equal_to_rows() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(3, 3, Duration::ZERO);
+    let pg_corpus = dir.path().join("pg-corpus");
+    let pg = write_config(
+        dir.path(),
+        &cluster.url("tidings"),
+        &pg_corpus,
+        "w1",
+        "",
+        &site,
+    );
+    let out = tidings(&pg).args(["run", "--once"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let (texts, urls) = rows(&cluster);
+    assert_eq!(texts.len(), site.articles, "each distinct article once");
+    let unique: HashSet<&String> = urls.iter().collect();
+    assert_eq!(unique.len(), urls.len(), "a canonical URL stored twice");
+    assert_eq!(files(&pg_corpus), texts, "files = rows, byte for byte");
+
+    // The same site through SQLite gives the same corpus.
+    let sq_corpus = dir.path().join("sqlite-corpus");
+    let sq = write_config(dir.path(), "t.db", &sq_corpus, "sqlite", "", &site);
+    let out = tidings(&sq).args(["run", "--once"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Numbers follow the order of commits, which concurrent polls vary.
+    let texts_of = |c: &Path| {
+        let mut t: Vec<String> = files(c).into_values().collect();
+        t.sort();
+        t
+    };
+    let (sq_texts, pg_texts) = (texts_of(&sq_corpus), texts_of(&pg_corpus));
+    assert_eq!(sq_texts.len(), pg_texts.len());
+    assert!(sq_texts == pg_texts, "SQLite and PostgreSQL corpora differ");
+
+    // A second run finds nothing new (every entry is known).
+    let out = tidings(&pg)
+        .args(["run", "--once", "--force"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rows(&cluster).0.len(), site.articles);
+}
