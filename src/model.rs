@@ -138,8 +138,9 @@ pub struct FeedOutcome {
     pub offtopic: usize,
     pub no_article: usize,
     pub failed: usize,
-    /// With PostgreSQL: another worker held the feed's lease, so this one
-    /// left it (not a failure, nothing polled).
+    /// With PostgreSQL: another worker held the feed's lease, or polled it
+    /// since this one read the schedule, so this one left it (not a
+    /// failure, nothing polled).
     pub leased_elsewhere: bool,
 }
 

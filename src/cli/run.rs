@@ -26,8 +26,15 @@ pub(super) struct RunOptions {
 /// the daemon.
 pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
     // Before anything is opened: a second writer must not even repair.
-    let _lock =
-        crate::service::lock::InstanceLock::acquire(&config.database, Some(&config.corpus))?;
+    // Workers sharing PostgreSQL are many writers by design (leases and
+    // the story lock keep them apart), and may share the corpus directory.
+    let _lock = match config.postgres {
+        Some(_) => None,
+        None => Some(crate::service::lock::InstanceLock::acquire(
+            &config.database,
+            Some(&config.corpus),
+        )?),
+    };
     let mut opts = crate::daemon::Options::from_env();
     opts.metrics = run.metrics;
     opts.shutdown_deadline = run.shutdown_deadline;

@@ -17,8 +17,12 @@ fn seen_before(f: &FeedOutcome) -> usize {
         .saturating_sub(f.stored + f.duplicates + f.offtopic + f.no_article + f.failed)
 }
 
-/// What became of one poll: `ok`, `unchanged` (304) or `failed`.
+/// What became of one poll: `ok`, `unchanged` (304), `failed`, or
+/// `elsewhere` (another worker of a fleet held the feed).
 fn poll_state(f: &FeedOutcome) -> &'static str {
+    if f.leased_elsewhere {
+        return "elsewhere";
+    }
     match (&f.error, f.not_modified) {
         (Some(_), _) => "failed",
         (None, true) => "unchanged",
@@ -30,7 +34,7 @@ fn poll_state(f: &FeedOutcome) -> &'static str {
 /// polled; pages that could not be fetched are "to retry", and a 304 is
 /// "unchanged" rather than "0 entries".
 pub fn text(s: &Summary) -> String {
-    let polled = s.feeds.len();
+    let polled = s.feeds.iter().filter(|f| !f.leased_elsewhere).count();
     let unchanged = s
         .feeds
         .iter()
@@ -64,6 +68,20 @@ pub fn text(s: &Summary) -> String {
         s.total(|f| f.no_article),
         count(s.total(|f| f.failed), "page", "pages"),
     );
+    let elsewhere: Vec<&str> = s
+        .feeds
+        .iter()
+        .filter(|f| f.leased_elsewhere)
+        .map(|f| f.feed.as_str())
+        .collect();
+    if !elsewhere.is_empty() {
+        out.push_str(&format!(
+            "{} left to the worker polling {}: {}\n",
+            count(elsewhere.len(), "feed", "feeds"),
+            if elsewhere.len() == 1 { "it" } else { "them" },
+            elsewhere.join(", ")
+        ));
+    }
     if !s.not_due.is_empty() {
         out.push_str(&format!(
             "{} not due yet (--force polls them): {}\n",
@@ -115,6 +133,27 @@ mod tests {
             feed: name.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn feeds_another_worker_held_are_named_not_counted_as_polled() {
+        let mut a = feed("a");
+        a.entries = 2;
+        a.stored = 2;
+        let (mut b, mut c) = (feed("b"), feed("c"));
+        b.leased_elsewhere = true;
+        c.leased_elsewhere = true;
+        let s = Summary {
+            feeds: vec![a, b, c],
+            ..Default::default()
+        };
+        let t = text(&s);
+        assert!(t.starts_with("polled 1 feed: 2 entries"), "{t}");
+        assert!(
+            t.contains("\n2 feeds left to the worker polling them: b, c\n"),
+            "{t}"
+        );
+        assert_eq!(json(&s)["feeds"][1]["poll"], "elsewhere");
     }
 
     #[test]

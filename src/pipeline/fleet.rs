@@ -210,22 +210,24 @@ impl Ingest {
 
 impl Pipeline {
     /// Polls a feed as one worker of a fleet: takes the feed's lease (or
-    /// leaves the feed to the worker holding it), renews it while the poll
+    /// leaves the feed to the worker holding it, or to the one that polled
+    /// it since this worker read the schedule), renews it while the poll
     /// runs, and gives it back after.
     pub(super) async fn refresh_leased(&self, feed: &FeedConfig, worker: &Worker) -> FeedOutcome {
         let name = feed.name.clone();
         let who = worker.name.clone();
         let lease = chrono::Duration::from_std(worker.lease).unwrap_or(chrono::Duration::MAX);
+        let forced = self.forced;
         let claimed = self
             .with_fleet(move |pg| {
                 let now = Utc::now();
-                pg.claim_feed(&who, &name, now, now + lease)
+                pg.claim_feed(&who, &name, now, now + lease, forced)
             })
             .await;
         match claimed {
             Ok(true) => {}
             Ok(false) => {
-                debug!(feed = %feed.name, "leased by another worker");
+                debug!(feed = %feed.name, "held or just polled by another worker");
                 return FeedOutcome {
                     feed: feed.name.clone(),
                     leased_elsewhere: true,

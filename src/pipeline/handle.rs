@@ -37,6 +37,8 @@ pub struct Pipeline {
     pub(super) queued: Arc<tokio::sync::Notify>,
     /// With PostgreSQL: this worker's name and lease; polls take leases.
     pub(super) worker: Option<Arc<Worker>>,
+    /// `run --once --force`: a lease is taken on a feed not due too.
+    pub(super) forced: bool,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,6 +78,7 @@ impl Pipeline {
             force_alerts,
             queued: Arc::default(),
             worker,
+            forced: false,
         };
         Ok((pipeline, report))
     }
@@ -142,6 +145,7 @@ impl Pipeline {
             force_alerts: self.force_alerts,
             queued: self.queued.clone(),
             worker: self.worker.clone(),
+            forced: self.forced,
         })
     }
 }

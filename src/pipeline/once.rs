@@ -103,7 +103,8 @@ pub async fn run_once(
     progress(OnceProgress::Start(chosen.due.len()));
     let mut feeds: Vec<FeedOutcome> = stream::iter(chosen.due)
         .map(|f| {
-            let p = pipeline.clone();
+            let mut p = pipeline.clone();
+            p.forced = force;
             async move { p.refresh_feed(f).await }
         })
         .buffer_unordered(limit)

@@ -224,7 +224,8 @@ impl Dir {
     }
 }
 
-fn spawn(mut cmd: Command) -> Daemon {
+/// Starts a daemon whose stderr is gathered into its log.
+pub fn spawn(mut cmd: Command) -> Daemon {
     let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -276,17 +277,17 @@ impl Dir {
     }
 }
 
-struct Daemon {
+pub struct Daemon {
     child: Child,
     log: Arc<Mutex<String>>,
 }
 
 impl Daemon {
-    fn pid(&self) -> String {
+    pub fn pid(&self) -> String {
         self.child.id().to_string()
     }
 
-    fn signal(&self, sig: &str) {
+    pub fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .args([&format!("-{sig}"), &self.pid()])
             .status()
@@ -295,12 +296,12 @@ impl Daemon {
         assert!(ok, "kill -{sig} failed");
     }
 
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
     /// Waits until the log holds `needle` (or panics with the log).
-    fn wait_log(&self, needle: &str, within: Duration) {
+    pub fn wait_log(&self, needle: &str, within: Duration) {
         let start = Instant::now();
         while start.elapsed() < within {
             if self.log().contains(needle) {
@@ -315,7 +316,7 @@ impl Daemon {
     }
 
     /// Waits for the exit status, at most `within`.
-    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+    pub fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {
@@ -339,7 +340,7 @@ impl Drop for Daemon {
     }
 }
 
-fn wait_until(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while start.elapsed() < within {
         if f() {

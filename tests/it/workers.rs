@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::env::stderr;
 use crate::faults::{FaultServer, Reply};
 use crate::pg::Cluster;
+use crate::service::{spawn, wait_until, Daemon};
 
 /// A page of its own text (no two look alike to dedup), its title first.
 fn page(feed: usize, art: usize) -> String {
@@ -113,7 +114,7 @@ fn write_config(
     };
     let text = format!(
         "[store]\n{store}corpus = \"{}\"\n\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"\n\
-         per_host_gap = \"0s\"\nper_host_connections = 4\n\n[archive]\nenabled = false\n\n{extra}\n{}",
+         per_host_gap = \"0s\"\nper_host_connections = 4\nconcurrency = 4\n\n[archive]\nenabled = false\n\n{extra}\n{}",
         corpus.display(),
         site.feeds_toml()
     );
@@ -213,4 +214,129 @@ fn run_once_on_postgres_stores_what_sqlite_stores_with_files_equal_to_rows() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(rows(&cluster).0.len(), site.articles);
+}
+
+#[test]
+fn three_workers_one_killed_store_every_article_once_and_take_its_feeds_over() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(12, 6, Duration::from_millis(100));
+    let corpus = dir.path().join("corpus");
+    let url = cluster.url("tidings");
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let configs: Vec<PathBuf> = (0..3)
+        // Four polls at once each (`write_config`): w0 holds only some of
+        // the feeds.
+        .map(|w| write_config(dir.path(), &url, &corpus, &format!("w{w}"), "", &site))
+        .collect();
+    let start = |w: usize| {
+        let mut cmd = tidings(&configs[w]);
+        cmd.arg("run").env("TIDINGS_LOG", "info");
+        Some(spawn(cmd))
+    };
+    // w0 first, so that it surely holds feeds when it is killed; the others
+    // join while it polls.
+    let mut workers: Vec<Option<Daemon>> = vec![start(0)];
+
+    // Killed mid-poll: as soon as it holds a feed.
+    let holds = |db: &mut postgres::Client| -> i64 {
+        db.query_one("SELECT count(*) FROM feeds WHERE lease_owner = 'w0'", &[])
+            .map(|r| r.get(0))
+            .unwrap_or(0)
+    };
+    wait_until("w0 to take a feed", Duration::from_secs(30), || {
+        holds(&mut db) > 0
+    });
+    workers.push(start(1));
+    workers.push(start(2));
+    std::thread::sleep(Duration::from_millis(150));
+    let killed_at = std::time::Instant::now();
+    workers[0].take().unwrap().signal("KILL");
+    let held: i64 = holds(&mut db);
+    assert!(
+        held > 0,
+        "w0's leases vanished with it: they should run out instead"
+    );
+
+    let count = |db: &mut postgres::Client, sql: &str| -> i64 {
+        db.query_one(sql, &[]).map(|r| r.get(0)).unwrap_or(-1)
+    };
+    wait_until("the fleet to finish", Duration::from_secs(60), || {
+        count(
+            &mut db,
+            "SELECT count(*) FROM feeds WHERE last_success IS NULL OR lease_owner IS NOT NULL",
+        ) == 0
+            && count(&mut db, "SELECT count(*) FROM articles") == site.articles as i64
+    });
+    assert!(
+        killed_at.elapsed() >= Duration::from_millis(1500),
+        "taken over before the lease ran out"
+    );
+    for w in workers.iter_mut().skip(1) {
+        let mut d = w.take().unwrap();
+        d.signal("TERM");
+        let status = d.wait_exit(Duration::from_secs(20));
+        assert!(
+            status.success(),
+            "a worker failed to stop cleanly: {status:?}\n{}",
+            d.log()
+        );
+    }
+
+    // Every entry stored once: one row per distinct page, no URL or text
+    // twice; the copies became sightings.
+    let (texts, urls) = rows(&cluster);
+    assert_eq!(texts.len(), site.articles);
+    assert_eq!(
+        urls.iter().collect::<HashSet<_>>().len(),
+        urls.len(),
+        "a URL stored twice"
+    );
+    assert_eq!(
+        count(&mut db, "SELECT count(DISTINCT text_hash) FROM articles"),
+        site.articles as i64
+    );
+    assert!(count(&mut db, "SELECT count(*) FROM sightings") >= (site.feeds - 1) as i64);
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM entries WHERE state NOT IN ('stored', 'duplicate')"
+        ),
+        0,
+        "an entry was lost"
+    );
+
+    // Files = rows: every file is its row's text; a row whose file the kill
+    // cut short is the one exception, until `corpus sync`.
+    let on_disk = files(&corpus);
+    for (name, text) in &on_disk {
+        assert_eq!(texts.get(name), Some(text), "{name} is not its row's text");
+    }
+    let missing = texts.len() - on_disk.len();
+    assert!(missing <= 8, "{missing} rows without a file");
+
+    // No feed polled twice at once: a feed fetched twice is w0's, taken over
+    // only after its lease ran out.
+    let mut taken_over = 0;
+    for f in 0..site.feeds {
+        let hits = site._server.hits_of(&format!("/f{f}.xml"));
+        assert!(
+            !hits.is_empty() && hits.len() <= 2,
+            "f{f} fetched {} times",
+            hits.len()
+        );
+        if let [a, b] = &hits[..] {
+            assert!(
+                b.at.duration_since(a.at) >= Duration::from_millis(1500),
+                "f{f} polled twice at once"
+            );
+            taken_over += 1;
+        }
+    }
+    assert!(
+        taken_over >= 1,
+        "no feed of the killed worker was taken over"
+    );
 }

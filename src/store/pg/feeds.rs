@@ -53,10 +53,16 @@ impl PgStore {
     }
 
     /// What the scheduler needs of every feed (name, next poll, retired).
+    /// A feed under a lease is not due before the lease runs out: a worker
+    /// naps until then instead of asking for it again and again, and takes
+    /// it over then if its holder died.
     pub fn feed_schedule(&mut self) -> Result<Vec<FeedRow>, PgError> {
         let rows = self
             .client
-            .query("SELECT name, next_poll, retired FROM feeds", &[])
+            .query(
+                "SELECT name, GREATEST(next_poll, lease_until), retired FROM feeds",
+                &[],
+            )
             .map_err(self.err())?;
         Ok(rows
             .iter()
@@ -143,21 +149,25 @@ impl PgStore {
     }
 
     /// Takes `feed` for one poll by `worker` until `until`, unless another
-    /// worker holds a lease on it that has not run out at `now`; false then.
-    /// The row lock makes two workers asking at once get one yes.
+    /// worker holds a lease on it that has not run out at `now`, or (unless
+    /// `forced`) the feed is no longer due: another worker polled it since
+    /// this one read the schedule. False then. The row lock makes two
+    /// workers asking at once get one yes.
     pub fn claim_feed(
         &mut self,
         worker: &str,
         feed: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
+        forced: bool,
     ) -> Result<bool, PgError> {
         let n = self
             .client
             .execute(
                 "UPDATE feeds SET lease_owner = $1, lease_until = $4
-                 WHERE name = $2 AND (lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)",
-                &[&worker, &feed, &now, &until],
+                 WHERE name = $2 AND (lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)
+                   AND ($5 OR next_poll IS NULL OR next_poll <= $3) AND retired IS NULL",
+                &[&worker, &feed, &now, &until, &forced],
             )
             .map_err(self.err())?;
         Ok(n == 1)
