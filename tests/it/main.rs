@@ -8,6 +8,7 @@ mod faults;
 mod alert;
 mod archive;
 mod cli;
+mod cluster;
 mod fetch;
 mod firsthour;
 mod hostile;

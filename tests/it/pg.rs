@@ -1,5 +1,5 @@
 //! The PostgreSQL store against a real server: a throwaway cluster per test
-//! (`initdb` + `pg_ctl` in a temp dir, as an unprivileged user when run as
+//! (`cluster.rs`: `initdb` + `pg_ctl` in a temp dir, as an unprivileged user when run as
 //! root), several workers as threads with connections of their own.
 //!
 //! Skipped with a message when no PostgreSQL server binaries are found,
@@ -7,167 +7,15 @@
 //! installing them), where a missing server is a failure.
 
 use std::collections::{HashMap, HashSet};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use crate::env::{free_port, is_root};
+pub use crate::cluster::Cluster;
 use chrono::{DateTime, Duration, Utc};
 use sha2::Digest;
 use tidings::store::pg::{HostGrant, PgStore};
 use tidings::store::{NewArticle, Sighting};
-
-/// The unprivileged user and group the server runs as when the tests run
-/// as root (PostgreSQL refuses to run as root).
-const NOBODY: u32 = 65534;
-
-/// A PostgreSQL cluster of its own, stopped when dropped.
-pub struct Cluster {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    bin: PathBuf,
-    port: u16,
-}
-
-/// Where `initdb` and `pg_ctl` are: `TIDINGS_PG_BIN`, beside `initdb` on
-/// the PATH, or the distribution's newest `/usr/lib/postgresql/*/bin`.
-fn server_bin() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TIDINGS_PG_BIN") {
-        return Some(PathBuf::from(dir));
-    }
-    let on_path = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join("initdb"))
-            .find(|f| f.exists())
-            .and_then(|f| std::fs::canonicalize(f).ok())
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-    });
-    on_path.or_else(|| {
-        let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .flatten()
-            .filter_map(|e| {
-                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
-                let bin = e.path().join("bin");
-                bin.join("initdb").exists().then_some((v, bin))
-            })
-            .collect();
-        dirs.sort();
-        dirs.pop().map(|(_, d)| d)
-    })
-}
-
-impl Cluster {
-    /// Starts a cluster, or says why not and returns None (a failure under
-    /// CI).
-    pub fn start() -> Option<Cluster> {
-        let Some(bin) = server_bin() else {
-            if std::env::var("TIDINGS_PG_TESTS").is_ok_and(|v| v == "required") {
-                panic!(
-                    "TIDINGS_PG_TESTS=required but no PostgreSQL server binaries (initdb) found"
-                );
-            }
-            eprintln!("skipped: no PostgreSQL server binaries (initdb) found; set TIDINGS_PG_BIN");
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        if is_root() {
-            let c = std::ffi::CString::new(dir.path().as_os_str().as_encoded_bytes()).unwrap();
-            // SAFETY: a valid NUL-terminated path; the result is checked.
-            assert_eq!(unsafe { libc::chown(c.as_ptr(), NOBODY, NOBODY) }, 0);
-        }
-        let data = dir.path().join("data");
-        let port = free_port();
-        let run = |program: &str, args: &[&str]| {
-            let mut cmd = Command::new(bin.join(program));
-            cmd.args(args).env_remove("PGDATA");
-            if is_root() {
-                cmd.uid(NOBODY).gid(NOBODY);
-            }
-            let out = cmd.output().unwrap_or_else(|e| panic!("{program}: {e}"));
-            assert!(
-                out.status.success(),
-                "{program} failed: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        let data_s = data.to_str().unwrap();
-        run(
-            "initdb",
-            &[
-                "-D",
-                data_s,
-                "-A",
-                "trust",
-                "-U",
-                "tidings",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ],
-        );
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off",
-            dir.path().display()
-        );
-        let log = dir.path().join("log");
-        run(
-            "pg_ctl",
-            &[
-                "-D",
-                data_s,
-                "-o",
-                &options,
-                "-l",
-                log.to_str().unwrap(),
-                "-w",
-                "start",
-            ],
-        );
-        let cluster = Cluster {
-            _dir: dir,
-            data,
-            bin,
-            port,
-        };
-        let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls)
-            .expect("connect to the new cluster");
-        admin.batch_execute("CREATE DATABASE tidings").unwrap();
-        Some(cluster)
-    }
-
-    pub fn url(&self, db: &str) -> String {
-        format!("postgres://tidings@127.0.0.1:{}/{db}", self.port)
-    }
-
-    /// A worker's own connection to the test database.
-    pub fn store(&self) -> PgStore {
-        PgStore::connect(&self.url("tidings"), None).expect("connect")
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let mut cmd = Command::new(self.bin.join("pg_ctl"));
-        cmd.args([
-            "-D",
-            self.data.to_str().unwrap(),
-            "-m",
-            "immediate",
-            "-w",
-            "stop",
-        ]);
-        if is_root() {
-            cmd.uid(NOBODY).gid(NOBODY);
-        }
-        let _ = cmd.output();
-    }
-}
 
 /// Runs `f` on `n` threads, each with its index and its own connection to
 /// `url`, all starting once every one is connected.
