@@ -27,14 +27,19 @@
 //!
 //! This file only declares the files and re-exports them: `client` (the
 //! connection, `PgStore`, `PgError`), `schema`, `leases`, `hosts`,
-//! `outbox`, `stories`, `copy`.
+//! `outbox`, `stories`, `copy`; for the read commands and `corpus sync`,
+//! `records` (export records and their filters), `reads` (feeds, counts,
+//! provenance, stored texts) and `search` (full-text search).
 
 mod client;
 mod copy;
 mod hosts;
 mod leases;
 mod outbox;
+mod reads;
+mod records;
 mod schema;
+mod search;
 mod stories;
 
 pub use client::{PgError, PgStore};
@@ -42,4 +47,6 @@ pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
 pub use leases::Lease;
 pub use outbox::ClaimedAlert;
+pub use reads::StoredText;
+pub use search::{tsquery, SearchError};
 pub use stories::{Decision, Known};
