@@ -1,5 +1,5 @@
-//! The read commands (`status`, `stats`, `search`, `export`, `show`) on
-//! PostgreSQL, against a real cluster: a store built by
+//! The read commands (`status`, `stats`, `search`, `export`, `show`) and
+//! `corpus sync` on PostgreSQL, against a real cluster: a store built by
 //! the real binary on SQLite (the fixture site on 127.0.0.1, `run
 //! --once`), copied with `migrate --to`, then each command run with the
 //! SQLite config and with the same config naming the PostgreSQL database,
@@ -9,6 +9,7 @@
 //! (`pg::Cluster`), a failure under `TIDINGS_PG_TESTS=required`.
 
 use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -156,6 +157,11 @@ fn pg_readers_never_migrate_and_a_role_that_may_only_read_can_read() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert_eq!(stdout(&out), stdout(&lite), "{args:?}");
     }
+    let sync = tidings(
+        &analyst,
+        &["corpus", "sync", env.path("mine").to_str().unwrap()],
+    );
+    assert_eq!(sync.status.code(), Some(0), "{}", stderr(&sync));
 
     // A database no worker has set up yet is not set up by a reader.
     let empty = env.path("empty.toml");
@@ -245,4 +251,113 @@ fn pg_search_finds_the_same_articles_with_the_same_records() {
     let pg = tidings(&pg_config, &["search", "NOT", "gay"]);
     assert_eq!(pg.status.code(), Some(2), "{}", stderr(&pg));
     assert_eq!(stderr(&lite), stderr(&pg));
+}
+
+/// The files of a directory: name → bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn pg_corpus_sync_makes_files_equal_rows_and_a_second_sync_writes_nothing() {
+    let Some(pg) = Cluster::start() else { return };
+    let (env, pg_config) = migrated(&pg);
+    let dir = env.path("synced");
+    let dir_s = dir.to_str().unwrap();
+    let sync = |extra: &[&str]| {
+        let mut args = vec!["corpus", "sync", dir_s];
+        args.extend_from_slice(extra);
+        let out = tidings(&pg_config, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+
+    let first = sync(&[]);
+    assert!(
+        first.contains(": 10 articles: 10 written, 0 rewritten, 0 unchanged"),
+        "{first}"
+    );
+    let expected = files(&env.corpus());
+    assert_eq!(expected.len(), 10);
+    assert_eq!(files(&dir), expected, "the SQLite corpus, byte for byte");
+
+    let inodes = |d: &Path| -> BTreeMap<String, (u64, i64)> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let m = e.metadata().unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, (m.ino(), m.mtime_nsec()))
+            })
+            .collect()
+    };
+    let before = inodes(&dir);
+    let second = sync(&[]);
+    assert_eq!(
+        second,
+        format!("{dir_s}: 10 articles, every file equals its article: nothing written\n")
+    );
+    assert_eq!(inodes(&dir), before, "no file was touched");
+
+    // A removed file comes back; a changed one is rewritten and named; a
+    // corpus file without an article is listed and left, other files
+    // ignored.
+    let names: Vec<String> = expected.keys().cloned().collect();
+    std::fs::remove_file(dir.join(&names[2])).unwrap();
+    std::fs::write(dir.join(&names[7]), "Edited\n\nby hand").unwrap();
+    let orphan = "042_00000000000000ff.txt";
+    std::fs::write(dir.join(orphan), "No row\n\nfor this").unwrap();
+    std::fs::write(dir.join("notes.md"), "mine").unwrap();
+    let third = sync(&[]);
+    assert!(
+        third.contains(&format!("rewritten {}: its bytes differed", names[7])),
+        "{third}"
+    );
+    assert!(third.contains(&format!("no article: {orphan}")), "{third}");
+    assert!(
+        third.contains("1 written, 1 rewritten, 8 unchanged"),
+        "{third}"
+    );
+    assert!(
+        third.contains("1 file without an article left alone (--prune removes them)"),
+        "{third}"
+    );
+    let now = files(&dir);
+    for (name, bytes) in &expected {
+        assert_eq!(now.get(name), Some(bytes), "{name}");
+    }
+    assert!(now.contains_key(orphan) && now.contains_key("notes.md"));
+
+    let pruned = sync(&["--prune"]);
+    assert!(
+        pruned.contains(&format!("removed {orphan}: no article in the database")),
+        "{pruned}"
+    );
+    let now = files(&dir);
+    assert!(!now.contains_key(orphan), "{pruned}");
+    assert_eq!(
+        now.get("notes.md").map(Vec::as_slice),
+        Some(&b"mine"[..]),
+        "not a corpus file"
+    );
+    assert_eq!(now.len(), 11);
+    assert!(
+        !now.keys().any(|n| n.starts_with('.')),
+        "no temporary file is left"
+    );
+
+    // On SQLite, the corpus directory already is the store's.
+    let out = env.tidings(&["corpus", "sync", dir_s]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("already is its articles' files"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
