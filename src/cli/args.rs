@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::{demo, feeds, filter, search, stats};
+use super::{corpus, demo, feeds, filter, search, stats};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -188,6 +188,11 @@ Examples:
     Feeds {
         #[command(subcommand)]
         command: feeds::FeedsCommand,
+    },
+    /// The corpus files: write them from the PostgreSQL database (`sync DIR`).
+    Corpus {
+        #[command(subcommand)]
+        command: corpus::CorpusCommand,
     },
     /// Validate the config and say what is wrong, with line numbers.
     #[command(

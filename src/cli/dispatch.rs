@@ -14,7 +14,7 @@ use super::export::cmd_export;
 use super::inspect::{cmd_dedup, cmd_extract, cmd_feed};
 use super::open::{load_config, runtime};
 use super::run::{cmd_run, RunOptions};
-use super::{demo, docs, feeds, progress, reextract, search, show, stats, status};
+use super::{corpus, demo, docs, feeds, progress, reextract, search, show, stats, status};
 use crate::config::{Config, ConfigError};
 
 pub fn main() -> i32 {
@@ -156,6 +156,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Status { json } => status::run(&load_config(config)?, json),
         Command::Stats(args) => stats::run(&load_config(config)?, &args),
         Command::Feeds { command } => feeds::run(&load_config(config)?, &command),
+        Command::Corpus { command } => corpus::run(&load_config(config)?, &command),
         Command::Show { id, json } => show::cmd_show(&load_config(config)?, id, json),
         Command::Reextract { since, write } => {
             reextract::cmd_reextract(&load_config(config)?, since.as_deref(), write)

@@ -1,7 +1,8 @@
 //! `tidings export`: the stored articles as JSON Lines or CSV on standard
 //! output, for other tools. The records are `model::ExportRecord` (the
 //! wire format, README "Export record"); this file only writes them. Must
-//! not query the store beyond `export_filtered`; see ARCHITECTURE.md,
+//! not query the store beyond `export_filtered` (SQLite or PostgreSQL, the
+//! same records); see ARCHITECTURE.md,
 //! "Codemap" (`cli`).
 
 use std::io::Write;
@@ -10,7 +11,7 @@ use anyhow::Result;
 
 use super::args::Format;
 use super::filter;
-use super::open::open_store;
+use super::open::open_reader;
 use crate::config::Config;
 use crate::model::ExportRecord;
 
@@ -20,8 +21,8 @@ pub(super) fn cmd_export(
     duplicates: bool,
     filter: &filter::FilterArgs,
 ) -> Result<i32> {
-    let store = open_store(config)?;
-    let filter = filter.resolve(config, &store, chrono::Utc::now())?;
+    let mut store = open_reader(config)?;
+    let filter = filter.resolve(config, &mut store, chrono::Utc::now())?;
     let records = store.export_filtered(&filter, duplicates)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::exit::{unknown_name, UsageError};
+use super::open::Reader;
 use crate::config::Config;
-use crate::store::{ArticleFilter, Store};
+use crate::store::ArticleFilter;
 
 #[derive(clap::Args, Debug, Default)]
 pub struct FilterArgs {
@@ -75,7 +76,7 @@ impl FilterArgs {
     pub fn resolve(
         &self,
         config: &Config,
-        store: &Store,
+        store: &mut Reader,
         now: DateTime<Utc>,
     ) -> anyhow::Result<ArticleFilter> {
         let when = |flag: &str, v: &Option<String>, end| -> anyhow::Result<_> {

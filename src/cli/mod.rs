@@ -9,6 +9,7 @@
 //! items. See ARCHITECTURE.md, "Codemap" (`cli`) and "Entry points".
 
 mod args;
+mod corpus;
 mod demo;
 mod dispatch;
 mod docs;

@@ -1,14 +1,23 @@
 //! What commands open before they run: the config (`--config`,
 //! `$TIDINGS_CONFIG` or the default places), a store on an existing
-//! database, and the async runtime. Must not run a command; see
-//! ARCHITECTURE.md, "Codemap" (`cli`).
+//! database (`Reader` for the read commands, SQLite or PostgreSQL), and
+//! the async runtime. Must not run a command; see ARCHITECTURE.md,
+//! "Codemap" (`cli`).
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 
 use super::exit::UsageError;
 use crate::config::Config;
+use crate::model::{Capture, ExportRecord};
+use crate::store::pg::{PgStore, SearchError};
+use crate::store::{
+    ArticleFilter, CaptureCounts, DayCount, FeedCount, FeedRow, SearchHit, SearchOptions,
+    SightingRow, Store, StoreError, StoryCount, Totals,
+};
+use crate::topic::Query;
 
 pub(super) fn load_config(path: Option<&Path>) -> Result<Config> {
     let path = match path {
@@ -35,21 +44,33 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// The store for a command that only reads: a reader connection, which
-/// SQLite keeps from writing and which never migrates (see `store::db`).
-pub(super) fn open_store(config: &Config) -> Result<crate::store::Store> {
+/// The SQLite store for a command that only reads: a reader connection,
+/// which SQLite keeps from writing and which never migrates (see
+/// `store::db`). For the commands that work on SQLite only; those that
+/// read both backends open a `Reader`.
+pub(super) fn open_store(config: &Config) -> Result<Store> {
     database_exists(config)?;
-    Ok(crate::store::Store::open_reader(&config.database)?)
+    Ok(Store::open_reader(&config.database)?)
 }
 
 /// The store for a command that writes outside the daemon
 /// (`reextract --write`, under the instance lock): a writer connection.
-pub(super) fn open_writer(config: &Config) -> Result<crate::store::Store> {
+pub(super) fn open_writer(config: &Config) -> Result<Store> {
     database_exists(config)?;
-    Ok(crate::store::Store::open(&config.database)?)
+    Ok(Store::open(&config.database)?)
 }
 
 fn database_exists(config: &Config) -> Result<()> {
+    // With PostgreSQL, `database` is a path in the state directory that
+    // holds no database: opening it would answer from an empty store.
+    if let Some(pg) = &config.postgres {
+        return Err(UsageError(format!(
+            "this command works on a SQLite store only; the config names the PostgreSQL \
+             database {}",
+            pg.url
+        ))
+        .into());
+    }
     if !config.database.exists() {
         return Err(UsageError(format!(
             "{}: no database yet (run `tidings run --once` first)",
@@ -58,4 +79,131 @@ fn database_exists(config: &Config) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The store the read commands (`status`, `stats`, `search`, `export`,
+/// `show`) ask: SQLite's reader connection, or the shared PostgreSQL
+/// database when the config names one. Both answer with the same plain
+/// types (`FeedRow`, `ExportRecord`, `Totals`, …), so each command prints
+/// once for both.
+pub(super) enum Reader {
+    Sqlite(Store),
+    Postgres(Box<PgStore>),
+}
+
+/// Opens the store the config names, for reading: neither backend's
+/// reader migrates or writes.
+pub(super) fn open_reader(config: &Config) -> Result<Reader> {
+    match &config.postgres {
+        Some(pg) => Ok(Reader::Postgres(Box::new(PgStore::connect_reader(
+            &pg.url,
+            pg.password.as_deref(),
+        )?))),
+        None => Ok(Reader::Sqlite(open_store(config)?)),
+    }
+}
+
+/// The same call on whichever store it is: the two have the same
+/// methods, returning the same types.
+macro_rules! either {
+    ($reader:expr, $s:ident => $call:expr) => {
+        match $reader {
+            Reader::Sqlite($s) => Ok($call?),
+            Reader::Postgres($s) => Ok($call?),
+        }
+    };
+}
+
+impl Reader {
+    pub(super) fn feeds(&mut self) -> Result<Vec<FeedRow>> {
+        either!(self, s => s.feeds())
+    }
+
+    pub(super) fn totals(&mut self) -> Result<Totals> {
+        either!(self, s => s.totals())
+    }
+
+    pub(super) fn articles_per_day(&mut self, days: usize) -> Result<Vec<DayCount>> {
+        either!(self, s => s.articles_per_day(days))
+    }
+
+    pub(super) fn per_feed(&mut self) -> Result<Vec<FeedCount>> {
+        either!(self, s => s.per_feed())
+    }
+
+    pub(super) fn top_stories(&mut self, top: usize) -> Result<Vec<StoryCount>> {
+        either!(self, s => s.top_stories(top))
+    }
+
+    pub(super) fn capture_counts(&mut self) -> Result<CaptureCounts> {
+        either!(self, s => s.capture_counts())
+    }
+
+    pub(super) fn feed_names(&mut self) -> Result<Vec<String>> {
+        either!(self, s => s.feed_names())
+    }
+
+    pub(super) fn story_exists(&mut self, story: u64) -> Result<bool> {
+        either!(self, s => s.story_exists(story))
+    }
+
+    pub(super) fn export_filtered(
+        &mut self,
+        filter: &ArticleFilter,
+        duplicates: bool,
+    ) -> Result<Vec<ExportRecord>> {
+        either!(self, s => s.export_filtered(filter, duplicates))
+    }
+
+    pub(super) fn article_record(&mut self, id: u64) -> Result<Option<ExportRecord>> {
+        either!(self, s => s.article_record(id))
+    }
+
+    pub(super) fn capture_of(&mut self, id: u64) -> Result<Option<Capture>> {
+        either!(self, s => s.capture_of(id))
+    }
+
+    pub(super) fn sightings_of(&mut self, id: u64) -> Result<Vec<SightingRow>> {
+        either!(self, s => s.sightings_of(id))
+    }
+
+    pub(super) fn story_members(&mut self, story: u64) -> Result<Vec<u64>> {
+        either!(self, s => s.story_members(story))
+    }
+
+    pub(super) fn article_method(&mut self, id: u64) -> Result<Option<String>> {
+        either!(self, s => s.article_method(id))
+    }
+
+    pub(super) fn original_text(&mut self, id: u64) -> Result<Option<(String, DateTime<Utc>)>> {
+        either!(self, s => s.original_text(id))
+    }
+
+    /// Articles a search cannot find yet: SQLite mode indexes them when
+    /// the writer next runs; PostgreSQL's index is a generated column,
+    /// complete at every commit.
+    pub(super) fn unindexed_count(&mut self) -> Result<u64> {
+        match self {
+            Reader::Sqlite(s) => Ok(s.unindexed_count()?),
+            Reader::Postgres(_) => Ok(0),
+        }
+    }
+
+    /// Full-text search, best first. A query the engine cannot answer is
+    /// the user's mistake (a usage error), named with the query.
+    pub(super) fn search(&mut self, query: &Query, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
+        let theirs = |message: String| -> anyhow::Error {
+            UsageError(format!("search: {}: {message}", query.as_str())).into()
+        };
+        match self {
+            Reader::Sqlite(s) => match s.search(query, opts) {
+                Err(StoreError::Query { message, .. }) => Err(theirs(message)),
+                r => Ok(r?),
+            },
+            Reader::Postgres(p) => match p.search(query, opts) {
+                Err(SearchError::Query { message, .. }) => Err(theirs(message)),
+                r => Ok(r?),
+            },
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! A reader: it never writes the search index (the writer keeps it: every
 //! commit indexes its articles, and opening the writer indexes what is
 //! missing); articles not indexed yet are counted on standard error and
-//! left out. Holds no SQL.
+//! left out. On PostgreSQL, its full-text search (`store::pg`'s `search`
+//! says how it differs). Holds no SQL.
 
 use std::io::Write;
 
@@ -11,10 +12,10 @@ use anyhow::Result;
 
 use super::exit::UsageError;
 use super::filter::FilterArgs;
-use super::open::open_store;
+use super::open::open_reader;
 use super::paint::Paint;
 use crate::config::Config;
-use crate::store::{SearchOptions, StoreError};
+use crate::store::SearchOptions;
 use crate::topic::Query;
 
 #[derive(clap::Args, Debug)]
@@ -51,8 +52,10 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
             e.to_string().replace("topic query: ", "")
         ))
     })?;
-    let store = open_store(config)?;
-    let filter = args.filter.resolve(config, &store, chrono::Utc::now())?;
+    let mut store = open_reader(config)?;
+    let filter = args
+        .filter
+        .resolve(config, &mut store, chrono::Utc::now())?;
     match store.unindexed_count()? {
         0 => {}
         n => eprintln!(
@@ -67,19 +70,14 @@ pub fn run(config: &Config, args: &SearchArgs) -> Result<i32> {
     } else {
         ("\x1b[1;33m", "\x1b[0m")
     };
-    let hits = match store.search(
+    let hits = store.search(
         &query,
         &SearchOptions {
             filter,
             limit: args.limit,
             marks,
         },
-    ) {
-        Err(StoreError::Query { message, .. }) => {
-            return Err(UsageError(format!("search: {text}: {message}")).into())
-        }
-        r => r?,
-    };
+    )?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     for (i, h) in hits.iter().enumerate() {

@@ -1,12 +1,13 @@
 //! `tidings show ID`: one article's provenance, one `key: value` line per
 //! fact: its URLs, feeds, sightings, capture time, where its page lies in
 //! the archive, its story, and whether `reextract --write` replaced its
-//! text. `--json`: the same as one JSON object. Reads the store only.
+//! text. `--json`: the same as one JSON object. Reads the store only
+//! (SQLite or PostgreSQL, through `open::Reader`).
 
 use anyhow::Result;
 
 use super::exit::UsageError;
-use super::open::open_store;
+use super::open::open_reader;
 use crate::config::Config;
 use crate::model::{ts, Capture};
 
@@ -44,7 +45,7 @@ fn capture_json(c: &Capture) -> serde_json::Value {
 }
 
 pub fn cmd_show(config: &Config, id: u64, json: bool) -> Result<i32> {
-    let store = open_store(config)?;
+    let mut store = open_reader(config)?;
     let Some(a) = store.article_record(id)? else {
         return Err(UsageError(format!("no article numbered {id}")).into());
     };

@@ -10,10 +10,10 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::open::open_store;
+use super::open::{open_reader, Reader};
 use super::paint::Paint;
 use crate::config::Config;
-use crate::store::{DayCount, FeedCount, Store, StoryCount, Totals};
+use crate::store::{DayCount, FeedCount, StoryCount, Totals};
 
 use super::stats_archive::{archive_usage, ArchiveUsage};
 
@@ -41,9 +41,9 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn gather(config: &Config, store: &Store, args: &StatsArgs) -> Result<Report> {
+    pub fn gather(config: &Config, store: &mut Reader, args: &StatsArgs) -> Result<Report> {
         Ok(Report {
-            archive: archive_usage(config, store)?,
+            archive: archive_usage(config, store.capture_counts()?)?,
             totals: store.totals()?,
             per_day: store.articles_per_day(args.days)?,
             per_feed: store.per_feed()?,
@@ -149,8 +149,8 @@ fn feed_name(f: &FeedCount) -> &str {
 }
 
 pub fn run(config: &Config, args: &StatsArgs) -> Result<i32> {
-    let store = open_store(config)?;
-    let report = Report::gather(config, &store, args)?;
+    let mut store = open_reader(config)?;
+    let report = Report::gather(config, &mut store, args)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if args.json {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::archive::{self, DiskUse};
 use crate::config::Config;
-use crate::store::{CaptureCounts, Store};
+use crate::store::CaptureCounts;
 
 /// The archive's figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,8 +24,9 @@ pub struct ArchiveUsage {
     pub counts: CaptureCounts,
 }
 
-/// Gathers the archive's figures: the directory's files, the store's counts.
-pub fn archive_usage(config: &Config, store: &Store) -> Result<ArchiveUsage> {
+/// Gathers the archive's figures: the directory's files, and the store's
+/// counts (`counts`, from either backend).
+pub fn archive_usage(config: &Config, counts: CaptureCounts) -> Result<ArchiveUsage> {
     let DiskUse { files, bytes } = archive::disk_use(&config.archive.dir)?;
     Ok(ArchiveUsage {
         dir: config.archive.dir.clone(),
@@ -34,6 +35,6 @@ pub fn archive_usage(config: &Config, store: &Store) -> Result<ArchiveUsage> {
         bytes,
         max_file_bytes: config.archive.max_file_bytes,
         max_record_bytes: config.archive.max_record_bytes,
-        counts: store.capture_counts()?,
+        counts,
     })
 }

@@ -12,7 +12,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::open::open_store;
+use super::open::open_reader;
 use super::paint::Paint;
 use crate::config::Config;
 use crate::model::FailureKind;
@@ -126,10 +126,11 @@ const LOW_SPACE: u64 = 1 << 20;
 /// What is wrong with the file systems the database, the corpus and the
 /// archive are on: read-only, or (nearly) full. One line each.
 pub fn storage_problems(config: &Config) -> Vec<String> {
-    let mut places = vec![
-        ("database", config.database.clone()),
-        ("corpus", config.corpus.clone()),
-    ];
+    let mut places = vec![("corpus", config.corpus.clone())];
+    // With PostgreSQL, the database is on the server, not at this path.
+    if config.postgres.is_none() {
+        places.insert(0, ("database", config.database.clone()));
+    }
     if config.archive.enabled && config.archive.dir.exists() {
         places.push(("archive", config.archive.dir.clone()));
     }
@@ -164,7 +165,7 @@ pub fn run(config: &Config, json: bool) -> Result<i32> {
         eprintln!("tidings: storage: {p}");
     }
     let code = if problems.is_empty() { 0 } else { 1 };
-    let store = open_store(config)?;
+    let mut store = open_reader(config)?;
     // Feeds removed from the config keep their rows (their articles keep
     // their provenance) but are no longer shown.
     let configured: std::collections::HashSet<&str> =

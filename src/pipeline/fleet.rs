@@ -37,7 +37,7 @@ use super::open::OpenReport;
 use super::outcome::EntryOutcome;
 use super::worker::{catch_up, Fleet, Worker};
 use crate::config::{Config, FeedConfig, PostgresConfig};
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, CorpusError};
 use crate::dedup;
 use crate::model::{FeedOutcome, PollFailure};
 use crate::store::pg::PgStore;
@@ -171,6 +171,9 @@ impl Ingest {
                 .and_then(|staged| self.corpus.link(staged, name));
             match placed {
                 Ok(_) => written += 1,
+                // `corpus sync` wrote it from the row first: the same text.
+                Err(CorpusError::Exists(_))
+                    if self.corpus.read(name).is_ok_and(|t| t == c.text) => {}
                 // The row is the record: `corpus sync` writes the file.
                 Err(e) => {
                     error!("{e}: the article is stored; `tidings corpus sync` writes its file")

@@ -147,13 +147,12 @@ impl Backend {
         both!(self, s => s.outbox_counts())
     }
 
-    /// How many outlets carry a story (SQLite only until the PostgreSQL
-    /// records land; a fleet's pick-up alerts wait for it).
+    /// How many outlets carry a story.
     pub fn story_outlets(&mut self, story: u64) -> Result<u32, StoreError> {
-        self.sqlite("story pick-up counts")?.story_outlets(story)
+        both!(self, s => s.story_outlets(story))
     }
 
     pub fn article_record(&mut self, id: u64) -> Result<Option<ExportRecord>, StoreError> {
-        self.sqlite("article records")?.article_record(id)
+        both!(self, s => s.article_record(id))
     }
 }

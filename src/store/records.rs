@@ -56,16 +56,10 @@ impl Store {
             .map_err(self.err())?;
         let urls = stmt
             .query_map([story], |r| r.get::<_, String>(0))
+            .map_err(self.err())?
+            .collect::<Result<Vec<String>, _>>()
             .map_err(self.err())?;
-        let mut hosts = std::collections::HashSet::new();
-        for u in urls {
-            let u = u.map_err(self.err())?;
-            // The outlet as the boilerplate pools count it.
-            if let Some(h) = crate::dedup::outlet(&u) {
-                hosts.insert(h);
-            }
-        }
-        Ok(hosts.len() as u32)
+        Ok(count_outlets(&urls))
     }
 
     /// Columns of the export record, in the order `article_export_row` reads
@@ -107,4 +101,14 @@ impl Store {
             .optional()
             .map_err(self.err())
     }
+}
+
+/// How many outlets the URLs of a story's articles and sightings name:
+/// distinct hosts as the boilerplate pools count them (`dedup::outlet`).
+pub(crate) fn count_outlets(urls: &[String]) -> u32 {
+    let hosts: std::collections::HashSet<String> = urls
+        .iter()
+        .filter_map(|u| crate::dedup::outlet(u))
+        .collect();
+    hosts.len() as u32
 }

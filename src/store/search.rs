@@ -101,7 +101,7 @@ pub fn fts5_query(query: &Query) -> Result<String, StoreError> {
     })
 }
 
-const LONE_NOT: &str =
+pub(super) const LONE_NOT: &str =
     "NOT must follow what it excludes from (as in 'gay NOT football'): the index cannot list every article but some";
 
 fn render(e: &Expr) -> Result<String, String> {

@@ -138,7 +138,9 @@ impl Cluster {
         format!("postgres://tidings@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// The server's main process (its children are the backends).
+    /// The server's main process (its children are the backends): the
+    /// fleet bench reads its CPU.
+    #[allow(dead_code)]
     pub fn postmaster_pid(&self) -> u32 {
         let pid = std::fs::read_to_string(self.data.join("postmaster.pid")).unwrap_or_default();
         pid.lines()

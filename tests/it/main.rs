@@ -16,6 +16,7 @@ mod imports;
 mod onewriter;
 mod owners;
 mod pg;
+mod pgcli;
 mod pipeline;
 mod pty;
 mod service;

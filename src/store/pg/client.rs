@@ -22,6 +22,12 @@ pub enum PgError {
         "database {url} was written by a newer tidings (schema {found}, this one knows {known})"
     )]
     TooNew { url: String, found: i64, known: i64 },
+    /// A reader met a schema older than this binary's; only a worker
+    /// migrates.
+    #[error(
+        "database {url} has an older schema ({found}, this tidings knows {known}): it is upgraded when a worker next starts (`tidings run`)"
+    )]
+    TooOld { url: String, found: i64, known: i64 },
 }
 
 /// A connection to the shared database, its schema brought up to date.
@@ -37,6 +43,14 @@ impl PgStore {
     /// when given (read by the caller from the environment or a credential
     /// file, never from the config), and applies pending migrations.
     pub fn connect(url: &str, password: Option<&str>) -> Result<PgStore, PgError> {
+        let mut store = PgStore::connect_only(url, password)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The connection alone, the schema as found (`connect` migrates it;
+    /// a reader only checks it).
+    pub(super) fn connect_only(url: &str, password: Option<&str>) -> Result<PgStore, PgError> {
         let shown = shown_url(url);
         let mut config: postgres::Config = url.parse().map_err(|e| PgError::Url {
             url: shown.clone(),
@@ -62,12 +76,10 @@ impl PgStore {
             url: shown.clone(),
             source,
         })?;
-        let mut store = PgStore {
+        Ok(PgStore {
             client: ManuallyDrop::new(client),
             shown,
-        };
-        store.migrate()?;
-        Ok(store)
+        })
     }
 
     /// Maps a driver error to ours, naming the database.

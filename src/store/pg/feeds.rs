@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use postgres::Row;
 
 use super::client::{wrap, PgError, PgStore};
+use super::records::secs;
 use crate::model::FailureKind;
 use crate::store::feeds::{FeedRow, PollResult};
 
@@ -16,23 +17,26 @@ const FEED_COLUMNS: &str = "name, url, etag, last_modified, last_attempt, last_s
     (SELECT COUNT(*) FROM articles a WHERE a.feed = feeds.name AND a.state = 'stored'),
     retired, interval_secs, last_full_poll, failing_since, failure_kind";
 
+/// A feed's row, its times to the second as SQLite keeps them (so that
+/// `status` prints the same on both).
 fn feed_row(r: &Row) -> FeedRow {
+    let time = |i: usize| r.get::<_, Option<DateTime<Utc>>>(i).map(secs);
     FeedRow {
         name: r.get(0),
         url: r.get(1),
         etag: r.get(2),
         last_modified: r.get(3),
-        last_attempt: r.get(4),
-        last_success: r.get(5),
+        last_attempt: time(4),
+        last_success: time(5),
         last_error: r.get(6),
         consecutive_failures: r.get::<_, i32>(7).max(0) as u32,
-        next_poll: r.get(8),
+        next_poll: time(8),
         entries_seen: r.get::<_, i64>(9).max(0) as u64,
         articles_stored: r.get::<_, i64>(10).max(0) as u64,
         retired: r.get(11),
         interval_secs: r.get::<_, Option<i64>>(12).map(|s| s.max(0) as u64),
-        last_full_poll: r.get(13),
-        failing_since: r.get(14),
+        last_full_poll: time(13),
+        failing_since: time(14),
         failure_kind: r
             .get::<_, Option<String>>(15)
             .and_then(|label| FailureKind::ALL.into_iter().find(|k| k.label() == label)),
@@ -46,8 +50,9 @@ impl PgStore {
         Ok(row.as_ref().map(feed_row))
     }
 
+    /// Every feed's row, in name order (byte order, as SQLite sorts).
     pub fn feeds(&mut self) -> Result<Vec<FeedRow>, PgError> {
-        let sql = format!("SELECT {FEED_COLUMNS} FROM feeds ORDER BY name");
+        let sql = format!(r#"SELECT {FEED_COLUMNS} FROM feeds ORDER BY name COLLATE "C""#);
         let rows = self.client.query(&sql, &[]).map_err(self.err())?;
         Ok(rows.iter().map(feed_row).collect())
     }

@@ -29,7 +29,9 @@
 //! connection, `PgStore`, `PgError`), `schema`, `feeds` (rows, the
 //! schedule, one feed's lease for a poll), `entries`, `leases` (claiming
 //! due feeds in bulk), `hosts`, `alerts` (queueing), `outbox` (claiming and
-//! delivering), `stories`, `copy`.
+//! delivering), `stories`, `copy`; for the read commands and `corpus sync`,
+//! `records` (export records and their filters), `reads` (feeds, counts,
+//! provenance, stored texts) and `search` (full-text search).
 
 mod alerts;
 pub(super) mod client;
@@ -39,7 +41,10 @@ mod feeds;
 mod hosts;
 mod leases;
 mod outbox;
+mod reads;
+mod records;
 mod schema;
+mod search;
 mod stories;
 
 pub use client::{PgError, PgStore};
@@ -47,4 +52,6 @@ pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
 pub use leases::Lease;
 pub use outbox::ClaimedAlert;
+pub use reads::StoredText;
+pub use search::{tsquery, SearchError};
 pub use stories::{Decision, Known};

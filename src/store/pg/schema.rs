@@ -16,7 +16,7 @@ use super::client::{wrap, PgError, PgStore};
 const MIGRATION_LOCK: i64 = 0x7469_6469_6e67_7301;
 
 /// Each entry is one schema step; append only, never edit a released one.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE feeds (
     name TEXT PRIMARY KEY,

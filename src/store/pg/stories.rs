@@ -103,6 +103,22 @@ impl PgStore {
         Ok(known(&rows))
     }
 
+    /// How many outlets carry a story: its articles and their sightings.
+    pub fn story_outlets(&mut self, story: u64) -> Result<u32, PgError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT url FROM articles WHERE story = $1 AND url IS NOT NULL
+                 UNION ALL
+                 SELECT s.url FROM sightings s JOIN articles a ON a.id = s.article
+                 WHERE a.story = $1 AND s.url IS NOT NULL",
+                &[&(story as i64)],
+            )
+            .map_err(self.err())?;
+        let urls: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(crate::store::records::count_outlets(&urls))
+    }
+
     /// The story an article belongs to (outside any decision).
     pub fn story_of(&mut self, id: u64) -> Result<Option<u64>, PgError> {
         let row = self
