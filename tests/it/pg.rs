@@ -83,20 +83,25 @@ fn pg_workers_starting_at_once_apply_each_migration_once() {
 #[test]
 fn pg_no_feed_is_leased_twice_and_a_dead_workers_feeds_are_taken_over() {
     let Some(pg) = Cluster::start() else { return };
-    let feeds: Vec<(String, String)> = (0..60)
-        .map(|i| (format!("f{i:02}"), format!("http://127.0.0.1:1/{i}.xml")))
+    let names: Vec<String> = (0..60).map(|i| format!("f{i:02}")).collect();
+    let feeds: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (n.clone(), format!("http://127.0.0.1:1/{n}.xml")))
         .collect();
     pg.store().sync_feeds(&feeds).unwrap();
     let until = t0() + Duration::minutes(5);
+    // Three workers each ask for every feed at once, in different orders.
+    let all = names.clone();
     let claims = on_threads(3, pg.url("tidings"), move |w, s| {
-        let mut mine = Vec::new();
-        loop {
-            let got = s.claim_due_feeds(&format!("w{w}"), t0(), until, 4).unwrap();
-            if got.is_empty() {
-                break mine;
-            }
-            mine.extend(got.into_iter().map(|l| l.feed));
-        }
+        let mut order = all.clone();
+        order.rotate_left(w * 20);
+        order
+            .into_iter()
+            .filter(|f| {
+                s.claim_feed(&format!("w{w}"), f, t0(), until, false)
+                    .unwrap()
+            })
+            .collect::<Vec<_>>()
     });
     let mut seen = HashSet::new();
     for name in claims.iter().flatten() {
@@ -109,43 +114,37 @@ fn pg_no_feed_is_leased_twice_and_a_dead_workers_feeds_are_taken_over() {
     );
 
     let mut s = pg.store();
-    // Held leases are not taken before their time...
-    assert!(s
-        .claim_due_feeds("b", t0() + Duration::minutes(4), until, 100)
-        .unwrap()
-        .is_empty());
-    // ...and are after it: w0..w2 were "killed" holding them.
-    let taken = s
-        .claim_due_feeds("b", until, until + Duration::minutes(5), 100)
-        .unwrap();
-    assert_eq!(taken.len(), 60);
     let first = claims.iter().find(|c| !c.is_empty()).unwrap()[0].clone();
     let owner = format!(
         "w{}",
         claims.iter().position(|c| c.contains(&first)).unwrap()
     );
-    // The old owner can neither renew nor release what b holds now.
+    // A held lease is not taken before its time...
+    let before = t0() + Duration::minutes(4);
+    assert!(!s.claim_feed("b", &first, before, until, false).unwrap());
+    assert!(!s.claim_feed("b", &first, before, until, true).unwrap());
+    // ...and is after it: its owner was "killed" holding it.
+    assert!(s
+        .claim_feed("b", &first, until, until + Duration::minutes(5), false)
+        .unwrap());
+    // The old owner can neither renew nor drop what b holds now.
     assert!(!s
         .renew_lease(&owner, &first, until + Duration::hours(1))
         .unwrap());
-    assert!(!s.release_lease(&owner, &first, t0()).unwrap());
-    // b releases with a next poll in an hour: not due before then.
+    assert!(!s.drop_lease(&owner, &first).unwrap());
+    // b's poll records a next poll in an hour, then drops the lease: the
+    // feed is not due before then, except to a forced poll.
     let next = until + Duration::hours(1);
-    assert!(s.release_lease("b", &first, next).unwrap());
-    let early = s
-        .claim_due_feeds("c", next - Duration::seconds(1), next, 100)
-        .unwrap();
-    assert!(
-        !early.iter().any(|l| l.feed == first),
-        "{first} is not due yet"
-    );
-    let again = s
-        .claim_due_feeds("c", next, next + Duration::minutes(5), 100)
-        .unwrap();
-    assert!(
-        again.iter().any(|l| l.feed == first),
-        "{first} is due again"
-    );
+    let ok = tidings::store::PollResult::NotModified;
+    s.record_poll(&first, &ok, until, next).unwrap();
+    assert!(s.drop_lease("b", &first).unwrap());
+    let early = next - Duration::seconds(1);
+    assert!(!s.claim_feed("c", &first, early, next, false).unwrap());
+    assert!(s.claim_feed("c", &first, early, next, true).unwrap());
+    assert!(s.drop_lease("c", &first).unwrap());
+    assert!(s
+        .claim_feed("c", &first, next, next + Duration::minutes(5), false)
+        .unwrap());
 }
 
 #[test]

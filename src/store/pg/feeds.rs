@@ -1,8 +1,8 @@
-//! Feed rows on PostgreSQL: the row a poll starts from, its outcome, the
-//! schedule every worker reads, and one feed's lease taken for one poll.
+//! Feed rows on PostgreSQL: the row a poll starts from, its outcome, and
+//! the schedule every worker reads.
 //! The same meaning as the SQLite store's feed rows (`store::feeds`), so
 //! the pipeline cannot tell them apart. Must not decide when a feed is due
-//! (that is `schedule`) nor who polls it (the lease's first taker does).
+//! (that is `schedule`) nor who polls it (that is `leases`).
 
 use chrono::{DateTime, Utc};
 use postgres::Row;
@@ -151,45 +151,5 @@ impl PgStore {
             )
             .map(drop)
             .map_err(self.err())
-    }
-
-    /// Takes `feed` for one poll by `worker` until `until`, unless another
-    /// worker holds a lease on it that has not run out at `now`, or (unless
-    /// `forced`) the feed is no longer due: another worker polled it since
-    /// this one read the schedule. False then. The row lock makes two
-    /// workers asking at once get one yes.
-    pub fn claim_feed(
-        &mut self,
-        worker: &str,
-        feed: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-        forced: bool,
-    ) -> Result<bool, PgError> {
-        let n = self
-            .client
-            .execute(
-                "UPDATE feeds SET lease_owner = $1, lease_until = $4
-                 WHERE name = $2 AND (lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)
-                   AND ($5 OR next_poll IS NULL OR next_poll <= $3) AND retired IS NULL",
-                &[&worker, &feed, &now, &until, &forced],
-            )
-            .map_err(self.err())?;
-        Ok(n == 1)
-    }
-
-    /// Gives a feed back after its poll, its next poll as the poll recorded
-    /// it; false (and nothing changed) when the lease was no longer this
-    /// worker's.
-    pub fn drop_lease(&mut self, worker: &str, feed: &str) -> Result<bool, PgError> {
-        let n = self
-            .client
-            .execute(
-                "UPDATE feeds SET lease_owner = NULL, lease_until = NULL
-                 WHERE name = $2 AND lease_owner = $1",
-                &[&worker, &feed],
-            )
-            .map_err(self.err())?;
-        Ok(n == 1)
     }
 }

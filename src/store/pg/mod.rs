@@ -27,8 +27,7 @@
 //!
 //! This file only declares the files and re-exports them: `client` (the
 //! connection, `PgStore`, `PgError`), `schema`, `feeds` (rows, the
-//! schedule, one feed's lease for a poll), `entries`, `leases` (claiming
-//! due feeds in bulk), `hosts`, `alerts` (queueing), `outbox` (claiming and
+//! schedule), `entries`, `leases` (a feed's lease for one poll), `hosts`, `alerts` (queueing), `outbox` (claiming and
 //! delivering), `stories`, `copy`; for the read commands and `corpus sync`,
 //! `records` (export records and their filters), `reads` (feeds, counts,
 //! provenance, stored texts) and `search` (full-text search).
@@ -50,7 +49,6 @@ mod stories;
 pub use client::{PgError, PgStore};
 pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
-pub use leases::Lease;
 pub use outbox::ClaimedAlert;
 pub use reads::StoredText;
 pub use search::{tsquery, SearchError};
