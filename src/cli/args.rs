@@ -218,10 +218,7 @@ Examples:
         write: bool,
     },
     /// Copy this store into an empty PostgreSQL database and check the counts.
-    // Hidden until `run` works on PostgreSQL: a copy nothing can run on yet
-    // would only confuse (ARCHITECTURE.md, "Several workers").
     #[command(
-        hide = true,
         long_about = "Copy this store (feeds, entries, articles with their corpus texts, sightings, captures, the outbox) into an empty PostgreSQL database, in one transaction, and check that every table's count matches. The password, if the server needs one, is read from PGPASSWORD.
 
 Example:
