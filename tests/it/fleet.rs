@@ -1,21 +1,23 @@
 //! A fleet's shared budgets against a real PostgreSQL cluster (the
 //! harness of `pg.rs`) and real local servers: two fetchers as two
 //! workers, each with its own gate (`FleetHosts`) on one database, keep one
-//! host's budget between them.
+//! host's budget between them; two delivery passes on one outbox send each
+//! alert once; a failing sink retries and expires as it does on SQLite.
 //! Skipped with a message when no PostgreSQL server can be started.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use tidings::config::{FetchConfig, HostLimits, PostgresConfig};
+use chrono::{DateTime, SubsecRound, Utc};
+use tidings::config::{Config, FetchConfig, HostLimits, PostgresConfig};
+use tidings::deliver::{deliver_due, Outbox, Pass};
 use tidings::fetch::{Fetcher, Gated, HostGate, Validators};
-use tidings::pipeline::FleetHosts;
+use tidings::pipeline::{FleetHosts, Pipeline};
 use tidings::store::pg::{HostGrant, PgStore};
 use url::Url;
 
-use crate::env::{Answer, HttpServer};
+use crate::env::{Answer, Env, HttpServer};
 use crate::pg::Cluster;
 
 fn fleet(pg: &Cluster) -> PostgresConfig {
@@ -202,4 +204,175 @@ fn fleet_a_vanished_workers_permits_free_themselves() {
     // Held for the timeout and as much again (the margin, at most 30 s).
     assert!(waited >= Duration::from_millis(1900), "{waited:?}");
     assert!(waited < Duration::from_secs(6), "{waited:?}");
+}
+
+/// An env whose config has one webhook sink, `hook`, at its server's
+/// `/hook`, with `retry` and `expire`.
+fn sink_env(retry: &str, expire: &str) -> (Env, Config) {
+    let env = Env::new();
+    env.write_config(
+        &[],
+        &format!(
+            "[[alerts]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n\
+             retry = \"{retry}\"\nexpire = \"{expire}\"\n",
+            env.server.base
+        ),
+    );
+    let config = Config::load(&env.config_path()).unwrap();
+    (env, config)
+}
+
+/// Alert `i`'s payload: the sample event, told apart by its title.
+fn payload(i: usize, now: DateTime<Utc>) -> String {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&tidings::alert::sample(now).webhook_body()).unwrap();
+    event["article"]["title"] = format!("alert {i}").into();
+    event.to_string()
+}
+
+#[test]
+fn fleet_two_delivery_workers_send_each_alert_once() {
+    let Some(pg) = Cluster::start() else { return };
+    let (env, config) = sink_env("1s", "1h");
+    // More than one pass takes (500), so both workers get a share.
+    const N: usize = 1100;
+    let now = Utc::now();
+    let mut s = pg.store();
+    for i in 0..N {
+        let key = format!("new_article:{i}");
+        s.enqueue_alert("hook", "new_article", &key, &payload(i, now), now)
+            .unwrap();
+    }
+    let rt = runtime();
+    let passes: Vec<Pass> = rt.block_on(async {
+        let (pipeline, _) = Pipeline::open(config.clone(), false).await.unwrap();
+        let poster = tidings::fetch::Poster::new(&config.fetch).unwrap();
+        let workers = ["w1", "w2"].map(|name| {
+            let pg = PostgresConfig {
+                worker: Some(name.into()),
+                ..fleet(&pg)
+            };
+            let (pipeline, poster) = (pipeline.clone(), poster.clone());
+            let database = config.database.clone();
+            tokio::spawn(async move {
+                let outbox = Outbox::open(&database, Some(&pg)).await.unwrap();
+                let mut total = Pass::default();
+                loop {
+                    let p = deliver_due(&pipeline, &outbox, Some(&poster), Utc::now())
+                        .await
+                        .unwrap();
+                    if p == Pass::default() {
+                        return total;
+                    }
+                    total.sent += p.sent;
+                    total.failed += p.failed;
+                    total.expired += p.expired;
+                }
+            })
+        });
+        let mut passes = Vec::new();
+        for w in workers {
+            passes.push(w.await.unwrap());
+        }
+        passes
+    });
+    let delivered = env.server.delivered("/hook");
+    let mut titles: Vec<String> = delivered
+        .iter()
+        .map(|d| d.json()["article"]["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(titles.len(), N, "each alert arrives once");
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), N, "no alert arrives twice");
+    assert_eq!(passes.iter().map(|p| p.sent).sum::<usize>(), N);
+    assert!(
+        passes.iter().all(|p| p.sent > 0),
+        "both workers sent: {passes:?}"
+    );
+    assert_eq!(s.outbox_states().unwrap(), (0, N as u64, 0));
+}
+
+/// One alert to a sink that always fails, passes at the times its retries
+/// come due: what each pass did, and when the next is due.
+async fn failing_passes(
+    pipeline: &Pipeline,
+    outbox: &Outbox,
+    poster: &tidings::fetch::Poster,
+    t0: DateTime<Utc>,
+) -> Vec<(Pass, Option<DateTime<Utc>>)> {
+    let mut at = t0;
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let pass = deliver_due(pipeline, outbox, Some(poster), at)
+            .await
+            .unwrap();
+        let next = outbox.next_due().await.unwrap();
+        seen.push((pass, next));
+        match next {
+            Some(t) => at = t,
+            None => break,
+        }
+    }
+    seen
+}
+
+#[test]
+fn fleet_a_failing_sink_retries_then_expires_as_on_sqlite() {
+    let Some(pg) = Cluster::start() else { return };
+    let (env, config) = sink_env("1m", "10m");
+    env.server.fail_posts(&[true; 20]);
+    // Whole seconds: SQLite keeps its times to the second.
+    let t0 = Utc::now().trunc_subsecs(0);
+    let body = payload(0, t0);
+    pg.store()
+        .enqueue_alert("hook", "new_article", "new_article:0", &body, t0)
+        .unwrap();
+
+    let rt = runtime();
+    let (on_sqlite, on_pg) = rt.block_on(async {
+        let (pipeline, _) = Pipeline::open(config.clone(), false).await.unwrap();
+        let poster = tidings::fetch::Poster::new(&config.fetch).unwrap();
+        let alert = tidings::store::Outgoing {
+            sink: "hook".into(),
+            event: "new_article".into(),
+            key: "new_article:0".into(),
+            payload: body.clone(),
+        };
+        pipeline
+            .with_ingest(move |i| Ok(i.store.enqueue(&[alert], t0)?))
+            .await
+            .unwrap();
+        let sqlite = Outbox::open(&config.database, None).await.unwrap();
+        let on_sqlite = failing_passes(&pipeline, &sqlite, &poster, t0).await;
+
+        let fleet = Outbox::open(&config.database, Some(&fleet(&pg)))
+            .await
+            .unwrap();
+        let on_pg = failing_passes(&pipeline, &fleet, &poster, t0).await;
+        (on_sqlite, on_pg)
+    });
+    let minutes = |m| Some(t0 + chrono::Duration::minutes(m));
+    let failed = Pass {
+        failed: 1,
+        ..Pass::default()
+    };
+    let expired = Pass {
+        expired: 1,
+        ..Pass::default()
+    };
+    // A minute, doubling; the retry after t0 + 7 min would be past the
+    // ten minutes the sink keeps an alert.
+    assert_eq!(
+        on_sqlite,
+        [
+            (failed, minutes(1)),
+            (failed, minutes(3)),
+            (failed, minutes(7)),
+            (expired, None)
+        ]
+    );
+    assert_eq!(on_pg, on_sqlite, "the same policy on PostgreSQL");
+    assert_eq!(env.server.posts.lock().unwrap().len(), 8);
+    assert_eq!(pg.store().outbox_states().unwrap(), (0, 0, 1));
 }
