@@ -40,6 +40,15 @@ const SKEW: Duration = Duration::from_secs(2);
 /// The longest gap reckoned with (a day; a config asks for seconds).
 const GAP_MAX: Duration = Duration::from_secs(86_400);
 
+/// Why the fleet's budget could not be asked.
+#[derive(Debug, thiserror::Error)]
+enum GateError {
+    #[error(transparent)]
+    Database(#[from] PgError),
+    #[error("the host budget's task: {0}")]
+    Task(#[source] tokio::task::JoinError),
+}
+
 /// The fleet's host budget, for `Fetcher::with_gate`.
 pub struct FleetHosts {
     conn: Arc<Connection>,
@@ -78,12 +87,13 @@ impl Connection {
     async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut PgStore) -> Result<T, PgError> + Send + 'static,
-    ) -> Result<T, PgError> {
+    ) -> Result<T, GateError> {
         let conn = self.clone();
         match tokio::task::spawn_blocking(move || conn.run_blocking(f)).await {
-            Ok(r) => r,
-            // A panic in `f`: the connection was dropped with it.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+            Ok(r) => r.map_err(GateError::Database),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down.
+            Err(e) => Err(GateError::Task(e)),
         }
     }
 
@@ -128,7 +138,7 @@ impl FleetHosts {
     }
 
     /// Waits for a permit for `host`, or finds it deferred.
-    async fn permit(&self, host: &str, limits: HostLimits) -> Result<Gated, PgError> {
+    async fn permit(&self, host: &str, limits: HostLimits) -> Result<Gated, GateError> {
         let in_flight = u32::try_from(limits.connections).unwrap_or(u32::MAX);
         // Bounded, so the times reckoned from it stay in range.
         let gap = chrono::Duration::from_std(limits.gap.min(GAP_MAX)).unwrap_or_default();
