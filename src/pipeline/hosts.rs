@@ -49,7 +49,10 @@ enum GateError {
     Task(#[source] tokio::task::JoinError),
 }
 
-/// The fleet's host budget, for `Fetcher::with_gate`.
+/// The fleet's host budget, for `Fetcher::with_gate`: each worker's
+/// fetcher gets one of its own, e.g.
+/// `fetcher.with_gate(Arc::new(FleetHosts::connect(pg, worker, fetch.timeout)?))`.
+/// A fetcher built anew (a reload that changes `[fetch]`) needs it again.
 pub struct FleetHosts {
     conn: Arc<Connection>,
     worker: String,

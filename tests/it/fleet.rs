@@ -127,7 +127,7 @@ fn fleet_two_workers_keep_one_hosts_budget_and_gap() {
 
     // The gap: starts at least `gap` apart across both workers (each one
     // alone would keep it only between its own).
-    let gap = Duration::from_millis(300);
+    let gap = Duration::from_millis(400);
     let spaced = HostLimits {
         connections: 4,
         gap,
@@ -140,9 +140,9 @@ fn fleet_two_workers_keep_one_hosts_budget_and_gap() {
     assert_eq!(starts.len(), 6);
     for pair in starts.windows(2) {
         let apart = pair[1] - pair[0];
-        // Granted `gap` apart; the requests' way to the server varies a
-        // little.
-        assert!(apart >= gap - Duration::from_millis(60), "{apart:?} apart");
+        // Granted `gap` apart; the requests' way to the server varies
+        // (a loaded machine). Without the fleet's gap they start together.
+        assert!(apart >= gap - Duration::from_millis(150), "{apart:?} apart");
     }
 }
 
