@@ -8,9 +8,10 @@
 //! cloud-metadata address, checked after DNS resolution and on every
 //! redirect (through a proxy, before the proxy is handed the name;
 //! `socks5h` names excepted: `guard`). One politeness budget per host
-//! (`politeness`) covers feed polls and page fetches alike. Failures are
-//! sorted by type, never by their words (`error`). Alerts go out through
-//! `poster`. `fetcher` is the `Fetcher` and its redirect loop, `client`
+//! (`politeness`) covers feed polls and page fetches alike; a budget
+//! shared with other processes comes in through its `HostGate` seam.
+//! Failures are sorted by type, never by their words (`error`). Alerts go
+//! out through `poster`. `fetcher` is the `Fetcher` and its redirect loop, `client`
 //! builds the reqwest clients, `address` says which addresses are
 //! private (a leaf: `config` checks proxies with it). This file only
 //! declares them and re-exports their public items. Must not parse what
@@ -31,5 +32,6 @@ mod tests;
 pub use address::is_private;
 pub use error::{ClientError, FetchError, PrivateAddress, Redirect, Source, Unresolved};
 pub use fetcher::Fetcher;
+pub use politeness::{GateFuture, GatePermit, Gated, HostGate};
 pub use poster::{redact, Poster};
 pub use response::{charset_of, parse_freshness, parse_retry_after, Exchange, Fetched, Validators};

@@ -108,6 +108,13 @@ pub enum ClientError {
     /// The budget of requests in flight was closed.
     #[error("{0}")]
     Budget(#[source] tokio::sync::AcquireError),
+    /// The shared host budget (a fleet's gate) could not be asked.
+    #[error("the shared budget of {host}: {source}")]
+    Gate {
+        host: String,
+        #[source]
+        source: Source,
+    },
 }
 
 /// The guard's refusal, returned by the resolver inside reqwest and found

@@ -19,7 +19,7 @@ use super::body::{DecodeFailure, Decoding};
 use super::client::{client, Purpose};
 use super::error::{ClientError, FetchError, Redirect};
 use super::guard::{check_proxied_target, literal_private_host};
-use super::politeness::Politeness;
+use super::politeness::{host_key, HostGate, Politeness};
 use super::response::{parse_freshness, parse_retry_after, Exchange, Fetched, Validators};
 use crate::config::FetchConfig;
 
@@ -34,6 +34,8 @@ pub struct Fetcher {
     default_proxy: Option<String>,
     allow_private: bool,
     politeness: Arc<Politeness>,
+    /// A host budget shared with other processes, consulted after ours.
+    gate: Option<Arc<dyn HostGate>>,
     user_agent: String,
     /// One request's whole time, redirects and body included.
     timeout: Duration,
@@ -59,9 +61,19 @@ impl Fetcher {
             default_proxy: cfg.proxy.clone(),
             allow_private: cfg.allow_private_networks,
             politeness: Arc::new(Politeness::new(cfg)),
+            gate: None,
             user_agent: cfg.user_agent.clone(),
             timeout: cfg.timeout,
         })
+    }
+
+    /// The same fetcher, its requests also held to a host budget shared
+    /// beyond this process (a fleet's): each request takes this process's
+    /// slot for the host, then a place from `gate`; a Retry-After is told
+    /// to the gate too.
+    pub fn with_gate(mut self, gate: Arc<dyn HostGate>) -> Fetcher {
+        self.gate = Some(gate);
+        self
     }
 
     /// The headers the client sends with every request to `url`, in the
@@ -114,6 +126,7 @@ impl Fetcher {
         let mut seen: HashSet<String> = HashSet::new();
         let mut permanent = true;
         let mut deadline: Option<tokio::time::Instant> = None;
+        let gate = self.gate.as_ref();
         for hop in 0..=MAX_REDIRECTS {
             self.check_hop(&current, proxy_url.as_deref()).await?;
             if !seen.insert(current.to_string()) {
@@ -129,11 +142,11 @@ impl Fetcher {
             // (the client's own timeout restarts at each hop).
             let slot = match deadline {
                 None => {
-                    let slot = self.politeness.acquire(&current).await?;
+                    let slot = self.politeness.acquire(&current, gate).await?;
                     deadline = Some(tokio::time::Instant::now() + self.timeout);
                     slot
                 }
-                Some(d) => within(d, &current, self.politeness.acquire(&current)).await??,
+                Some(d) => within(d, &current, self.politeness.acquire(&current, gate)).await??,
             };
             let until = deadline.unwrap_or_else(tokio::time::Instant::now);
             // Validators belong to the URL they were given for: the first.
@@ -190,6 +203,11 @@ impl Fetcher {
                     .flatten();
                 if let Some(t) = retry_after {
                     self.politeness.throttle(&current, t);
+                    if let Some(gate) = gate {
+                        // Awaited, so the others know by the time this
+                        // request's error is seen.
+                        gate.throttle(&host_key(&current), t).await;
+                    }
                 }
                 return Err(FetchError::Status {
                     url: current.to_string(),

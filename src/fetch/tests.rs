@@ -408,3 +408,235 @@ fn a_refused_proxy_keeps_reqwests_error() {
     assert!(e.to_string().starts_with("HTTP client: proxy "), "{e}");
     assert!(e.to_string().ends_with(&format!(": {source}")), "{e}");
 }
+
+/// What a counting server saw: requests in flight now, the most at once,
+/// and all of them.
+#[derive(Default)]
+struct Seen {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+    all: std::sync::atomic::AtomicUsize,
+}
+
+/// A server on 127.0.0.1 that counts requests in flight: `/busy` answers
+/// 429 with a Retry-After of a minute, anything else 200 after 100 ms.
+fn counting_server() -> (Url, std::sync::Arc<Seen>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::Ordering::SeqCst;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(Seen::default());
+    let counts = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let seen = counts.clone();
+            std::thread::spawn(move || {
+                let mut lines = BufReader::new(conn.try_clone().unwrap()).lines();
+                let Some(Ok(first)) = lines.next() else {
+                    return;
+                };
+                for line in lines.by_ref() {
+                    if line.map_or(true, |l| l.is_empty()) {
+                        break;
+                    }
+                }
+                let inside = seen.now.fetch_add(1, SeqCst) + 1;
+                seen.most.fetch_max(inside, SeqCst);
+                seen.all.fetch_add(1, SeqCst);
+                let answer = if first.contains(" /busy ") {
+                    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                } else {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                };
+                seen.now.fetch_sub(1, SeqCst);
+                let _ = conn.write_all(answer.as_bytes());
+            });
+        }
+    });
+    (Url::parse(&format!("http://{addr}/")).unwrap(), seen)
+}
+
+/// A host budget shared by the fetchers of one test, as a fleet's would
+/// be: requests in flight per host, and Retry-After; or one that fails.
+#[derive(Default)]
+struct SharedGate {
+    state: std::sync::Mutex<GateState>,
+    broken: bool,
+}
+
+#[derive(Default)]
+struct GateState {
+    in_flight: std::collections::HashMap<String, usize>,
+    held: std::collections::HashSet<i64>,
+    issued: i64,
+    asked: usize,
+    deferred: std::collections::HashMap<String, DateTime<Utc>>,
+}
+
+impl HostGate for SharedGate {
+    fn acquire<'a>(
+        &'a self,
+        host: &'a str,
+        limits: crate::config::HostLimits,
+    ) -> GateFuture<'a, Result<Gated, Source>> {
+        Box::pin(async move {
+            if self.broken {
+                let e = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "gone");
+                return Err(Box::new(e) as Source);
+            }
+            loop {
+                {
+                    let mut s = self.state.lock().unwrap();
+                    s.asked += 1;
+                    if let Some(until) = s.deferred.get(host).copied() {
+                        return Ok(Gated::Throttled(until));
+                    }
+                    let n = s.in_flight.entry(host.to_string()).or_default();
+                    if *n < limits.connections {
+                        *n += 1;
+                        s.issued += 1;
+                        let id = s.issued;
+                        s.held.insert(id);
+                        return Ok(Gated::Granted(GatePermit(id)));
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+    }
+
+    fn release(&self, host: &str, permit: GatePermit) {
+        let mut s = self.state.lock().unwrap();
+        assert!(s.held.remove(&permit.0), "{permit:?} released twice");
+        *s.in_flight.get_mut(host).unwrap() -= 1;
+    }
+
+    fn throttle<'a>(&'a self, host: &'a str, until: DateTime<Utc>) -> GateFuture<'a, ()> {
+        Box::pin(async move {
+            self.state
+                .lock()
+                .unwrap()
+                .deferred
+                .insert(host.to_string(), until);
+        })
+    }
+}
+
+/// Two fetchers (two workers' worth) with their own local budgets.
+fn two_fetchers(gate: Option<std::sync::Arc<SharedGate>>) -> [Fetcher; 2] {
+    let cfg = FetchConfig {
+        allow_private_networks: true,
+        per_host: crate::config::HostLimits {
+            connections: 2,
+            gap: std::time::Duration::ZERO,
+        },
+        ..Default::default()
+    };
+    [0, 1].map(|_| {
+        let f = Fetcher::new(&cfg, &[]).unwrap();
+        match &gate {
+            Some(g) => f.with_gate(g.clone()),
+            None => f,
+        }
+    })
+}
+
+/// Eight requests, four from each fetcher, all at once.
+fn eight_at_once(rt: &tokio::runtime::Runtime, fetchers: &[Fetcher; 2], base: &Url) {
+    let gets = (0..8).map(|i| {
+        let url = base.join(&format!("page/{i}")).unwrap();
+        let f = &fetchers[i % 2];
+        async move { f.get(&url, &Validators::default(), 1 << 20, None).await }
+    });
+    for r in rt.block_on(futures_util::future::join_all(gets)) {
+        assert_eq!(r.unwrap().body, b"ok");
+    }
+}
+
+/// The seam: with a gate, a host's budget of two holds across both
+/// fetchers (each alone would keep two in flight), and every permit is
+/// given back when its request is done.
+#[test]
+fn a_gate_holds_two_fetchers_to_one_host_budget() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let rt = runtime();
+    let (base, seen) = counting_server();
+    eight_at_once(&rt, &two_fetchers(None), &base);
+    assert!(
+        seen.most.load(SeqCst) > 2,
+        "without a gate each fetcher keeps its own two in flight"
+    );
+
+    let (base, seen) = counting_server();
+    let gate = std::sync::Arc::new(SharedGate::default());
+    eight_at_once(&rt, &two_fetchers(Some(gate.clone())), &base);
+    assert_eq!(seen.all.load(SeqCst), 8);
+    assert_eq!(seen.most.load(SeqCst), 2, "the shared budget of two");
+    let s = gate.state.lock().unwrap();
+    assert_eq!(s.issued, 8);
+    assert!(s.held.is_empty(), "permits not given back: {:?}", s.held);
+}
+
+/// A Retry-After answered to one fetcher reaches the gate, and the other
+/// fetcher is refused without a request; after that it does not even
+/// ask the gate (it keeps what the gate said).
+#[test]
+fn a_retry_after_told_to_the_gate_holds_the_other_fetcher_back() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let rt = runtime();
+    let (base, seen) = counting_server();
+    let gate = std::sync::Arc::new(SharedGate::default());
+    let [a, b] = two_fetchers(Some(gate.clone()));
+    let get = |f: &Fetcher, path: &str| {
+        rt.block_on(f.get(
+            &base.join(path).unwrap(),
+            &Validators::default(),
+            1 << 20,
+            None,
+        ))
+    };
+    let e = get(&a, "busy").unwrap_err();
+    let until = e.not_before().expect("the Retry-After");
+    assert!(matches!(e, FetchError::Status { status: 429, .. }), "{e:?}");
+    let e = get(&b, "page").unwrap_err();
+    assert!(
+        matches!(&e, FetchError::Throttled { until: t, .. } if *t == until),
+        "{e:?}"
+    );
+    assert_eq!(seen.all.load(SeqCst), 1, "only the first request was sent");
+    let asked = gate.state.lock().unwrap().asked;
+    let e = get(&b, "other").unwrap_err();
+    assert!(matches!(e, FetchError::Throttled { .. }), "{e:?}");
+    assert_eq!(gate.state.lock().unwrap().asked, asked);
+    assert!(gate.state.lock().unwrap().held.is_empty());
+}
+
+/// A gate that cannot be asked fails the request as our side's error, its
+/// cause kept, and frees the local slot it was taken after.
+#[test]
+fn a_gate_that_fails_is_our_sides_error_with_its_cause() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let rt = runtime();
+    let (base, seen) = counting_server();
+    let gate = std::sync::Arc::new(SharedGate {
+        broken: true,
+        ..Default::default()
+    });
+    let [a, _] = two_fetchers(Some(gate));
+    // More than the local budget of two: a slot kept would hang the third.
+    for _ in 0..3 {
+        let url = base.join("page").unwrap();
+        let e = rt
+            .block_on(a.get(&url, &Validators::default(), 1 << 20, None))
+            .unwrap_err();
+        assert!(
+            matches!(&e, FetchError::Client(ClientError::Gate { host, .. }) if host == "127.0.0.1"),
+            "{e:?}"
+        );
+        let io = cause::<std::io::Error>(&e).expect("the gate's error");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset);
+    }
+    assert_eq!(seen.all.load(SeqCst), 0);
+}

@@ -10,7 +10,8 @@
 //! threads.
 //!
 //! By job: `handle` (`Pipeline`, what every poll shares), `error`
-//! (`PipelineError`), `open` (open, repair, import), `poll`
+//! (`PipelineError`), `hosts` (`FleetHosts`, the fleet's host budget as
+//! the fetcher's gate), `open` (open, repair, import), `poll`
 //! (`refresh_feed`), `entry` (one entry up to the writer), `commit` (the
 //! group commit and its fsync order), `once` (`run_once` and the due-feed
 //! choice), `outcome` (what an entry and a poll came to), `fleet` (the
@@ -28,6 +29,7 @@ mod entry;
 mod error;
 mod fleet;
 mod handle;
+mod hosts;
 mod once;
 mod open;
 mod outcome;
@@ -40,6 +42,7 @@ pub use commit::{rewrite_article, Ingest};
 pub use entry::{article_text, reextract};
 pub use error::PipelineError;
 pub use handle::Pipeline;
+pub use hosts::FleetHosts;
 pub use once::{due_feeds, run_once, OnceProgress, Summary};
 pub use open::{build_index, index_text, Fingerprints, OpenReport};
 pub use outcome::{EntryOutcome, POLL_FAILURES};

@@ -26,7 +26,7 @@ pub struct Worker {
 impl Worker {
     /// The configured name, else the host's name and the process id (two
     /// workers on one machine differ by their pid).
-    pub(super) fn of(pg: &PostgresConfig) -> Worker {
+    pub fn of(pg: &PostgresConfig) -> Worker {
         let name = pg.worker.clone().unwrap_or_else(|| {
             let host = hostname().unwrap_or_else(|| "tidings".into());
             format!("{host}:{}", std::process::id())

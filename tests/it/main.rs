@@ -11,6 +11,7 @@ mod cli;
 mod cluster;
 mod fetch;
 mod firsthour;
+mod fleet;
 mod hostile;
 mod imports;
 mod onewriter;

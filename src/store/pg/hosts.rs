@@ -100,6 +100,15 @@ impl PgStore {
             .map(drop)
     }
 
+    /// When the next request to `host` may start (the gap, or a
+    /// Retry-After told by `defer_host`); `None` for a host never asked.
+    pub fn host_next_allowed(&mut self, host: &str) -> Result<Option<DateTime<Utc>>, PgError> {
+        self.client
+            .query_opt("SELECT next_allowed FROM hosts WHERE host = $1", &[&host])
+            .map_err(self.err())
+            .map(|row| row.map(|r| r.get(0)))
+    }
+
     /// A host asked the fleet to wait (Retry-After, or a throttling answer):
     /// no request to it starts before `until`. Never brings a later wait
     /// forward.

@@ -19,6 +19,7 @@ pub struct ClaimedAlert {
     pub event: String,
     pub key: String,
     pub payload: String,
+    pub created_at: DateTime<Utc>,
     pub attempts: u32,
 }
 
@@ -65,7 +66,7 @@ impl PgStore {
                      ORDER BY next_attempt, id
                      LIMIT $4
                      FOR UPDATE SKIP LOCKED)
-                 RETURNING id, sink, event, key, payload, attempts",
+                 RETURNING id, sink, event, key, payload, created_at, attempts",
                 &[&worker, &now, &until, &limit],
             )
             .map_err(self.err())?;
@@ -77,7 +78,8 @@ impl PgStore {
                 event: r.get(2),
                 key: r.get(3),
                 payload: r.get(4),
-                attempts: r.get::<_, i32>(5).max(0) as u32,
+                created_at: r.get(5),
+                attempts: r.get::<_, i32>(6).max(0) as u32,
             })
             .collect();
         alerts.sort_by_key(|a| a.id);
@@ -125,6 +127,94 @@ impl PgStore {
             )
             .map_err(self.err())?;
         Ok(n == 1)
+    }
+
+    /// Gives back `worker`'s claims on these alerts unsent: another pass
+    /// (this worker's or another's) may claim them at once.
+    pub fn release_alerts(&mut self, worker: &str, ids: &[i64]) -> Result<(), PgError> {
+        self.client
+            .execute(
+                "UPDATE outbox SET claimed_by = NULL, claim_until = NULL
+                 WHERE id = ANY($2) AND claimed_by = $1 AND state = 'pending'",
+                &[&worker, &ids],
+            )
+            .map_err(self.err())
+            .map(drop)
+    }
+
+    /// Holds `worker`'s claimed alerts back until `next` (an email digest
+    /// collecting) and gives the claims back.
+    pub fn defer_alerts(
+        &mut self,
+        worker: &str,
+        ids: &[i64],
+        next: DateTime<Utc>,
+    ) -> Result<(), PgError> {
+        self.client
+            .execute(
+                "UPDATE outbox SET next_attempt = $3, claimed_by = NULL, claim_until = NULL
+                 WHERE id = ANY($2) AND claimed_by = $1 AND state = 'pending'",
+                &[&worker, &ids, &next],
+            )
+            .map_err(self.err())
+            .map(drop)
+    }
+
+    /// When a sink last took an alert, from any worker.
+    pub fn alert_last_sent(&mut self, sink: &str) -> Result<Option<DateTime<Utc>>, PgError> {
+        self.client
+            .query_one(
+                "SELECT max(sent_at) FROM outbox WHERE sink = $1 AND state = 'sent'",
+                &[&sink],
+            )
+            .map_err(self.err())
+            .map(|r| r.get(0))
+    }
+
+    /// Makes a sink's alerts that wait for a retry due at `now` (the sink
+    /// answered again). Returns how many.
+    pub fn retry_sink_now(&mut self, sink: &str, now: DateTime<Utc>) -> Result<u64, PgError> {
+        self.client
+            .execute(
+                "UPDATE outbox SET next_attempt = $2
+                 WHERE sink = $1 AND state = 'pending' AND attempts > 0 AND next_attempt > $2",
+                &[&sink, &now],
+            )
+            .map_err(self.err())
+    }
+
+    /// Expires the pending alerts of every sink not in `configured`, except
+    /// those another worker holds at `now` (it has the sink, and is sending
+    /// them). Returns how many.
+    pub fn expire_unconfigured(
+        &mut self,
+        worker: &str,
+        configured: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<u64, PgError> {
+        self.client
+            .execute(
+                "UPDATE outbox SET state = 'expired',
+                     last_error = 'sink ' || sink || ' is no longer configured',
+                     claimed_by = NULL, claim_until = NULL
+                 WHERE state = 'pending' AND sink <> ALL($2)
+                   AND (claimed_by IS NULL OR claimed_by = $1 OR claim_until <= $3)",
+                &[&worker, &configured, &now],
+            )
+            .map_err(self.err())
+    }
+
+    /// When this worker may next find a pending alert to claim: its next
+    /// attempt, or the end of another's claim on it.
+    pub fn next_alert_due(&mut self) -> Result<Option<DateTime<Utc>>, PgError> {
+        self.client
+            .query_one(
+                "SELECT min(greatest(next_attempt, coalesce(claim_until, next_attempt)))
+                 FROM outbox WHERE state = 'pending'",
+                &[],
+            )
+            .map_err(self.err())
+            .map(|r| r.get(0))
     }
 
     /// How many alerts are pending, sent and expired.
