@@ -14,6 +14,7 @@ use chrono::Utc;
 
 use super::commit::{Ingest, Queued};
 use super::error::PipelineError;
+use super::hosts::FleetHosts;
 use super::open::OpenReport;
 use super::worker::Worker;
 use crate::config::Config;
@@ -39,6 +40,16 @@ pub struct Pipeline {
     pub(super) worker: Option<Arc<Worker>>,
     /// `run --once --force`: a lease is taken on a feed not due too.
     pub(super) forced: bool,
+    /// With PostgreSQL: the per-host budget the fleet shares.
+    pub(super) hosts: Option<Arc<FleetHosts>>,
+}
+
+/// The fetcher, gated by the fleet's host budget when there is one.
+fn with_hosts(fetcher: Fetcher, hosts: &Option<Arc<FleetHosts>>) -> Fetcher {
+    match hosts {
+        Some(h) => fetcher.with_gate(h.clone()),
+        None => fetcher,
+    }
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,12 +74,20 @@ impl Pipeline {
         let config = Arc::new(config);
         let c = config.clone();
         let worker = config.postgres.as_ref().map(|pg| Arc::new(Worker::of(pg)));
-        let (ingest, report) = tokio::task::spawn_blocking(move || match &c.postgres {
-            Some(pg) => Ingest::open_fleet(&c, pg),
-            None => Ingest::open(&c, Utc::now()),
+        let w = worker.clone();
+        let (ingest, report, hosts) = tokio::task::spawn_blocking(move || match (&c.postgres, w) {
+            (Some(pg), Some(w)) => {
+                let (ingest, report) = Ingest::open_fleet(&c, pg)?;
+                let hosts = FleetHosts::connect(pg, &w.name, c.fetch.timeout)
+                    .map_err(crate::store::StoreError::from)?;
+                Ok::<_, PipelineError>((ingest, report, Some(Arc::new(hosts))))
+            }
+            _ => Ingest::open(&c, Utc::now()).map(|(i, r)| (i, r, None)),
         })
         .await
         .map_err(|e| PipelineError::Task(e.to_string()))??;
+        // The fleet's host budget holds across workers.
+        let fetcher = with_hosts(fetcher, &hosts);
         let pipeline = Pipeline {
             config,
             fetcher,
@@ -79,6 +98,7 @@ impl Pipeline {
             queued: Arc::default(),
             worker,
             forced: false,
+            hosts,
         };
         Ok((pipeline, report))
     }
@@ -127,7 +147,7 @@ impl Pipeline {
             } else {
                 let p = proxies(&config);
                 let refs: Vec<&str> = p.iter().map(String::as_str).collect();
-                Fetcher::new(&config.fetch, &refs)?
+                with_hosts(Fetcher::new(&config.fetch, &refs)?, &self.hosts)
             };
         let feeds: Vec<(String, String)> = config
             .feeds
@@ -146,6 +166,7 @@ impl Pipeline {
             queued: self.queued.clone(),
             worker: self.worker.clone(),
             forced: self.forced,
+            hosts: self.hosts.clone(),
         })
     }
 }

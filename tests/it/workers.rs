@@ -226,14 +226,30 @@ fn three_workers_one_killed_store_every_article_once_and_take_its_feeds_over() {
     let corpus = dir.path().join("corpus");
     let url = cluster.url("tidings");
     let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    // Every worker tells one webhook of each new article (`--alert`: the
+    // first poll alerts too).
+    let hook = crate::env::Server::start();
+    let hook_toml = format!(
+        "[[alerts]]\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+        hook.base
+    );
     let configs: Vec<PathBuf> = (0..3)
         // Four polls at once each (`write_config`): w0 holds only some of
         // the feeds.
-        .map(|w| write_config(dir.path(), &url, &corpus, &format!("w{w}"), "", &site))
+        .map(|w| {
+            write_config(
+                dir.path(),
+                &url,
+                &corpus,
+                &format!("w{w}"),
+                &hook_toml,
+                &site,
+            )
+        })
         .collect();
     let start = |w: usize| {
         let mut cmd = tidings(&configs[w]);
-        cmd.arg("run").env("TIDINGS_LOG", "info");
+        cmd.args(["run", "--alert"]).env("TIDINGS_LOG", "info");
         Some(spawn(cmd))
     };
     // w0 first, so that it surely holds feeds when it is killed; the others
@@ -348,4 +364,35 @@ fn three_workers_one_killed_store_every_article_once_and_take_its_feeds_over() {
         taken_over >= 1,
         "no feed of the killed worker was taken over"
     );
+
+    // The host's budget (4 in flight) held across the three workers.
+    let most = (0..site.feeds)
+        .flat_map(|f| {
+            let mut paths = vec![format!("/f{f}.xml")];
+            paths.extend((0..site.articles / site.feeds).map(|a| format!("/f{f}/a{a}")));
+            paths
+        })
+        .flat_map(|p| site._server.hits_of(&p))
+        .map(|h| h.in_flight)
+        .max()
+        .unwrap_or(0);
+    assert!(most <= 4, "{most} requests in flight to one host, budget 4");
+
+    // Each article's alert delivered once, by whichever worker claimed it.
+    let delivered = |hook: &crate::env::Server| -> Vec<u64> {
+        let mut ids: Vec<u64> = hook
+            .delivered("/hook")
+            .iter()
+            .filter_map(|p| p.json()["article"]["id"].as_u64())
+            .collect();
+        ids.sort();
+        ids
+    };
+    wait_until("every alert delivered", Duration::from_secs(90), || {
+        delivered(&hook).len() >= site.articles
+    });
+    let ids = delivered(&hook);
+    let unique: HashSet<&u64> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an alert delivered twice");
+    assert_eq!(ids.len(), site.articles);
 }
