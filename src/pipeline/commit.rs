@@ -214,14 +214,7 @@ impl Ingest {
                 continue;
             };
             let c = &mut d.q.candidate;
-            let linked = match c.staged.take() {
-                Some(staged) => self.corpus.link(staged, name),
-                None => self
-                    .corpus
-                    .stage(&c.text)
-                    .and_then(|staged| self.corpus.link(staged, name)),
-            };
-            match linked {
+            match c.place(&self.corpus, name) {
                 Ok(_) => placed.push(Placed {
                     k,
                     id: row.id,
@@ -556,6 +549,23 @@ pub(super) struct Candidate {
     /// The text already in a fsynced temporary corpus file, when staging
     /// worked (else `commit` writes it whole).
     pub(super) staged: Option<Staged>,
+}
+
+impl Candidate {
+    /// Links the text staged before the commit to its file name, or writes
+    /// it whole when staging had failed. Durable after the corpus's sync.
+    pub(super) fn place(
+        &mut self,
+        corpus: &Corpus,
+        name: &FileName,
+    ) -> Result<std::path::PathBuf, corpus::CorpusError> {
+        match self.staged.take() {
+            Some(staged) => corpus.link(staged, name),
+            None => corpus
+                .stage(&self.text)
+                .and_then(|staged| corpus.link(staged, name)),
+        }
+    }
 }
 
 /// A fetched page, kept for the archive.

@@ -158,18 +158,14 @@ impl Ingest {
 
     /// Step 4 and the outcomes: the new articles' files written from their
     /// text, one directory fsync, the index and `seen` moved past them.
-    fn finish_fleet_round(&mut self, round: Vec<Decided>) {
+    fn finish_fleet_round(&mut self, mut round: Vec<Decided>) {
         let mut written = 0;
-        for d in &round {
+        for d in round.iter_mut() {
             let Novelty::New { name, .. } = &d.novelty else {
                 continue;
             };
-            let c = &d.q.candidate;
-            let placed = self
-                .corpus
-                .stage(&c.text)
-                .and_then(|staged| self.corpus.link(staged, name));
-            match placed {
+            let c = &mut d.q.candidate;
+            match c.place(&self.corpus, name) {
                 Ok(_) => written += 1,
                 // `corpus sync` wrote it from the row first: the same text.
                 Err(CorpusError::Exists(_))
