@@ -33,7 +33,8 @@ pub use feeds::feed_name_problem;
 pub use load::default_path;
 pub use problem::{ConfigError, Problem};
 pub use settings::{
-    ArchiveConfig, Config, FeedConfig, FetchConfig, HostLimits, PostgresConfig, ScheduleConfig,
+    ArchiveConfig, CaFile, Config, FeedConfig, FetchConfig, HostLimits, PostgresConfig,
+    ScheduleConfig,
 };
 pub(crate) use values::hide_password;
 pub use values::{parse_duration, parse_size};

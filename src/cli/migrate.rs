@@ -3,7 +3,8 @@
 //! outbox) into an empty PostgreSQL database and checks the counts. Holds
 //! the writer lock meanwhile, so no run adds rows behind the copy. The
 //! password comes from `PGPASSWORD` (PostgreSQL's own variable), never
-//! from the command line.
+//! from the command line; a private server's CA from `PGSSLROOTCERT`
+//! (libpq's), as `[store] ca_file` names it for a worker.
 
 use anyhow::{Context, Result};
 
@@ -11,7 +12,7 @@ use super::exit::UsageError;
 use super::open::open_store;
 use crate::config::Config;
 use crate::corpus::{Corpus, FileName};
-use crate::store::pg::{copy_sqlite, PgStore};
+use crate::store::pg::{copy_sqlite, PgCa, PgStore};
 
 pub fn cmd_migrate(config: &Config, to: &str) -> Result<i32> {
     if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
@@ -22,7 +23,22 @@ pub fn cmd_migrate(config: &Config, to: &str) -> Result<i32> {
     let from = open_store(config)?;
     let corpus = Corpus::open(&config.corpus)?;
     let password = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty());
-    let mut pg = PgStore::connect(to, password.as_deref())?;
+    let ca_path = std::env::var_os("PGSSLROOTCERT").filter(|p| !p.is_empty());
+    let ca_pem = match &ca_path {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("PGSSLROOTCERT: cannot read {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let ca = ca_path
+        .as_ref()
+        .zip(ca_pem.as_deref())
+        .map(|(p, pem)| PgCa {
+            path: std::path::Path::new(p),
+            pem,
+        });
+    let mut pg = PgStore::connect(to, password.as_deref(), ca)?;
     let copied = copy_sqlite(&from, &mut pg, |file| {
         let name = FileName::parse(file).ok_or("not a corpus file name")?;
         corpus.read(&name).map_err(|e| e.to_string())

@@ -48,6 +48,7 @@ pub(super) struct RawStore {
     pub(super) password_file: Option<Spanned<String>>,
     pub(super) worker: Option<Spanned<String>>,
     pub(super) lease: Option<Spanned<String>>,
+    pub(super) ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -14,7 +14,7 @@ use url::Url;
 use super::problem::Report;
 use super::raw::{Raw, RawArchive, RawFetch, RawSchedule, RawTopic};
 use super::secret::read_secret;
-use super::settings::{ArchiveConfig, FetchConfig, PostgresConfig, ScheduleConfig};
+use super::settings::{ArchiveConfig, CaFile, FetchConfig, PostgresConfig, ScheduleConfig};
 use super::values::{hide_password, human, parse_duration, parse_size};
 use crate::topic::Query;
 
@@ -83,6 +83,7 @@ pub(super) fn postgres(raw: &Raw, paths: &Paths, problem: &mut Report) -> Option
             ("password_file", &s.password_file),
             ("worker", &s.worker),
             ("lease", &s.lease),
+            ("ca_file", &s.ca_file),
         ] {
             if let Some(v) = v {
                 problem(
@@ -137,11 +138,28 @@ pub(super) fn postgres(raw: &Raw, paths: &Paths, problem: &mut Report) -> Option
     });
     let mut lease = PostgresConfig::DEFAULT_LEASE;
     positive_duration(&s.lease, "store.lease", &mut lease, problem);
+    // Read here, like a password file, so that a missing file is a config
+    // error at load and the store opens no files; the certificates in it
+    // are parsed when connecting.
+    let ca_file = s.ca_file.as_ref().and_then(|f| {
+        let path = paths.resolve(f.get_ref());
+        match std::fs::read_to_string(&path) {
+            Ok(pem) => Some(CaFile { path, pem }),
+            Err(e) => {
+                problem(
+                    f.span(),
+                    format!("store.ca_file: cannot read {}: {e}", path.display()),
+                );
+                None
+            }
+        }
+    });
     Some(PostgresConfig {
         url: url.get_ref().clone(),
         password,
         worker,
         lease,
+        ca_file,
     })
 }
 

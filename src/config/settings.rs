@@ -47,6 +47,17 @@ pub struct PostgresConfig {
     /// How long a claimed feed stays this worker's without a renewal: a
     /// killed worker's feeds are taken over after it.
     pub lease: Duration,
+    /// `[store] ca_file`: the CA the server's certificate must chain to,
+    /// instead of the system's roots (a private server's own CA).
+    pub ca_file: Option<CaFile>,
+}
+
+/// A PEM file of CA certificates, read when the config is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaFile {
+    /// Resolved against the config's directory; named in messages.
+    pub path: PathBuf,
+    pub pem: String,
 }
 
 impl PostgresConfig {
@@ -61,6 +72,7 @@ impl std::fmt::Debug for PostgresConfig {
             .field("password", &self.password.as_ref().map(|_| "…"))
             .field("worker", &self.worker)
             .field("lease", &self.lease)
+            .field("ca_file", &self.ca_file.as_ref().map(|c| &c.path))
             .finish()
     }
 }

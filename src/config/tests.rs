@@ -312,3 +312,42 @@ fn postgres_problems_are_named_each_on_its_line() {
         "store.worker: only for a postgres:// database"
     );
 }
+
+#[test]
+fn ca_file_is_read_beside_the_config_and_only_for_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    std::fs::write(dir.path().join("pg-ca.pem"), pem).unwrap();
+    let config = dir.path().join("tidings.toml");
+    let text = "[store]\ndatabase = \"postgres://tidings@db.example/news?sslmode=verify-full\"\nca_file = \"pg-ca.pem\"\n";
+    let pg = Config::parse(text, &config).unwrap().postgres.unwrap();
+    let ca = pg.ca_file.expect("ca_file");
+    assert_eq!(ca.path, dir.path().join("pg-ca.pem"));
+    assert_eq!(ca.pem, pem);
+    // Not given: the system's roots.
+    let text = "[store]\ndatabase = \"postgres://tidings@db.example/news\"\n";
+    assert!(Config::parse(text, &config)
+        .unwrap()
+        .postgres
+        .unwrap()
+        .ca_file
+        .is_none());
+    // A missing file is named, on its line.
+    let text =
+        "[store]\ndatabase = \"postgres://tidings@db.example/news\"\n\nca_file = \"nope.pem\"\n";
+    let e = Config::parse(text, &config).unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{:?}", e.problems);
+    assert_eq!(e.problems[0].line, Some(4));
+    let msg = &e.problems[0].message;
+    assert!(msg.starts_with("store.ca_file: cannot read "), "{msg}");
+    assert!(
+        msg.contains(&dir.path().join("nope.pem").display().to_string()),
+        "{msg}"
+    );
+    // SQLite has no use for it.
+    let e = parse("[store]\ndatabase = \"x.db\"\nca_file = \"pg-ca.pem\"\n").unwrap_err();
+    assert_eq!(
+        e.problems[0].message,
+        "store.ca_file: only for a postgres:// database"
+    );
+}

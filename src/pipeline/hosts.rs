@@ -17,9 +17,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
-use crate::config::{HostLimits, PostgresConfig};
+use crate::config::{CaFile, HostLimits, PostgresConfig};
 use crate::fetch::{GateFuture, GatePermit, Gated, HostGate};
-use crate::store::pg::{HostGrant, Permit, PgError, PgStore};
+use crate::store::pg::{HostGrant, Permit, PgCa, PgError, PgStore};
 
 /// How long past the fetch timeout a permit is held before it lapses, at
 /// most (else as long as the timeout): the time between taking it and
@@ -67,6 +67,7 @@ pub struct FleetHosts {
 struct Connection {
     url: String,
     password: Option<String>,
+    ca_file: Option<CaFile>,
     store: Mutex<Option<PgStore>>,
 }
 
@@ -92,7 +93,14 @@ impl Connection {
         let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
         let mut store = match slot.take() {
             Some(s) => s,
-            None => PgStore::connect(&self.url, self.password.as_deref())?,
+            None => PgStore::connect(
+                &self.url,
+                self.password.as_deref(),
+                self.ca_file.as_ref().map(|c| PgCa {
+                    path: &c.path,
+                    pem: &c.pem,
+                }),
+            )?,
         };
         let out = f(&mut store);
         // Kept only while it works; a failed call may have left it broken.
@@ -112,11 +120,19 @@ impl FleetHosts {
         worker: &str,
         timeout: Duration,
     ) -> Result<FleetHosts, PgError> {
-        let store = PgStore::connect(&pg.url, pg.password.as_deref())?;
+        let store = PgStore::connect(
+            &pg.url,
+            pg.password.as_deref(),
+            pg.ca_file.as_ref().map(|c| PgCa {
+                path: &c.path,
+                pem: &c.pem,
+            }),
+        )?;
         Ok(FleetHosts {
             conn: Arc::new(Connection {
                 url: pg.url.clone(),
                 password: pg.password.clone(),
+                ca_file: pg.ca_file.clone(),
                 store: Mutex::new(Some(store)),
             }),
             worker: worker.to_string(),

@@ -2,6 +2,9 @@
 //! `pg_ctl` in a temporary directory (as an unprivileged user when run as
 //! root, since PostgreSQL refuses root), stopped when dropped.
 //!
+//! `Cluster::start_tls` starts one with `ssl=on`, a given certificate and
+//! key, and a password-only role for TLS sessions (`Tls`).
+//!
 //! `Cluster::start` returns None with a message when no server binaries are
 //! found, except under `TIDINGS_PG_TESTS=required` (`.ci/run` sets it),
 //! where that is a failure.
@@ -23,6 +26,31 @@ pub struct Cluster {
     data: PathBuf,
     bin: PathBuf,
     port: u16,
+}
+
+/// What a TLS cluster serves: its certificate and key (PEM), and the role
+/// that must log in with a password over TLS (`PASSWORD_ROLE`).
+pub struct Tls {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// A role that logs in over TLS only, with `PASSWORD` (scram-sha-256); the
+/// other roles need none (`trust`).
+#[allow(dead_code)]
+pub const PASSWORD_ROLE: &str = "fleetpw";
+#[allow(dead_code)]
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Writes a file the server (running as `NOBODY` under root) must read,
+/// readable by its owner only (the server refuses a key others can read).
+fn write_private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    if is_root() {
+        std::os::unix::fs::chown(path, Some(NOBODY), Some(NOBODY)).unwrap();
+    }
 }
 
 /// Where `initdb` and `pg_ctl` are: `TIDINGS_PG_BIN`, beside `initdb` on
@@ -57,6 +85,17 @@ impl Cluster {
     /// Starts a cluster, or says why not and returns None (a failure under
     /// CI).
     pub fn start() -> Option<Cluster> {
+        Cluster::start_with(None)
+    }
+
+    /// Starts a cluster that offers TLS with `tls`'s certificate, and has
+    /// `PASSWORD_ROLE`.
+    #[allow(dead_code)]
+    pub fn start_tls(tls: &Tls) -> Option<Cluster> {
+        Cluster::start_with(Some(tls))
+    }
+
+    fn start_with(tls: Option<&Tls>) -> Option<Cluster> {
         let Some(bin) = server_bin() else {
             if std::env::var("TIDINGS_PG_TESTS").is_ok_and(|v| v == "required") {
                 panic!(
@@ -104,10 +143,29 @@ impl Cluster {
                 "--no-sync",
             ],
         );
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off",
             dir.path().display()
         );
+        if let Some(tls) = tls {
+            let (cert, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            write_private(&cert, &tls.cert_pem);
+            write_private(&key, &tls.key_pem);
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            ));
+            // The password role only over TLS and only with its password;
+            // the rest as initdb's `trust`.
+            let hba = data.join("pg_hba.conf");
+            let rest = std::fs::read_to_string(&hba).unwrap();
+            let rules = format!(
+                "hostssl all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n\
+                 host all {PASSWORD_ROLE} 127.0.0.1/32 reject\n{rest}"
+            );
+            std::fs::write(&hba, rules).unwrap();
+        }
         let log = dir.path().join("log");
         run(
             "pg_ctl",
@@ -131,11 +189,25 @@ impl Cluster {
         let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls)
             .expect("connect to the new cluster");
         admin.batch_execute("CREATE DATABASE tidings").unwrap();
+        if tls.is_some() {
+            admin
+                .batch_execute(&format!(
+                    "CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}';
+                     ALTER DATABASE tidings OWNER TO {PASSWORD_ROLE}"
+                ))
+                .unwrap();
+        }
         Some(cluster)
     }
 
     pub fn url(&self, db: &str) -> String {
         format!("postgres://tidings@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// The server's port on 127.0.0.1.
+    #[allow(dead_code)]
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// The server's main process (its children are the backends): the
@@ -151,7 +223,7 @@ impl Cluster {
 
     /// A worker's own connection to the test database.
     pub fn store(&self) -> PgStore {
-        PgStore::connect(&self.url("tidings"), None).expect("connect")
+        PgStore::connect(&self.url("tidings"), None, None).expect("connect")
     }
 }
 

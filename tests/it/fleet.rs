@@ -26,6 +26,7 @@ fn fleet(pg: &Cluster) -> PostgresConfig {
         password: None,
         worker: None,
         lease: Duration::from_secs(60),
+        ca_file: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod onewriter;
 mod owners;
 mod pg;
 mod pgcli;
+mod pgtls;
 mod pipeline;
 mod pty;
 mod service;

@@ -30,7 +30,7 @@ fn on_threads<T: Send + 'static>(
         .map(|i| {
             let (f, gate, url) = (f.clone(), gate.clone(), url.clone());
             std::thread::spawn(move || {
-                let mut store = PgStore::connect(&url, None).expect("connect");
+                let mut store = PgStore::connect(&url, None, None).expect("connect");
                 gate.wait();
                 f(i, &mut store)
             })
@@ -55,7 +55,7 @@ fn pg_workers_starting_at_once_apply_each_migration_once() {
             let (url, gate) = (url.clone(), gate.clone());
             std::thread::spawn(move || {
                 gate.wait();
-                let mut s = PgStore::connect(&url, None).map_err(|e| e.to_string())?;
+                let mut s = PgStore::connect(&url, None, None).map_err(|e| e.to_string())?;
                 s.schema_version().map_err(|e| e.to_string())
             })
         })

@@ -2,10 +2,22 @@
 //! what every other file of `store::pg` uses to name the database in an
 //! error (`wrap`). Must not hold the fleet's decisions (the sibling files
 //! do).
+//!
+//! Connecting decides TLS (README, "More than one machine"): whenever TLS
+//! is used the server's certificate is verified, chain and host name,
+//! against the CA the caller read (`[store] ca_file`) or the webpki roots,
+//! whatever `sslmode` says; a password goes only over such a session or to
+//! this machine. Reads no file: the CA's text comes from the caller.
 
 use std::mem::ManuallyDrop;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use postgres::config::SslMode;
 use postgres::{Client, NoTls};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Errors of the PostgreSQL store; each names the database (its URL with
 /// any password left out).
@@ -28,6 +40,29 @@ pub enum PgError {
         "database {url} has an older schema ({found}, this tidings knows {known}): it is upgraded when a worker next starts (`tidings run`)"
     )]
     TooOld { url: String, found: i64, known: i64 },
+    /// The CA file holds no certificate rustls accepts.
+    #[error("database {url}: store.ca_file {}: {source}", path.display())]
+    CaFile {
+        url: String,
+        path: PathBuf,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The TLS handshake failed: most often a certificate that does not
+    /// chain to `roots` or does not name the host.
+    #[error("database {url}: TLS failed ({}); the server's certificate must chain to {roots} and name the host", tls_detail(source))]
+    Tls {
+        url: String,
+        roots: String,
+        source: postgres::Error,
+    },
+}
+
+/// The CA a server's certificate must chain to (`[store] ca_file`), as
+/// the caller read it: its PEM text, and its path for messages.
+#[derive(Debug, Clone, Copy)]
+pub struct PgCa<'a> {
+    pub path: &'a Path,
+    pub pem: &'a str,
 }
 
 /// A connection to the shared database, its schema brought up to date.
@@ -39,43 +74,70 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`), with `password`
-    /// when given (read by the caller from the environment or a credential
-    /// file, never from the config), and applies pending migrations.
-    pub fn connect(url: &str, password: Option<&str>) -> Result<PgStore, PgError> {
-        let mut store = PgStore::connect_only(url, password)?;
+    /// Connects to `url` (`postgres://user@host:port/db`, its `sslmode`
+    /// honoured), with `password` when given (read by the caller from the
+    /// environment or a credential file, never from the config), verifying
+    /// the server against `ca` (else the webpki roots), and applies pending
+    /// migrations.
+    pub fn connect(
+        url: &str,
+        password: Option<&str>,
+        ca: Option<PgCa<'_>>,
+    ) -> Result<PgStore, PgError> {
+        let mut store = PgStore::connect_only(url, password, ca)?;
         store.migrate()?;
         Ok(store)
     }
 
     /// The connection alone, the schema as found (`connect` migrates it;
     /// a reader only checks it).
-    pub(super) fn connect_only(url: &str, password: Option<&str>) -> Result<PgStore, PgError> {
+    pub(super) fn connect_only(
+        url: &str,
+        password: Option<&str>,
+        ca: Option<PgCa<'_>>,
+    ) -> Result<PgStore, PgError> {
         let shown = shown_url(url);
-        let mut config: postgres::Config = url.parse().map_err(|e| PgError::Url {
+        let bad = |message: String| PgError::Url {
             url: shown.clone(),
-            message: format!("{e}"),
-        })?;
+            message,
+        };
+        let (url, asked) = split_sslmode(url).map_err(bad)?;
+        let mut config: postgres::Config = url.parse().map_err(|e| bad(format!("{e}")))?;
         if let Some(p) = password {
             config.password(p);
         }
         if config.get_application_name().is_none() {
             config.application_name("tidings");
         }
-        // TLS to the database is not built yet: a password would cross the
-        // network in the clear, so only a local server is accepted with one.
-        if config.get_password().is_some() && !is_local(&config) {
-            return Err(PgError::Url {
-                url: shown,
-                message: "a password is only sent to a server on this machine (TLS to \
-                          PostgreSQL is not supported yet)"
-                    .into(),
-            });
-        }
-        let client = config.connect(NoTls).map_err(|source| PgError::Postgres {
+        let mode = tls_mode(asked, config.get_password().is_some(), is_local(&config))
+            .map_err(|m| bad(m.into()))?;
+        config.ssl_mode(mode);
+        let tls = connector(ca).map_err(|source| PgError::CaFile {
             url: shown.clone(),
+            path: ca.map(|c| c.path.to_path_buf()).unwrap_or_default(),
             source,
         })?;
+        let client = match config.connect(tls) {
+            Ok(client) => client,
+            // As libpq's `prefer` does, a session whose TLS fails goes on
+            // in the clear; `tls_mode` chose `prefer` only where that may
+            // carry the password.
+            Err(e) if mode == SslMode::Prefer && tls_failure(&e).is_some() => {
+                config.ssl_mode(SslMode::Disable);
+                config.connect(NoTls).map_err(wrap(&shown))?
+            }
+            Err(source) if tls_failure(&source).is_some() => {
+                return Err(PgError::Tls {
+                    url: shown,
+                    roots: match ca {
+                        Some(ca) => format!("the CA in {}", ca.path.display()),
+                        None => "the system's roots (a private CA: set store.ca_file)".into(),
+                    },
+                    source,
+                })
+            }
+            Err(source) => return Err(wrap(&shown)(source)),
+        };
         Ok(PgStore {
             client: ManuallyDrop::new(client),
             shown,
@@ -142,6 +204,116 @@ fn detail(e: &postgres::Error) -> String {
     }
 }
 
+/// What the URL's `sslmode` asks for (libpq's names; `prefer` when absent).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Asked {
+    Disable,
+    Prefer,
+    /// `require`, `verify-ca` and `verify-full` alike: TLS, and (as for
+    /// every TLS session here) a verified chain and host name.
+    Require,
+}
+
+/// The URL without its `sslmode` (the driver knows neither `verify-ca`
+/// nor `verify-full`), and what it asked for.
+fn split_sslmode(url: &str) -> Result<(String, Asked), String> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), Asked::Prefer));
+    };
+    let mut asked = Asked::Prefer;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("sslmode", value)) => {
+                asked = match value {
+                    "disable" => Asked::Disable,
+                    "prefer" => Asked::Prefer,
+                    "require" | "verify-ca" | "verify-full" => Asked::Require,
+                    other => {
+                        return Err(format!(
+                        "sslmode={other}: use disable, prefer, require, verify-ca or verify-full"
+                    ))
+                    }
+                }
+            }
+            _ => kept.push(pair),
+        }
+    }
+    if kept.is_empty() {
+        Ok((base.to_string(), asked))
+    } else {
+        Ok((format!("{base}?{}", kept.join("&")), asked))
+    }
+}
+
+/// The driver's TLS mode for what the URL asked. A password crosses the
+/// network only inside verified TLS: to a server that is not on this
+/// machine, `prefer` becomes `require` (no fallback to the clear) and
+/// `disable` is refused.
+fn tls_mode(asked: Asked, password: bool, local: bool) -> Result<SslMode, &'static str> {
+    let clear_ok = !password || local;
+    match asked {
+        Asked::Disable if !clear_ok => Err(
+            "a password is sent only over TLS or to a server on this machine: drop \
+             sslmode=disable from the URL (the server's certificate is checked against \
+             the system's roots, or the CA in store.ca_file)",
+        ),
+        Asked::Disable => Ok(SslMode::Disable),
+        Asked::Prefer if clear_ok => Ok(SslMode::Prefer),
+        Asked::Prefer | Asked::Require => Ok(SslMode::Require),
+    }
+}
+
+/// The TLS connector: rustls with the ring provider (as reqwest's in this
+/// tree), trusting only the CA file's certificates when one is given, else
+/// the webpki roots (reqwest's too).
+fn connector(
+    ca: Option<PgCa<'_>>,
+) -> Result<MakeRustlsConnect, Box<dyn std::error::Error + Send + Sync>> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(ca) => {
+            for cert in CertificateDer::pem_slice_iter(ca.pem.as_bytes()) {
+                roots.add(cert?)?;
+            }
+            if roots.is_empty() {
+                return Err("no PEM certificate in it".into());
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// The TLS layer's own error when that is where connecting failed (told
+/// by its type, not its words).
+fn tls_failure(e: &postgres::Error) -> Option<&rustls::Error> {
+    let mut next = std::error::Error::source(e);
+    while let Some(err) = next {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        let inner = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|i| i.downcast_ref::<rustls::Error>());
+        if inner.is_some() {
+            return inner;
+        }
+        next = err.source();
+    }
+    None
+}
+
+fn tls_detail(e: &postgres::Error) -> String {
+    tls_failure(e).map_or_else(|| e.to_string(), |t| t.to_string())
+}
+
 /// Maps a driver error to ours, naming the database by its shown URL.
 /// Borrows only that field, so it can sit beside a transaction that
 /// borrows the client.
@@ -194,19 +366,78 @@ mod tests {
     }
 
     #[test]
-    fn a_password_goes_only_to_this_machine() {
+    fn a_password_goes_only_to_this_machine_or_over_tls() {
         let local: postgres::Config = "postgres://t@127.0.0.1/db".parse().unwrap();
         assert!(is_local(&local));
         let remote: postgres::Config = "postgres://t@db.example/db".parse().unwrap();
         assert!(!is_local(&remote));
-        let err = PgStore::connect("postgres://t@db.example/db", Some("secret"))
+        // (asked, password, local) → the driver's mode.
+        use {Asked::*, SslMode as M};
+        for (asked, password, local, mode) in [
+            (Prefer, true, false, Some(M::Require)),
+            (Require, true, false, Some(M::Require)),
+            (Disable, true, false, None),
+            (Prefer, true, true, Some(M::Prefer)),
+            (Disable, true, true, Some(M::Disable)),
+            (Prefer, false, false, Some(M::Prefer)),
+            (Disable, false, false, Some(M::Disable)),
+            (Require, false, true, Some(M::Require)),
+        ] {
+            assert_eq!(
+                tls_mode(asked, password, local).ok(),
+                mode,
+                "{asked:?} password={password} local={local}"
+            );
+        }
+        // Refused before any connection is tried.
+        let err = PgStore::connect(
+            "postgres://t@db.example/db?sslmode=disable",
+            Some("secret"),
+            None,
+        )
+        .err()
+        .expect("refused before connecting");
+        let msg = err.to_string();
+        assert!(msg.contains("postgres://t@db.example/db"), "{msg}");
+        assert!(msg.contains("only over TLS"), "{msg}");
+        assert!(msg.contains("sslmode=disable"), "{msg}");
+        assert!(!msg.contains("secret") && !msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn sslmode_is_read_off_the_url_in_libpq_s_names() {
+        let split = |u: &str| split_sslmode(u).unwrap();
+        assert_eq!(
+            split("postgres://h/db"),
+            ("postgres://h/db".into(), Asked::Prefer)
+        );
+        assert_eq!(
+            split("postgres://h/db?sslmode=verify-full"),
+            ("postgres://h/db".into(), Asked::Require)
+        );
+        assert_eq!(
+            split("postgres://h/db?connect_timeout=5&sslmode=disable&application_name=x"),
+            (
+                "postgres://h/db?connect_timeout=5&application_name=x".into(),
+                Asked::Disable
+            )
+        );
+        assert_eq!(split("postgres://h/db?sslmode=verify-ca").1, Asked::Require);
+        assert_eq!(split("postgres://h/db?sslmode=require").1, Asked::Require);
+        let err = split_sslmode("postgres://h/db?sslmode=allow").unwrap_err();
+        assert!(err.contains("sslmode=allow"), "{err}");
+    }
+
+    #[test]
+    fn a_ca_file_without_a_certificate_is_named() {
+        let ca = PgCa {
+            path: Path::new("/etc/tidings/pg-ca.pem"),
+            pem: "not a certificate\n",
+        };
+        let err = PgStore::connect("postgres://t@127.0.0.1:1/db", None, Some(ca))
             .err()
             .expect("refused before connecting");
-        let msg = err.to_string();
-        assert!(
-            msg.contains("only sent to a server on this machine"),
-            "{msg}"
-        );
-        assert!(!msg.contains("secret"), "{msg}");
+        assert!(matches!(err, PgError::CaFile { .. }), "{err:?}");
+        assert!(err.to_string().contains("/etc/tidings/pg-ca.pem"), "{err}");
     }
 }

@@ -46,7 +46,7 @@ mod schema;
 mod search;
 mod stories;
 
-pub use client::{PgError, PgStore};
+pub use client::{PgCa, PgError, PgStore};
 pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
 pub use outbox::ClaimedAlert;

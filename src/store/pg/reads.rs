@@ -17,7 +17,7 @@
 use chrono::{DateTime, Utc};
 use postgres::Row;
 
-use super::client::{PgError, PgStore};
+use super::client::{PgCa, PgError, PgStore};
 use super::records::{secs, ts_sql};
 use super::schema::MIGRATIONS;
 use crate::model::{Capture, Location};
@@ -73,8 +73,12 @@ impl PgStore {
     /// Connects for reading: a read-only session on a database whose
     /// schema is this binary's (older: `TooOld`, a worker upgrades it;
     /// newer: `TooNew`). Never creates or changes anything.
-    pub fn connect_reader(url: &str, password: Option<&str>) -> Result<PgStore, PgError> {
-        let mut store = PgStore::connect_only(url, password)?;
+    pub fn connect_reader(
+        url: &str,
+        password: Option<&str>,
+        ca: Option<PgCa<'_>>,
+    ) -> Result<PgStore, PgError> {
+        let mut store = PgStore::connect_only(url, password, ca)?;
         store
             .client
             .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
