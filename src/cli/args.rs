@@ -219,7 +219,7 @@ Examples:
     },
     /// Copy this store into an empty PostgreSQL database and check the counts.
     #[command(
-        long_about = "Copy this store (feeds, entries, articles with their corpus texts, sightings, captures, the outbox) into an empty PostgreSQL database, in one transaction, and check that every table's count matches. The password, if the server needs one, is read from PGPASSWORD.
+        long_about = "Copy this store (feeds, entries, articles with their corpus texts, sightings, captures, the outbox) into an empty PostgreSQL database, in one transaction, and check that every table's count matches. The password, if the server needs one, is read from PGPASSWORD; the CA that signed the server's certificate (for TLS, sslmode in the URL), from the PEM file PGSSLROOTCERT names.
 
 Example:
   PGPASSWORD=… tidings migrate --to postgres://tidings@127.0.0.1/tidings"
