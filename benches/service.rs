@@ -1,8 +1,21 @@
 //! Service figures, medians of repeated runs of the real binary:
 //! start to READY=1 (first start importing the corpus, and a restart),
-//! SIGTERM to exit when idle, a /metrics scrape, and rendering the metrics.
+//! SIGTERM (sent as READY=1 arrives) to exit, a /metrics scrape, and
+//! rendering the metrics.
 //!
-//! `cargo bench --bench service` (plain `Instant`, no harness).
+//!     cargo bench --bench service
+//!     TIDINGS_BIN=/path/to/old/tidings cargo bench --bench service
+//!
+//! Plain `Instant`, no harness. SIGTERM to exit is given apart after the
+//! first start (its exit checkpoints the import's log into the database
+//! file, an fsync-bound few MB) and after a restart (little to
+//! checkpoint): one median of the two kinds together would be the fastest
+//! of the one or the slowest of the other, whichever the disk favoured.
+//!
+//! The binary `cargo bench` builds carries tokio's `test-util` (a
+//! dev-dependency of the daemon's paused-time tests, and Cargo unifies
+//! dev-dependency features into what a bench builds); the shipped one,
+//! `cargo build --release`, does not. Compare builds made the same way.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixDatagram;
@@ -44,7 +57,7 @@ fn start(dir: &Path, extra: &[&str]) -> (Child, Duration, UnixDatagram) {
     sock.set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let t = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+    let mut child = Command::new(tidings())
         .arg("--config")
         .arg(dir.join("t.toml"))
         .arg("run")
@@ -68,35 +81,48 @@ fn start(dir: &Path, extra: &[&str]) -> (Child, Duration, UnixDatagram) {
     }
 }
 
+/// The binary measured: this tree's, or `TIDINGS_BIN` (another build, an
+/// older commit's say, for a before/after in one sitting).
+fn tidings() -> std::ffi::OsString {
+    std::env::var_os("TIDINGS_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_tidings").into())
+}
+
+/// SIGTERM, sent from this process (spawning `kill` would time the spawn),
+/// to the child's exit.
 fn stop(mut child: Child) -> Duration {
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
     let t = Instant::now();
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    // SAFETY: kill(2) with a pid this process spawned and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let status = child.wait().unwrap();
     assert!(status.success());
     t.elapsed()
 }
 
 fn main() {
-    let runs = 9;
+    // RUNS: more runs for steadier medians on a busy machine.
+    let runs = std::env::var("RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(9);
     for files in [5, 2000] {
-        let (mut first, mut again, mut stops) = (vec![], vec![], vec![]);
+        let (mut first, mut again) = (vec![], vec![]);
+        let (mut first_stops, mut stops) = (vec![], vec![]);
         for _ in 0..runs {
             let dir = tempfile::tempdir().unwrap();
             corpus(dir.path(), files);
             let (c, d, _s) = start(dir.path(), &[]);
             first.push(d);
-            stops.push(stop(c));
+            first_stops.push(stop(c));
             let (c, d, _s) = start(dir.path(), &[]);
             again.push(d);
             stops.push(stop(c));
         }
         println!(
-            "corpus of {files:>4} files: start to READY {:>8.1?} (first start, importing) {:>8.1?} (restart); SIGTERM to exit {:>6.1?}",
+            "corpus of {files:>4} files: start to READY {:>8.1?} (first start, importing) {:>8.1?} (restart); SIGTERM to exit {:>6.1?} (first start) {:>6.1?} (restart)",
             median(first),
             median(again),
+            median(first_stops),
             median(stops)
         );
     }

@@ -183,6 +183,11 @@ impl Reader {
         either!(self, s => s.original_text(id))
     }
 
+    /// How many alerts are pending, sent and expired.
+    pub(super) fn outbox_counts(&mut self) -> Result<crate::store::OutboxCounts> {
+        either!(self, s => s.outbox_counts())
+    }
+
     /// Articles a search cannot find yet: SQLite mode indexes them when
     /// the writer next runs; PostgreSQL's index is a generated column,
     /// complete at every commit.

@@ -80,9 +80,7 @@ pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
             if !config.alerts.is_empty() {
                 let poster = crate::fetch::Poster::new(&config.fetch)?;
                 let pass = crate::deliver::flush(&pipeline, &poster, ALERT_FLUSH).await?;
-                let (pending, _, _) = pipeline
-                    .with_ingest(|i| Ok(i.store.outbox_counts()?))
-                    .await?;
+                let pending = pending_alerts(config).await?;
                 println!(
                     "alerts: {} sent, {} pending, {} expired",
                     pass.sent, pending, pass.expired
@@ -99,6 +97,17 @@ pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
     // the exit, and what is cut short is safe to drop (the commit order).
     rt.shutdown_timeout(EXIT_GRACE);
     result
+}
+
+/// The alerts still queued after the flush, read on a reader connection
+/// (SQLite's or PostgreSQL's): a count has no business taking the
+/// writer's lock.
+async fn pending_alerts(config: &Config) -> Result<u64> {
+    let config = config.clone();
+    let counts =
+        tokio::task::spawn_blocking(move || super::open::open_reader(&config)?.outbox_counts())
+            .await??;
+    Ok(counts.0)
 }
 
 /// How long the exit waits for blocking work left after the deadline.

@@ -505,10 +505,14 @@ async fn serve_with(
     // for a reload without touching the store. Its own token,
     // cancelled as soon as the loop ends: a pass in flight finishes within
     // the deadline, but no new pass starts (`stop` is cancelled only after
-    // the deadline).
+    // the deadline). It starts once the first round has read the schedule
+    // (below; a read that answers at once, since no poll holds the writer
+    // yet): its opening of the outbox then does not queue with that read
+    // for a blocking thread, and a stop that comes before leaves the
+    // outbox unopened.
     let (current, following) = tokio::sync::watch::channel(pipeline.clone());
     let delivering = CancellationToken::new();
-    tracker.spawn(crate::deliver::run(following, delivering.clone()));
+    let mut delivery = Some(crate::deliver::run(following, delivering.clone()));
     let feeds = pipeline.config().feeds.len();
     let mut rounds = Rounds {
         slots: Arc::new(Semaphore::new(pipeline.config().fetch.concurrency)),
@@ -543,6 +547,9 @@ async fn serve_with(
         let heard = match read {
             Ok(rows) => {
                 let nap = rounds.round(rows);
+                if let Some(delivery) = delivery.take() {
+                    tracker.spawn(delivery);
+                }
                 // A poll that ends may have recorded a next poll sooner
                 // than the nap's end, and the status names it as polling.
                 let a_poll_ends = async {

@@ -288,12 +288,22 @@ pub async fn run(
         let fetch = &pipeline.config().fetch;
         let names = sink_names(&pipeline);
         if sinks.as_ref() != Some(&names) {
-            match expire_removed(&pipeline, &outbox).await {
-                Ok(0) => {}
-                Ok(n) => info!(alerts = n, "queued alerts of removed sinks expired"),
-                Err(e) => warn!("alert delivery: {e}"),
+            // Bookkeeping that a stop does not wait for (the daemon's
+            // first moments, or a reload's): each statement is atomic,
+            // and the next start does it again.
+            let tidy = async {
+                match expire_removed(&pipeline, &outbox).await {
+                    Ok(0) => {}
+                    Ok(n) => info!(alerts = n, "queued alerts of removed sinks expired"),
+                    Err(e) => warn!("alert delivery: {e}"),
+                }
+                publish_pending(&outbox).await;
+            };
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => return,
+                _ = tidy => {}
             }
-            publish_pending(&outbox).await;
             sinks = Some(names);
         }
         if pipeline.config().alerts.is_empty() {
@@ -359,7 +369,13 @@ async fn open_outbox(
     token: &tokio_util::sync::CancellationToken,
 ) -> Option<Outbox> {
     loop {
-        match Outbox::open(database, postgres).await {
+        // A stop does not wait for the open either.
+        let opened = tokio::select! {
+            biased;
+            _ = token.cancelled() => return None,
+            o = Outbox::open(database, postgres) => o,
+        };
+        match opened {
             Ok(o) => return Some(o),
             Err(e) => {
                 error!("alert delivery: the outbox cannot be opened (tried again in a minute): {e}")
