@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use super::exit::UsageError;
 use crate::config::Config;
 use crate::corpus::{Corpus, CorpusError, FileName};
-use crate::store::pg::{PgCa, PgStore};
+use crate::store::pg::PgStore;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum CorpusCommand {
@@ -61,14 +61,7 @@ pub fn run(config: &Config, command: &CorpusCommand) -> Result<i32> {
         ))
         .into());
     };
-    let mut store = PgStore::connect_reader(
-        &pg.url,
-        pg.password.as_deref(),
-        pg.ca_file.as_ref().map(|c| PgCa {
-            path: &c.path,
-            pem: &c.pem,
-        }),
-    )?;
+    let mut store = PgStore::open_reader(pg)?;
     let corpus = Corpus::open(dir)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::exit::UsageError;
 use crate::config::Config;
 use crate::model::{Capture, ExportRecord};
-use crate::store::pg::{PgCa, PgStore, SearchError};
+use crate::store::pg::{PgStore, SearchError};
 use crate::store::{
     ArticleFilter, CaptureCounts, DayCount, FeedCount, FeedRow, SearchHit, SearchOptions,
     SightingRow, Store, StoreError, StoryCount, Totals,
@@ -95,14 +95,7 @@ pub(super) enum Reader {
 /// reader migrates or writes.
 pub(super) fn open_reader(config: &Config) -> Result<Reader> {
     match &config.postgres {
-        Some(pg) => Ok(Reader::Postgres(Box::new(PgStore::connect_reader(
-            &pg.url,
-            pg.password.as_deref(),
-            pg.ca_file.as_ref().map(|c| PgCa {
-                path: &c.path,
-                pem: &c.pem,
-            }),
-        )?))),
+        Some(pg) => Ok(Reader::Postgres(Box::new(PgStore::open_reader(pg)?))),
         None => Ok(Reader::Sqlite(open_store(config)?)),
     }
 }

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
-use crate::config::{CaFile, PostgresConfig};
+use crate::config::PostgresConfig;
 use crate::pipeline::{PipelineError, Worker};
-use crate::store::pg::{PgCa, PgError, PgStore};
+use crate::store::pg::{PgError, PgStore};
 use crate::store::{OutboxCounts, OutboxRow, Store, StoreError};
 
 /// Delivery's own connection to the database: the outbox is read and its
@@ -32,9 +32,7 @@ enum Conn {
 
 /// The fleet's outbox, as this worker sees it.
 struct Fleet {
-    url: String,
-    password: Option<String>,
-    ca_file: Option<CaFile>,
+    pg: PostgresConfig,
     /// This worker's name in its claims.
     worker: String,
     /// How long a claim holds: a dead worker's alerts wait this long.
@@ -71,9 +69,7 @@ impl Outbox {
     ) -> Result<Outbox, PipelineError> {
         if let Some(pg) = postgres {
             let fleet = Fleet {
-                url: pg.url.clone(),
-                password: pg.password.clone(),
-                ca_file: pg.ca_file.clone(),
+                pg: pg.clone(),
                 // The name its leases have.
                 worker: Worker::of(pg).name,
                 claim: chrono::Duration::from_std(pg.lease).unwrap_or(chrono::Duration::minutes(2)),
@@ -329,14 +325,7 @@ async fn with_pg<T: Send + 'static>(
         let mut slot = fleet.store.lock().unwrap_or_else(|p| p.into_inner());
         let mut store = match slot.take() {
             Some(s) => s,
-            None => PgStore::connect(
-                &fleet.url,
-                fleet.password.as_deref(),
-                fleet.ca_file.as_ref().map(|c| PgCa {
-                    path: &c.path,
-                    pem: &c.pem,
-                }),
-            )?,
+            None => PgStore::open(&fleet.pg)?,
         };
         let out = f(&mut store, &fleet.worker);
         // Kept only while it works: a failure may have broken it.

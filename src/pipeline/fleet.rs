@@ -40,7 +40,7 @@ use crate::config::{Config, FeedConfig, PostgresConfig};
 use crate::corpus::{Corpus, CorpusError};
 use crate::dedup;
 use crate::model::{FeedOutcome, PollFailure};
-use crate::store::pg::{PgCa, PgStore};
+use crate::store::pg::PgStore;
 use crate::store::{Backend, StoreError};
 
 impl Ingest {
@@ -51,15 +51,7 @@ impl Ingest {
         config: &Config,
         pg: &PostgresConfig,
     ) -> Result<(Ingest, OpenReport), PipelineError> {
-        let mut store = PgStore::connect(
-            &pg.url,
-            pg.password.as_deref(),
-            pg.ca_file.as_ref().map(|c| PgCa {
-                path: &c.path,
-                pem: &c.pem,
-            }),
-        )
-        .map_err(StoreError::from)?;
+        let mut store = PgStore::open(pg).map_err(StoreError::from)?;
         // The corpus directory may be shared by several workers: its
         // temporaries may be another worker's files in progress, so they
         // are not swept here.

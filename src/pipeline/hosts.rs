@@ -17,9 +17,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
-use crate::config::{CaFile, HostLimits, PostgresConfig};
+use crate::config::{HostLimits, PostgresConfig};
 use crate::fetch::{GateFuture, GatePermit, Gated, HostGate};
-use crate::store::pg::{HostGrant, Permit, PgCa, PgError, PgStore};
+use crate::store::pg::{HostGrant, Permit, PgError, PgStore};
 
 /// How long past the fetch timeout a permit is held before it lapses, at
 /// most (else as long as the timeout): the time between taking it and
@@ -65,9 +65,7 @@ pub struct FleetHosts {
 /// The gate's own connection, opened again after a failure (a restarted
 /// server, a broken connection): the next call reconnects.
 struct Connection {
-    url: String,
-    password: Option<String>,
-    ca_file: Option<CaFile>,
+    pg: PostgresConfig,
     store: Mutex<Option<PgStore>>,
 }
 
@@ -93,14 +91,7 @@ impl Connection {
         let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
         let mut store = match slot.take() {
             Some(s) => s,
-            None => PgStore::connect(
-                &self.url,
-                self.password.as_deref(),
-                self.ca_file.as_ref().map(|c| PgCa {
-                    path: &c.path,
-                    pem: &c.pem,
-                }),
-            )?,
+            None => PgStore::open(&self.pg)?,
         };
         let out = f(&mut store);
         // Kept only while it works; a failed call may have left it broken.
@@ -120,19 +111,10 @@ impl FleetHosts {
         worker: &str,
         timeout: Duration,
     ) -> Result<FleetHosts, PgError> {
-        let store = PgStore::connect(
-            &pg.url,
-            pg.password.as_deref(),
-            pg.ca_file.as_ref().map(|c| PgCa {
-                path: &c.path,
-                pem: &c.pem,
-            }),
-        )?;
+        let store = PgStore::open(pg)?;
         Ok(FleetHosts {
             conn: Arc::new(Connection {
-                url: pg.url.clone(),
-                password: pg.password.clone(),
-                ca_file: pg.ca_file.clone(),
+                pg: pg.clone(),
                 store: Mutex::new(Some(store)),
             }),
             worker: worker.to_string(),

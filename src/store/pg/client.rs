@@ -13,6 +13,7 @@ use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::config::PostgresConfig;
 use postgres::config::SslMode;
 use postgres::{Client, NoTls};
 use rustls::pki_types::pem::PemObject;
@@ -65,6 +66,14 @@ pub struct PgCa<'a> {
     pub pem: &'a str,
 }
 
+/// The CA file a worker's config names, as a connection takes it.
+fn ca_of(pg: &PostgresConfig) -> Option<PgCa<'_>> {
+    pg.ca_file.as_ref().map(|c| PgCa {
+        path: &c.path,
+        pem: &c.pem,
+    })
+}
+
 /// A connection to the shared database, its schema brought up to date.
 pub struct PgStore {
     /// Closed in `Drop` off any async thread (see there).
@@ -74,6 +83,17 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Connects as the config says (URL, password, CA) and applies pending
+    /// migrations: a worker's connection.
+    pub fn open(pg: &PostgresConfig) -> Result<PgStore, PgError> {
+        PgStore::connect(&pg.url, pg.password.as_deref(), ca_of(pg))
+    }
+
+    /// Connects as the config says for reading (`connect_reader`).
+    pub fn open_reader(pg: &PostgresConfig) -> Result<PgStore, PgError> {
+        PgStore::connect_reader(&pg.url, pg.password.as_deref(), ca_of(pg))
+    }
+
     /// Connects to `url` (`postgres://user@host:port/db`, its `sslmode`
     /// honoured), with `password` when given (read by the caller from the
     /// environment or a credential file, never from the config), verifying
