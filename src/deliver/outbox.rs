@@ -59,6 +59,12 @@ impl Drop for Fleet {
 }
 
 impl Outbox {
+    /// Whether other workers queue alerts into it too (PostgreSQL): they do
+    /// not wake this worker's loop, so it looks again every little while.
+    pub(super) fn is_shared(&self) -> bool {
+        matches!(self.conn, Conn::Postgres(_))
+    }
+
     /// Opens a connection to the database the writer has opened (its
     /// schema already brought up to date): the SQLite file at `database`,
     /// with the same busy timeout, or with `postgres` set the fleet's

@@ -258,6 +258,11 @@ async fn expire_removed(pipeline: &Pipeline, outbox: &Outbox) -> Result<usize, P
     outbox.expire_unconfigured(sink_names(pipeline)).await
 }
 
+/// How often a worker looks at a fleet's shared outbox when nothing woke
+/// it: an alert that another worker queued and could not send (it died)
+/// waits at most this long, for one cheap query per worker.
+const SHARED_LOOK: Duration = Duration::from_secs(5);
+
 /// The daemon's delivery loop: a pass whenever something is queued or
 /// comes due, until the token is cancelled. It follows the pipeline the
 /// daemon runs (`current`, replaced on SIGHUP): a sink added by a reload is
@@ -341,10 +346,17 @@ pub async fn run(
         }
         publish_pending(&outbox).await;
         let next = outbox.next_due().await.ok().flatten();
+        // Alerts another worker queued (or a dead one left) wake no one
+        // here: a shared outbox is looked at again within seconds.
+        let longest = if outbox.is_shared() {
+            SHARED_LOOK
+        } else {
+            Duration::from_secs(60)
+        };
         let nap = next
             .and_then(|t| (t - Utc::now()).to_std().ok())
-            .unwrap_or(Duration::from_secs(60))
-            .clamp(Duration::from_millis(100), Duration::from_secs(60));
+            .unwrap_or(longest)
+            .clamp(Duration::from_millis(100), longest);
         tokio::select! {
             _ = token.cancelled() => return,
             _ = pipeline.alert_queued() => {}

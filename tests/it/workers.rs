@@ -396,3 +396,67 @@ fn three_workers_one_killed_store_every_article_once_and_take_its_feeds_over() {
     assert_eq!(unique.len(), ids.len(), "an alert delivered twice");
     assert_eq!(ids.len(), site.articles);
 }
+
+/// An alert another worker queued (and died before sending) wakes no one:
+/// a worker looks at the shared outbox again within seconds, not at its
+/// next minute.
+#[test]
+fn an_alert_another_worker_queued_is_sent_within_seconds() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(1, 1, Duration::ZERO);
+    let hook = crate::env::Server::start();
+    let sink = format!(
+        "[[alerts]]\nname = \"desk\"\nkind = \"webhook\"\nurl = \"{}/hook\"\n",
+        hook.base
+    );
+    let url = cluster.url("tidings");
+    let config = write_config(
+        dir.path(),
+        &url,
+        &dir.path().join("corpus"),
+        "w1",
+        &sink,
+        &site,
+    );
+    let mut cmd = tidings(&config);
+    cmd.arg("run").env("TIDINGS_LOG", "info");
+    let mut d = spawn(cmd);
+    d.wait_log("daemon started", Duration::from_secs(30));
+    // The first poll is a silent backfill; let the loop go idle after it.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(hook.delivered("/hook").is_empty(), "{}", d.log());
+
+    let gone = tidings::model::Event::FeedFailing {
+        feed: tidings::model::FeedHealth {
+            name: "f0".into(),
+            url: format!("{}/f0.xml", site.base),
+            failing_since: "2026-12-06T00:00:00Z".into(),
+            last_error: Some("HTTP 500".into()),
+        },
+    };
+    let mut other = crate::cluster::Cluster::store(&cluster);
+    other
+        .enqueue_alert(
+            "desk",
+            gone.kind(),
+            "failing:f0:2026-12-06T00:00:00Z",
+            &gone.webhook_body(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let queued = std::time::Instant::now();
+    wait_until("the other worker's alert", Duration::from_secs(20), || {
+        !hook.delivered("/hook").is_empty()
+    });
+    assert!(
+        queued.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        queued.elapsed()
+    );
+    assert_eq!(hook.delivered("/hook")[0].json()["event"], "feed_failing");
+    d.signal("TERM");
+    assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
+}
