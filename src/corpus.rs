@@ -8,6 +8,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
@@ -108,16 +109,41 @@ impl Corpus {
     /// instance lock calls it (the daemon's start, `reextract --write`):
     /// anyone else could delete a file the running writer is about to link.
     pub fn sweep_temporaries(&self) -> Result<(), CorpusError> {
+        self.sweep_temporaries_older_than(Duration::ZERO, SystemTime::now())
+    }
+
+    /// Removes the temporary files last written more than `age` before
+    /// `now`: in a directory that several writers share (a fleet's), those
+    /// are what a killed writer left, since a live one links or removes its
+    /// own within a commit.
+    pub fn sweep_temporaries_older_than(
+        &self,
+        age: Duration,
+        now: SystemTime,
+    ) -> Result<(), CorpusError> {
         let dir = &self.dir;
         for entry in fs::read_dir(dir).map_err(io(dir))? {
             let entry = entry.map_err(io(dir))?;
-            if entry
+            if !entry
                 .file_name()
                 .to_string_lossy()
                 .starts_with(".tidings-tmp-")
             {
-                let p = entry.path();
-                fs::remove_file(&p).map_err(io(&p))?;
+                continue;
+            }
+            let p = entry.path();
+            // A time after `now` is a writer's whose clock runs ahead: young.
+            let young = match entry.metadata().and_then(|m| m.modified()) {
+                Ok(t) => now.duration_since(t).map_or(true, |d| d < age),
+                Err(_) => false,
+            };
+            if !young {
+                match fs::remove_file(&p) {
+                    Ok(()) => {}
+                    // Another writer swept it first.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io(&p)(e)),
+                }
             }
         }
         Ok(())
@@ -479,5 +505,26 @@ mod tests {
         c.sweep_temporaries().unwrap();
         assert!(!tmp.exists());
         assert_eq!(c.scan().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_shared_directory_sweeps_only_temporaries_left_long_ago() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Corpus::open(dir.path()).unwrap();
+        let (old, young) = (
+            dir.path().join(".tidings-tmp-old"),
+            dir.path().join(".tidings-tmp-young"),
+        );
+        let now = SystemTime::now();
+        for (p, age) in [(&old, 7200), (&young, 60)] {
+            let f = std::fs::File::create(p).unwrap();
+            f.set_modified(now - Duration::from_secs(age)).unwrap();
+        }
+        c.sweep_temporaries_older_than(Duration::from_secs(3600), now)
+            .unwrap();
+        assert!(!old.exists(), "a temporary two hours old stayed");
+        assert!(young.exists(), "a writer's file in progress was swept");
+        c.sweep_temporaries().unwrap();
+        assert!(!young.exists());
     }
 }

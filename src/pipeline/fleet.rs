@@ -43,6 +43,10 @@ use crate::model::{FeedOutcome, PollFailure};
 use crate::store::pg::PgStore;
 use crate::store::{Backend, StoreError};
 
+/// A temporary corpus file this old is no live writer's: a commit links
+/// or removes its own within seconds.
+const LEFT_BEHIND: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl Ingest {
     /// Opens a worker on the shared database: the schema brought up to
     /// date, the config's feeds given rows, and the dedup index built from
@@ -52,10 +56,11 @@ impl Ingest {
         pg: &PostgresConfig,
     ) -> Result<(Ingest, OpenReport), PipelineError> {
         let mut store = PgStore::open(pg).map_err(StoreError::from)?;
-        // The corpus directory may be shared by several workers: its
-        // temporaries may be another worker's files in progress, so they
-        // are not swept here.
+        // The corpus directory may be shared by several workers: a recent
+        // temporary may be another worker's file in progress, so only
+        // those a killed worker left long ago are swept.
         let corpus = Corpus::open(&config.corpus)?;
+        corpus.sweep_temporaries_older_than(LEFT_BEHIND, std::time::SystemTime::now())?;
         if config.seeds.is_some() {
             warn!("store.seeds is not read with a PostgreSQL database: move an existing store with `tidings migrate --to`");
         }
