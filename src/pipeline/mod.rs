@@ -44,6 +44,6 @@ pub use error::PipelineError;
 pub use handle::Pipeline;
 pub use hosts::FleetHosts;
 pub use once::{due_feeds, run_once, OnceProgress, Summary};
-pub use open::{build_index, index_text, Fingerprints, OpenReport};
+pub use open::{build_index, Fingerprints, OpenReport};
 pub use outcome::{EntryOutcome, POLL_FAILURES};
 pub use worker::Worker;

@@ -110,7 +110,7 @@ pub fn build_index(
 /// (stored before the index existed, imported from the directory, or
 /// repaired after a crash), from their corpus files; returns how many. A
 /// file deleted by hand is skipped (its article is not searchable).
-pub fn index_text(store: &mut Store, corpus: &Corpus) -> Result<usize, PipelineError> {
+pub(super) fn index_text(store: &mut Store, corpus: &Corpus) -> Result<usize, PipelineError> {
     // In batches, so a large corpus is not held in memory at once.
     pub(super) const BATCH: usize = 256;
     let mut done = 0;
