@@ -89,10 +89,33 @@ impl Ingest {
                 capture_duplicates: false,
                 index,
                 next_id: 0,
-                fleet: Some(Fleet { seen }),
+                fleet: Some(Fleet {
+                    seen,
+                    pg: pg.clone(),
+                }),
             },
             report,
         ))
+    }
+
+    /// Connects the writer again when its connection was lost (the server
+    /// restarted, the network broke): the call that met the loss failed,
+    /// the next one works again. The dedup index and what it has seen
+    /// stay: they are this worker's, not the connection's.
+    pub(super) fn reconnect_if_lost(&mut self) {
+        let (Backend::Postgres(pg), Some(fleet)) = (&mut self.store, &self.fleet) else {
+            return;
+        };
+        if !pg.is_closed() {
+            return;
+        }
+        match PgStore::open(&fleet.pg) {
+            Ok(fresh) => {
+                info!("connected to the database again");
+                *pg = fresh;
+            }
+            Err(e) => warn!("the database connection was lost and cannot be made again yet: {e}"),
+        }
     }
 
     /// Commits every queued candidate through story decisions, a round at a

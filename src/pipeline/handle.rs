@@ -125,9 +125,13 @@ impl Pipeline {
         f: impl FnOnce(&mut Ingest) -> Result<T, PipelineError> + Send + 'static,
     ) -> Result<T, PipelineError> {
         let ingest = self.ingest.clone();
-        tokio::task::spawn_blocking(move || f(&mut lock(&ingest)))
-            .await
-            .map_err(|e| PipelineError::Task(e.to_string()))?
+        tokio::task::spawn_blocking(move || {
+            let mut i = lock(&ingest);
+            i.reconnect_if_lost();
+            f(&mut i)
+        })
+        .await
+        .map_err(|e| PipelineError::Task(e.to_string()))?
     }
 
     /// A pipeline for a reloaded config sharing this one's store, corpus and

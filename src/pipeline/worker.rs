@@ -14,6 +14,8 @@ pub(super) struct Fleet {
     /// Every article up to this number is in the dedup index (`None`: none
     /// was stored yet).
     pub(super) seen: Option<u64>,
+    /// Where to connect again when the writer's connection is lost.
+    pub(super) pg: PostgresConfig,
 }
 
 /// This worker's name in leases, and how long a lease lasts.

@@ -227,6 +227,33 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Stops the server and starts it again on the same port: every
+    /// connection is cut.
+    pub fn restart(&self) {
+        let mut cmd = Command::new(self.bin.join("pg_ctl"));
+        // Its log to a file, as at start: a server holding pg_ctl's stdout
+        // would keep `output()` waiting for ever.
+        let log = self.data.with_file_name("log");
+        cmd.args([
+            "-D",
+            self.data.to_str().unwrap(),
+            "-l",
+            log.to_str().unwrap(),
+        ]);
+        cmd.args(["-m", "fast", "-w", "restart"]);
+        if is_root() {
+            cmd.uid(NOBODY).gid(NOBODY);
+        }
+        let out = cmd.output().expect("pg_ctl restart");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         let mut cmd = Command::new(self.bin.join("pg_ctl"));

@@ -474,3 +474,48 @@ fn an_alert_another_worker_queued_is_sent_within_seconds() {
     d.signal("TERM");
     assert_eq!(d.wait_exit(Duration::from_secs(20)).code(), Some(0));
 }
+
+/// The server restarts under a running worker (maintenance, a fail-over):
+/// the writer connects again instead of failing every poll until the
+/// process is restarted.
+#[test]
+fn a_worker_connects_again_after_the_server_restarts() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(4, 1, Duration::ZERO);
+    let path = write_config(
+        dir.path(),
+        &cluster.url("tidings"),
+        &dir.path().join("corpus"),
+        "w1",
+        "",
+        &site,
+    );
+    let config = tidings::config::Config::load(&path).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (pipeline, _) = tidings::pipeline::Pipeline::open(config.clone(), false)
+            .await
+            .unwrap();
+        let first = pipeline.refresh_feed(&config.feeds[0]).await;
+        assert!(first.error.is_none() && first.stored == 1, "{first:?}");
+        cluster.restart();
+        // The call that meets a lost connection fails (the writer's, then
+        // the host gate's), and so does its poll (which is then due again
+        // only after a back-off); the next call on it works. So each poll
+        // is of a feed not polled yet.
+        let mut polls = Vec::new();
+        for feed in &config.feeds[1..] {
+            let out = pipeline.refresh_feed(feed).await;
+            let done = out.error.is_none();
+            polls.push(out);
+            if done {
+                break;
+            }
+        }
+        let last = polls.last().unwrap();
+        assert!(last.error.is_none() && last.stored == 1, "{polls:?}");
+    });
+}

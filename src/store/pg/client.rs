@@ -164,6 +164,12 @@ impl PgStore {
         })
     }
 
+    /// Whether the connection is gone (the server closed it, or a call
+    /// found it broken): a new one must be made.
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// Maps a driver error to ours, naming the database.
     pub(super) fn err(&self) -> impl Fn(postgres::Error) -> PgError + '_ {
         wrap(&self.shown)
