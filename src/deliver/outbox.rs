@@ -13,7 +13,7 @@ use tracing::warn;
 
 use crate::config::PostgresConfig;
 use crate::pipeline::{PipelineError, Worker};
-use crate::store::pg::{PgError, PgStore};
+use crate::store::pg::{Link, PgError, PgStore};
 use crate::store::{OutboxCounts, OutboxRow, Store, StoreError};
 
 /// Delivery's own connection to the database: the outbox is read and its
@@ -32,30 +32,12 @@ enum Conn {
 
 /// The fleet's outbox, as this worker sees it.
 struct Fleet {
-    pg: PostgresConfig,
     /// This worker's name in its claims.
     worker: String,
     /// How long a claim holds: a dead worker's alerts wait this long.
     claim: chrono::Duration,
-    /// `None` after a failure: the next call connects again.
-    store: Mutex<Option<PgStore>>,
-}
-
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        // The driver's client blocks on a runtime of its own as it closes,
-        // which panics on an async thread: closed on a thread of its own.
-        let store = self
-            .store
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(store) = store {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                std::thread::spawn(move || drop(store));
-            }
-        }
-    }
+    /// Made at the first call, and again once lost.
+    link: Link,
 }
 
 impl Outbox {
@@ -75,11 +57,10 @@ impl Outbox {
     ) -> Result<Outbox, PipelineError> {
         if let Some(pg) = postgres {
             let fleet = Fleet {
-                pg: pg.clone(),
                 // The name its leases have.
                 worker: Worker::of(pg).name,
                 claim: chrono::Duration::from_std(pg.lease).unwrap_or(chrono::Duration::minutes(2)),
-                store: Mutex::new(None),
+                link: Link::lazy(pg),
             };
             let fleet = Arc::new(fleet);
             // Connected now, so a wrong URL shows at start.
@@ -327,20 +308,8 @@ async fn with_pg<T: Send + 'static>(
     f: impl FnOnce(&mut PgStore, &str) -> Result<T, PgError> + Send + 'static,
 ) -> Result<T, PipelineError> {
     let fleet = fleet.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut slot = fleet.store.lock().unwrap_or_else(|p| p.into_inner());
-        let mut store = match slot.take() {
-            Some(s) => s,
-            None => PgStore::open(&fleet.pg)?,
-        };
-        let out = f(&mut store, &fleet.worker);
-        // Kept only while it works: a failure may have broken it.
-        if out.is_ok() {
-            *slot = Some(store);
-        }
-        out
-    })
-    .await
-    .map_err(|e| PipelineError::Task(e.to_string()))?
-    .map_err(|e| PipelineError::Store(StoreError::from(e)))
+    tokio::task::spawn_blocking(move || fleet.link.run(|store| f(store, &fleet.worker)))
+        .await
+        .map_err(|e| PipelineError::Task(e.to_string()))?
+        .map_err(|e| PipelineError::Store(StoreError::from(e)))
 }

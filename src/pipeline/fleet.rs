@@ -106,15 +106,8 @@ impl Ingest {
         let (Backend::Postgres(pg), Some(fleet)) = (&mut self.store, &self.fleet) else {
             return;
         };
-        if !pg.is_closed() {
-            return;
-        }
-        match PgStore::open(&fleet.pg) {
-            Ok(fresh) => {
-                info!("connected to the database again");
-                *pg = fresh;
-            }
-            Err(e) => warn!("the database connection was lost and cannot be made again yet: {e}"),
+        if let Err(e) = pg.reopen_if_lost(&fleet.pg) {
+            warn!("the database connection was lost and cannot be made again yet: {e}");
         }
     }
 

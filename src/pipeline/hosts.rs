@@ -11,7 +11,7 @@
 //! killed worker's permits free themselves. Must not fetch, nor touch
 //! anything but the budget's rows. See ARCHITECTURE.md, "Several workers".
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ use tracing::warn;
 
 use crate::config::{HostLimits, PostgresConfig};
 use crate::fetch::{GateFuture, GatePermit, Gated, HostGate};
-use crate::store::pg::{HostGrant, Permit, PgError, PgStore};
+use crate::store::pg::{HostGrant, Link, Permit, PgError, PgStore};
 
 /// How long past the fetch timeout a permit is held before it lapses, at
 /// most (else as long as the timeout): the time between taking it and
@@ -64,12 +64,9 @@ pub struct FleetHosts {
     hold: chrono::Duration,
 }
 
-/// The gate's own connection, opened again after a failure (a restarted
-/// server, a broken connection): the next call reconnects.
-struct Connection {
-    pg: PostgresConfig,
-    store: Mutex<Option<PgStore>>,
-}
+/// The gate's own connection (made again once lost), run on a blocking
+/// thread.
+struct Connection(Link);
 
 impl Connection {
     /// Runs `f` on the connection on a blocking thread.
@@ -78,29 +75,12 @@ impl Connection {
         f: impl FnOnce(&mut PgStore) -> Result<T, PgError> + Send + 'static,
     ) -> Result<T, GateError> {
         let conn = self.clone();
-        match tokio::task::spawn_blocking(move || conn.run_blocking(f)).await {
+        match tokio::task::spawn_blocking(move || conn.0.run(f)).await {
             Ok(r) => r.map_err(GateError::Database),
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             // The runtime is shutting down.
             Err(e) => Err(GateError::Task(e)),
         }
-    }
-
-    fn run_blocking<T>(
-        &self,
-        f: impl FnOnce(&mut PgStore) -> Result<T, PgError>,
-    ) -> Result<T, PgError> {
-        let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let mut store = match slot.take() {
-            Some(s) => s,
-            None => PgStore::open(&self.pg)?,
-        };
-        let out = f(&mut store);
-        // Kept only while it works; a failed call may have left it broken.
-        if out.is_ok() {
-            *slot = Some(store);
-        }
-        out
     }
 }
 
@@ -113,12 +93,8 @@ impl FleetHosts {
         worker: &str,
         timeout: Duration,
     ) -> Result<FleetHosts, PgError> {
-        let store = PgStore::open(pg)?;
         Ok(FleetHosts {
-            conn: Arc::new(Connection {
-                pg: pg.clone(),
-                store: Mutex::new(Some(store)),
-            }),
+            conn: Arc::new(Connection(Link::connect(pg)?)),
             worker: worker.to_string(),
             hold: chrono::Duration::from_std(timeout.saturating_add(timeout.min(HOLD_MARGIN)))
                 .unwrap_or(chrono::Duration::hours(1)),
@@ -183,7 +159,7 @@ impl HostGate for FleetHosts {
         let conn = self.conn.clone();
         let host = host.to_string();
         let give_back = move || {
-            if let Err(e) = conn.run_blocking(|s| s.release_permit(Permit { id: permit.0 })) {
+            if let Err(e) = conn.0.run(|s| s.release_permit(Permit { id: permit.0 })) {
                 warn!(
                     host,
                     "a host permit was not given back (it lapses by itself): {e}"

@@ -28,7 +28,8 @@
 //! This file only declares the files and re-exports them: `client` (the
 //! connection, `PgStore`, `PgError`), `schema`, `feeds` (rows, the
 //! schedule), `entries`, `leases` (a feed's lease for one poll), `hosts`, `alerts` (queueing), `outbox` (claiming and
-//! delivering), `stories`, `copy`; for the read commands and `corpus sync`,
+//! delivering), `stories`, `copy`, `link` (a connection made again once
+//! lost); for the read commands and `corpus sync`,
 //! `records` (export records and their filters), `reads` (feeds, counts,
 //! provenance, stored texts) and `search` (full-text search).
 
@@ -39,6 +40,7 @@ mod entries;
 mod feeds;
 mod hosts;
 mod leases;
+mod link;
 mod outbox;
 mod reads;
 mod records;
@@ -49,6 +51,7 @@ mod stories;
 pub use client::{PgCa, PgError, PgStore};
 pub use copy::{copy_sqlite, Copied, CopyError};
 pub use hosts::{HostGrant, Permit};
+pub use link::Link;
 pub use outbox::ClaimedAlert;
 pub use reads::StoredText;
 pub use search::{tsquery, SearchError};
