@@ -353,7 +353,9 @@ fn meet(
             false
         }
         None => {
-            let id = decision.next_article_id().unwrap();
+            // As the pipeline numbers a round: peek, store, spend.
+            let id = decision.peek_next_id().unwrap();
+            decision.spend_ids(id).unwrap();
             decision
                 .store_article(&new_article(id, text, hash), text)
                 .unwrap();

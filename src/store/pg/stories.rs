@@ -134,17 +134,6 @@ impl Decision<'_> {
         wrap(&self.shown)
     }
 
-    /// A new article's number, unique across workers (its corpus file is
-    /// named after it). A decision rolled back leaves a gap in the numbers.
-    pub fn next_article_id(&mut self) -> Result<u64, PgError> {
-        let id: i64 = self
-            .tx
-            .query_one("SELECT nextval('article_ids')", &[])
-            .map_err(self.err())?
-            .get(0);
-        Ok(id as u64)
-    }
-
     /// The number the next new article takes, without spending it: a
     /// round numbers its articles from here, one after another, and
     /// [`Decision::spend_ids`] moves the sequence past them. Safe because
