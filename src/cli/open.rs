@@ -7,16 +7,11 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
 
 use super::exit::UsageError;
 use crate::config::Config;
-use crate::model::{Capture, ExportRecord};
 use crate::store::pg::{PgStore, SearchError};
-use crate::store::{
-    ArticleFilter, CaptureCounts, DayCount, FeedCount, FeedRow, SearchHit, SearchOptions,
-    SightingRow, Store, StoreError, StoryCount, Totals,
-};
+use crate::store::{SearchHit, SearchOptions, Store, StoreError};
 use crate::topic::Query;
 
 pub(super) fn load_config(path: Option<&Path>) -> Result<Config> {
@@ -86,101 +81,18 @@ fn database_exists(config: &Config) -> Result<()> {
 /// database when the config names one. Both answer with the same plain
 /// types (`FeedRow`, `ExportRecord`, `Totals`, …), so each command prints
 /// once for both.
-pub(super) enum Reader {
-    Sqlite(Store),
-    Postgres(Box<PgStore>),
-}
+pub(super) type Reader = crate::store::Backend;
 
 /// Opens the store the config names, for reading: neither backend's
 /// reader migrates or writes.
 pub(super) fn open_reader(config: &Config) -> Result<Reader> {
     match &config.postgres {
-        Some(pg) => Ok(Reader::Postgres(Box::new(PgStore::open_reader(pg)?))),
+        Some(pg) => Ok(Reader::Postgres(PgStore::open_reader(pg)?)),
         None => Ok(Reader::Sqlite(open_store(config)?)),
     }
 }
 
-/// The same call on whichever store it is: the two have the same
-/// methods, returning the same types.
-macro_rules! either {
-    ($reader:expr, $s:ident => $call:expr) => {
-        match $reader {
-            Reader::Sqlite($s) => Ok($call?),
-            Reader::Postgres($s) => Ok($call?),
-        }
-    };
-}
-
 impl Reader {
-    pub(super) fn feeds(&mut self) -> Result<Vec<FeedRow>> {
-        either!(self, s => s.feeds())
-    }
-
-    pub(super) fn totals(&mut self) -> Result<Totals> {
-        either!(self, s => s.totals())
-    }
-
-    pub(super) fn articles_per_day(&mut self, days: usize) -> Result<Vec<DayCount>> {
-        either!(self, s => s.articles_per_day(days))
-    }
-
-    pub(super) fn per_feed(&mut self) -> Result<Vec<FeedCount>> {
-        either!(self, s => s.per_feed())
-    }
-
-    pub(super) fn top_stories(&mut self, top: usize) -> Result<Vec<StoryCount>> {
-        either!(self, s => s.top_stories(top))
-    }
-
-    pub(super) fn capture_counts(&mut self) -> Result<CaptureCounts> {
-        either!(self, s => s.capture_counts())
-    }
-
-    pub(super) fn feed_names(&mut self) -> Result<Vec<String>> {
-        either!(self, s => s.feed_names())
-    }
-
-    pub(super) fn story_exists(&mut self, story: u64) -> Result<bool> {
-        either!(self, s => s.story_exists(story))
-    }
-
-    pub(super) fn export_filtered(
-        &mut self,
-        filter: &ArticleFilter,
-        duplicates: bool,
-    ) -> Result<Vec<ExportRecord>> {
-        either!(self, s => s.export_filtered(filter, duplicates))
-    }
-
-    pub(super) fn article_record(&mut self, id: u64) -> Result<Option<ExportRecord>> {
-        either!(self, s => s.article_record(id))
-    }
-
-    pub(super) fn capture_of(&mut self, id: u64) -> Result<Option<Capture>> {
-        either!(self, s => s.capture_of(id))
-    }
-
-    pub(super) fn sightings_of(&mut self, id: u64) -> Result<Vec<SightingRow>> {
-        either!(self, s => s.sightings_of(id))
-    }
-
-    pub(super) fn story_members(&mut self, story: u64) -> Result<Vec<u64>> {
-        either!(self, s => s.story_members(story))
-    }
-
-    pub(super) fn article_method(&mut self, id: u64) -> Result<Option<String>> {
-        either!(self, s => s.article_method(id))
-    }
-
-    pub(super) fn original_text(&mut self, id: u64) -> Result<Option<(String, DateTime<Utc>)>> {
-        either!(self, s => s.original_text(id))
-    }
-
-    /// How many alerts are pending, sent and expired.
-    pub(super) fn outbox_counts(&mut self) -> Result<crate::store::OutboxCounts> {
-        either!(self, s => s.outbox_counts())
-    }
-
     /// Articles a search cannot find yet: SQLite mode indexes them when
     /// the writer next runs; PostgreSQL's index is a generated column,
     /// complete at every commit.

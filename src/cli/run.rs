@@ -104,9 +104,10 @@ pub(super) fn cmd_run(config: &Config, run: RunOptions) -> Result<i32> {
 /// writer's lock.
 async fn pending_alerts(config: &Config) -> Result<u64> {
     let config = config.clone();
-    let counts =
-        tokio::task::spawn_blocking(move || super::open::open_reader(&config)?.outbox_counts())
-            .await??;
+    let counts = tokio::task::spawn_blocking(move || -> Result<_> {
+        Ok(super::open::open_reader(&config)?.outbox_counts()?)
+    })
+    .await??;
     Ok(counts.0)
 }
 

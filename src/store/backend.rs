@@ -1,5 +1,6 @@
-//! The store the pipeline writes through: SQLite for one process (the
-//! default), or PostgreSQL shared by a fleet of workers. The operations a
+//! The store the pipeline writes through, and the read commands read:
+//! SQLite for one process (the default), or PostgreSQL shared by a fleet
+//! of workers. The operations a
 //! poll needs have one meaning on both and are dispatched here; the commit
 //! differs (SQLite's group commit with its fsync order, PostgreSQL's story
 //! decision under a lock), so the pipeline takes each backend's own handle
@@ -7,12 +8,15 @@
 
 use chrono::{DateTime, Utc};
 
+use super::captures::{CaptureCounts, SightingRow};
 use super::db::{Store, StoreError};
 use super::entries::EntryState;
 use super::feeds::{FeedRow, PollResult};
 use super::outbox::{OutboxCounts, Outgoing};
 use super::pg::{Decision, PgStore};
-use crate::model::ExportRecord;
+use super::search::ArticleFilter;
+use super::stats::{DayCount, FeedCount, StoryCount, Totals};
+use crate::model::{Capture, ExportRecord};
 
 pub enum Backend {
     Sqlite(Store),
@@ -154,5 +158,70 @@ impl Backend {
 
     pub fn article_record(&mut self, id: u64) -> Result<Option<ExportRecord>, StoreError> {
         both!(self, s => s.article_record(id))
+    }
+
+    // What the read commands ask (`status`, `stats`, `export`, `show`).
+
+    pub fn feeds(&mut self) -> Result<Vec<FeedRow>, StoreError> {
+        both!(self, s => s.feeds())
+    }
+
+    pub fn totals(&mut self) -> Result<Totals, StoreError> {
+        both!(self, s => s.totals())
+    }
+
+    pub fn articles_per_day(&mut self, days: usize) -> Result<Vec<DayCount>, StoreError> {
+        both!(self, s => s.articles_per_day(days))
+    }
+
+    pub fn per_feed(&mut self) -> Result<Vec<FeedCount>, StoreError> {
+        both!(self, s => s.per_feed())
+    }
+
+    pub fn top_stories(&mut self, top: usize) -> Result<Vec<StoryCount>, StoreError> {
+        both!(self, s => s.top_stories(top))
+    }
+
+    pub fn capture_counts(&mut self) -> Result<CaptureCounts, StoreError> {
+        both!(self, s => s.capture_counts())
+    }
+
+    pub fn feed_names(&mut self) -> Result<Vec<String>, StoreError> {
+        both!(self, s => s.feed_names())
+    }
+
+    pub fn story_exists(&mut self, story: u64) -> Result<bool, StoreError> {
+        both!(self, s => s.story_exists(story))
+    }
+
+    pub fn export_filtered(
+        &mut self,
+        filter: &ArticleFilter,
+        duplicates: bool,
+    ) -> Result<Vec<ExportRecord>, StoreError> {
+        both!(self, s => s.export_filtered(filter, duplicates))
+    }
+
+    pub fn capture_of(&mut self, id: u64) -> Result<Option<Capture>, StoreError> {
+        both!(self, s => s.capture_of(id))
+    }
+
+    pub fn sightings_of(&mut self, id: u64) -> Result<Vec<SightingRow>, StoreError> {
+        both!(self, s => s.sightings_of(id))
+    }
+
+    pub fn story_members(&mut self, story: u64) -> Result<Vec<u64>, StoreError> {
+        both!(self, s => s.story_members(story))
+    }
+
+    pub fn article_method(&mut self, id: u64) -> Result<Option<String>, StoreError> {
+        both!(self, s => s.article_method(id))
+    }
+
+    pub fn original_text(
+        &mut self,
+        id: u64,
+    ) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        both!(self, s => s.original_text(id))
     }
 }
