@@ -214,6 +214,18 @@ fn run_once_on_postgres_stores_what_sqlite_stores_with_files_equal_to_rows() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(rows(&cluster).0.len(), site.articles);
+    // ... and skips each entry before its page: every entry was recorded
+    // with its article, so no page was fetched twice.
+    for f in 0..site.feeds {
+        for a in 0..site.articles / site.feeds {
+            let hits = site._server.hits_of(&format!("/f{f}/a{a}"));
+            assert_eq!(
+                hits.len(),
+                2,
+                "/f{f}/a{a}: once by PostgreSQL, once by SQLite"
+            );
+        }
+    }
 }
 
 #[test]
@@ -322,6 +334,12 @@ fn three_workers_one_killed_store_every_article_once_and_take_its_feeds_over() {
         ),
         0,
         "an entry was lost"
+    );
+    // Every entry recorded: the pages and the copies (11 feeds have one).
+    assert_eq!(
+        count(&mut db, "SELECT count(*) FROM entries"),
+        (site.articles + site.feeds - 1) as i64,
+        "an entry left unrecorded is fetched again at every poll"
     );
 
     // Files = rows: every file is its row's text; a row whose file the kill

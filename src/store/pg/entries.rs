@@ -7,6 +7,16 @@ use chrono::{DateTime, Utc};
 use super::client::{PgError, PgStore};
 use crate::store::entries::EntryState;
 
+/// Records what became of an entry: the poll's own record, and a story
+/// decision's for the entries it stores or finds copied.
+pub(super) const UPSERT_ENTRY: &str =
+    "INSERT INTO entries (feed, key, link, title, first_seen, last_attempt, state, article, last_error)
+     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)
+     ON CONFLICT (feed, key) DO UPDATE SET link = excluded.link, title = excluded.title,
+       last_attempt = excluded.last_attempt, state = excluded.state,
+       article = excluded.article, last_error = excluded.last_error,
+       attempts = entries.attempts + 1";
+
 impl PgStore {
     /// The state of an entry, if it was seen before.
     pub fn entry_state(&mut self, feed: &str, key: &str) -> Result<Option<EntryState>, PgError> {
@@ -36,13 +46,17 @@ impl PgStore {
         let article = article.map(|a| a as i64);
         self.client
             .execute(
-                "INSERT INTO entries (feed, key, link, title, first_seen, last_attempt, state, article, last_error)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)
-                 ON CONFLICT (feed, key) DO UPDATE SET link = excluded.link, title = excluded.title,
-                   last_attempt = excluded.last_attempt, state = excluded.state,
-                   article = excluded.article, last_error = excluded.last_error,
-                   attempts = entries.attempts + 1",
-                &[&feed, &key, &link, &title, &now, &state.as_str(), &article, &error],
+                UPSERT_ENTRY,
+                &[
+                    &feed,
+                    &key,
+                    &link,
+                    &title,
+                    &now,
+                    &state.as_str(),
+                    &article,
+                    &error,
+                ],
             )
             .map(drop)
             .map_err(self.err())

@@ -17,6 +17,7 @@ use postgres::Transaction;
 use super::client::{wrap, PgError, PgStore};
 use crate::model::ts;
 use crate::store::articles::{NewArticle, Sighting};
+use crate::store::entries::EntryState;
 
 /// The advisory lock key for story decisions.
 const STORY_LOCK: i64 = 0x7469_6469_6e67_7302;
@@ -229,8 +230,53 @@ impl Decision<'_> {
                     &text,
                 ],
             )
-            .map_err(self.err())
+            .map_err(self.err())?;
+        // The entry is stored with its article, as SQLite's commit does:
+        // its next poll skips it before fetching its page.
+        if let (Some(feed), Some(key)) = (&a.feed, &a.entry_key) {
+            self.entry(
+                feed,
+                key,
+                a.url.as_deref(),
+                Some(&a.title),
+                EntryState::Stored,
+                a.id,
+                a.fetched_at,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// An entry's state, in the decision's transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn entry(
+        &mut self,
+        feed: &str,
+        key: &str,
+        link: Option<&str>,
+        title: Option<&str>,
+        state: EntryState,
+        article: u64,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), PgError> {
+        let at = at.unwrap_or_else(chrono::Utc::now);
+        let error: Option<&str> = None;
+        self.tx
+            .execute(
+                super::entries::UPSERT_ENTRY,
+                &[
+                    &feed,
+                    &key,
+                    &link,
+                    &title,
+                    &at,
+                    &state.as_str(),
+                    &(article as i64),
+                    &error,
+                ],
+            )
             .map(drop)
+            .map_err(self.err())
     }
 
     /// Records a copy of a stored article.
@@ -256,8 +302,16 @@ impl Decision<'_> {
                     &s.newer,
                 ],
             )
-            .map_err(self.err())
-            .map(drop)
+            .map_err(self.err())?;
+        self.entry(
+            &s.feed,
+            &s.entry_key,
+            s.url.as_deref(),
+            s.title.as_deref(),
+            EntryState::Duplicate,
+            s.article,
+            Some(s.seen_at),
+        )
     }
 
     /// Makes the decision durable and lets the next decider in.
